@@ -1,0 +1,263 @@
+"""The single write path: every change a user makes goes through here.
+
+Each method checks the intent against the policy and the incident's current state,
+turns it into one event, appends it to the local store, and returns it. The CLI and
+the TUI call these methods and nothing else to change state, so both enforce the same
+rules and produce the same records.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel, ValidationError
+
+from warroom.core import events as ev
+from warroom.core.errors import InvalidInput
+from warroom.core.ids import new_event_id, new_incident_id
+from warroom.core.policy import Policy
+from warroom.core.state import IncidentState
+from warroom.core.timeparse import utcnow
+from warroom.store.local import LocalStore
+
+
+class WarRoom:
+    """One actor working against one local store under one policy."""
+
+    def __init__(self, store: LocalStore, policy: Policy, actor: str) -> None:
+        self.store = store
+        self.policy = policy
+        self.actor = actor
+
+    # -- incidents -----------------------------------------------------------------------
+
+    def declare(
+        self,
+        title: str,
+        *,
+        severity: str,
+        incident_type: str,
+        services: Sequence[str] = (),
+        drill: bool = False,
+        impact_started_at: datetime | None = None,
+        detected_at: datetime | None = None,
+        at: datetime | None = None,
+    ) -> ev.Event:
+        incident_id = new_incident_id()
+        while incident_id in self.store.incident_ids():
+            incident_id = new_incident_id()
+        payload = self._payload(
+            ev.Declaration,
+            title=title,
+            severity=self.policy.severity(severity).name,
+            incident_type=self.policy.incident_type(incident_type),
+            services=tuple(services),
+            drill=drill,
+            impact_started_at=impact_started_at,
+            detected_at=detected_at,
+        )
+        return self._append(incident_id, payload, at)
+
+    def state(self, incident_ref: str) -> IncidentState:
+        return self.store.state(self.store.resolve_incident(incident_ref))
+
+    # -- the timeline --------------------------------------------------------------------
+
+    def log(
+        self,
+        incident_ref: str,
+        text: str,
+        *,
+        kind: str = "note",
+        at: datetime | None = None,
+        audience: str | None = None,
+        owner: str | None = None,
+        stage: str | None = None,
+    ) -> ev.Event:
+        """Record a typed entry (note, observation, action, decision, hypothesis, ...)."""
+        if kind not in ev.TEXT_KINDS:
+            raise InvalidInput(
+                f"unknown entry kind {kind!r}; choose one of {', '.join(ev.TEXT_KINDS)}"
+            )
+        fields: dict = {"text": text}
+        if kind == "status_update":
+            fields["audience"] = self.policy.audience(audience or "internal")
+        elif audience:
+            raise InvalidInput("--audience applies only to status updates")
+        if owner:
+            if kind != "todo":
+                raise InvalidInput("--owner applies only to TODO entries")
+            fields["owner"] = owner
+        if stage:
+            if kind != "action":
+                raise InvalidInput("--stage applies only to actions")
+            fields["stage"] = stage
+        state = self.state(incident_ref)
+        return self._append(state.id, self._payload(ev.KINDS[kind], **fields), at)
+
+    def correct(
+        self, incident_ref: str, target: str, text: str, *, retract: bool = False
+    ) -> ev.Event:
+        """Point a correction or retraction at an earlier entry; nothing is edited in place."""
+        state = self.state(incident_ref)
+        target_id = self._find_event(state.id, target)
+        if retract:
+            payload = self._payload(ev.Retraction, target_id=target_id, reason=text)
+        else:
+            payload = self._payload(ev.Correction, target_id=target_id, text=text)
+        return self._append(state.id, payload, None)
+
+    def escalate(self, incident_ref: str, target: str, reason: str = "") -> ev.Event:
+        state = self.state(incident_ref)
+        return self._append(
+            state.id, self._payload(ev.Escalation, target=target, reason=reason), None
+        )
+
+    def alert(
+        self, incident_ref: str, source: str, summary: str, labels: dict[str, str]
+    ) -> ev.Event:
+        state = self.state(incident_ref)
+        payload = self._payload(ev.AlertReceived, source=source, summary=summary, labels=labels)
+        return self._append(state.id, payload, None)
+
+    # -- single-valued fields ------------------------------------------------------------
+
+    def set_severity(self, incident_ref: str, severity: str, reason: str = "") -> ev.Event:
+        state = self.state(incident_ref)
+        name = self.policy.severity(severity).name
+        if name == state.severity:
+            raise InvalidInput(f"{state.id} is already {name}")
+        return self._append(
+            state.id, self._payload(ev.SeverityChanged, severity=name, reason=reason), None
+        )
+
+    def set_status(self, incident_ref: str, status: str, reason: str = "") -> ev.Event:
+        state = self.state(incident_ref)
+        name = self.policy.status(status)
+        if name == state.status:
+            raise InvalidInput(f"{state.id} is already {name}")
+        return self._append(
+            state.id, self._payload(ev.StatusChanged, status=name, reason=reason), None
+        )
+
+    def set_phase(self, incident_ref: str, phase: str) -> ev.Event:
+        state = self.state(incident_ref)
+        name = self.policy.phase(phase).id
+        if name == state.phase:
+            raise InvalidInput(f"{state.id} is already in {name}")
+        return self._append(state.id, self._payload(ev.PhaseChanged, phase=name), None)
+
+    def set_services(self, incident_ref: str, services: Sequence[str]) -> ev.Event:
+        state = self.state(incident_ref)
+        return self._append(
+            state.id, self._payload(ev.ServicesChanged, services=tuple(services)), None
+        )
+
+    def set_milestone(self, incident_ref: str, milestone: str, at: datetime) -> ev.Event:
+        if milestone not in ev.MILESTONES:
+            raise InvalidInput(
+                f"unknown milestone {milestone!r}; choose one of {', '.join(ev.MILESTONES)}"
+            )
+        state = self.state(incident_ref)
+        return self._append(
+            state.id, self._payload(ev.MilestoneSet, milestone=milestone, at=at), None
+        )
+
+    # -- roles ---------------------------------------------------------------------------
+
+    def assign(
+        self, incident_ref: str, role: str, person: str, *, shadow: bool = False
+    ) -> ev.Event:
+        state = self.state(incident_ref)
+        spec = self.policy.role(role)
+        holders = state.holders(spec.id)
+        if any(t.person == person.strip() for t in holders):
+            raise InvalidInput(f"{person} already holds {spec.id} on {state.id}")
+        primaries = [t for t in holders if not t.shadow]
+        if primaries and not spec.multiple and not shadow:
+            raise InvalidInput(
+                f"{spec.id} is held by {primaries[0].person}; use `warroom handoff` to pass it on"
+            )
+        payload = self._payload(ev.RoleAssigned, role=spec.id, person=person, shadow=shadow)
+        return self._append(state.id, payload, None)
+
+    def release(self, incident_ref: str, role: str, person: str) -> ev.Event:
+        state = self.state(incident_ref)
+        spec = self.policy.role(role)
+        if not any(t.person == person.strip() for t in state.holders(spec.id)):
+            raise InvalidInput(f"{person} does not hold {spec.id} on {state.id}")
+        return self._append(
+            state.id, self._payload(ev.RoleReleased, role=spec.id, person=person), None
+        )
+
+    def handoff(self, incident_ref: str, role: str, to_person: str) -> ev.Event:
+        """Pass a role on explicitly; the new holder still has to acknowledge it."""
+        state = self.state(incident_ref)
+        spec = self.policy.role(role)
+        primaries = [t.person for t in state.holders(spec.id) if not t.shadow]
+        if to_person.strip() in primaries:
+            raise InvalidInput(f"{to_person} already holds {spec.id} on {state.id}")
+        payload = self._payload(
+            ev.Handoff,
+            role=spec.id,
+            to_person=to_person,
+            from_person=primaries[0] if primaries else None,
+        )
+        return self._append(state.id, payload, None)
+
+    def accept_handoff(self, incident_ref: str, role: str = "commander") -> ev.Event:
+        state = self.state(incident_ref)
+        spec = self.policy.role(role)
+        if not any(
+            h.role == spec.id and h.to_person == self.actor for h in state.pending_handoffs()
+        ):
+            raise InvalidInput(f"no handoff of {spec.id} to {self.actor} is waiting on {state.id}")
+        payload = self._payload(ev.HandoffAccepted, role=spec.id, person=self.actor)
+        return self._append(state.id, payload, None)
+
+    # -- checklist -----------------------------------------------------------------------
+
+    def check(
+        self, incident_ref: str, item: str, *, checked: bool = True, note: str = ""
+    ) -> ev.Event:
+        state = self.state(incident_ref)
+        phase, spec = self.policy.checklist_item(item, state.phase)
+        if state.is_checked(phase.id, spec.id) == checked:
+            word = "already checked" if checked else "not checked"
+            raise InvalidInput(f"{phase.id}/{spec.id} is {word}")
+        payload = self._payload(
+            ev.ChecklistMarked, phase=phase.id, item=spec.id, checked=checked, note=note
+        )
+        return self._append(state.id, payload, None)
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _find_event(self, incident_id: str, ref: str) -> str:
+        matches = self.store.event_ids_starting(incident_id, ref.strip())
+        if len(matches) != 1:
+            problem = "no entry" if not matches else "several entries"
+            raise InvalidInput(f"{problem} in {incident_id} with id starting {ref!r}")
+        return matches[0]
+
+    def _payload(self, model: type[BaseModel], **fields) -> BaseModel:
+        try:
+            return model(**fields)
+        except ValidationError as exc:
+            raise InvalidInput(_first_error(exc)) from None
+
+    def _append(self, incident_id: str, payload: BaseModel, at: datetime | None) -> ev.Event:
+        try:
+            return self.store.append_new(
+                event_id=new_event_id(),
+                incident_id=incident_id,
+                actor=self.actor,
+                occurred_at=at or utcnow(),
+                payload=payload,
+            )
+        except ValidationError as exc:
+            raise InvalidInput(_first_error(exc)) from None
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    field = ".".join(str(part) for part in error["loc"]) or "value"
+    return f"{field}: {error['msg']}"

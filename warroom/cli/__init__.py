@@ -1,0 +1,1 @@
+"""The scriptable command line: every action of the TUI, with ``--json`` for bots."""

@@ -1,0 +1,451 @@
+"""Incident commands: declare, log, roles, severity, status, phase, checklist, export."""
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from warroom.cli.output import emit_json, say
+from warroom.cli.runtime import Runtime
+from warroom.core import events as ev
+from warroom.core.clocks import escalation_ladder, update_clocks
+from warroom.core.errors import InvalidInput
+from warroom.core.export import to_json_bundle, to_markdown
+from warroom.core.metrics import incident_metrics
+from warroom.core.state import IncidentState
+from warroom.core.timeparse import format_duration, parse_when, utcnow
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+Incident = Annotated[str, typer.Argument(help="Incident id (a unique prefix is enough).")]
+At = Annotated[
+    str | None,
+    typer.Option("--at", help="When it happened: -5m, '5m ago', HH:MM or ISO 8601 (default now)."),
+]
+
+
+def _rt(ctx: typer.Context) -> Runtime:
+    return ctx.obj
+
+
+def _when(text: str | None) -> datetime | None:
+    return parse_when(text) if text else None
+
+
+def _done(event: ev.Event, as_json: bool) -> None:
+    """Report a recorded event: the event itself as JSON, or one line for people."""
+    if as_json:
+        emit_json(event)
+    else:
+        say(f"{event.incident_id}: {ev.payload_text(event.payload)}  [{event.id}]")
+
+
+def declare(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Argument(help="What is broken, in a few words.")],
+    severity: Annotated[str, typer.Option("--severity", "-s", help="e.g. SEV2.")] = "SEV3",
+    incident_type: Annotated[str, typer.Option("--type", "-t", help="e.g. outage.")] = "outage",
+    services: Annotated[
+        list[str], typer.Option("--service", help="Affected service (repeatable).")
+    ] = [],  # noqa: B006
+    drill: Annotated[
+        bool, typer.Option("--drill", help="Mark as a drill (kept out of metrics).")
+    ] = False,
+    impact_started: Annotated[
+        str | None, typer.Option("--impact-started", help="When impact began.")
+    ] = None,
+    detected: Annotated[
+        str | None, typer.Option("--detected", help="When it was detected.")
+    ] = None,
+    at: At = None,
+    as_json: Json = False,
+) -> None:
+    """Declare a new incident and print its id."""
+    event = _rt(ctx).room.declare(
+        title,
+        severity=severity,
+        incident_type=incident_type,
+        services=services,
+        drill=drill,
+        impact_started_at=_when(impact_started),
+        detected_at=_when(detected),
+        at=_when(at),
+    )
+    if as_json:
+        emit_json({"id": event.incident_id, "event": event})
+    else:
+        say(event.incident_id)
+
+
+def log(
+    ctx: typer.Context,
+    incident: Incident,
+    text: Annotated[str, typer.Argument(help="The entry; '-' reads it from stdin.")],
+    kind: Annotated[
+        str, typer.Option("--kind", "-k", help=f"One of: {', '.join(ev.TEXT_KINDS)}.")
+    ] = "note",
+    at: At = None,
+    audience: Annotated[
+        str | None,
+        typer.Option("--audience", help="Status updates: internal, executive, external."),
+    ] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="TODO entries: who owns it.")] = None,
+    stage: Annotated[
+        str | None, typer.Option("--stage", help="Actions: started or result.")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Add an entry to the timeline (note, observation, action, decision, ...)."""
+    if text == "-":
+        text = sys.stdin.read()
+    event = _rt(ctx).room.log(
+        incident,
+        text,
+        kind=kind.replace("-", "_"),
+        at=_when(at),
+        audience=audience,
+        owner=owner,
+        stage=stage,
+    )
+    _done(event, as_json)
+
+
+def correct(
+    ctx: typer.Context,
+    incident: Incident,
+    entry: Annotated[str, typer.Argument(help="Id (or unique prefix) of the entry to correct.")],
+    text: Annotated[str, typer.Argument(help="The corrected text.")],
+    as_json: Json = False,
+) -> None:
+    """Correct an earlier entry; the record keeps both versions."""
+    _done(_rt(ctx).room.correct(incident, entry, text), as_json)
+
+
+def retract(
+    ctx: typer.Context,
+    incident: Incident,
+    entry: Annotated[str, typer.Argument(help="Id (or unique prefix) of the entry to retract.")],
+    reason: Annotated[str, typer.Argument(help="Why it is withdrawn.")],
+    as_json: Json = False,
+) -> None:
+    """Retract an earlier entry; views strike it through, the record keeps it."""
+    _done(_rt(ctx).room.correct(incident, entry, reason, retract=True), as_json)
+
+
+def assign(
+    ctx: typer.Context,
+    incident: Incident,
+    role: Annotated[str, typer.Argument(help="Role id, e.g. commander, scribe, sector-lead.")],
+    person: Annotated[str, typer.Argument(help="Who takes it.")],
+    shadow: Annotated[bool, typer.Option("--shadow", help="As a shadow (trainee).")] = False,
+    as_json: Json = False,
+) -> None:
+    """Give a role to a person."""
+    _done(_rt(ctx).room.assign(incident, role, person, shadow=shadow), as_json)
+
+
+def release(
+    ctx: typer.Context,
+    incident: Incident,
+    role: Annotated[str, typer.Argument(help="Role id.")],
+    person: Annotated[str, typer.Argument(help="Who gives it up.")],
+    as_json: Json = False,
+) -> None:
+    """Release a person from a role."""
+    _done(_rt(ctx).room.release(incident, role, person), as_json)
+
+
+def handoff(
+    ctx: typer.Context,
+    incident: Incident,
+    role: Annotated[str, typer.Argument(help="Role id, usually commander.")],
+    person: Annotated[str, typer.Argument(help="The new holder.")],
+    as_json: Json = False,
+) -> None:
+    """Hand a role over: the holder is released, the new one seated, pending their ack."""
+    _done(_rt(ctx).room.handoff(incident, role, person), as_json)
+
+
+def accept(
+    ctx: typer.Context,
+    incident: Incident,
+    role: Annotated[str, typer.Argument(help="Role handed to you.")] = "commander",
+    as_json: Json = False,
+) -> None:
+    """Acknowledge a handoff to you (run as the new holder, e.g. with --as)."""
+    _done(_rt(ctx).room.accept_handoff(incident, role), as_json)
+
+
+def severity(
+    ctx: typer.Context,
+    incident: Incident,
+    level: Annotated[str, typer.Argument(help="New severity, e.g. SEV1.")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why.")] = "",
+    as_json: Json = False,
+) -> None:
+    """Change the severity."""
+    _done(_rt(ctx).room.set_severity(incident, level, reason), as_json)
+
+
+def phase(
+    ctx: typer.Context,
+    incident: Incident,
+    name: Annotated[str, typer.Argument(help="triage, containment, eradication or recovery.")],
+    as_json: Json = False,
+) -> None:
+    """Move the response to another phase."""
+    _done(_rt(ctx).room.set_phase(incident, name), as_json)
+
+
+def check(
+    ctx: typer.Context,
+    incident: Incident,
+    item: Annotated[str, typer.Argument(help="Checklist item id, or phase/item.")],
+    undo: Annotated[bool, typer.Option("--undo", help="Clear the mark instead.")] = False,
+    note: Annotated[str, typer.Option("--note", help="A note on the mark.")] = "",
+    as_json: Json = False,
+) -> None:
+    """Mark a checklist item done (or clear it with --undo)."""
+    _done(_rt(ctx).room.check(incident, item, checked=not undo, note=note), as_json)
+
+
+def services(
+    ctx: typer.Context,
+    incident: Incident,
+    names: Annotated[list[str], typer.Argument(help="The affected services (replaces the list).")],
+    as_json: Json = False,
+) -> None:
+    """Set the affected services."""
+    _done(_rt(ctx).room.set_services(incident, names), as_json)
+
+
+def milestone(
+    ctx: typer.Context,
+    incident: Incident,
+    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(ev.MILESTONES)}.")],
+    at: At = None,
+    as_json: Json = False,
+) -> None:
+    """Record when impact started, was detected, acknowledged, mitigated or resolved."""
+    _done(_rt(ctx).room.set_milestone(incident, name, _when(at) or utcnow()), as_json)
+
+
+def escalate(
+    ctx: typer.Context,
+    incident: Incident,
+    target: Annotated[str, typer.Argument(help="Who or which tier was paged.")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why.")] = "",
+    as_json: Json = False,
+) -> None:
+    """Record an escalation or page."""
+    _done(_rt(ctx).room.escalate(incident, target, reason), as_json)
+
+
+def alert(
+    ctx: typer.Context,
+    incident: Incident,
+    summary: Annotated[str, typer.Argument(help="What the alert says.")],
+    source: Annotated[str, typer.Option("--source", help="Where it came from.")] = "alertmanager",
+    labels: Annotated[list[str], typer.Option("--label", help="key=value (repeatable).")] = [],  # noqa: B006
+    as_json: Json = False,
+) -> None:
+    """Record an alert received (for alert hooks and bots)."""
+    parsed = {}
+    for label in labels:
+        key, sep, value = label.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"label {label!r} is not key=value")
+        parsed[key.strip()] = value
+    _done(_rt(ctx).room.alert(incident, source, summary, parsed), as_json)
+
+
+def status(
+    ctx: typer.Context,
+    incident: Incident,
+    new_status: Annotated[
+        str | None,
+        typer.Argument(help="Set the status (investigating ... closed) instead of showing it."),
+    ] = None,
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why (when setting).")] = "",
+    as_json: Json = False,
+) -> None:
+    """Show the folded state of an incident, or set its status."""
+    runtime = _rt(ctx)
+    if new_status is not None:
+        _done(runtime.room.set_status(incident, new_status, reason), as_json)
+        return
+    state = runtime.room.state(incident)
+    now = utcnow()
+    clocks = update_clocks(runtime.policy, state, now)
+    ladder = escalation_ladder(runtime.policy, state, now)
+    metrics = incident_metrics(state)
+    if as_json:
+        emit_json(
+            {
+                "state": state.model_dump(mode="json"),
+                "commander": state.commander,
+                "metrics": {k: (v.total_seconds() if v else None) for k, v in metrics},
+                "update_clocks": [c.model_dump(mode="json") for c in clocks],
+                "escalations": [s.model_dump(mode="json") for s in ladder],
+            }
+        )
+        return
+    _print_state(runtime, state, now, clocks, ladder, metrics)
+
+
+def _print_state(runtime: Runtime, state: IncidentState, now, clocks, ladder, metrics) -> None:
+    declared = state.milestones.get("declared")
+    age = format_duration(now - declared) if declared else "unknown"
+    drill = "  [DRILL]" if state.drill else ""
+    say(f"{state.id}  {state.severity}  {state.status}  phase {state.phase}{drill}")
+    say(f"  {state.title}")
+    affected = ", ".join(state.services) or "none"
+    say(f"  type {state.incident_type}; services {affected}; declared {age} ago")
+    say("Roles:")
+    major = runtime.policy.is_major(state.severity)
+    for role in runtime.policy.roles:
+        holders = state.holders(role.id)
+        if holders:
+            names = ", ".join(
+                f"{t.person}{' (shadow)' * t.shadow} {format_duration(t.time_in_role(now))}"
+                for t in holders
+            )
+            say(f"  {role.id:<15} {names}")
+        elif role.required_when_major and major:
+            say(f"  {role.id:<15} VACANT (required on a major incident)")
+    for pending in state.pending_handoffs():
+        say(f"  handoff of {pending.role} to {pending.to_person} awaits acknowledgement")
+    say("Checklist:")
+    for phase_spec in runtime.policy.phases:
+        done = sum(state.is_checked(phase_spec.id, i.id) for i in phase_spec.items)
+        marker = ">" if phase_spec.id == state.phase else " "
+        say(f" {marker}{phase_spec.id} {done}/{len(phase_spec.items)}")
+        if phase_spec.id == state.phase:
+            for item in phase_spec.items:
+                box = "x" if state.is_checked(phase_spec.id, item.id) else " "
+                say(f"    [{box}] {item.id}: {item.text}")
+    if clocks:
+        say("Next updates:")
+        for clock in clocks:
+            left = clock.remaining(now)
+            when = (
+                f"OVERDUE by {format_duration(-left)}"
+                if clock.overdue
+                else f"in {format_duration(left)}"
+            )
+            say(f"  {clock.audience:<10} {when}")
+    if ladder:
+        say("Escalations:")
+        for step in ladder:
+            mark = "FIRED" if step.fired else "ok" if step.settled else "armed"
+            say(f"  {mark:<6}{step.rule.id}: {step.reason}")
+    say("Metrics: " + "  ".join(f"{k.upper()} {format_duration(v)}" for k, v in metrics))
+
+
+def list_incidents(
+    ctx: typer.Context,
+    as_json: Json = False,
+) -> None:
+    """List incidents here, most recently active first."""
+    store = _rt(ctx).store
+    states = [store.state(incident_id) for incident_id in store.incident_ids()]
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": s.id,
+                    "title": s.title,
+                    "severity": s.severity,
+                    "status": s.status,
+                    "phase": s.phase,
+                    "commander": s.commander,
+                    "drill": s.drill,
+                    "declared_at": s.milestones.get("declared"),
+                    "events": s.event_count,
+                }
+                for s in states
+            ]
+        )
+        return
+    if not states:
+        say('No incidents yet. Declare one with: warroom declare "what is broken" --severity SEV2')
+    for s in states:
+        say(f"{s.id}  {s.severity:<5} {s.status:<13} {s.phase:<12} {s.title}")
+
+
+def export(
+    ctx: typer.Context,
+    incident: Incident,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="md (readable record) or json (every event).")
+    ] = "md",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")
+    ] = None,
+) -> None:
+    """Export the record as Markdown (the postmortem draft) or a JSON bundle."""
+    runtime = _rt(ctx)
+    incident_id = runtime.store.resolve_incident(incident)
+    if fmt == "md":
+        state = runtime.store.state(incident_id)
+        text = to_markdown(state, runtime.store.events(incident_id), runtime.policy)
+    elif fmt == "json":
+        text = to_json_bundle(incident_id, runtime.store.event_bodies(incident_id), utcnow())
+    else:
+        raise InvalidInput(f"unknown format {fmt!r}; choose md or json")
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def locate(ctx: typer.Context, as_json: Json = False) -> None:
+    """Print where warroom keeps its database, config, policy and runbooks."""
+    paths = _rt(ctx).paths
+    info = {
+        "home": paths.home,
+        "database": paths.database,
+        "config_files": paths.config_files,
+        "policy": paths.policy_file,
+        "runbooks": paths.runbooks,
+        "layouts": paths.layouts,
+    }
+    if as_json:
+        emit_json(info)
+        return
+    for key, value in info.items():
+        shown = (
+            ", ".join(map(str, value))
+            if isinstance(value, list)
+            else str(value or "(platform default)")
+        )
+        say(f"{key:<13} {shown}")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (
+        declare,
+        log,
+        correct,
+        retract,
+        assign,
+        release,
+        handoff,
+        accept,
+        severity,
+        phase,
+        check,
+        services,
+        milestone,
+        escalate,
+        alert,
+        status,
+        export,
+        locate,
+    ):
+        app.command()(command)
+    app.command("list")(list_incidents)

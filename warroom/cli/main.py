@@ -1,0 +1,79 @@
+"""The ``warroom`` command: global options, error handling, and the sub-apps.
+
+Every failure a user can cause ends as one ``warroom: error: ...`` line on stderr and a
+non-zero exit status; an unexpected exception is reported the same way (set
+``WARROOM_DEBUG=1`` for the traceback), because a traceback on a shared screen in the
+middle of an outage helps nobody.
+"""
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from warroom import __version__
+from warroom.cli import incidents, policy_cmd
+from warroom.cli.output import fail
+from warroom.cli.runtime import Runtime
+from warroom.core.errors import WarroomError
+
+app = typer.Typer(
+    name="warroom",
+    help="A terminal war room for incident command: one live, append-only record.",
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+incidents.register(app)
+app.add_typer(policy_cmd.app, name="policy")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"warroom {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home", help="Folder for all local state (default: WARROOM_HOME or the platform's)."
+        ),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option("--as", help="Who is acting (default: WARROOM_USER, config, login name)."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """warroom: a terminal war room for incident command."""
+    runtime = Runtime(home, actor)
+    ctx.obj = runtime
+    ctx.call_on_close(runtime.close)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        app(prog_name="warroom")
+    except WarroomError as exc:
+        fail(str(exc))
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: never a traceback
+        if os.environ.get("WARROOM_DEBUG"):
+            raise
+        fail(f"internal error: {type(exc).__name__}: {exc} (set WARROOM_DEBUG=1 for details)")
+        sys.exit(70)

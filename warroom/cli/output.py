@@ -1,0 +1,40 @@
+"""Printing for the CLI: JSON for scripts, plain sanitised text for people.
+
+Human output goes through ``visible`` so a hostile title or entry cannot drive the
+terminal; JSON output is escaped by the encoder.
+"""
+
+import json
+import sys
+from typing import Any
+
+from pydantic import BaseModel
+
+from warroom.core.sanitize import visible
+
+
+def emit_json(value: Any) -> None:
+    if isinstance(value, BaseModel):
+        text = value.model_dump_json(indent=2)
+    else:
+        text = json.dumps(value, indent=2, default=_default, ensure_ascii=False)
+    sys.stdout.write(text + "\n")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, set):
+        return sorted(value)
+    return str(value)
+
+
+def say(text: str = "") -> None:
+    """One or more lines for a person, with control characters made visible."""
+    sys.stdout.write(visible(text, single_line=False) + "\n")
+
+
+def fail(message: str) -> None:
+    sys.stderr.write("warroom: error: " + visible(message, single_line=False) + "\n")

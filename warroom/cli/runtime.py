@@ -1,0 +1,44 @@
+"""What a command needs, built lazily from the global options.
+
+Commands ask for ``runtime.room`` or ``runtime.store``; nothing opens the database or
+reads the policy until a command needs it, so ``warroom --help`` and ``policy check``
+stay fast and work without a writable home.
+"""
+
+from functools import cached_property
+from pathlib import Path
+
+from warroom.actions import WarRoom
+from warroom.config import Paths, Settings, load_settings, resolve_actor, resolve_policy
+from warroom.core.policy import Policy
+from warroom.store.local import LocalStore
+
+
+class Runtime:
+    def __init__(self, home: Path | None, actor: str | None) -> None:
+        self.paths = Paths(home)
+        self._actor_override = actor
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings(self.paths)
+
+    @cached_property
+    def actor(self) -> str:
+        return resolve_actor(self.settings, self._actor_override)
+
+    @cached_property
+    def policy(self) -> Policy:
+        return resolve_policy(self.settings, self.paths)
+
+    @cached_property
+    def store(self) -> LocalStore:
+        return LocalStore(self.paths.database)
+
+    @cached_property
+    def room(self) -> WarRoom:
+        return WarRoom(self.store, self.policy, self.actor)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()

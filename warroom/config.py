@@ -1,0 +1,120 @@
+"""Where warroom keeps things, and the user's configuration.
+
+``WARROOM_HOME`` (or ``--home``) moves *all* local state — database, config, runbooks,
+policy — into one folder; tests and several identities on one machine rely on it.
+Without it, the platform's directories are used. Configuration is TOML, read in order
+(later wins): the platform config file, ``$WARROOM_HOME/config.toml``, a
+``warroom.toml`` in the current directory (the file that lives beside a team's
+runbooks), then ``WARROOM_*`` environment variables.
+"""
+
+import getpass
+import os
+import tomllib
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from warroom.core.errors import InvalidInput
+from warroom.core.policy import Policy, load_policy
+from warroom.core.tomlpos import locate
+
+APP = "warroom"
+
+
+class Settings(BaseModel):
+    """Everything a user may configure; unknown keys are errors, not silent no-ops."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user: str | None = None
+    policy: Path | None = None
+    runbook_dirs: list[Path] = Field(default_factory=list)
+    layout: str | None = None
+    keymap: dict[str, str] = Field(default_factory=dict)
+    server: str | None = None
+    token: str | None = None
+
+
+class Paths:
+    """The resolved locations for one run."""
+
+    def __init__(self, home: Path | None = None) -> None:
+        env_home = os.environ.get("WARROOM_HOME")
+        self.home = home or (Path(env_home) if env_home else None)
+        if self.home is not None:
+            self.home = self.home.expanduser().resolve()
+            self.data = self.home
+            self.config_files = [self.home / "config.toml"]
+        else:
+            self.data = platformdirs.user_data_path(APP)
+            self.config_files = [platformdirs.user_config_path(APP) / "config.toml"]
+        self.config_files.append(Path.cwd() / "warroom.toml")
+
+    @property
+    def database(self) -> Path:
+        return self.data / "warroom.db"
+
+    @property
+    def policy_file(self) -> Path:
+        return self.data / "policy.toml"
+
+    @property
+    def runbooks(self) -> Path:
+        return self.data / "runbooks"
+
+    @property
+    def layouts(self) -> Path:
+        return self.data / "layouts"
+
+
+def load_settings(paths: Paths) -> Settings:
+    """Merge the config files and environment; a bad file is an error with file:line."""
+    merged: dict = {}
+    for file in paths.config_files:
+        if not file.is_file():
+            continue
+        text = file.read_text("utf-8", errors="replace")
+        try:
+            data = tomllib.loads(text)
+            Settings.model_validate(data)
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInput(f"{file}: {exc}") from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = tuple(first["loc"])
+            field = ".".join(str(part) for part in loc)
+            raise InvalidInput(f"{file}:{locate(text, loc)}: {field}: {first['msg']}") from None
+        for key in ("policy",):
+            if key in data:
+                data[key] = str((file.parent / data[key]).expanduser())
+        merged |= data
+    env = {
+        "user": os.environ.get("WARROOM_USER"),
+        "policy": os.environ.get("WARROOM_POLICY"),
+        "server": os.environ.get("WARROOM_SERVER"),
+        "token": os.environ.get("WARROOM_TOKEN"),
+    }
+    merged |= {key: value for key, value in env.items() if value}
+    return Settings.model_validate(merged)
+
+
+def resolve_actor(settings: Settings, override: str | None) -> str:
+    """Who is acting: ``--as``, then WARROOM_USER or config, then the login name."""
+    for candidate in (override, settings.user):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def resolve_policy(settings: Settings, paths: Paths) -> Policy:
+    """The configured policy file, else ``policy.toml`` in the home, else the defaults."""
+    if settings.policy is not None:
+        return load_policy(settings.policy)
+    if paths.policy_file.is_file():
+        return load_policy(paths.policy_file)
+    return load_policy(None)

@@ -1,0 +1,360 @@
+"""The event model: every change to an incident is one of these, appended, never edited.
+
+An ``Event`` is an envelope (who, when, from which device) around a payload whose
+``kind`` field discriminates the union below. Kinds this version does not know — written
+by a newer client — validate as ``UnknownPayload`` and keep every field, so an older
+client shows them as unknown instead of crashing or dropping them.
+"""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    TypeAdapter,
+)
+
+MAX_TEXT = 10_000
+"""Longest free text accepted in one entry; a runaway paste should not bloat the log."""
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
+
+Milestone = Literal[
+    "impact_started", "detected", "acknowledged", "declared", "mitigated", "resolved"
+]
+MILESTONES: tuple[str, ...] = Milestone.__args__
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Declaration(_Payload):
+    """Opens an incident; always the first event of its log."""
+
+    kind: Literal["declaration"] = "declaration"
+    title: Text
+    incident_type: Name
+    severity: Name
+    services: tuple[Name, ...] = ()
+    drill: bool = False
+    impact_started_at: AwareDatetime | None = None
+    detected_at: AwareDatetime | None = None
+
+
+class Note(_Payload):
+    kind: Literal["note"] = "note"
+    text: Text
+
+
+class Observation(_Payload):
+    kind: Literal["observation"] = "observation"
+    text: Text
+
+
+class Decision(_Payload):
+    kind: Literal["decision"] = "decision"
+    text: Text
+
+
+class Hypothesis(_Payload):
+    kind: Literal["hypothesis"] = "hypothesis"
+    text: Text
+
+
+class Action(_Payload):
+    """Something done; ``stage`` separates starting it from reporting its result."""
+
+    kind: Literal["action"] = "action"
+    text: Text
+    stage: Literal["started", "result"] = "started"
+    refers_to: str | None = None
+
+
+class Todo(_Payload):
+    """A follow-up, possibly with an owner and a due time."""
+
+    kind: Literal["todo"] = "todo"
+    text: Text
+    owner: Name | None = None
+    due: AwareDatetime | None = None
+
+
+class StatusUpdate(_Payload):
+    """A message sent (or to be sent) to an audience; the cadence clock watches these."""
+
+    kind: Literal["status_update"] = "status_update"
+    text: Text
+    audience: Name = "internal"
+
+
+class SeverityChanged(_Payload):
+    kind: Literal["severity_changed"] = "severity_changed"
+    severity: Name
+    reason: Reason = ""
+
+
+class StatusChanged(_Payload):
+    kind: Literal["status_changed"] = "status_changed"
+    status: Name
+    reason: Reason = ""
+
+
+class PhaseChanged(_Payload):
+    kind: Literal["phase_changed"] = "phase_changed"
+    phase: Name
+
+
+class RoleAssigned(_Payload):
+    kind: Literal["role_assigned"] = "role_assigned"
+    role: Name
+    person: Name
+    shadow: bool = False
+
+
+class RoleReleased(_Payload):
+    kind: Literal["role_released"] = "role_released"
+    role: Name
+    person: Name
+
+
+class Handoff(_Payload):
+    """Command (or any single-holder role) passes from one person to another.
+
+    The fold releases the previous holder and seats the new one at once, but marks the
+    handoff unacknowledged until the new holder records ``handoff_accepted``.
+    """
+
+    kind: Literal["handoff"] = "handoff"
+    role: Name
+    to_person: Name
+    from_person: Name | None = None
+
+
+class HandoffAccepted(_Payload):
+    kind: Literal["handoff_accepted"] = "handoff_accepted"
+    role: Name
+    person: Name
+
+
+class ChecklistMarked(_Payload):
+    """Sets (not toggles) one checklist item, so concurrent marks converge."""
+
+    kind: Literal["checklist_marked"] = "checklist_marked"
+    phase: Name
+    item: Name
+    checked: bool = True
+    note: Reason = ""
+
+
+class Escalation(_Payload):
+    """A page or escalation to a person, team or tier."""
+
+    kind: Literal["escalation"] = "escalation"
+    target: Name
+    reason: Reason = ""
+
+
+class AlertReceived(_Payload):
+    kind: Literal["alert_received"] = "alert_received"
+    source: Name
+    summary: Text
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class ThresholdCrossed(_Payload):
+    kind: Literal["threshold_crossed"] = "threshold_crossed"
+    metric: Name
+    value: float
+    threshold: float
+    text: Reason = ""
+
+
+class Correction(_Payload):
+    """Replaces the text of an earlier entry in every view; the record keeps both."""
+
+    kind: Literal["correction"] = "correction"
+    target_id: Name
+    text: Text
+
+
+class Retraction(_Payload):
+    """Withdraws an earlier entry; views strike it through, the record keeps it."""
+
+    kind: Literal["retraction"] = "retraction"
+    target_id: Name
+    reason: Text
+
+
+class MilestoneSet(_Payload):
+    """Records when impact started, was detected, acknowledged, mitigated or resolved."""
+
+    kind: Literal["milestone"] = "milestone"
+    milestone: Milestone
+    at: AwareDatetime
+
+
+class ServicesChanged(_Payload):
+    kind: Literal["services_changed"] = "services_changed"
+    services: tuple[Name, ...]
+
+
+class UnknownPayload(BaseModel):
+    """A kind from a newer warroom; kept whole so nothing is lost on re-sync or export."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+    kind: str
+
+
+KNOWN_PAYLOADS: tuple[type[_Payload], ...] = (
+    Declaration,
+    Note,
+    Observation,
+    Decision,
+    Hypothesis,
+    Action,
+    Todo,
+    StatusUpdate,
+    SeverityChanged,
+    StatusChanged,
+    PhaseChanged,
+    RoleAssigned,
+    RoleReleased,
+    Handoff,
+    HandoffAccepted,
+    ChecklistMarked,
+    Escalation,
+    AlertReceived,
+    ThresholdCrossed,
+    Correction,
+    Retraction,
+    MilestoneSet,
+    ServicesChanged,
+)
+KINDS: dict[str, type[_Payload]] = {
+    model.model_fields["kind"].default: model for model in KNOWN_PAYLOADS
+}
+TEXT_KINDS = ("note", "observation", "action", "decision", "hypothesis", "todo", "status_update")
+"""Kinds a scribe types directly; each has a ``text`` field."""
+
+
+def _payload_tag(value: Any) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return kind if kind in KINDS else "unknown"
+
+
+Payload = Annotated[
+    Annotated[Declaration, Tag("declaration")]
+    | Annotated[Note, Tag("note")]
+    | Annotated[Observation, Tag("observation")]
+    | Annotated[Decision, Tag("decision")]
+    | Annotated[Hypothesis, Tag("hypothesis")]
+    | Annotated[Action, Tag("action")]
+    | Annotated[Todo, Tag("todo")]
+    | Annotated[StatusUpdate, Tag("status_update")]
+    | Annotated[SeverityChanged, Tag("severity_changed")]
+    | Annotated[StatusChanged, Tag("status_changed")]
+    | Annotated[PhaseChanged, Tag("phase_changed")]
+    | Annotated[RoleAssigned, Tag("role_assigned")]
+    | Annotated[RoleReleased, Tag("role_released")]
+    | Annotated[Handoff, Tag("handoff")]
+    | Annotated[HandoffAccepted, Tag("handoff_accepted")]
+    | Annotated[ChecklistMarked, Tag("checklist_marked")]
+    | Annotated[Escalation, Tag("escalation")]
+    | Annotated[AlertReceived, Tag("alert_received")]
+    | Annotated[ThresholdCrossed, Tag("threshold_crossed")]
+    | Annotated[Correction, Tag("correction")]
+    | Annotated[Retraction, Tag("retraction")]
+    | Annotated[MilestoneSet, Tag("milestone")]
+    | Annotated[ServicesChanged, Tag("services_changed")]
+    | Annotated[UnknownPayload, Tag("unknown")],
+    Discriminator(_payload_tag),
+]
+
+
+class Event(BaseModel):
+    """The envelope: identity, provenance and time of one entry in an incident's log.
+
+    ``occurred_at`` is when it happened (a scribe may backdate it); ``recorded_at`` is
+    when this device wrote it. ``device_id`` and ``device_seq`` order a device's own
+    events and let a server detect gaps.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    incident_id: str = Field(min_length=1, max_length=64)
+    actor: Name
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+    device_id: str = Field(min_length=1, max_length=64)
+    device_seq: int = Field(ge=1)
+    payload: Payload
+
+    @property
+    def kind(self) -> str:
+        return self.payload.kind
+
+
+EVENT_LIST = TypeAdapter(list[Event])
+
+
+def payload_text(payload: BaseModel) -> str:
+    """One human line describing a payload, for timelines and exports."""
+    match payload:
+        case Declaration():
+            return f"Declared {payload.severity} {payload.incident_type}: {payload.title}"
+        case Action(stage="result"):
+            return f"(result) {payload.text}"
+        case Todo(owner=str() as owner):
+            return f"{payload.text} (owner {owner})"
+        case StatusUpdate():
+            return f"[{payload.audience}] {payload.text}"
+        case SeverityChanged():
+            return _with_reason(f"Severity -> {payload.severity}", payload.reason)
+        case StatusChanged():
+            return _with_reason(f"Status -> {payload.status}", payload.reason)
+        case PhaseChanged():
+            return f"Phase -> {payload.phase}"
+        case RoleAssigned():
+            label = f"{payload.role} (shadow)" if payload.shadow else payload.role
+            return f"{payload.person} assumed {label}"
+        case RoleReleased():
+            return f"{payload.person} released {payload.role}"
+        case Handoff():
+            giver = payload.from_person or "nobody"
+            return f"{payload.role} handed from {giver} to {payload.to_person}"
+        case HandoffAccepted():
+            return f"{payload.person} acknowledged {payload.role}"
+        case ChecklistMarked():
+            mark = "checked" if payload.checked else "unchecked"
+            return _with_reason(f"{payload.phase}/{payload.item} {mark}", payload.note)
+        case Escalation():
+            return _with_reason(f"Escalated to {payload.target}", payload.reason)
+        case AlertReceived():
+            return f"Alert from {payload.source}: {payload.summary}"
+        case ThresholdCrossed():
+            detail = f"{payload.metric}={payload.value:g} crossed {payload.threshold:g}"
+            return _with_reason(detail, payload.text)
+        case Correction():
+            return f"Correction of {payload.target_id}: {payload.text}"
+        case Retraction():
+            return f"Retraction of {payload.target_id}: {payload.reason}"
+        case MilestoneSet():
+            return f"Milestone {payload.milestone} at {payload.at.isoformat()}"
+        case ServicesChanged():
+            return "Services: " + (", ".join(payload.services) or "none")
+        case UnknownPayload():
+            return f"(unknown event kind {payload.kind!r})"
+    return str(getattr(payload, "text", payload.kind))
+
+
+def _with_reason(text: str, reason: str) -> str:
+    return f"{text} — {reason}" if reason else text

@@ -1,0 +1,186 @@
+"""Fold events into incident state: pure, deterministic, prefix-composable.
+
+``fold(events, fold(prefix))`` equals ``fold(prefix + events)`` and replaying an event
+id twice changes nothing. Those two properties (property-tested) are what allow the
+store to cache a folded snapshot and sync to deliver events more than once.
+
+The fold applies no policy: it records what was said, and validation happens before an
+event is written (``warroom.actions``) or accepted (the server). A log written under a
+different policy therefore still folds.
+"""
+
+from collections.abc import Callable, Iterable
+
+from warroom.core import events as ev
+from warroom.core.state import (
+    CheckMark,
+    EntryFix,
+    HandoffRecord,
+    IncidentState,
+    Tenure,
+    checklist_key,
+)
+
+Handler = Callable[[IncidentState, ev.Event], None]
+
+
+def fold(events: Iterable[ev.Event], state: IncidentState | None = None) -> IncidentState:
+    """Apply events in order to a copy of ``state`` (or to a fresh state)."""
+    events = iter(events)
+    if state is None:
+        first = next(events, None)
+        if first is None:
+            raise ValueError("cannot fold an empty log without an initial state")
+        state = IncidentState(id=first.incident_id)
+        apply(state, first)
+    else:
+        state = state.model_copy(deep=True)
+    for event in events:
+        apply(state, event)
+    return state
+
+
+def apply(state: IncidentState, event: ev.Event) -> None:
+    """Apply one event in place; the only mutation point of incident state."""
+    if event.id in state.seen_ids or event.incident_id != state.id:
+        return
+    state.seen_ids.add(event.id)
+    state.event_count += 1
+    if state.last_event_at is None or event.occurred_at > state.last_event_at:
+        state.last_event_at = event.occurred_at
+    handler = _HANDLERS.get(event.kind)
+    if handler is not None:
+        handler(state, event)
+    elif isinstance(event.payload, ev.UnknownPayload):
+        state.unknown_count += 1
+
+
+def _declaration(state: IncidentState, event: ev.Event) -> None:
+    p: ev.Declaration = event.payload
+    state.title, state.incident_type, state.severity = p.title, p.incident_type, p.severity
+    state.services = list(p.services)
+    state.drill = p.drill
+    state.declared_by = event.actor
+    state.severity_since = event.occurred_at
+    state.milestones["declared"] = event.occurred_at
+    state.milestones.setdefault("detected", p.detected_at or event.occurred_at)
+    if p.impact_started_at:
+        state.milestones.setdefault("impact_started", p.impact_started_at)
+
+
+def _severity(state: IncidentState, event: ev.Event) -> None:
+    state.severity = event.payload.severity
+    state.severity_since = event.occurred_at
+
+
+_STATUS_MILESTONES = {"monitoring": "mitigated", "resolved": "resolved"}
+
+
+def _status(state: IncidentState, event: ev.Event) -> None:
+    status = event.payload.status
+    state.status = status
+    milestone = _STATUS_MILESTONES.get(status)
+    if milestone:
+        state.milestones.setdefault(milestone, event.occurred_at)
+    if status == "resolved":
+        state.milestones.setdefault("mitigated", event.occurred_at)
+
+
+def _phase(state: IncidentState, event: ev.Event) -> None:
+    state.phase = event.payload.phase
+
+
+def _assigned(state: IncidentState, event: ev.Event) -> None:
+    p: ev.RoleAssigned = event.payload
+    if any(t.person == p.person for t in state.holders(p.role)):
+        return
+    state.tenures.append(
+        Tenure(role=p.role, person=p.person, shadow=p.shadow, assumed_at=event.occurred_at)
+    )
+    if p.role == "commander" and not p.shadow:
+        state.milestones.setdefault("acknowledged", event.occurred_at)
+
+
+def _release(state: IncidentState, role: str, person: str, at) -> None:
+    for tenure in state.tenures:
+        if tenure.role == role and tenure.person == person and tenure.active:
+            tenure.released_at = at
+
+
+def _released(state: IncidentState, event: ev.Event) -> None:
+    _release(state, event.payload.role, event.payload.person, event.occurred_at)
+
+
+def _handoff(state: IncidentState, event: ev.Event) -> None:
+    p: ev.Handoff = event.payload
+    giver = p.from_person
+    if giver is None:
+        primaries = [t for t in state.holders(p.role) if not t.shadow]
+        giver = primaries[0].person if primaries else None
+    if giver:
+        _release(state, p.role, giver, event.occurred_at)
+    _release(state, p.role, p.to_person, event.occurred_at)  # a shadow stepping up
+    state.tenures.append(Tenure(role=p.role, person=p.to_person, assumed_at=event.occurred_at))
+    state.handoffs.append(
+        HandoffRecord(role=p.role, from_person=giver, to_person=p.to_person, at=event.occurred_at)
+    )
+    if p.role == "commander":
+        state.milestones.setdefault("acknowledged", event.occurred_at)
+
+
+def _handoff_accepted(state: IncidentState, event: ev.Event) -> None:
+    p: ev.HandoffAccepted = event.payload
+    for record in reversed(state.handoffs):
+        if record.role == p.role and record.to_person == p.person and record.accepted_at is None:
+            record.accepted_at = event.occurred_at
+            return
+
+
+def _checklist(state: IncidentState, event: ev.Event) -> None:
+    p: ev.ChecklistMarked = event.payload
+    state.checklist[checklist_key(p.phase, p.item)] = CheckMark(
+        checked=p.checked, by=event.actor, at=event.occurred_at, note=p.note
+    )
+
+
+def _correction(state: IncidentState, event: ev.Event) -> None:
+    state.fixes[event.payload.target_id] = EntryFix(by_event=event.id, text=event.payload.text)
+
+
+def _retraction(state: IncidentState, event: ev.Event) -> None:
+    state.fixes[event.payload.target_id] = EntryFix(
+        by_event=event.id, text=event.payload.reason, retracted=True
+    )
+
+
+def _status_update(state: IncidentState, event: ev.Event) -> None:
+    audience = event.payload.audience
+    previous = state.last_update.get(audience)
+    if previous is None or event.occurred_at > previous:
+        state.last_update[audience] = event.occurred_at
+
+
+def _milestone(state: IncidentState, event: ev.Event) -> None:
+    state.milestones[event.payload.milestone] = event.payload.at
+
+
+def _services(state: IncidentState, event: ev.Event) -> None:
+    state.services = list(event.payload.services)
+
+
+_HANDLERS: dict[str, Handler] = {
+    "declaration": _declaration,
+    "severity_changed": _severity,
+    "status_changed": _status,
+    "phase_changed": _phase,
+    "role_assigned": _assigned,
+    "role_released": _released,
+    "handoff": _handoff,
+    "handoff_accepted": _handoff_accepted,
+    "checklist_marked": _checklist,
+    "correction": _correction,
+    "retraction": _retraction,
+    "status_update": _status_update,
+    "milestone": _milestone,
+    "services_changed": _services,
+}

@@ -1,0 +1,29 @@
+"""Identifiers that stay unique when people work offline on different machines.
+
+Event ids are UUIDv7: time-ordered, so they sort roughly by creation, and random enough
+to be the idempotency key for sync. Incident ids must also be short enough to type
+during an outage, so they are a prefix plus six Crockford base32 characters (30 random
+bits): two machines declaring offline collide with odds of about one in a billion.
+"""
+
+import secrets
+
+import uuid6
+
+_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+INCIDENT_PREFIX = "inc-"
+
+
+def new_event_id() -> str:
+    """A fresh UUIDv7 as a string."""
+    return str(uuid6.uuid7())
+
+
+def new_incident_id() -> str:
+    """A short, typeable incident id such as ``inc-7k2m9q``."""
+    return INCIDENT_PREFIX + "".join(secrets.choice(_CROCKFORD) for _ in range(6))
+
+
+def new_device_id() -> str:
+    """A random id naming one installation (one WARROOM_HOME)."""
+    return "dev-" + secrets.token_hex(6)
