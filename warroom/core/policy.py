@@ -235,10 +235,16 @@ def default_policy() -> Policy:
     return Policy.model_validate(tomllib.loads(DEFAULT_POLICY_TEXT))
 
 
+SEVERITY_BOUND_SECTIONS = ("cadence", "escalations")
+"""Default sections written for the default scale; a new scale starts without them."""
+
+
 def parse_policy(text: str, source: str) -> Policy:
     """Validate policy text over the defaults; raise ``PolicyError`` listing every problem.
 
-    Sections present in ``text`` replace the default sections of the same name.
+    Sections present in ``text`` replace the default sections of the same name. A file
+    that replaces the severity scale also drops the default cadence and escalations,
+    which name the default severities and would otherwise make the file invalid.
     """
     try:
         data = tomllib.loads(text)
@@ -247,7 +253,11 @@ def parse_policy(text: str, source: str) -> Policy:
         raise PolicyError(
             [PolicyProblem(file=source, line=line, field="", message=str(exc))]
         ) from None
-    merged = tomllib.loads(DEFAULT_POLICY_TEXT) | data
+    defaults = tomllib.loads(DEFAULT_POLICY_TEXT)
+    if "severities" in data:
+        for section in SEVERITY_BOUND_SECTIONS:
+            defaults.pop(section, None)
+    merged = defaults | data
     try:
         return Policy.model_validate(merged)
     except ValidationError as exc:
