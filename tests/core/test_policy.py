@@ -129,5 +129,5 @@ def test_unreadable_and_binary_files_are_problems_not_crashes(tmp_path: Path):
         load_policy(tmp_path / "missing.toml")
     binary = tmp_path / "bin.toml"
     binary.write_bytes(b"a = 1\n\xff\xfe\x00")
-    with pytest.raises(PolicyError, match="bin.toml:2: not UTF-8"):
+    with pytest.raises(PolicyError, match=r"bin\.toml:2: not UTF-8"):
         load_policy(binary)

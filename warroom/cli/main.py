@@ -58,6 +58,7 @@ def main(
     runtime = Runtime(home, actor)
     ctx.obj = runtime
     ctx.call_on_close(runtime.close)
+    runtime.settings  # noqa: B018 — a broken config file is reported before anything runs
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from warroom.core import events as ev
 from warroom.core.metrics import incident_metrics
 from warroom.core.policy import Policy
+from warroom.core.sanitize import visible
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import format_duration
 
@@ -20,11 +21,12 @@ EXPORT_FORMAT = "warroom-export/1"
 
 
 def _md(text: str) -> str:
-    """Escape user text for Markdown so a title cannot inject links, HTML or headings."""
-    out = text.replace("\\", "\\\\")
+    """Escape user text for Markdown so a title cannot inject links, HTML or headings,
+    nor drive the terminal of whoever ``cat``s the export."""
+    out = visible(text).replace("\\", "\\\\")
     for char in "`*_{}[]<>#|!":
         out = out.replace(char, "\\" + char)
-    return out.replace("\r", " ").replace("\n", " ")
+    return out
 
 
 def _ts(moment: datetime | None) -> str:
@@ -98,4 +100,4 @@ def to_json_bundle(incident_id: str, bodies: Sequence[str], exported_at: datetim
         "exported_at": exported_at.isoformat(),
         "events": [json.loads(body) for body in bodies],
     }
-    return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(bundle, indent=2) + "\n"  # ASCII-only: safe to cat on any terminal
