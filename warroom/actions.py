@@ -91,8 +91,8 @@ class WarRoom:
             if kind != "action":
                 raise InvalidInput("--stage applies only to actions")
             fields["stage"] = stage
-        state = self.state(incident_ref)
-        return self._append(state.id, self._payload(ev.KINDS[kind], **fields), at)
+        incident_id = self.store.resolve_incident(incident_ref)
+        return self._append(incident_id, self._payload(ev.KINDS[kind], **fields), at)
 
     def correct(
         self, incident_ref: str, target: str, text: str, *, retract: bool = False

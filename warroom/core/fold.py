@@ -10,6 +10,7 @@ different policy therefore still folds.
 """
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from warroom.core import events as ev
 from warroom.core.state import (
@@ -42,17 +43,31 @@ def fold(events: Iterable[ev.Event], state: IncidentState | None = None) -> Inci
 
 def apply(state: IncidentState, event: ev.Event) -> None:
     """Apply one event in place; the only mutation point of incident state."""
-    if event.id in state.seen_ids or event.incident_id != state.id:
+    if not note_event(state, event.id, event.incident_id, event.occurred_at):
         return
-    state.seen_ids.add(event.id)
-    state.event_count += 1
-    if state.last_event_at is None or event.occurred_at > state.last_event_at:
-        state.last_event_at = event.occurred_at
     handler = _HANDLERS.get(event.kind)
     if handler is not None:
         handler(state, event)
     elif isinstance(event.payload, ev.UnknownPayload):
         state.unknown_count += 1
+
+
+def note_event(
+    state: IncidentState, event_id: str, incident_id: str, occurred_at: datetime
+) -> bool:
+    """The bookkeeping every event gets; False when the event is a repeat or a stranger.
+
+    For kinds in ``INERT_KINDS`` this is the event's whole effect, so a store may call it
+    with the envelope fields alone and skip validating the payload — the difference
+    between folding 100k notes in a tenth of a second and in two.
+    """
+    if event_id in state.seen_ids or incident_id != state.id:
+        return False
+    state.seen_ids.add(event_id)
+    state.event_count += 1
+    if state.last_event_at is None or occurred_at > state.last_event_at:
+        state.last_event_at = occurred_at
+    return True
 
 
 def _declaration(state: IncidentState, event: ev.Event) -> None:
@@ -184,3 +199,6 @@ _HANDLERS: dict[str, Handler] = {
     "milestone": _milestone,
     "services_changed": _services,
 }
+
+INERT_KINDS = frozenset(ev.KINDS) - frozenset(_HANDLERS)
+"""Known kinds whose only effect on state is ``note_event`` (notes, actions, TODOs, ...)."""

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from warroom.core.errors import NotFound, StoreError
 from warroom.core.events import EVENT_LIST, Event
-from warroom.core.fold import fold
+from warroom.core.fold import INERT_KINDS, apply, fold, note_event
 from warroom.core.ids import new_device_id
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
@@ -34,6 +34,9 @@ FOLD_VERSION = 1
 
 SNAPSHOT_EVERY = 1000
 """Refresh the cached fold once this many events have piled up behind it."""
+
+FOLD_CHUNK = 5000
+"""Events validated at once while folding; bounds memory on very long incidents."""
 
 BUSY_TIMEOUT_S = 5.0
 
@@ -125,7 +128,8 @@ class LocalStore:
         """Every incident, most recently active first."""
         with _translated_errors(self.path):
             rows = self.db.conn.execute(
-                "SELECT incident_id FROM events GROUP BY incident_id ORDER BY MAX(seq) DESC"
+                "SELECT id FROM incidents ORDER BY"
+                " (SELECT MAX(seq) FROM events WHERE incident_id = incidents.id) DESC"
             ).fetchall()
         return [row[0] for row in rows]
 
@@ -146,7 +150,8 @@ class LocalStore:
 
     def events(self, incident_id: str, after_seq: int = 0) -> list[Event]:
         """The incident's events in local order, optionally only those after ``after_seq``."""
-        return self._events_after(incident_id, after_seq)[0]
+        rows = self._rows(incident_id, after_seq)
+        return EVENT_LIST.validate_json("[" + ",".join(r[1] for r in rows) + "]") if rows else []
 
     def event_bodies(self, incident_id: str) -> list[str]:
         """The stored JSON of every event, verbatim (unknown kinds included), in order."""
@@ -169,25 +174,45 @@ class LocalStore:
                 (incident_id, after_seq),
             ).fetchall()
 
-    def _events_after(self, incident_id: str, after_seq: int) -> tuple[list[Event], int]:
-        """Events after ``after_seq`` and the seq of the last one returned."""
-        rows = self._rows(incident_id, after_seq)
-        if not rows:
-            return [], after_seq
-        body = "[" + ",".join(row[1] for row in rows) + "]"
-        return EVENT_LIST.validate_json(body), rows[-1][0]
-
     def state(self, incident_id: str) -> IncidentState:
         """The folded incident, from the cached snapshot plus the events behind it."""
         with _translated_errors(self.path):
             cached, through = self._snapshot(incident_id)
-            tail, last_seq = self._events_after(incident_id, through)
-            if cached is None and not tail:
+            state, last_seq, folded = self._fold_rows(incident_id, through, cached)
+            if state is None:
                 raise NotFound(f"no incident {incident_id!r}")
-            state = fold(tail, cached) if tail else cached
-            if len(tail) >= SNAPSHOT_EVERY:
+            if folded >= SNAPSHOT_EVERY:
                 self._save_snapshot(incident_id, state, last_seq)
         return state
+
+    def _fold_rows(
+        self, incident_id: str, after_seq: int, state: IncidentState | None
+    ) -> tuple[IncidentState | None, int, int]:
+        """Fold the rows after ``after_seq`` onto a copy of ``state``, streaming.
+
+        Inert kinds get the envelope bookkeeping only (their effect commutes with every
+        handler, so order does not matter); the rest are validated in batches of
+        ``FOLD_CHUNK`` so memory stays flat however long the incident is.
+        Returns (state, seq of the last row, number of rows folded).
+        """
+        cursor = self.db.conn.execute(
+            "SELECT seq, kind, id, occurred_at, body FROM events"
+            " WHERE incident_id = ? AND seq > ? ORDER BY seq",
+            (incident_id, after_seq),
+        )
+        state = state.model_copy(deep=True) if state is not None else None
+        last_seq, count, batch = after_seq, 0, []
+        for seq, kind, event_id, occurred_at, body in cursor:
+            last_seq, count = seq, count + 1
+            if state is not None and kind in INERT_KINDS:
+                note_event(state, event_id, incident_id, datetime.fromisoformat(occurred_at))
+                continue
+            batch.append(body)
+            if state is None or len(batch) >= FOLD_CHUNK:
+                state, batch = _fold_batch(batch, state), []
+        if batch:
+            state = _fold_batch(batch, state)
+        return state, last_seq, count
 
     def _snapshot(self, incident_id: str) -> tuple[IncidentState | None, int]:
         row = self.db.conn.execute(
@@ -261,6 +286,15 @@ class LocalStore:
             for migration in MIGRATIONS[version:]:
                 migration(self.db)
             self._set_meta("schema_version", str(SCHEMA_VERSION))
+
+
+def _fold_batch(bodies: list[str], state: IncidentState | None) -> IncidentState:
+    events = EVENT_LIST.validate_json("[" + ",".join(bodies) + "]")
+    if state is None:
+        return fold(events)
+    for event in events:
+        apply(state, event)
+    return state
 
 
 def _create_private(path: Path) -> None:
