@@ -1,8 +1,13 @@
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from tests.core.test_fold import _logs
+from tests.factories import make_event
 from warroom.actions import WarRoom
 from warroom.core.errors import NotFound, StoreError
 from warroom.core.fold import fold
@@ -105,3 +110,29 @@ def test_unwritable_location_is_a_store_error(tmp_path: Path):
     blocker.write_text("x")
     with pytest.raises(StoreError):
         LocalStore(blocker / "sub" / "w.db")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(log=_logs, chunk=st.integers(1, 6), snapshot_every=st.integers(1, 20))
+def test_streaming_fold_equals_the_pure_fold(
+    tmp_path: Path, monkeypatch, log, chunk, snapshot_every
+):
+    """Skipping payloads of inert kinds, chunking and snapshots never change the result."""
+    monkeypatch.setattr(local, "FOLD_CHUNK", chunk)
+    monkeypatch.setattr(local, "SNAPSHOT_EVERY", snapshot_every)
+    extra = [make_event("todo", text="t"), make_event("escalation", target="tier2")]
+    events = log + extra
+    with tempfile.TemporaryDirectory(dir=tmp_path) as tmp, LocalStore(Path(tmp) / "w.db") as store:
+        with store._transaction():
+            for event in events[: len(events) // 2]:
+                store._insert(event)
+        halfway = store.state(events[0].incident_id)
+        with store._transaction():
+            for event in events[len(events) // 2 :]:
+                store._insert(event)
+        assert store.state(events[0].incident_id).model_dump(mode="json") == fold(
+            events
+        ).model_dump(mode="json")
+        assert halfway.event_count == len(events) // 2
