@@ -92,6 +92,28 @@ class EscalationRule(_Strict):
         return self
 
 
+class AccessRules(_Strict):
+    """Who may make privileged changes to an incident; a server enforces these at append time.
+
+    Role lists name incident roles (held as primary, not as shadow); server admins may
+    always. Without a server nothing is enforced: a single machine trusts its user.
+    """
+
+    severity: tuple[Ident, ...] = ("commander", "deputy")
+    """May change the severity."""
+    roles: tuple[Ident, ...] = ("commander", "deputy")
+    """May assign and release roles and hand them off (anyone may release themselves)."""
+    approved_audiences: tuple[Ident, ...] = ("external",)
+    """Status updates to these audiences are published only with the commander's approval:
+    the approvers below publish them; others draft them as notes or internal updates."""
+    approvers: tuple[Ident, ...] = ("commander",)
+    approval_steps: tuple[Ident, ...] = ("commander", "deputy")
+    """May complete a runbook step of type ``approval``."""
+    declarer_while_vacant: bool = True
+    """While nobody holds command, the declarer may change severity and roles, so that
+    someone can seat the first commander."""
+
+
 class Policy(_Strict):
     statuses: tuple[Ident, ...] = Field(min_length=1)
     incident_types: tuple[Ident, ...] = Field(min_length=1)
@@ -101,6 +123,7 @@ class Policy(_Strict):
     phases: tuple[Phase, ...] = Field(min_length=1)
     cadence: tuple[Cadence, ...] = ()
     escalations: tuple[EscalationRule, ...] = ()
+    access: AccessRules = AccessRules()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -120,6 +143,12 @@ class Policy(_Strict):
                 raise ValueError(f"cadence names unknown severity {rule.severity!r}")
             if rule.audience not in self.audiences:
                 raise ValueError(f"cadence names unknown audience {rule.audience!r}")
+        for field in ("severity", "roles", "approvers", "approval_steps"):
+            unknown_roles = set(getattr(self.access, field)) - role_ids
+            if unknown_roles:
+                raise ValueError(f"access.{field} names unknown role {sorted(unknown_roles)}")
+        if set(self.access.approved_audiences) - set(self.audiences):
+            raise ValueError("access.approved_audiences names an unknown audience")
         for esc in self.escalations:
             unknown = set(esc.severities) - severities | ({esc.severity} - severities - {None})
             if unknown:

@@ -422,13 +422,13 @@ class _Item:
 
     indent: int
     line: int
-    title: str
-    type: str
-    explicit_id: str | None
     phase: str | None
     section: str
     prefix: str
     depth: int
+    title: list[str]
+    """The lines of the item's first paragraph; a blank line, a block or a sub-step ends it."""
+    title_open: bool = True
     text: list[str] = field(default_factory=list)
     commands: list[CodeBlock] = field(default_factory=list)
     children: list["_Item"] = field(default_factory=list)
@@ -438,8 +438,10 @@ class _Builder:
     """One pass over the blocks, building sections and the step tree.
 
     Lists follow Markdown loosely, the way people write them: an item indented more than
-    the item above is its sub-step; an indented line continues the item above it; an
-    unindented paragraph after a blank line (or a heading, or a rule) ends the list.
+    the item above is its sub-step; the lines right after an item continue its title (one
+    paragraph, as Markdown renders it); indented paragraphs after a blank line are its
+    detail text; an unindented paragraph after a blank line (or a heading, or a rule)
+    ends the list.
     """
 
     def __init__(self, lines: list[str], phases: Sequence[str], problem) -> None:
@@ -463,6 +465,8 @@ class _Builder:
                 case "blank":
                     self._blank = True
                     self._prose.append("")
+                    if self._open:
+                        self._open[-1].title_open = False
                 case "heading" if block.n == title_line:
                     self._close_list()
                     self.title = block.text or None
@@ -494,6 +498,7 @@ class _Builder:
         if owner is None:
             self._prose.extend(self.lines[block.n : block.end + 1])
         else:
+            owner.title_open = False
             body = [_dedent(line, block.indent) for line in self.lines[block.n + 1 : block.end]]
             owner.commands.append(
                 CodeBlock(language=block.language, code="\n".join(body), line=block.n + 1)
@@ -511,22 +516,20 @@ class _Builder:
         if depth > MAX_DEPTH:
             self.problem(line, f"steps are nested deeper than {MAX_DEPTH} levels")
             return
-        title, kind, explicit = self._parse_title(line, block.text)
-        if not title:
-            self.problem(line, "step has no text")
-            return
         item = _Item(
             indent=block.indent,
             line=line,
-            title=title,
-            type=kind,
-            explicit_id=explicit,
             phase=self._phase(),
             section=self._headings[-1].title if self._headings else "",
             prefix=self._prefix(),
             depth=depth,
+            title=[block.text],
         )
-        (parent.children if parent else self.roots).append(item)
+        if parent:
+            parent.title_open = False
+            parent.children.append(item)
+        else:
+            self.roots.append(item)
         self._open.append(item)
         self._blank = False
 
@@ -535,9 +538,14 @@ class _Builder:
         if owner is None:
             self._close_list()
             self._prose.append(self.lines[block.n])
+            return
+        if owner.title_open:
+            owner.title.append(block.text)
         else:
+            if self._blank and owner.text:
+                owner.text.append("")
             owner.text.append(block.text)
-            self._blank = False
+        self._blank = False
 
     def _owner(self, indent: int) -> _Item | None:
         """The open item a block at ``indent`` belongs to, if the list is still open.
@@ -594,21 +602,24 @@ class _Builder:
         seen: dict[str, int] = {}
 
         def freeze(item: _Item, generated: str) -> RunbookStep:
-            step_id = item.explicit_id or generated
+            title, kind, explicit = self._parse_title(item.line, " ".join(item.title))
+            if not title:
+                self.problem(item.line, "step has no text")
+            step_id = explicit or generated
             if step_id in seen:
                 self.problem(
                     item.line, f"duplicate step id {step_id!r} (first at line {seen[step_id]})"
                 )
             seen.setdefault(step_id, item.line)
-            if item.type == "command" and not item.commands:
+            if kind == "command" and not item.commands:
                 self.problem(item.line, "[command] step has no fenced code block after it")
             children = tuple(
                 freeze(child, f"{step_id}.{k}") for k, child in enumerate(item.children, 1)
             )
             return RunbookStep(
                 id=step_id,
-                title=item.title,
-                type=item.type,
+                title=title,
+                type=kind,
                 phase=item.phase,
                 section=item.section,
                 text="\n".join(item.text),

@@ -1,0 +1,1 @@
+"""The shared backend: ``warroom serve`` (an ASGI app over an ``EventStorage``)."""

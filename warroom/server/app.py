@@ -1,0 +1,399 @@
+"""The HTTP API: push, pull, live stream, long-poll, tokens. ``create_app(storage)``.
+
+Every response to a mistake is a 4xx with a one-line ``detail`` a person can act on:
+401 without a valid token, 403 for what the token's role may not do, 404 for unknown
+incidents and tokens, 413 for oversized bodies, 422 for malformed ones. Incident-role
+rules are not HTTP errors: a pushed event that breaks one comes back ``rejected`` with
+its reason, so a batch from a client that was offline is judged event by event.
+
+Live updates follow one rule, so nothing is lost across reconnects: subscribe first,
+replay the feed from the client's cursor (``Last-Event-ID`` or ``?after=``) until up to
+date, then send live batches, dropping positions already sent.
+"""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from warroom import __version__
+from warroom.core.access import check_append
+from warroom.core.events import Event
+from warroom.core.policy import Policy, default_policy
+from warroom.server.storage import (
+    RESYNC,
+    EventStorage,
+    FeedItem,
+    FeedPage,
+    InvalidCursor,
+    Principal,
+    StorageError,
+    TokenInfo,
+    TokenRole,
+)
+
+MAX_BODY = 8 * 1024 * 1024
+MAX_PUSH_EVENTS = 1000
+PAGE_LIMIT = 5000
+REPLAY_PAGE = 1000
+HEARTBEAT_S = 15.0
+LONG_POLL_MAX_S = 60.0
+
+
+class PushRequest(BaseModel):
+    events: list[Event] = Field(max_length=MAX_PUSH_EVENTS)
+
+
+class PushResult(BaseModel):
+    id: str
+    status: Literal["applied", "rejected"]
+    duplicate: bool
+    incident_id: str
+    server_seq: int | None = None
+    hash: str | None = None
+    reason: str | None = None
+
+
+class PushResponse(BaseModel):
+    results: list[PushResult]
+
+
+class Record(BaseModel):
+    """One sequenced event; ``checkpoint`` is set when the server signed at this event."""
+
+    cursor: str
+    incident_id: str
+    server_seq: int
+    hash: str
+    event: dict[str, Any]
+    checkpoint: dict[str, Any] | None
+
+
+class FeedPageModel(BaseModel):
+    items: list[Record]
+    cursor: str
+    up_to_date: bool
+
+
+class IncidentPageModel(BaseModel):
+    incident_id: str
+    records: list[Record]
+    next_after: int
+    up_to_date: bool
+    head: dict[str, Any]
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    role: TokenRole
+    device: str = Field(default="", max_length=200)
+
+
+class TokenOut(BaseModel):
+    id: str
+    name: str
+    role: TokenRole
+    device: str
+    created_at: str
+    revoked_at: str | None
+    token: str | None = None
+    """Only in the answer to creation: the secret is never shown again."""
+
+
+def _token_out(info: TokenInfo, secret: str | None = None) -> TokenOut:
+    return TokenOut(
+        id=info.id,
+        name=info.name,
+        role=info.role,
+        device=info.device,
+        created_at=info.created_at.isoformat(),
+        revoked_at=info.revoked_at.isoformat() if info.revoked_at else None,
+        token=secret,
+    )
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413 before the app reads them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(send)
+            return
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps({"detail": f"request body too large (limit {self.limit} bytes)"})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body.encode()})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    return f"{where or 'body'}: {first.get('msg', 'invalid')}"
+
+
+def _page_response(page: FeedPage) -> Response:
+    """A feed page as JSON, assembled from the stored record texts without re-encoding."""
+    records = ",".join(item.record for item in page.items)
+    flag = json.dumps(page.up_to_date)
+    text = f'{{"items":[{records}],"cursor":"{page.cursor}","up_to_date":{flag}}}'
+    return Response(text, media_type="application/json")
+
+
+def _frame(item: FeedItem) -> bytes:
+    return f"id: {item.cursor}\ndata: {item.record}\n\n".encode()
+
+
+def create_app(
+    storage: EventStorage,
+    *,
+    policy: Policy | None = None,
+    heartbeat_s: float = HEARTBEAT_S,
+    max_body: int = MAX_BODY,
+) -> FastAPI:
+    """The ASGI app over ``storage``; the policy's ``[access]`` rules judge every append."""
+    rules = policy or default_policy()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await storage.start()
+        try:
+            yield
+        finally:
+            await storage.close()
+
+    app = FastAPI(
+        title="warroom",
+        version=__version__,
+        description="The shared record of a terminal war room: push, pull and live events.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(BodyLimit, limit=max_body)
+    bearer = HTTPBearer(auto_error=False)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": _validation_message(exc)})
+
+    @app.exception_handler(StorageError)
+    async def _unavailable(request: Request, exc: StorageError) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+    @app.exception_handler(InvalidCursor)
+    async def _bad_cursor(request: Request, exc: InvalidCursor) -> JSONResponse:
+        return JSONResponse(status_code=400, content={"detail": str(exc)})
+
+    async def principal(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Principal:
+        if credentials is None:
+            raise HTTPException(
+                401,
+                "a bearer token is required (warroom login URL --token T, or WARROOM_TOKEN)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        found = await storage.authenticate(credentials.credentials)
+        if found is None:
+            raise HTTPException(
+                401, "the token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"}
+            )
+        return found
+
+    Who = Annotated[Principal, Depends(principal)]
+
+    def require(who: Principal, *roles: str, doing: str) -> None:
+        if who.role not in roles:
+            raise HTTPException(403, f"a {who.role} token may not {doing}")
+
+    @app.get("/v1/info")
+    async def info(who: Who) -> dict[str, Any]:
+        """Who the token belongs to and the key that signs checkpoints (pin it at login)."""
+        return {
+            "server": "warroom",
+            "version": __version__,
+            "public_key": storage.public_key,
+            "you": {"name": who.name, "role": who.role, "token_id": who.token_id},
+        }
+
+    @app.post("/v1/push")
+    async def push(body: PushRequest, who: Who) -> PushResponse:
+        """Append a batch in order; retries return the original outcome (``duplicate``)."""
+        require(who, "responder", "admin", doing="write entries (viewer tokens are read-only)")
+
+        def admit(state, event):
+            return check_append(rules, state, event, author=who.name, admin=who.role == "admin")
+
+        results = await storage.append(body.events, admit, who.token_id)
+        return PushResponse(results=[PushResult(**vars(r)) for r in results])
+
+    @app.get("/v1/events", response_model=None, responses={200: {"model": FeedPageModel}})
+    async def events(
+        who: Who,
+        after: Annotated[str | None, Query(max_length=40)] = None,
+        limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 1000,
+    ) -> Response:
+        """Every incident's events after a cursor, in commit order (catch-up)."""
+        page = await storage.feed(storage.parse_cursor(after), limit)
+        return _page_response(page)
+
+    @app.get(
+        "/v1/incidents/{incident_id}/events",
+        response_model=None,
+        responses={200: {"model": IncidentPageModel}},
+    )
+    async def incident_events(
+        incident_id: str,
+        who: Who,
+        after: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 1000,
+    ) -> Response:
+        """One incident's log by its own sequence numbers, with the current head."""
+        page = await storage.incident_log(incident_id, after, limit)
+        if page is None:
+            raise HTTPException(404, f"no incident {incident_id!r} on this server")
+        head = json.dumps({"seq": page.head_seq, "hash": page.head_hash})
+        text = (
+            f'{{"incident_id":{json.dumps(incident_id)},"records":[{",".join(page.records)}],'
+            f'"next_after":{page.next_after},"up_to_date":{json.dumps(page.up_to_date)},'
+            f'"head":{head}}}'
+        )
+        return Response(text, media_type="application/json")
+
+    @app.get("/v1/stream", response_class=StreamingResponse)
+    async def stream(
+        who: Who,
+        after: Annotated[str | None, Query(max_length=40)] = None,
+        last_event_id: Annotated[str | None, Header(max_length=40)] = None,
+    ) -> StreamingResponse:
+        """Server-Sent Events: replay from ``Last-Event-ID`` (or ``after``), then live.
+
+        ``event: up_to_date`` marks the end of the replay; ``: ping`` comments keep
+        proxies from closing an idle stream.
+        """
+        position = storage.parse_cursor(last_event_id or after)
+        subscription = storage.subscribe()
+
+        async def body() -> AsyncIterator[bytes]:
+            last = position
+            try:
+                while True:
+                    page = await storage.feed(last, REPLAY_PAGE)
+                    if page.items:
+                        last = page.items[-1].position
+                        yield b"".join(_frame(item) for item in page.items)
+                    if not page.up_to_date:
+                        continue
+                    yield f'event: up_to_date\ndata: {{"cursor":"{last}"}}\n\n'.encode()
+                    while True:
+                        try:
+                            batch = await asyncio.wait_for(subscription.get(), heartbeat_s)
+                        except TimeoutError:
+                            yield b": ping\n\n"
+                            continue
+                        if batch == RESYNC:
+                            break  # fell behind: replay from the cursor again
+                        fresh = [item for item in batch if item.position > last]
+                        if fresh:
+                            last = fresh[-1].position
+                            yield b"".join(_frame(item) for item in fresh)
+            finally:
+                subscription.close()
+
+        return StreamingResponse(
+            body(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    @app.get("/v1/poll", response_model=None, responses={200: {"model": FeedPageModel}})
+    async def poll(
+        who: Who,
+        after: Annotated[str | None, Query(max_length=40)] = None,
+        timeout: Annotated[float, Query(ge=0, le=LONG_POLL_MAX_S)] = 25.0,
+        limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 1000,
+    ) -> Response:
+        """Long-poll fallback for proxies that buffer streams: same cursor, same pages."""
+        position = storage.parse_cursor(after)
+        subscription = storage.subscribe()
+        try:
+            page = await storage.feed(position, limit)
+            if not page.items and timeout > 0:
+                try:
+                    await asyncio.wait_for(subscription.get(), timeout)
+                except TimeoutError:
+                    pass
+                else:
+                    page = await storage.feed(position, limit)
+        finally:
+            subscription.close()
+        return _page_response(page)
+
+    @app.get("/v1/tokens")
+    async def tokens(who: Who) -> list[TokenOut]:
+        require(who, "admin", doing="list tokens")
+        return [_token_out(info) for info in await storage.list_tokens()]
+
+    @app.post("/v1/tokens", status_code=201)
+    async def create_token(body: TokenCreate, who: Who) -> TokenOut:
+        """Create a token; the secret is in this answer only (it is stored hashed)."""
+        require(who, "admin", doing="create tokens")
+        info, secret = await storage.create_token(body.name.strip(), body.role, body.device)
+        return _token_out(info, secret)
+
+    @app.delete("/v1/tokens/{token_id}")
+    async def revoke_token(token_id: str, who: Who) -> dict[str, str]:
+        require(who, "admin", doing="revoke tokens")
+        if not await storage.revoke_token(token_id):
+            raise HTTPException(404, f"no active token {token_id!r}")
+        return {"revoked": token_id}
+
+    return app
