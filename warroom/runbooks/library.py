@@ -182,11 +182,11 @@ class RunbookLibrary:
         source = self._source_of(path)
         if source is None:
             return []
+        previous = self._files.get(path)
         try:
             stat = path.stat()
             stamp = (stat.st_mtime_ns, stat.st_size)
-            known = self._files.get(path)
-            if not force and known is not None and known.stamp == stamp:
+            if not force and previous is not None and previous.stamp == stamp:
                 return []
             with path.open("rb") as handle:
                 raw = handle.read(MAX_BYTES + 1)
@@ -194,12 +194,11 @@ class RunbookLibrary:
             self._forget(path)  # deleted since it was listed; the delete event follows
             return []
         except OSError as exc:
-            self._forget(path)
-            message = exc.strerror or str(exc)
-            problem = RunbookProblem(file=str(path), line=1, message=f"cannot read: {message}")
-            return [problem]
-        runbook, problems = parse_runbook(raw, path, self.phases)
-        previous = self._files.get(path)
+            message = f"cannot read: {exc.strerror or exc}"
+            runbook, problems = None, [RunbookProblem(file=str(path), line=1, message=message)]
+            stamp = (0, 0)  # never matches, so the next scan tries again
+        else:
+            runbook, problems = parse_runbook(raw, path, self.phases)
         kept = runbook or (previous.runbook if previous else None)
         self._files[path] = _File(source, kept, tuple(problems), stamp)
         return problems
