@@ -293,7 +293,7 @@ def _front_matter(lines: list[str], problem) -> tuple[FrontMatter | None, int]:
         return None, end + 1
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"at line (\d+)", str(exc))
-        line = int(found.group(1)) + 1 if found else 1
+        line = int(found.group(1)) + 1 if found else end  # "at end of document"
         problem(line, f"invalid TOML front matter: {str(exc).split(' (at')[0]}")
         return None, end + 1
     if data is None:
@@ -366,12 +366,15 @@ def _blocks(lines: list[str], start: int, problem) -> list[_Block]:
     while n < end:
         line = lines[n]
         stripped = line.lstrip()
-        first = stripped[:1]
-        indent = _width(line[: len(line) - len(stripped)])
+        if not stripped:
+            blocks.append(_Block("blank", n))
+            n += 1
+            continue
+        first = stripped[0]
+        lead = len(line) - len(stripped)
+        indent = _width(line[:lead]) if "\t" in line[:lead] else lead
         block = None
-        if not first:
-            block = _Block("blank", n)
-        elif first in "`~":
+        if first in "`~":
             fence = _FENCE.match(line)
             if fence and not (first == "`" and "`" in line[fence.end() :]):
                 marker = fence.group(2)
@@ -413,7 +416,8 @@ class _Heading:
     level: int
     title: str
     phase: str | None
-    slug: str
+    prefix: str
+    """What generated ids of steps under it start with."""
 
 
 @dataclass
@@ -488,7 +492,9 @@ class _Builder:
             self._headings.pop()
         named = self.phase_re.match(block.text)
         phase = self.phase_ids[named.group(1).lower()] if named else self._phase()
-        self._headings.append(_Heading(block.level, block.text, phase, slugify(block.text)))
+        outer = self._headings[0].prefix if self._headings else slugify(block.text)
+        prefix = slugify(phase) if phase else outer
+        self._headings.append(_Heading(block.level, block.text, phase, prefix))
         self._prose = []
         section = Section(title=block.text, level=block.level, line=block.n + 1, phase=phase)
         self.sections.append((section, self._prose))
@@ -593,7 +599,7 @@ class _Builder:
 
     def _prefix(self) -> str:
         """Generated ids count steps per phase, else per top-level section, else ``step``."""
-        return self._phase() or (self._headings[0].slug if self._headings else "step")
+        return self._headings[-1].prefix if self._headings else "step"
 
     def result(self) -> tuple[str, tuple[Section, ...], tuple[RunbookStep, ...]]:
         """Summary, sections and the frozen step tree (ids assigned, duplicates reported)."""
