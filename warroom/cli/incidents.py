@@ -9,6 +9,7 @@ import typer
 
 from warroom.cli.output import emit_json, say
 from warroom.cli.runtime import Runtime
+from warroom.cli.sync_cmd import sync_section
 from warroom.core import events as ev
 from warroom.core.clocks import escalation_ladder, update_clocks
 from warroom.core.errors import InvalidInput
@@ -391,7 +392,10 @@ def export(
         state = runtime.store.state(incident_id)
         text = to_markdown(state, runtime.store.events(incident_id), runtime.policy)
     elif fmt == "json":
-        text = to_json_bundle(incident_id, runtime.store.event_bodies(incident_id), utcnow())
+        bodies = runtime.store.event_bodies(incident_id)
+        text = to_json_bundle(
+            incident_id, bodies, utcnow(), sync_section(runtime.store, incident_id)
+        )
     else:
         raise InvalidInput(f"unknown format {fmt!r}; choose md or json")
     if output is None:

@@ -92,12 +92,24 @@ def to_markdown(state: IncidentState, events: Sequence[ev.Event], policy: Policy
     return "\n".join(lines) + "\n"
 
 
-def to_json_bundle(incident_id: str, bodies: Sequence[str], exported_at: datetime) -> str:
-    """Every event's stored JSON, verbatim, in log order."""
+def to_json_bundle(
+    incident_id: str,
+    bodies: Sequence[str],
+    exported_at: datetime,
+    sync: dict | None = None,
+) -> str:
+    """Every event's stored JSON, verbatim, in log order.
+
+    ``sync`` (present once the incident was shared through a server) carries the
+    server's sequence numbers, hashes, signed checkpoints and public key, so
+    ``warroom verify --bundle`` can check the record offline.
+    """
     bundle = {
         "format": EXPORT_FORMAT,
         "incident_id": incident_id,
         "exported_at": exported_at.isoformat(),
         "events": [json.loads(body) for body in bodies],
     }
+    if sync is not None:
+        bundle["sync"] = sync
     return json.dumps(bundle, indent=2) + "\n"  # ASCII-only: safe to cat on any terminal

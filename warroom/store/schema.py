@@ -37,5 +37,44 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    """Sync with a server: where each event sits in the server's log, and what was verified.
+
+    ``events.server_seq``/``hash`` are set once a server acknowledged the event; rows in
+    ``events`` stay in local ``seq`` order, which sync keeps equal to server order for
+    acknowledged events followed by pending ones. ``sync_heads`` is the last position of
+    each incident's chain this client verified itself; ``rejected`` keeps events a server
+    refused, with its reason, out of the fold but never out of sight.
+    """
+    db["events"].add_column("server_seq", int)
+    db["events"].add_column("hash", str)
+    db["events"].create_index(["incident_id", "server_seq"], unique=True)
+    db["sync_heads"].create({"incident_id": str, "seq": int, "hash": str}, pk="incident_id")
+    db["rejected"].create(
+        {
+            "id": str,
+            "incident_id": str,
+            "kind": str,
+            "actor": str,
+            "occurred_at": str,
+            "body": str,
+            "reason": str,
+            "rejected_at": str,
+        },
+        pk="id",
+    )
+    db["checkpoints"].create(
+        {
+            "incident_id": str,
+            "seq": int,
+            "head": str,
+            "signed_at": str,
+            "key_id": str,
+            "signature": str,
+        },
+        pk=("incident_id", "seq"),
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)

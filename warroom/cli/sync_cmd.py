@@ -1,0 +1,431 @@
+"""Shared-record commands: serve, token, login, sync, verify.
+
+HTTP, signing and server modules are imported inside the commands that use them, so
+every other ``warroom`` command starts without paying for them.
+"""
+
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from warroom.cli.output import emit_json, fail, say
+from warroom.cli.runtime import Runtime
+from warroom.core.errors import InvalidInput, NotFound, WarroomError
+
+if TYPE_CHECKING:
+    from warroom.core.chain import ChainedEvent, Verification
+    from warroom.store.local import LocalStore
+    from warroom.sync.engine import SyncEngine
+
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+Data = Annotated[
+    Path | None,
+    typer.Option("--data", help="Server data folder (default: the 'server' folder in the home)."),
+]
+
+token_app = typer.Typer(help="Manage the server's access tokens (run where the server's data is).")
+
+
+def _rt(ctx: typer.Context) -> Runtime:
+    return ctx.obj
+
+
+def _data_dir(ctx: typer.Context, data: Path | None) -> Path:
+    return (data or _rt(ctx).paths.data / "server").expanduser().resolve()
+
+
+def _storage(ctx: typer.Context, data: Path | None):
+    from warroom.server.sqlite import SQLiteStorage
+
+    return SQLiteStorage(_data_dir(ctx, data))
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to bind; 0.0.0.0 exposes it.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8350,
+    data: Data = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    checkpoint_every: Annotated[
+        int, typer.Option(min=1, help="Sign a checkpoint every N events of an incident.")
+    ] = 100,
+    heartbeat: Annotated[
+        float, typer.Option(min=0.05, help="Seconds between stream heartbeats.")
+    ] = 15.0,
+) -> None:
+    """Run the shared backend (SQLite in --data) until interrupted."""
+    import uvicorn
+
+    from warroom.server.app import create_app
+    from warroom.server.sqlite import SQLiteStorage
+
+    if (tls_cert is None) != (tls_key is None):
+        raise InvalidInput("--tls-cert and --tls-key go together")
+    for path in (tls_cert, tls_key):
+        if path is not None and not path.is_file():
+            raise InvalidInput(f"no such file: {path}")
+    runtime = _rt(ctx)
+    data_dir = _data_dir(ctx, data)
+    storage = SQLiteStorage(data_dir, checkpoint_every=checkpoint_every)
+    app = create_app(storage, policy=runtime.policy, heartbeat_s=heartbeat)
+    try:
+        probe = socket.create_server((host, port))
+    except OSError as exc:
+        raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    probe.close()
+    scheme = "https" if tls_cert else "http"
+    sys.stderr.write(f"warroom serving {scheme}://{host}:{port} (data in {data_dir})\n")
+    if not tls_cert and host not in ("127.0.0.1", "localhost", "::1"):
+        sys.stderr.write("warning: tokens travel in clear text without --tls-cert/--tls-key\n")
+    sys.stderr.flush()
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+        timeout_graceful_shutdown=2,
+    )
+
+
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The person (entries will be written as them).")],
+    role: Annotated[str, typer.Option("--role", help="viewer, responder or admin.")],
+    device: Annotated[str, typer.Option("--device", help="Which device it is for.")] = "",
+    data: Data = None,
+    as_json: Json = False,
+) -> None:
+    """Create a token and print it once; only its hash is stored."""
+    import asyncio
+
+    from warroom.server.storage import TOKEN_ROLES
+
+    if role not in TOKEN_ROLES:
+        raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(TOKEN_ROLES)}")
+    if not name.strip():
+        raise InvalidInput("the token needs a person's name")
+    info, secret = asyncio.run(_storage(ctx, data).create_token(name.strip(), role, device))
+    if as_json:
+        emit_json({"id": info.id, "name": info.name, "role": info.role, "token": secret})
+        return
+    say(secret)
+    sys.stderr.write(f"{info.id}: {info.name} ({info.role}); this token is not shown again\n")
+
+
+@token_app.command("list")
+def token_list(ctx: typer.Context, data: Data = None, as_json: Json = False) -> None:
+    """List tokens (never their secrets)."""
+    import asyncio
+
+    tokens = asyncio.run(_storage(ctx, data).list_tokens())
+    if as_json:
+        emit_json([vars(t) for t in tokens])
+        return
+    for t in tokens:
+        state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+        say(f"{t.id}  {t.role:<9} {t.name}  {t.device or '-'}  {state}")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    ctx: typer.Context,
+    token_id: Annotated[str, typer.Argument(help="The token id (tok-…).")],
+    data: Data = None,
+) -> None:
+    """Revoke a token; requests with it are refused from now on."""
+    import asyncio
+
+    if not asyncio.run(_storage(ctx, data).revoke_token(token_id)):
+        raise NotFound(f"no active token {token_id!r}; `warroom token list` shows them")
+    say(f"revoked {token_id}")
+
+
+def _write_config(path: Path, updates: dict[str, str]) -> None:
+    """Set top-level keys in a TOML config, keeping every other line; the file is 0600
+    because it now holds a token."""
+    lines = path.read_text("utf-8").splitlines() if path.is_file() else []
+    first_table = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), None)
+    top = lines[:first_table] if first_table is not None else lines
+    rest = lines[first_table:] if first_table is not None else []
+    for key, value in updates.items():
+        entry = f"{key} = {json.dumps(value)}"
+        for i, line in enumerate(top):
+            if line.split("=", 1)[0].strip() == key:
+                top[i] = entry
+                break
+        else:
+            top.append(entry)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join([*top, *rest]) + "\n")
+    os.chmod(path, 0o600)
+
+
+def login(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="The server, e.g. http://warroom.internal:8350")],
+    token: Annotated[str, typer.Option("--token", help="A token from `warroom token create`.")],
+) -> None:
+    """Check a token against a server and remember both for this home."""
+    from warroom.store.replica import Replica
+    from warroom.sync.client import Offline, ServerClient
+
+    runtime = _rt(ctx)
+    url = url.rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"{url!r} is not an http:// or https:// URL")
+    client = ServerClient(url, token)
+    try:
+        info = client.info()
+    except Offline as exc:
+        raise WarroomError(str(exc)) from None
+    finally:
+        client.close()
+    Replica(runtime.store).bind(url, info["public_key"])
+    you = info["you"]
+    path = runtime.paths.config_files[0]
+    _write_config(path, {"server": url, "token": token, "user": you["name"]})
+    say(f"logged in to {url} as {you['name']} ({you['role']}); settings saved in {path}")
+
+
+def _engine(runtime: Runtime, **kwargs: Any) -> "SyncEngine":
+    from warroom.sync.engine import SyncEngine
+
+    settings = runtime.settings
+    if not settings.server or not settings.token:
+        raise InvalidInput("no server configured: run `warroom login URL --token T` first")
+    return SyncEngine(runtime.paths.database, settings.server, settings.token, **kwargs)
+
+
+def _loud(message: str) -> None:
+    fail("SYNC STOPPED: " + message)
+
+
+def sync(
+    ctx: typer.Context,
+    once: Annotated[
+        bool, typer.Option("--once", help="Push and pull until up to date, then exit.")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Push this home's entries and pull everyone else's (continuously unless --once)."""
+    from warroom.core.chain import ChainError
+    from warroom.sync.client import Offline
+    from warroom.sync.engine import SyncStatus
+
+    runtime = _rt(ctx)
+    if once:
+        engine = _engine(runtime)
+        try:
+            report = engine.sync_once()
+        except Offline as exc:
+            raise WarroomError(str(exc)) from None
+        except ChainError as exc:
+            _loud(str(exc))
+            raise typer.Exit(3) from None
+        if as_json:
+            emit_json(
+                {
+                    "pushed": report.pushed,
+                    "pulled": report.pulled,
+                    "rejected": [
+                        {"id": r.id, "incident_id": r.incident_id, "reason": r.reason}
+                        for r in report.rejected
+                    ],
+                }
+            )
+        else:
+            say(f"pushed {report.pushed}, pulled {report.pulled}, rejected {len(report.rejected)}")
+        for entry in report.rejected:
+            fail(f"REJECTED {entry.incident_id} {entry.kind} [{entry.id}]: {entry.reason}")
+        return
+
+    def show(status: SyncStatus) -> None:
+        state = "online" if status.online else "offline"
+        line = f"{state}; {status.pending} pending, {status.rejected} rejected"
+        if status.last_error and not status.online:
+            line += f" ({status.last_error})"
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    engine = _engine(runtime, on_status=show)
+    try:
+        engine.run()
+    except KeyboardInterrupt:
+        engine.stop()
+        return
+    if engine.status.stopped:
+        _loud(engine.status.stopped)
+        raise typer.Exit(3)
+
+
+def _describe(result: "Verification") -> str:
+    checkpoints = (
+        f"{result.checkpoints_verified} signed checkpoint(s) valid"
+        f" (last #{result.last_checkpoint_seq})"
+        if result.checkpoints_verified
+        else "no signed checkpoint yet"
+    )
+    text = (
+        f"{result.incident_id}: {result.verified_events} events verified,"
+        f" head #{result.head.seq} {result.head.hash[:16]}…; {checkpoints}"
+    )
+    if result.unsequenced_events:
+        text += f"; {result.unsequenced_events} not yet acknowledged by the server"
+    return text
+
+
+def verify(
+    ctx: typer.Context,
+    incident: Annotated[str | None, typer.Argument(help="Incident id (unique prefix).")] = None,
+    bundle: Annotated[
+        Path | None, typer.Option("--bundle", help="Verify an exported JSON bundle offline.")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option("--key", help="The server's public key to require (base64).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Check an incident's hash chain and signed checkpoints (exit 3 if they fail)."""
+    from warroom.core.chain import ChainError
+
+    if (incident is None) == (bundle is None):
+        raise InvalidInput("name an incident or give --bundle FILE (not both)")
+    try:
+        results = _verify_bundle(bundle, key) if bundle else _verify_live(ctx, incident, key)
+    except ChainError as exc:
+        fail("VERIFICATION FAILED: " + str(exc))
+        raise typer.Exit(3) from None
+    if as_json:
+        emit_json([r.model_dump(mode="json") for r in results])
+        return
+    for result in results:
+        say(_describe(result))
+
+
+def _verify_bundle(path: Path, key: str | None) -> list["Verification"]:
+    from warroom.core.chain import ChainError, verify_bundle
+
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ChainError(f"{path} is not JSON: {exc}") from None
+    return [verify_bundle(data, key)]
+
+
+def _verify_live(ctx: typer.Context, incident: str, key: str | None) -> list["Verification"]:
+    """Verify this home's copy; when the server is reachable, its copy too, and that the
+    server's history still contains the head this home verified."""
+    from warroom.core.chain import ChainError, verify_log
+    from warroom.store.replica import Replica
+
+    runtime = _rt(ctx)
+    store = runtime.store
+    incident_id = store.resolve_incident(incident)
+    replica = Replica(store)
+    server, pinned = replica.binding()
+    if key and pinned and key != pinned:
+        raise ChainError("the key given does not match the key pinned at login")
+    local = verify_log(
+        incident_id, replica.chain(incident_id), replica.checkpoints(incident_id), key or pinned
+    )
+    local.unsequenced_events = len(store.event_bodies(incident_id)) - local.verified_events
+    if local.verified_events == 0:
+        raise InvalidInput(
+            f"{incident_id} has no server-acknowledged events here yet; run `warroom sync --once`"
+        )
+    results = [local]
+    settings = runtime.settings
+    if server and settings.token:
+        remote = _verify_server(server, settings.token, incident_id, key or pinned)
+        if remote is not None:
+            head = next((c for c in remote[1] if c.server_seq == local.head.seq), None)
+            if head is None or head.hash != local.head.hash:
+                raise ChainError(
+                    f"{incident_id}: the server's history no longer contains the head this"
+                    f" home verified (#{local.head.seq}): it was rewritten"
+                )
+            results.append(remote[0])
+    return results
+
+
+def _verify_server(
+    server: str, token: str, incident_id: str, key: str | None
+) -> tuple["Verification", list["ChainedEvent"]] | None:
+    from warroom.core.chain import ChainedEvent, ChainError, Checkpoint, verify_log
+    from warroom.sync.client import Offline, ServerClient
+
+    client = ServerClient(server, token)
+    chained, checkpoints, after = [], [], 0
+    try:
+        while True:
+            page = client.incident_log(incident_id, after)
+            if page is None:
+                raise ChainError(f"{incident_id}: the server does not have this incident")
+            for record in page["records"]:
+                chained.append(
+                    ChainedEvent(
+                        server_seq=record["server_seq"], hash=record["hash"], event=record["event"]
+                    )
+                )
+                if record.get("checkpoint"):
+                    checkpoints.append(Checkpoint.model_validate(record["checkpoint"]))
+            after = page["next_after"]
+            if page["up_to_date"]:
+                break
+    except Offline as exc:
+        sys.stderr.write(f"note: server copy not checked ({exc})\n")
+        return None
+    finally:
+        client.close()
+    return verify_log(incident_id, chained, checkpoints, key), chained
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(login)
+    app.command()(sync)
+    app.command()(verify)
+    app.add_typer(token_app, name="token")
+
+
+def sync_section(store: "LocalStore", incident_id: str) -> dict | None:
+    """The ``sync`` part of a JSON export: chain, checkpoints, key; None if never synced."""
+    from warroom.store.replica import Replica
+
+    replica = Replica(store)
+    server, key = replica.binding()
+    chain = replica.chain(incident_id)
+    if server is None or not chain:
+        return None
+    return {
+        "server": server,
+        "public_key": key,
+        "head": replica.head(incident_id).model_dump(),
+        "chain": [{"id": c.event["id"], "server_seq": c.server_seq, "hash": c.hash} for c in chain],
+        "checkpoints": [c.model_dump(mode="json") for c in replica.checkpoints(incident_id)],
+        "pending": sorted(replica.pending_ids(incident_id)),
+        "rejected": [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "actor": r.actor,
+                "reason": r.reason,
+                "event": json.loads(r.body),
+            }
+            for r in replica.rejected(incident_id)
+        ],
+    }

@@ -1,0 +1,427 @@
+"""The sync side of the local store: outbox results in, server history in, verified.
+
+A ``LocalStore`` folds an incident's rows in local ``seq`` order. Sync keeps that order
+equal to *the server's order for events whose place is settled, then this device's
+pending events*: when a remote event lands, the incident's unsettled local events are
+moved behind it (re-inserted with fresh ``seq`` values) and a cached snapshot that had
+already folded one of them is dropped. So the fold, the snapshot cache and every reader
+of ``LocalStore`` keep working unchanged, and two clients with the same server history
+fold the same state.
+
+An event's place is settled when the server's feed delivered it in order and this
+client verified it extends the incident's chain (``sync_heads``). A feed that does not
+extend the verified head — a different event at a known position, a gap, a bad hash or
+a bad checkpoint signature — is refused whole (``ChainError``): nothing of the page is
+written, and the caller must say so loudly.
+
+Rejected events leave the fold (they never happened in the shared record) but are kept
+in ``rejected`` with the server's reason, for the screen and the CLI to show.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from warroom.core.chain import (
+    ChainedEvent,
+    ChainError,
+    Checkpoint,
+    Head,
+    canonical_bytes,
+    extend,
+    verify_checkpoint,
+)
+from warroom.core.errors import WarroomError
+from warroom.core.timeparse import utcnow
+from warroom.store.local import LocalStore, _translated_errors
+
+_EVENT_COLUMNS = "id, incident_id, kind, actor, occurred_at, recorded_at, device_id, device_seq"
+_ENVELOPE = {
+    "id": str,
+    "incident_id": str,
+    "actor": str,
+    "occurred_at": str,
+    "recorded_at": str,
+    "device_id": str,
+    "device_seq": int,
+    "payload": dict,
+}
+
+
+class ServerMismatch(WarroomError):
+    """This home already follows another server's record."""
+
+
+@dataclass(frozen=True)
+class RejectedEntry:
+    id: str
+    incident_id: str
+    kind: str
+    actor: str
+    occurred_at: datetime
+    reason: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Settled:
+    acked: int
+    rejected: list[RejectedEntry]
+
+
+class Replica:
+    """Sync operations on one ``LocalStore`` (same thread rules: one per thread)."""
+
+    def __init__(self, store: LocalStore) -> None:
+        self.store = store
+        self.conn = store.db.conn
+
+    # -- which server ------------------------------------------------------------------
+
+    def binding(self) -> tuple[str | None, str | None]:
+        """The server this home follows and its pinned checkpoint key."""
+        return self.store._meta("sync_server"), self.store._meta("server_key")
+
+    def bind(self, server: str, public_key: str) -> None:
+        """Follow ``server`` and pin its key; refuse to mix two servers' histories."""
+        bound, key = self.binding()
+        if bound is not None and bound != server:
+            raise ServerMismatch(
+                f"this home follows {bound}; its sequence numbers mean nothing on {server}."
+                " Use another WARROOM_HOME for a different server"
+            )
+        if key is not None and key != public_key:
+            raise ChainError(
+                f"{server} now signs with a different key than the one pinned at login;"
+                " refusing its history (if the server key was rotated on purpose, use a new"
+                " WARROOM_HOME)"
+            )
+        if bound is None or key is None:
+            with self.store._transaction():
+                self.store._set_meta("sync_server", server)
+                self.store._set_meta("server_key", public_key)
+
+    def cursor(self) -> str | None:
+        return self.store._meta("sync_cursor")
+
+    # -- the outbox --------------------------------------------------------------------
+
+    def pending(self, limit: int = 500, max_bytes: int = 2_000_000) -> list[tuple[str, str]]:
+        """(event id, stored JSON) of the oldest unacknowledged events, within a size cap."""
+        rows = self.conn.execute(
+            "SELECT e.id, e.body FROM outbox o JOIN events e ON e.id = o.event_id"
+            " ORDER BY o.queued_seq LIMIT ?",
+            (limit,),
+        ).fetchall()
+        batch, size = [], 0
+        for event_id, body in rows:
+            size += len(body)
+            if batch and size > max_bytes:
+                break
+            batch.append((event_id, body))
+        return batch
+
+    def pending_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+
+    def settle(self, results: list[dict[str, Any]]) -> Settled:
+        """Record a push's outcome: acknowledged events get their place, rejected ones
+        leave the fold for ``rejected``. Idempotent, so a replayed answer is harmless."""
+        acked, rejected = 0, []
+        with self.store._transaction():
+            for result in results:
+                event_id = result["id"]
+                if result["status"] == "applied":
+                    self.conn.execute(
+                        "UPDATE events SET server_seq = ?, hash = ?"
+                        " WHERE id = ? AND server_seq IS NULL",
+                        (result["server_seq"], result["hash"], event_id),
+                    )
+                    acked += 1
+                else:
+                    entry = self._reject(event_id, result.get("reason") or "rejected")
+                    if entry is not None:
+                        rejected.append(entry)
+                self.conn.execute("DELETE FROM outbox WHERE event_id = ?", (event_id,))
+        return Settled(acked, rejected)
+
+    def _reject(self, event_id: str, reason: str) -> RejectedEntry | None:
+        row = self.conn.execute(
+            "SELECT seq, incident_id, kind, actor, occurred_at, body FROM events WHERE id = ?",
+            (event_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        seq, incident_id, kind, actor, occurred_at, body = row
+        self.conn.execute(
+            "INSERT OR REPLACE INTO rejected VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (event_id, incident_id, kind, actor, occurred_at, body, reason, utcnow().isoformat()),
+        )
+        self.conn.execute("DELETE FROM events WHERE seq = ?", (seq,))
+        self._invalidate(incident_id, seq)
+        self.conn.execute(
+            "DELETE FROM incidents WHERE id = ?"
+            " AND NOT EXISTS (SELECT 1 FROM events WHERE incident_id = ?)",
+            (incident_id, incident_id),
+        )
+        return RejectedEntry(
+            event_id, incident_id, kind, actor, datetime.fromisoformat(occurred_at), reason, body
+        )
+
+    def rejected(self, incident_id: str | None = None) -> list[RejectedEntry]:
+        """Events a server refused, oldest first — shown, never silently dropped."""
+        query = "SELECT id, incident_id, kind, actor, occurred_at, reason, body FROM rejected"
+        args: tuple = ()
+        if incident_id is not None:
+            query += " WHERE incident_id = ?"
+            args = (incident_id,)
+        rows = self.conn.execute(query + " ORDER BY occurred_at", args).fetchall()
+        return [
+            RejectedEntry(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6])
+            for r in rows
+        ]
+
+    def rejected_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM rejected").fetchone()[0]
+
+    def pending_ids(self, incident_id: str) -> set[str]:
+        """Ids of the incident's events not yet acknowledged by the server."""
+        rows = self.conn.execute(
+            "SELECT o.event_id FROM outbox o JOIN events e ON e.id = o.event_id"
+            " WHERE e.incident_id = ?",
+            (incident_id,),
+        )
+        return {row[0] for row in rows}
+
+    # -- the server's history ----------------------------------------------------------
+
+    def head(self, incident_id: str) -> Head:
+        row = self.conn.execute(
+            "SELECT seq, hash FROM sync_heads WHERE incident_id = ?", (incident_id,)
+        ).fetchone()
+        return Head(seq=row[0], hash=row[1]) if row else Head.start(incident_id)
+
+    def ingest(self, items: list[dict[str, Any]], cursor: str) -> int:
+        """Apply one page of the server's feed atomically; returns how many were new here.
+
+        Raises ``ChainError`` (and writes nothing) if the page does not extend what this
+        client verified before.
+        """
+        _, key = self.binding()
+        heads: dict[str, Head] = {}
+        touched: set[str] = set()
+        fresh = 0
+        with _translated_errors(self.store.path), self.store._transaction():
+            for item in items:
+                incident_id, seq, digest, event = _parts(item)
+                head = heads.get(incident_id) or self.head(incident_id)
+                if seq <= head.seq:
+                    self._check_known(incident_id, seq, digest)
+                    continue
+                heads[incident_id] = extend(
+                    head, incident_id, [(seq, digest, canonical_bytes(event))]
+                )
+                touched.add(incident_id)
+                fresh += self._place(incident_id, seq, digest, event)
+                if item.get("checkpoint"):
+                    self._checkpoint(item["checkpoint"], key, incident_id, seq, digest)
+            for incident_id, head in heads.items():
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO sync_heads VALUES (?, ?, ?)",
+                    (incident_id, head.seq, head.hash),
+                )
+            for incident_id in touched:
+                self._settle_order(incident_id, heads[incident_id].seq)
+            self.store._set_meta("sync_cursor", cursor)
+        return fresh
+
+    def _check_known(self, incident_id: str, seq: int, digest: str) -> None:
+        row = self.conn.execute(
+            "SELECT hash FROM events WHERE incident_id = ? AND server_seq = ?",
+            (incident_id, seq),
+        ).fetchone()
+        if row is None or row[0] != digest:
+            raise ChainError(
+                f"{incident_id}: the server now shows a different event #{seq} than the one"
+                " this client verified: its history was rewritten; refusing it"
+            )
+
+    def _place(self, incident_id: str, seq: int, digest: str, event: dict[str, Any]) -> int:
+        """Store a verified event at the end of the settled part of its incident."""
+        row = self.conn.execute(
+            "SELECT seq, body, server_seq FROM events WHERE id = ?", (event["id"],)
+        ).fetchone()
+        body = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        if row is not None:  # our own event coming back (or one we already placed)
+            local_seq, local_body, known_seq = row
+            if known_seq is not None and known_seq != seq:
+                raise ChainError(
+                    f"{incident_id}: the server acknowledged event {event['id']} as #{known_seq}"
+                    f" but its history has it at #{seq}; refusing it"
+                )
+            if canonical_bytes(json.loads(local_body)) != canonical_bytes(event):
+                local_body = body  # the server's normalised form is the record
+            self.conn.execute("DELETE FROM outbox WHERE event_id = ?", (event["id"],))
+            later_settled = self.conn.execute(
+                "SELECT 1 FROM events WHERE incident_id = ? AND seq > ?"
+                " AND server_seq IS NOT NULL AND server_seq < ? LIMIT 1",
+                (incident_id, local_seq, seq),
+            ).fetchone()
+            if later_settled:
+                self._move(local_seq, incident_id, server_seq=seq, digest=digest, body=local_body)
+            else:
+                self.conn.execute(
+                    "UPDATE events SET server_seq = ?, hash = ?, body = ? WHERE seq = ?",
+                    (seq, digest, local_body, local_seq),
+                )
+            return 0
+        self.conn.execute(
+            f"INSERT INTO events ({_EVENT_COLUMNS}, body, server_seq, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event["id"],
+                incident_id,
+                event["payload"].get("kind", ""),
+                event["actor"],
+                _iso(event["occurred_at"]),
+                _iso(event["recorded_at"]),
+                event["device_id"],
+                event["device_seq"],
+                body,
+                seq,
+                digest,
+            ),
+        )
+        self.conn.execute(
+            "INSERT OR IGNORE INTO incidents (id, first_seq) VALUES (?, last_insert_rowid())",
+            (incident_id,),
+        )
+        return 1
+
+    def _settle_order(self, incident_id: str, verified: int) -> None:
+        """Move unsettled events (pending, or acknowledged but not yet delivered in order)
+        behind the incident's last settled event, keeping their relative order."""
+        last_settled = self.conn.execute(
+            "SELECT MAX(seq) FROM events WHERE incident_id = ? AND server_seq <= ?",
+            (incident_id, verified),
+        ).fetchone()[0]
+        if last_settled is None:
+            return
+        behind = self.conn.execute(
+            "SELECT seq FROM events WHERE incident_id = ? AND seq < ?"
+            " AND (server_seq IS NULL OR server_seq > ?) ORDER BY seq",
+            (incident_id, last_settled, verified),
+        ).fetchall()
+        for (local_seq,) in behind:
+            self._move(local_seq, incident_id)
+
+    def _move(
+        self,
+        local_seq: int,
+        incident_id: str,
+        *,
+        server_seq: int | None = None,
+        digest: str | None = None,
+        body: str | None = None,
+    ) -> None:
+        """Re-insert a row at the end of the log (optionally settling it on the way)."""
+        row = self.conn.execute(
+            f"SELECT {_EVENT_COLUMNS}, body, server_seq, hash FROM events WHERE seq = ?",
+            (local_seq,),
+        ).fetchone()
+        values = list(row)
+        if server_seq is not None:
+            values[-3:] = [body, server_seq, digest]
+        self.conn.execute("DELETE FROM events WHERE seq = ?", (local_seq,))
+        self.conn.execute(
+            f"INSERT INTO events ({_EVENT_COLUMNS}, body, server_seq, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            values,
+        )
+        self._invalidate(incident_id, local_seq)
+
+    def _invalidate(self, incident_id: str, seq: int) -> None:
+        """Drop a cached fold that already includes the row at ``seq``."""
+        self.conn.execute(
+            "DELETE FROM snapshots WHERE incident_id = ? AND through_seq >= ?", (incident_id, seq)
+        )
+
+    def _checkpoint(
+        self, data: dict[str, Any], key: str | None, incident_id: str, seq: int, digest: str
+    ) -> None:
+        try:
+            checkpoint = Checkpoint.model_validate(data)
+        except ValueError:
+            raise ChainError(f"{incident_id}: a malformed checkpoint at #{seq}") from None
+        if checkpoint.incident_id != incident_id or checkpoint.seq != seq:
+            raise ChainError(f"{incident_id}: the checkpoint at #{seq} is for another position")
+        if key is None:
+            raise ChainError("no server key is pinned; run `warroom login` again")
+        verify_checkpoint(checkpoint, key, digest)
+        self.conn.execute(
+            "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                incident_id,
+                seq,
+                checkpoint.head,
+                checkpoint.signed_at.isoformat(),
+                checkpoint.key_id,
+                checkpoint.signature,
+            ),
+        )
+
+    # -- for verify and export -----------------------------------------------------------
+
+    def chain(self, incident_id: str) -> list[ChainedEvent]:
+        """The incident's events this client verified in server order (up to its head)."""
+        rows = self.conn.execute(
+            "SELECT server_seq, hash, body FROM events"
+            " WHERE incident_id = ? AND server_seq <= ? ORDER BY server_seq",
+            (incident_id, self.head(incident_id).seq),
+        )
+        return [ChainedEvent(server_seq=s, hash=h, event=json.loads(b)) for s, h, b in rows]
+
+    def checkpoints(self, incident_id: str) -> list[Checkpoint]:
+        rows = self.conn.execute(
+            "SELECT incident_id, seq, head, signed_at, key_id, signature FROM checkpoints"
+            " WHERE incident_id = ? ORDER BY seq",
+            (incident_id,),
+        )
+        return [
+            Checkpoint(
+                incident_id=r[0], seq=r[1], head=r[2], signed_at=r[3], key_id=r[4], signature=r[5]
+            )
+            for r in rows
+        ]
+
+
+def _parts(item: dict[str, Any]) -> tuple[str, int, str, dict[str, Any]]:
+    """Check a feed record's shape before anything of it is trusted."""
+    try:
+        incident_id, seq, digest, event = (
+            item["incident_id"],
+            item["server_seq"],
+            item["hash"],
+            item["event"],
+        )
+        ok = (
+            isinstance(incident_id, str)
+            and isinstance(seq, int)
+            and isinstance(digest, str)
+            and isinstance(event, dict)
+            and event.get("incident_id") == incident_id
+            and all(isinstance(event.get(k), t) for k, t in _ENVELOPE.items())
+        )
+    except (KeyError, TypeError):
+        ok = False
+    if not ok:
+        raise ChainError(f"the server sent a malformed record: {str(item)[:120]}")
+    return incident_id, seq, digest, event
+
+
+def _iso(text: str) -> str:
+    try:
+        return datetime.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ChainError(f"the server sent a malformed time {text[:40]!r}") from None

@@ -1,0 +1,1 @@
+"""The sync client: push the outbox, follow the server, verify what arrives."""

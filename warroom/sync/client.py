@@ -1,0 +1,152 @@
+"""HTTP calls to a warroom server, with failures sorted into what the caller can do.
+
+``Offline`` means try again later (no route, timeout, 5xx, a cut stream); ``AuthFailed``
+and ``Forbidden`` mean a person must act (log in again, ask for another role) and are
+raised as ``WarroomError`` so the CLI prints them on one line.
+"""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from warroom import __version__
+from warroom.core.errors import WarroomError
+
+
+class Offline(Exception):
+    """The server cannot be reached right now; retry with backoff."""
+
+
+class AuthFailed(WarroomError):
+    """The token is missing, unknown or revoked."""
+
+
+class Forbidden(WarroomError):
+    """The token's role may not do this (e.g. a viewer pushing entries)."""
+
+
+class ServerRefused(WarroomError):
+    """The server answered 4xx for a reason of its own (its message is kept verbatim)."""
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return str(detail or response.text[:200] or response.reason_phrase)
+
+
+class ServerClient:
+    """One connection pool to one server; not shared between threads."""
+
+    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = httpx.Client(
+            base_url=self.base_url,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "User-Agent": f"warroom/{__version__}",
+            },
+            timeout=timeout,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _check(self, response: httpx.Response) -> httpx.Response:
+        if response.status_code == 401:
+            raise AuthFailed(f"{self.base_url} refused the token: {_detail(response)}")
+        if response.status_code == 403:
+            raise Forbidden(f"{self.base_url}: {_detail(response)}")
+        if response.status_code >= 500:
+            raise Offline(f"{self.base_url} answered {response.status_code}: {_detail(response)}")
+        if response.status_code >= 400:
+            raise ServerRefused(f"{self.base_url}: {_detail(response)}")
+        return response
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise Offline(f"{self.base_url} unreachable: {exc or type(exc).__name__}") from None
+        try:
+            return self._check(response).json()
+        except ValueError:
+            raise Offline(f"{self.base_url} sent a garbled answer") from None
+
+    def info(self) -> dict[str, Any]:
+        return self._request("GET", "/v1/info")
+
+    def push(self, bodies: list[str]) -> list[dict[str, Any]]:
+        """Push stored event JSON verbatim; returns one result per event, in order."""
+        content = '{"events":[' + ",".join(bodies) + "]}"
+        answer = self._request(
+            "POST", "/v1/push", content=content, headers={"Content-Type": "application/json"}
+        )
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if not isinstance(results, list) or len(results) != len(bodies):
+            raise Offline(f"{self.base_url} sent an incomplete push answer")
+        return results
+
+    def feed(self, after: str | None, limit: int = 5000) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": limit}
+        if after:
+            params["after"] = after
+        return self._request("GET", "/v1/events", params=params)
+
+    def poll(self, after: str | None, timeout: float) -> dict[str, Any]:
+        params: dict[str, Any] = {"timeout": timeout}
+        if after:
+            params["after"] = after
+        return self._request(
+            "GET", "/v1/poll", params=params, timeout=httpx.Timeout(10.0, read=timeout + 10)
+        )
+
+    def incident_log(
+        self, incident_id: str, after: int, limit: int = 5000
+    ) -> dict[str, Any] | None:
+        try:
+            return self._request(
+                "GET",
+                f"/v1/incidents/{incident_id}/events",
+                params={"after": after, "limit": limit},
+            )
+        except ServerRefused:
+            return None
+
+    def stream(self, after: str | None, read_timeout: float) -> Iterator[tuple[str, Any]]:
+        """Server-Sent Events from ``after``: ``("event", record)`` and ``("up_to_date",
+        cursor)``. Raises ``Offline`` when the stream is cut or goes silent for longer
+        than ``read_timeout`` (the server pings well within it)."""
+        headers = {"Accept": "text/event-stream"}
+        if after:
+            headers["Last-Event-ID"] = after
+        timeout = httpx.Timeout(10.0, read=read_timeout)
+        try:
+            with self.http.stream("GET", "/v1/stream", headers=headers, timeout=timeout) as rsp:
+                self._check(rsp)
+                kind, data = "message", []
+                for line in rsp.iter_lines():
+                    if line == "":
+                        if data:
+                            yield self._frame(kind, "\n".join(data))
+                        kind, data = "message", []
+                    elif line.startswith("data:"):
+                        data.append(line[5:].removeprefix(" "))
+                    elif line.startswith("event:"):
+                        kind = line[6:].strip()
+        except httpx.HTTPError as exc:
+            raise Offline(f"stream from {self.base_url} cut: {exc or type(exc).__name__}") from None
+        raise Offline(f"stream from {self.base_url} ended")
+
+    def _frame(self, kind: str, data: str) -> tuple[str, Any]:
+        try:
+            value = json.loads(data)
+        except ValueError:
+            raise Offline(f"{self.base_url} sent a garbled stream frame") from None
+        if kind == "up_to_date":
+            return "up_to_date", value.get("cursor")
+        return "event", value

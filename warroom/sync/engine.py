@@ -1,0 +1,260 @@
+"""The sync loop: push the outbox, follow the server's feed, report how it is going.
+
+Two threads, each with its own store connection (a ``LocalStore`` is single-threaded):
+the *pusher* sends the outbox in order and records each event's outcome; the *puller*
+catches up page by page, then follows the live stream (falling back to long-polling
+when streams keep failing, e.g. behind a buffering proxy), ingesting every record
+through ``Replica.ingest`` so the cursor never runs ahead of the data.
+
+Network trouble is normal and retried with exponential backoff and jitter (0.25 s up
+to 30 s). Two things stop the loop and are reported loudly instead: a server history
+that does not extend what this client verified (``ChainError``), and a token the server
+refuses. Status changes go to ``on_status``; the TUI turns them into messages.
+"""
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from warroom.core.chain import ChainError
+from warroom.core.errors import StoreError, WarroomError
+from warroom.core.timeparse import utcnow
+from warroom.store.local import LocalStore
+from warroom.store.replica import RejectedEntry, Replica
+from warroom.sync.client import Forbidden, Offline, ServerClient
+
+PUSH_BATCH = 200
+PAGE = 5000
+BACKOFF_START_S = 0.25
+BACKOFF_MAX_S = 30.0
+STREAM_SILENCE_S = 45.0
+"""Declare a stream dead after this long without a byte (three missed heartbeats)."""
+STREAM_FAILURES_BEFORE_POLL = 3
+POLL_TIMEOUT_S = 25.0
+OUTBOX_POLL_S = 0.2
+"""How often the pusher looks for entries written by other processes on this home."""
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status strip shows."""
+
+    server: str
+    online: bool = False
+    offline_since: datetime | None = None
+    pending: int = 0
+    rejected: int = 0
+    last_error: str | None = None
+    stopped: str | None = None
+    """Set when sync gave up for a reason a person must resolve (shown loudly)."""
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    pulled: int = 0
+    rejected: list[RejectedEntry] = field(default_factory=list)
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        database: Path,
+        server: str,
+        token: str,
+        *,
+        on_status: Callable[[SyncStatus], None] | None = None,
+        stream_silence_s: float = STREAM_SILENCE_S,
+        transport: str = "auto",
+    ) -> None:
+        self.database = database
+        self.server = server.rstrip("/")
+        self.token = token
+        self.on_status = on_status
+        self.stream_silence_s = stream_silence_s
+        self.transport = transport
+        self._lock = threading.Lock()
+        self._status = SyncStatus(server=self.server, offline_since=utcnow())
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+
+    # -- status --------------------------------------------------------------------------
+
+    @property
+    def status(self) -> SyncStatus:
+        return self._status
+
+    def _update(self, **changes) -> None:
+        with self._lock:
+            new = replace(self._status, **changes)
+            if new.online and not self._status.online:
+                new = replace(new, offline_since=None)
+            elif not new.online and self._status.online:
+                new = replace(new, offline_since=utcnow())
+            changed = new != self._status
+            self._status = new
+        if changed and self.on_status is not None:
+            self.on_status(new)
+
+    def _counts(self, replica: Replica) -> dict:
+        return {"pending": replica.pending_count(), "rejected": replica.rejected_count()}
+
+    # -- one pass ------------------------------------------------------------------------
+
+    def connect(self, client: ServerClient, replica: Replica) -> None:
+        """Check the token and pin the server (and its key) to this home."""
+        info = client.info()
+        replica.bind(self.server, info["public_key"])
+
+    def push_all(self, client: ServerClient, replica: Replica, report: SyncReport) -> None:
+        while batch := replica.pending(PUSH_BATCH):
+            try:
+                results = client.push([body for _, body in batch])
+            except Forbidden as exc:
+                results = [{"id": i, "status": "rejected", "reason": str(exc)} for i, _ in batch]
+            settled = replica.settle(results)
+            report.pushed += settled.acked
+            report.rejected.extend(settled.rejected)
+            self._update(online=True, last_error=None, **self._counts(replica))
+
+    def pull_all(self, client: ServerClient, replica: Replica, report: SyncReport) -> None:
+        while True:
+            page = client.feed(replica.cursor(), PAGE)
+            items = page.get("items") or []
+            if items:
+                report.pulled += replica.ingest(items, page["cursor"])
+            if page.get("up_to_date", True):
+                return
+
+    def sync_once(self) -> SyncReport:
+        """Push everything, pull until up to date; raises on any failure."""
+        report = SyncReport()
+        with LocalStore(self.database) as store:
+            replica = Replica(store)
+            client = ServerClient(self.server, self.token)
+            try:
+                self.connect(client, replica)
+                self.push_all(client, replica, report)
+                self.pull_all(client, replica, report)
+                self.push_all(client, replica, report)
+            finally:
+                client.close()
+        return report
+
+    # -- continuous ----------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Push now (call after a local append) instead of at the next outbox poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def run(self) -> None:
+        """Sync until ``stop()``; returns early only if sync had to stop for good."""
+        threads = [
+            threading.Thread(target=self._guarded, args=(self._push_loop,), daemon=True),
+            threading.Thread(target=self._guarded, args=(self._pull_loop,), daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def _guarded(self, loop: Callable[[ServerClient, Replica], None]) -> None:
+        with LocalStore(self.database) as store:
+            replica = Replica(store)
+            client = ServerClient(self.server, self.token)
+            try:
+                self._update(**self._counts(replica))
+                loop(client, replica)
+            except (ChainError, WarroomError) as exc:
+                self._update(online=False, stopped=str(exc), last_error=str(exc))
+                self.stop()
+            finally:
+                client.close()
+
+    def _retrying(self, attempt: Callable[[], None]) -> None:
+        """Run ``attempt`` until stopped, backing off while the server is unreachable."""
+        delay = BACKOFF_START_S
+        while not self._stop.is_set():
+            try:
+                attempt()
+                delay = BACKOFF_START_S
+            except (Offline, StoreError) as exc:  # a busy local database is transient too
+                self._update(online=False, last_error=str(exc))
+                self._stop.wait(delay * random.uniform(0.5, 1.0))
+                delay = min(delay * 2, BACKOFF_MAX_S)
+
+    def _push_loop(self, client: ServerClient, replica: Replica) -> None:
+        report = SyncReport()
+
+        def attempt() -> None:
+            self.connect(client, replica)
+            while not self._stop.is_set():
+                self.push_all(client, replica, report)
+                self._wake.wait(OUTBOX_POLL_S)
+                self._wake.clear()
+
+        self._retrying(attempt)
+
+    def _pull_loop(self, client: ServerClient, replica: Replica) -> None:
+        report = SyncReport()
+        failures = 0
+        poll_until = 0.0
+
+        def attempt() -> None:
+            nonlocal failures, poll_until
+            self.connect(client, replica)
+            self.pull_all(client, replica, report)
+            self._update(online=True, last_error=None, **self._counts(replica))
+            use_poll = self.transport == "poll" or (
+                self.transport == "auto" and time.monotonic() < poll_until
+            )
+            if use_poll:
+                self._follow_poll(client, replica, report)
+                return
+
+            def live() -> None:
+                nonlocal failures
+                failures = 0
+
+            try:
+                self._follow_stream(client, replica, report, live)
+            except Offline:
+                failures += 1
+                if failures >= STREAM_FAILURES_BEFORE_POLL and self.transport == "auto":
+                    poll_until, failures = time.monotonic() + 60.0, 0
+                raise
+
+        self._retrying(attempt)
+
+    def _follow_stream(
+        self,
+        client: ServerClient,
+        replica: Replica,
+        report: SyncReport,
+        live: Callable[[], None],
+    ) -> None:
+        """Follow the live stream; ``live()`` once its replay ended (the stream works)."""
+        for kind, value in client.stream(replica.cursor(), self.stream_silence_s):
+            if self._stop.is_set():
+                return
+            if kind == "up_to_date":
+                live()
+            elif kind == "event":
+                report.pulled += replica.ingest([value], value["cursor"])
+                self._update(online=True, last_error=None, **self._counts(replica))
+
+    def _follow_poll(self, client: ServerClient, replica: Replica, report: SyncReport) -> None:
+        while not self._stop.is_set():
+            page = client.poll(replica.cursor(), POLL_TIMEOUT_S)
+            items = page.get("items") or []
+            if items:
+                report.pulled += replica.ingest(items, page["cursor"])
+            self._update(online=True, last_error=None, **self._counts(replica))
