@@ -89,6 +89,20 @@ def test_payload_text_covers_every_known_kind():
         "retraction": {"target_id": "e1", "reason": "r"},
         "milestone": {"milestone": "mitigated", "at": "2026-11-24T10:00:00Z"},
         "services_changed": {"services": ["a"]},
+        "runbook_attached": {
+            "runbook_id": "dns",
+            "title": "DNS",
+            "content_hash": "0" * 64,
+            "steps": [{"id": "triage-1", "title": "Look", "line": 3}],
+        },
+        "runbook_step": {"runbook_id": "dns", "step_id": "triage-1", "action": "claim"},
+        "command_run": {
+            "runbook_id": "dns",
+            "step_id": "triage-1",
+            "command": "dig example.com",
+            "exit_code": 0,
+            "duration_s": 0.2,
+        },
     }
     for kind in KINDS:
         payload = samples.get(kind, {"text": "some text"})

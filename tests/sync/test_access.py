@@ -11,8 +11,22 @@ POLICY = default_policy()
 INC = "inc-test01"
 
 
+GATED_RUNBOOK = make_event(
+    "runbook_attached",
+    INC,
+    actor="dora",
+    runbook_id="rb",
+    title="Gated",
+    content_hash="0" * 64,
+    steps=[
+        {"id": "gate-1", "title": "Approve", "type": "approval", "line": 1},
+        {"id": "s1", "title": "Look", "type": "check", "line": 2},
+    ],
+)
+
+
 def _state(*events):
-    return fold([declaration(INC, actor="dora"), *events])
+    return fold([declaration(INC, actor="dora"), GATED_RUNBOOK, *events])
 
 
 SEATED = (
@@ -33,7 +47,7 @@ PRIVILEGED = [
     ("role_released", {"role": "deputy", "person": "dave"}),
     ("handoff", {"role": "commander", "to_person": "dave"}),
     ("status_update", {"text": "We are on it", "audience": "external"}),
-    ("runbook_step", {"step_id": "gate-1", "step_type": "approval"}),
+    ("runbook_step", {"runbook_id": "rb", "step_id": "gate-1", "action": "done"}),
 ]
 
 
@@ -54,7 +68,11 @@ def test_anyone_may_write_ordinary_entries_and_internal_updates():
     state = _state(*SEATED)
     assert _check(state, "note", "sam", text="hello") is None
     assert _check(state, "status_update", "sam", text="x", audience="internal") is None
-    assert _check(state, "runbook_step", "sam", step_id="s1", step_type="check") is None
+    assert (
+        _check(state, "runbook_step", "sam", runbook_id="rb", step_id="s1", action="done") is None
+    )
+    claim = {"runbook_id": "rb", "step_id": "gate-1", "action": "claim"}
+    assert _check(state, "runbook_step", "sam", **claim) is None  # going to get the approval
 
 
 def test_the_declarer_seats_the_first_commander_and_only_while_vacant():
@@ -63,7 +81,8 @@ def test_the_declarer_seats_the_first_commander_and_only_while_vacant():
     assert _check(state, "role_assigned", "eve", role="commander", person="eve")
     seated = _state(SEATED[0])
     assert _check(seated, "severity_changed", "dora", severity="SEV1")
-    assert _check(state, "runbook_step", "dora", step_id="g", step_type="approval")
+    gate = {"runbook_id": "rb", "step_id": "gate-1", "action": "skip", "note": "no time"}
+    assert _check(state, "runbook_step", "dora", **gate)
 
 
 def test_rules_follow_the_state_at_that_point_of_the_log():

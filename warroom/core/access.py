@@ -9,14 +9,9 @@ state is itself the fold of the log, every decision can be re-derived from the r
 Pure: the server supplies the state and who is asking.
 """
 
-from pydantic import BaseModel
-
 from warroom.core import events as ev
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
-
-APPROVAL_STEP_TYPES = frozenset({"approval"})
-RUNBOOK_STEP_KIND = "runbook_step"
 
 
 def _holds(state: IncidentState, person: str, roles: tuple[str, ...]) -> bool:
@@ -25,13 +20,25 @@ def _holds(state: IncidentState, person: str, roles: tuple[str, ...]) -> bool:
     )
 
 
-def _step_type(payload: BaseModel) -> str | None:
-    """The type of a runbook step event, whichever field name the payload uses."""
-    for field in ("step_type", "type"):
-        value = getattr(payload, field, None)
-        if isinstance(value, str):
-            return value
-    return None
+def step_refusal(
+    policy: Policy, state: IncidentState, mark: ev.RunbookStepMarked, actor: str
+) -> str | None:
+    """Why ``actor`` may not make this mark: only the approval roles complete a gate.
+
+    Completing is ``done`` or ``skip``; anyone may claim or start an approval step (to go
+    and get the approval). The step's type is read from the pinned runbook in the state,
+    never from the event, so a client cannot relabel a gate.
+    """
+    pinned = state.runbooks.get(mark.runbook_id)
+    step = pinned.step(mark.step_id) if pinned else None
+    roles = policy.access.approval_steps
+    if step is None or step.type != "approval" or mark.action not in ("done", "skip"):
+        return None
+    if _holds(state, actor, roles):
+        return None
+    return (
+        f"completing an approval step needs the {' or '.join(roles)} of {state.id}; {actor} is not"
+    )
 
 
 def check_append(
@@ -87,6 +94,6 @@ def check_append(
                 f"a status update to {audience} needs the approval of the"
                 f" {' or '.join(rules.approvers)}: ask them to publish it"
             )
-    if event.kind == RUNBOOK_STEP_KIND and _step_type(payload) in APPROVAL_STEP_TYPES:
-        return need(rules.approval_steps, "an approval step", vacancy=False)
+        case ev.RunbookStepMarked():
+            return step_refusal(policy, state, payload, actor)
     return None

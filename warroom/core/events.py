@@ -6,7 +6,7 @@ by a newer client — validate as ``UnknownPayload`` and keep every field, so an
 client shows them as unknown instead of crashing or dropping them.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AwareDatetime,
@@ -17,7 +17,10 @@ from pydantic import (
     StringConstraints,
     Tag,
     TypeAdapter,
+    model_validator,
 )
+
+from warroom.core.runbook import RunbookStep
 
 MAX_TEXT = 10_000
 """Longest free text accepted in one entry; a runaway paste should not bloat the log."""
@@ -206,6 +209,66 @@ class ServicesChanged(_Payload):
     services: tuple[Name, ...]
 
 
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+StepAction = Literal["claim", "start", "done", "fail", "skip"]
+STEP_ACTIONS: tuple[str, ...] = StepAction.__args__
+_STEP_VERBS = {
+    "claim": "claimed",
+    "start": "started",
+    "done": "done",
+    "fail": "failed",
+    "skip": "skipped",
+}
+
+
+class RunbookAttached(_Payload):
+    """Pins one version of a runbook to the incident: its hash and its parsed steps.
+
+    The steps travel in the event so the record stays complete when the file later
+    changes or disappears, and so a step's command can only ever come from what was
+    pinned. Attaching a newer version is a new event (a re-pin); the old one stays.
+    """
+
+    kind: Literal["runbook_attached"] = "runbook_attached"
+    runbook_id: Name
+    title: Text
+    content_hash: Sha256
+    source_path: Reason = ""
+    steps: tuple[RunbookStep, ...]
+
+
+class RunbookStepMarked(_Payload):
+    """Progress on one step of an attached runbook; failing or skipping it needs a note."""
+
+    kind: Literal["runbook_step"] = "runbook_step"
+    runbook_id: Name
+    step_id: Name
+    action: StepAction
+    note: Reason = ""
+
+    @model_validator(mode="after")
+    def _reason_given(self) -> Self:
+        if self.action in ("fail", "skip") and not self.note:
+            raise ValueError(f"a step marked {self.action} needs a note saying why")
+        return self
+
+
+class CommandRun(_Payload):
+    """A step's pinned command, run from warroom: how it ended and an excerpt of its output.
+
+    ``exit_code`` is ``None`` when the command was stopped at its timeout.
+    """
+
+    kind: Literal["command_run"] = "command_run"
+    runbook_id: Name
+    step_id: Name
+    command: Text
+    exit_code: int | None
+    duration_s: float = Field(ge=0)
+    output: Reason = ""
+
+
 class UnknownPayload(BaseModel):
     """A kind from a newer warroom; kept whole so nothing is lost on re-sync or export."""
 
@@ -237,6 +300,9 @@ KNOWN_PAYLOADS: tuple[type[_Payload], ...] = (
     Retraction,
     MilestoneSet,
     ServicesChanged,
+    RunbookAttached,
+    RunbookStepMarked,
+    CommandRun,
 )
 KINDS: dict[str, type[_Payload]] = {
     model.model_fields["kind"].default: model for model in KNOWN_PAYLOADS
@@ -274,6 +340,9 @@ Payload = Annotated[
     | Annotated[Retraction, Tag("retraction")]
     | Annotated[MilestoneSet, Tag("milestone")]
     | Annotated[ServicesChanged, Tag("services_changed")]
+    | Annotated[RunbookAttached, Tag("runbook_attached")]
+    | Annotated[RunbookStepMarked, Tag("runbook_step")]
+    | Annotated[CommandRun, Tag("command_run")]
     | Annotated[UnknownPayload, Tag("unknown")],
     Discriminator(_payload_tag),
 ]
@@ -351,6 +420,17 @@ def payload_text(payload: BaseModel) -> str:
             return f"Milestone {payload.milestone} at {payload.at.isoformat()}"
         case ServicesChanged():
             return "Services: " + (", ".join(payload.services) or "none")
+        case RunbookAttached():
+            version = f"version {payload.content_hash[:8]}, {len(payload.steps)} steps"
+            return f"Runbook {payload.runbook_id} attached: {payload.title} ({version})"
+        case RunbookStepMarked():
+            done = _STEP_VERBS[payload.action]
+            return _with_reason(f"Step {payload.runbook_id}/{payload.step_id} {done}", payload.note)
+        case CommandRun():
+            ran = f"Ran {payload.runbook_id}/{payload.step_id}: "
+            if payload.exit_code is None:
+                return ran + f"stopped at the timeout after {payload.duration_s:.1f} s"
+            return ran + f"exit {payload.exit_code} in {payload.duration_s:.1f} s"
         case UnknownPayload():
             return f"(unknown event kind {payload.kind!r})"
     return str(getattr(payload, "text", payload.kind))

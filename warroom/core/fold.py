@@ -14,10 +14,13 @@ from datetime import datetime
 
 from warroom.core import events as ev
 from warroom.core.state import (
+    AttachedRunbook,
     CheckMark,
+    CommandRecord,
     EntryFix,
     HandoffRecord,
     IncidentState,
+    StepProgress,
     Tenure,
     checklist_key,
 )
@@ -183,6 +186,66 @@ def _services(state: IncidentState, event: ev.Event) -> None:
     state.services = list(event.payload.services)
 
 
+def _runbook_attached(state: IncidentState, event: ev.Event) -> None:
+    p: ev.RunbookAttached = event.payload
+    version = {
+        "title": p.title,
+        "content_hash": p.content_hash,
+        "source_path": p.source_path,
+        "steps": list(p.steps),
+        "pinned_at": event.occurred_at,
+    }
+    pinned = state.runbooks.get(p.runbook_id)
+    if pinned is None:
+        state.runbooks[p.runbook_id] = AttachedRunbook(
+            runbook_id=p.runbook_id,
+            attached_by=event.actor,
+            attached_at=event.occurred_at,
+            **version,
+        )
+    else:  # a re-pin: the new version is in use, progress carries over by step id
+        for name, value in version.items():
+            setattr(pinned, name, value)
+
+
+_FINISHED_AS = {"done": "done", "fail": "failed", "skip": "skipped"}
+
+
+def _runbook_step(state: IncidentState, event: ev.Event) -> None:
+    p: ev.RunbookStepMarked = event.payload
+    pinned = state.runbooks.get(p.runbook_id)
+    if pinned is None:
+        return  # a mark on a runbook this log never attached: nothing to show it on
+    progress = pinned.progress.setdefault(p.step_id, StepProgress())
+    if p.action == "claim":
+        progress.owner, progress.claimed_at = event.actor, event.occurred_at
+        if progress.status == "open":
+            progress.status = "claimed"
+    elif p.action == "start":  # also how a failed step is tried again
+        progress.status, progress.started_at = "started", event.occurred_at
+        progress.owner = progress.owner or event.actor
+        progress.finished_at, progress.finished_by, progress.note = None, None, ""
+    else:
+        progress.status = _FINISHED_AS[p.action]
+        progress.finished_at, progress.finished_by = event.occurred_at, event.actor
+        progress.note = p.note
+
+
+def _command_run(state: IncidentState, event: ev.Event) -> None:
+    p: ev.CommandRun = event.payload
+    pinned = state.runbooks.get(p.runbook_id)
+    if pinned is None:
+        return
+    record = CommandRecord(
+        event_id=event.id,
+        by=event.actor,
+        at=event.occurred_at,
+        exit_code=p.exit_code,
+        duration_s=p.duration_s,
+    )
+    pinned.progress.setdefault(p.step_id, StepProgress()).runs.append(record)
+
+
 _HANDLERS: dict[str, Handler] = {
     "declaration": _declaration,
     "severity_changed": _severity,
@@ -198,6 +261,9 @@ _HANDLERS: dict[str, Handler] = {
     "status_update": _status_update,
     "milestone": _milestone,
     "services_changed": _services,
+    "runbook_attached": _runbook_attached,
+    "runbook_step": _runbook_step,
+    "command_run": _command_run,
 }
 
 INERT_KINDS = frozenset(ev.KINDS) - frozenset(_HANDLERS)

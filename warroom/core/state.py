@@ -5,8 +5,11 @@ builds them from events, so two machines holding the same events show the same s
 """
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from warroom.core.runbook import RunbookStep, walk_steps
 
 
 class Tenure(BaseModel):
@@ -51,6 +54,59 @@ class EntryFix(BaseModel):
     retracted: bool = False
 
 
+StepStatus = Literal["open", "claimed", "started", "done", "failed", "skipped"]
+FINISHED: frozenset[str] = frozenset({"done", "failed", "skipped"})
+
+
+class CommandRecord(BaseModel):
+    """One run of a step's pinned command (the output excerpt stays on the event)."""
+
+    event_id: str
+    by: str
+    at: datetime
+    exit_code: int | None
+    duration_s: float
+
+
+class StepProgress(BaseModel):
+    """Where one runbook step stands; each mark sets it (last writer wins)."""
+
+    status: StepStatus = "open"
+    owner: str | None = None
+    """Who claimed the step, or who started it when nobody had."""
+    claimed_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    finished_by: str | None = None
+    note: str = ""
+    runs: list[CommandRecord] = Field(default_factory=list)
+
+
+class AttachedRunbook(BaseModel):
+    """A runbook pinned to the incident: the version in use, its steps, their progress.
+
+    Progress is keyed by step id and survives a re-pin, so steps with explicit ids keep
+    their marks when a fixed version of the runbook is pinned mid-incident.
+    """
+
+    runbook_id: str
+    title: str
+    content_hash: str
+    source_path: str = ""
+    attached_by: str
+    attached_at: datetime
+    pinned_at: datetime
+    """When the version in use was pinned (``attached_at`` until the first re-pin)."""
+    steps: list[RunbookStep]
+    progress: dict[str, StepProgress] = Field(default_factory=dict)
+
+    def step(self, step_id: str) -> RunbookStep | None:
+        return next((s for s in walk_steps(self.steps) if s.id == step_id), None)
+
+    def progress_of(self, step_id: str) -> StepProgress:
+        return self.progress.get(step_id) or StepProgress()
+
+
 class IncidentState(BaseModel):
     """The folded picture of one incident."""
 
@@ -70,6 +126,8 @@ class IncidentState(BaseModel):
     fixes: dict[str, EntryFix] = Field(default_factory=dict)
     last_update: dict[str, datetime] = Field(default_factory=dict)
     """When the last status update went to each audience (the cadence clock)."""
+    runbooks: dict[str, AttachedRunbook] = Field(default_factory=dict)
+    """Attached runbooks by id, in the order they were first attached."""
     severity_since: datetime | None = None
     event_count: int = 0
     unknown_count: int = 0

@@ -29,7 +29,7 @@ from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
 from warroom.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-FOLD_VERSION = 1
+FOLD_VERSION = 2
 """Bump when the fold's output changes, so stale cached snapshots are ignored."""
 
 SNAPSHOT_EVERY = 1000
