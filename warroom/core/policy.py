@@ -114,6 +114,15 @@ class AccessRules(_Strict):
     someone can seat the first commander."""
 
 
+class RunbookRules(_Strict):
+    """What warroom may do with a runbook's commands; running them is off unless enabled."""
+
+    allow_commands: bool = False
+    """Let responders run a step's pinned command from warroom (after a confirmation)."""
+    command_timeout_seconds: int = Field(default=120, gt=0, le=3600)
+    """A command still running after this long is stopped and recorded as timed out."""
+
+
 class Policy(_Strict):
     statuses: tuple[Ident, ...] = Field(min_length=1)
     incident_types: tuple[Ident, ...] = Field(min_length=1)
@@ -124,6 +133,7 @@ class Policy(_Strict):
     cadence: tuple[Cadence, ...] = ()
     escalations: tuple[EscalationRule, ...] = ()
     access: AccessRules = AccessRules()
+    runbooks: RunbookRules = RunbookRules()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
