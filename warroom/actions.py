@@ -21,7 +21,11 @@ from warroom.store.local import LocalStore
 
 
 class WarRoom:
-    """One actor working against one local store under one policy."""
+    """One actor working against one local store under one policy.
+
+    Every change takes ``at``, when it happened, for a scribe recording after the fact
+    (``-5m``); the default is now.
+    """
 
     def __init__(self, store: LocalStore, policy: Policy, actor: str) -> None:
         self.store = store
@@ -95,7 +99,13 @@ class WarRoom:
         return self._append(incident_id, self._payload(ev.KINDS[kind], **fields), at)
 
     def correct(
-        self, incident_ref: str, target: str, text: str, *, retract: bool = False
+        self,
+        incident_ref: str,
+        target: str,
+        text: str,
+        *,
+        retract: bool = False,
+        at: datetime | None = None,
     ) -> ev.Event:
         """Point a correction or retraction at an earlier entry; nothing is edited in place."""
         state = self.state(incident_ref)
@@ -104,52 +114,66 @@ class WarRoom:
             payload = self._payload(ev.Retraction, target_id=target_id, reason=text)
         else:
             payload = self._payload(ev.Correction, target_id=target_id, text=text)
-        return self._append(state.id, payload, None)
+        return self._append(state.id, payload, at)
 
-    def escalate(self, incident_ref: str, target: str, reason: str = "") -> ev.Event:
+    def escalate(
+        self, incident_ref: str, target: str, reason: str = "", *, at: datetime | None = None
+    ) -> ev.Event:
         state = self.state(incident_ref)
         return self._append(
-            state.id, self._payload(ev.Escalation, target=target, reason=reason), None
+            state.id, self._payload(ev.Escalation, target=target, reason=reason), at
         )
 
     def alert(
-        self, incident_ref: str, source: str, summary: str, labels: dict[str, str]
+        self,
+        incident_ref: str,
+        source: str,
+        summary: str,
+        labels: dict[str, str],
+        *,
+        at: datetime | None = None,
     ) -> ev.Event:
         state = self.state(incident_ref)
         payload = self._payload(ev.AlertReceived, source=source, summary=summary, labels=labels)
-        return self._append(state.id, payload, None)
+        return self._append(state.id, payload, at)
 
     # -- single-valued fields ------------------------------------------------------------
 
-    def set_severity(self, incident_ref: str, severity: str, reason: str = "") -> ev.Event:
+    def set_severity(
+        self, incident_ref: str, severity: str, reason: str = "", *, at: datetime | None = None
+    ) -> ev.Event:
         state = self.state(incident_ref)
         name = self.policy.severity(severity).name
         if name == state.severity:
             raise InvalidInput(f"{state.id} is already {name}")
         return self._append(
-            state.id, self._payload(ev.SeverityChanged, severity=name, reason=reason), None
+            state.id, self._payload(ev.SeverityChanged, severity=name, reason=reason), at
         )
 
-    def set_status(self, incident_ref: str, status: str, reason: str = "") -> ev.Event:
+    def set_status(
+        self, incident_ref: str, status: str, reason: str = "", *, at: datetime | None = None
+    ) -> ev.Event:
         state = self.state(incident_ref)
         name = self.policy.status(status)
         if name == state.status:
             raise InvalidInput(f"{state.id} is already {name}")
         return self._append(
-            state.id, self._payload(ev.StatusChanged, status=name, reason=reason), None
+            state.id, self._payload(ev.StatusChanged, status=name, reason=reason), at
         )
 
-    def set_phase(self, incident_ref: str, phase: str) -> ev.Event:
+    def set_phase(self, incident_ref: str, phase: str, *, at: datetime | None = None) -> ev.Event:
         state = self.state(incident_ref)
         name = self.policy.phase(phase).id
         if name == state.phase:
             raise InvalidInput(f"{state.id} is already in {name}")
-        return self._append(state.id, self._payload(ev.PhaseChanged, phase=name), None)
+        return self._append(state.id, self._payload(ev.PhaseChanged, phase=name), at)
 
-    def set_services(self, incident_ref: str, services: Sequence[str]) -> ev.Event:
+    def set_services(
+        self, incident_ref: str, services: Sequence[str], *, at: datetime | None = None
+    ) -> ev.Event:
         state = self.state(incident_ref)
         return self._append(
-            state.id, self._payload(ev.ServicesChanged, services=tuple(services)), None
+            state.id, self._payload(ev.ServicesChanged, services=tuple(services)), at
         )
 
     def set_milestone(self, incident_ref: str, milestone: str, at: datetime) -> ev.Event:
@@ -165,7 +189,13 @@ class WarRoom:
     # -- roles ---------------------------------------------------------------------------
 
     def assign(
-        self, incident_ref: str, role: str, person: str, *, shadow: bool = False
+        self,
+        incident_ref: str,
+        role: str,
+        person: str,
+        *,
+        shadow: bool = False,
+        at: datetime | None = None,
     ) -> ev.Event:
         state = self.state(incident_ref)
         spec = self.policy.role(role)
@@ -178,18 +208,22 @@ class WarRoom:
                 f"{spec.id} is held by {primaries[0].person}; use `warroom handoff` to pass it on"
             )
         payload = self._payload(ev.RoleAssigned, role=spec.id, person=person, shadow=shadow)
-        return self._append(state.id, payload, None)
+        return self._append(state.id, payload, at)
 
-    def release(self, incident_ref: str, role: str, person: str) -> ev.Event:
+    def release(
+        self, incident_ref: str, role: str, person: str, *, at: datetime | None = None
+    ) -> ev.Event:
         state = self.state(incident_ref)
         spec = self.policy.role(role)
         if not any(t.person == person.strip() for t in state.holders(spec.id)):
             raise InvalidInput(f"{person} does not hold {spec.id} on {state.id}")
         return self._append(
-            state.id, self._payload(ev.RoleReleased, role=spec.id, person=person), None
+            state.id, self._payload(ev.RoleReleased, role=spec.id, person=person), at
         )
 
-    def handoff(self, incident_ref: str, role: str, to_person: str) -> ev.Event:
+    def handoff(
+        self, incident_ref: str, role: str, to_person: str, *, at: datetime | None = None
+    ) -> ev.Event:
         """Pass a role on explicitly; the new holder still has to acknowledge it."""
         state = self.state(incident_ref)
         spec = self.policy.role(role)
@@ -202,9 +236,11 @@ class WarRoom:
             to_person=to_person,
             from_person=primaries[0] if primaries else None,
         )
-        return self._append(state.id, payload, None)
+        return self._append(state.id, payload, at)
 
-    def accept_handoff(self, incident_ref: str, role: str = "commander") -> ev.Event:
+    def accept_handoff(
+        self, incident_ref: str, role: str = "commander", *, at: datetime | None = None
+    ) -> ev.Event:
         state = self.state(incident_ref)
         spec = self.policy.role(role)
         if not any(
@@ -212,12 +248,18 @@ class WarRoom:
         ):
             raise InvalidInput(f"no handoff of {spec.id} to {self.actor} is waiting on {state.id}")
         payload = self._payload(ev.HandoffAccepted, role=spec.id, person=self.actor)
-        return self._append(state.id, payload, None)
+        return self._append(state.id, payload, at)
 
     # -- checklist -----------------------------------------------------------------------
 
     def check(
-        self, incident_ref: str, item: str, *, checked: bool = True, note: str = ""
+        self,
+        incident_ref: str,
+        item: str,
+        *,
+        checked: bool = True,
+        note: str = "",
+        at: datetime | None = None,
     ) -> ev.Event:
         state = self.state(incident_ref)
         phase, spec = self.policy.checklist_item(item, state.phase)
@@ -227,7 +269,7 @@ class WarRoom:
         payload = self._payload(
             ev.ChecklistMarked, phase=phase.id, item=spec.id, checked=checked, note=note
         )
-        return self._append(state.id, payload, None)
+        return self._append(state.id, payload, at)
 
     # -- plumbing ------------------------------------------------------------------------
 

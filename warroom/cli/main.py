@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from warroom import __version__
-from warroom.cli import incidents, policy_cmd, sync_cmd
+from warroom.cli import incidents, policy_cmd, sync_cmd, tui_cmd
 from warroom.cli.output import fail
 from warroom.cli.runtime import Runtime
 from warroom.core.errors import WarroomError
@@ -30,6 +30,7 @@ app = typer.Typer(
 incidents.register(app)
 app.add_typer(policy_cmd.app, name="policy")
 sync_cmd.register(app)
+tui_cmd.register(app)
 
 
 def _version(value: bool) -> None:
@@ -54,14 +55,27 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
+    layout: tui_cmd.LayoutOpt = None,
+    mouse: tui_cmd.MouseOpt = False,
+    low_bandwidth: tui_cmd.LowBandwidthOpt = None,
+    read_only: tui_cmd.ReadOnlyOpt = False,
+    incident: tui_cmd.IncidentOpt = None,
 ) -> None:
-    """warroom: a terminal war room for incident command."""
+    """warroom: a terminal war room for incident command. Without a command it opens the
+    war-room screen on the current incident."""
     runtime = Runtime(home, actor)
     ctx.obj = runtime
     ctx.call_on_close(runtime.close)
     runtime.settings  # noqa: B018 — a broken config file is reported before anything runs
     if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+        tui_cmd.open_tui(
+            runtime,
+            layout=layout,
+            mouse=mouse,
+            low_bandwidth=low_bandwidth,
+            read_only=read_only,
+            incident=incident,
+        )
 
 
 def run() -> None:

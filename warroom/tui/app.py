@@ -1,0 +1,171 @@
+"""The Textual application: configuration, themes, keymap, layouts and the terminal.
+
+``WarroomApp`` holds what is the same for every screen: who is acting, under which
+policy, against which database, with which layouts and keys, and what time it is
+(``clock`` is injectable, so snapshot tests are deterministic). It also looks after the
+terminal itself: on a dropped SSH session the TTY goes away (SIGHUP, or stdin stops
+being a terminal) and the app exits instead of spinning.
+"""
+
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.message import Message
+
+from warroom.core.errors import WarroomError
+from warroom.core.policy import Policy
+from warroom.core.timeparse import utcnow
+from warroom.tui import keymap
+from warroom.tui.layouts import SHIPPED_DIR, Layout, Layouts, load_layouts
+from warroom.tui.themes import THEMES
+
+TTY_CHECK_S = 1.0
+"""How often the watchdog checks that the terminal is still there."""
+
+
+@dataclass
+class TuiConfig:
+    database: Path
+    layouts_dir: Path
+    policy: Policy
+    actor: str
+    keymap: dict[str, str] = field(default_factory=dict)
+    layout: str | None = None
+    layout_forced: bool = False
+    """``--layout`` was given: show it even when the terminal is small."""
+    read_only: bool = False
+    incident: str | None = None
+    clock: Callable[[], datetime] = utcnow
+
+
+def _palette() -> type:
+    from warroom.tui.palette import WarroomCommands
+
+    return WarroomCommands
+
+
+class LayoutsChanged(Message):
+    """The layout watcher re-read the layout files."""
+
+    def __init__(self, layouts: Layouts) -> None:
+        super().__init__()
+        self.layouts = layouts
+
+
+class WarroomApp(App[int]):
+    CSS_PATH = "warroom.tcss"
+    TITLE = "warroom"
+    BINDINGS = keymap.bindings(keymap.APP)
+    COMMANDS: ClassVar = {_palette}
+
+    def __init__(self, config: TuiConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.layouts = load_layouts(config.layouts_dir)
+        if not self.layouts.by_name:
+            raise WarroomError("\n".join(self.layouts.problems))
+        for theme in THEMES:
+            self.register_theme(theme)
+
+    @property
+    def read_only(self) -> bool:
+        return self.config.read_only
+
+    def now(self) -> datetime:
+        return self.config.clock()
+
+    def on_mount(self) -> None:
+        from warroom.tui.screens.main import WarRoomScreen
+
+        self.set_keymap(self.config.keymap)
+        unknown = keymap.unknown_ids(self.config.keymap)
+        if unknown:
+            self.notify(
+                f"keymap: no binding has the id {', '.join(unknown)} (see ? for ids)",
+                severity="warning",
+                markup=False,
+            )
+        for problem in self.layouts.problems:
+            self.notify(problem, title="layout", severity="warning", markup=False, timeout=10)
+        self.push_screen(WarRoomScreen())
+        if not self.is_headless:
+            self._watch_terminal()
+
+    def on_ready(self) -> None:
+        self._watch_layouts()
+
+    def apply_theme(self, layout: Layout) -> None:
+        """The layout's theme, unless the user chose one with ``TEXTUAL_THEME``."""
+        theme = layout.theme
+        if theme and theme in self.available_themes and not os.environ.get("TEXTUAL_THEME"):
+            self.theme = theme
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self.read_only and action in keymap.MUTATING)
+
+    def action_help(self) -> None:
+        from warroom.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):  # F1 (a priority key) closes it too
+            self.screen.dismiss(None)
+            return
+        keys = []
+        seen = set()
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not active.enabled or not binding.description or binding.id in seen:
+                continue
+            seen.add(binding.id)
+            keys.append((self.get_key_display(binding), binding.description, binding.id or ""))
+        focused = self.screen.focused
+        context = type(focused).__name__ if focused else "screen"
+        self.push_screen(HelpScreen(sorted(keys, key=lambda k: k[2]), context))
+
+    # -- the terminal --------------------------------------------------------------------
+
+    def _watch_terminal(self) -> None:
+        """Exit when the terminal goes away (Dolphie's watchdog, plus SIGHUP)."""
+        import asyncio
+
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # no SIGHUP here
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._terminal_gone)
+        fd = sys.__stdin__.fileno()
+        if os.isatty(fd):
+            self.set_interval(TTY_CHECK_S, lambda: os.isatty(fd) or self._terminal_gone())
+
+    def _terminal_gone(self) -> None:
+        self.exit(return_code=0)
+
+    # -- layout files --------------------------------------------------------------------
+
+    @work(exclusive=True, group="layout-watcher", exit_on_error=False)
+    async def _watch_layouts(self) -> None:
+        """Reload layouts when their files change (watchfiles, imported here: it is not
+        needed for the first frame)."""
+        directories = [d for d in (SHIPPED_DIR, self.config.layouts_dir) if d.is_dir()]
+        if not directories:
+            return
+        from watchfiles import awatch
+
+        async for _changes in awatch(*directories, debounce=300, step=50):
+            layouts = load_layouts(self.config.layouts_dir, known=self.layouts)
+            self.post_message(LayoutsChanged(layouts))
+
+    def on_layouts_changed(self, message: LayoutsChanged) -> None:
+        from warroom.tui.screens.main import WarRoomScreen
+
+        self.layouts = message.layouts
+        for problem in message.layouts.problems:
+            self.notify(problem, title="layout", severity="warning", markup=False, timeout=10)
+        for screen in self.screen_stack:
+            if isinstance(screen, WarRoomScreen) and screen.current_layout is not None:
+                screen.reload_layout()

@@ -1,0 +1,200 @@
+"""The ``:`` command line: its grammar, its completion, and the palette's entries.
+
+One table of commands serves three places — the ``:`` line, the ctrl+p palette and the
+help screen — so they always offer the same actions. Arguments are positional; each has
+a *source* naming where completions come from (``severity`` → the policy's scale,
+``incident`` → the incidents in the store, ...). The last argument takes the rest of
+the line, so reasons, titles and names may contain spaces.
+
+This module knows nothing about Textual or the store: the screen passes a ``choices``
+function and runs the parsed command.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from warroom.core.errors import InvalidInput
+
+Choices = Callable[[str], Sequence[str]]
+"""Completion candidates for a source name; the screen supplies it."""
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    args: tuple[str, ...]
+    """The completion source of each positional argument; ``text`` is free text."""
+    required: int
+    """How many leading arguments must be given."""
+    usage: str
+    help: str
+    mutating: bool = True
+    aliases: tuple[str, ...] = ()
+
+
+def _spec(name, args, required, usage, help, **kw) -> CommandSpec:
+    return CommandSpec(name, args, required, usage, help, **kw)
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    _spec(
+        "severity",
+        ("severity", "text"),
+        1,
+        "severity SEV [reason]",
+        "Change the severity",
+        aliases=("sev",),
+    ),
+    _spec("status", ("status", "text"), 1, "status STATUS [reason]", "Change the status"),
+    _spec("phase", ("phase",), 1, "phase PHASE", "Move the response to another phase"),
+    _spec("assign", ("role", "person"), 2, "assign ROLE PERSON", "Give a role to someone"),
+    _spec(
+        "release", ("held_role", "holder"), 2, "release ROLE PERSON", "Release someone from a role"
+    ),
+    _spec(
+        "handoff",
+        ("role", "person"),
+        2,
+        "handoff ROLE PERSON",
+        "Hand a role over; the new holder acknowledges with :accept",
+    ),
+    _spec("accept", ("pending_role",), 0, "accept [ROLE]", "Acknowledge a handoff to you"),
+    _spec("check", ("item", "text"), 1, "check ITEM [note]", "Mark a checklist item done"),
+    _spec("uncheck", ("checked_item",), 1, "uncheck ITEM", "Clear a checklist mark"),
+    _spec(
+        "correct",
+        ("entry", "text"),
+        2,
+        "correct ENTRY TEXT",
+        "Correct an entry (the record keeps both)",
+    ),
+    _spec(
+        "retract",
+        ("entry", "text"),
+        2,
+        "retract ENTRY REASON",
+        "Retract an entry (the record keeps it, struck through)",
+    ),
+    _spec("escalate", ("target", "text"), 1, "escalate TARGET [reason]", "Record a page"),
+    _spec(
+        "declare",
+        ("severity", "type", "text"),
+        0,
+        "declare [SEV] [TYPE] TITLE",
+        "Declare a new incident (no title: open the form)",
+    ),
+    _spec(
+        "switch",
+        ("incident",),
+        0,
+        "switch [INCIDENT]",
+        "Open another incident (no id: pick one)",
+        mutating=False,
+    ),
+    _spec("layout", ("layout",), 1, "layout NAME", "Switch the screen layout", mutating=False),
+    _spec(
+        "filter",
+        ("text",),
+        0,
+        "filter [QUERY]",
+        "Filter the timeline (empty: clear)",
+        mutating=False,
+    ),
+    _spec("help", (), 0, "help", "Show the keys and commands", mutating=False),
+    _spec("quit", (), 0, "quit", "Leave warroom", mutating=False, aliases=("q",)),
+)
+BY_NAME = {name: spec for spec in COMMANDS for name in (spec.name, *spec.aliases)}
+OPEN_ENDED = frozenset({"text", "person", "holder", "target", "entry"})
+"""Sources without a fixed set of values: the palette cannot list them."""
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    spec: CommandSpec
+    args: tuple[str, ...]
+    """One value per argument given, the last one holding the rest of the line."""
+    rest: str
+    """Everything after the command name, for commands with optional leading words."""
+
+    def arg(self, index: int, what: str) -> str:
+        """The argument at ``index``, or a usage error naming ``what`` is missing."""
+        if index < len(self.args) and self.args[index]:
+            return self.args[index]
+        raise InvalidInput(f"missing {what}: {self.spec.usage}")
+
+    def optional(self, index: int) -> str:
+        return self.args[index] if index < len(self.args) else ""
+
+
+def parse_command(line: str) -> ParsedCommand:
+    """``severity SEV1 EU customers affected`` → (severity, ("SEV1", "EU customers ..."))."""
+    name, _, rest = line.strip().lstrip(":").strip().partition(" ")
+    spec = BY_NAME.get(name.lower())
+    if spec is None:
+        known = ", ".join(s.name for s in COMMANDS)
+        raise InvalidInput(f"unknown command {name!r}; commands: {known}")
+    count = len(spec.args)
+    parts = rest.split(None, count - 1) if count and rest.strip() else []
+    return ParsedCommand(spec, tuple(part.strip() for part in parts), rest.strip())
+
+
+def complete(line: str, choices: Choices) -> list[str]:
+    """Whole-line completions of ``line`` (without the colon), best first."""
+    words = line.split(" ")
+    if len(words) == 1:
+        prefix = words[0].lower()
+        names = [s.name for s in COMMANDS] + [a for s in COMMANDS for a in s.aliases]
+        return [name for name in names if name.startswith(prefix) and name != prefix]
+    spec = BY_NAME.get(words[0].lower())
+    if spec is None:
+        return []
+    index = len(words) - 2
+    if index >= len(spec.args) or spec.args[index] == "text":
+        return []
+    head = " ".join(words[:-1]) + " "
+    partial = words[-1].lower()
+    return [
+        head + value
+        for value in choices(spec.args[index])
+        if value.lower().startswith(partial) and value.lower() != partial
+    ]
+
+
+def expected(line: str, choices: Choices) -> str:
+    """The hint under the command line: usage, and the values the next word may take."""
+    words = line.split(" ")
+    spec = BY_NAME.get(words[0].lower()) if words else None
+    if spec is None:
+        return "commands: " + " ".join(s.name for s in COMMANDS)
+    index = len(words) - 2
+    if index < 0 or index >= len(spec.args) or spec.args[index] == "text":
+        return f"{spec.usage} — {spec.help}"
+    values = list(choices(spec.args[index]))
+    shown = " ".join(values[:12]) + (" …" if len(values) > 12 else "")
+    return f"{spec.usage} — {spec.args[index].replace('_', ' ')}: {shown or '(none)'}"
+
+
+@dataclass(frozen=True)
+class PaletteEntry:
+    title: str
+    line: str
+    help: str
+    run: bool
+    """Complete as it stands; otherwise it opens the ``:`` line with ``line`` typed in."""
+
+
+def palette_entries(choices: Choices) -> list[PaletteEntry]:
+    """The ctrl+p palette: one entry per value of a fixed first argument, then each
+    command on its own (which opens the ``:`` line when it needs more words)."""
+    entries = []
+    for spec in COMMANDS:
+        first = spec.args[0] if spec.args else None
+        if first is not None and first not in OPEN_ENDED:
+            for value in choices(first):
+                line = f"{spec.name} {value}"
+                entries.append(PaletteEntry(line, line, spec.help, run=spec.required <= 1))
+        line = spec.name + (" " if spec.args else "")
+        entries.append(
+            PaletteEntry(spec.name, line, spec.usage + " — " + spec.help, run=spec.required == 0)
+        )
+    return entries

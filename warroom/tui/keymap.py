@@ -1,0 +1,135 @@
+"""Every key the war room answers to, in one registry with stable ids.
+
+Widgets build their ``BINDINGS`` from here, the help screen lists the bindings active
+in the current context, and ``keymap`` in the configuration remaps any of them by id
+(``keymap = { "pane.timeline" = "f5" }``) through Textual's ``App.set_keymap``. An id
+is a promise: renaming one breaks users' configuration.
+
+``mutating`` marks actions that change the record; ``--read-only`` disables them all in
+one place (``WarroomApp.check_action``).
+"""
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class KeyAction:
+    id: str
+    keys: str
+    action: str
+    description: str
+    show: bool = True
+    mutating: bool = False
+    priority: bool = False
+
+
+APP = (
+    KeyAction("app.quit", "ctrl+q", "quit", "Quit", show=False, priority=True),
+    KeyAction("app.palette", "ctrl+p", "command_palette", "Palette", show=False, priority=True),
+    KeyAction("app.help", "f1", "help", "Help", show=False, priority=True),
+)
+
+SCREEN = (
+    KeyAction("screen.help", "question_mark", "help", "Help"),
+    KeyAction("screen.command", "colon", "command_line", "Command"),
+    KeyAction("screen.filter", "slash", "filter", "Filter"),
+    KeyAction("screen.entry", "i", "focus_entry", "Entry", mutating=True),
+    KeyAction("pane.timeline", "1", "focus_pane('timeline')", "Timeline", show=False),
+    KeyAction("pane.roles", "2", "focus_pane('roles')", "Roles", show=False),
+    KeyAction("pane.checklist", "3", "focus_pane('checklist')", "Checklist", show=False),
+    KeyAction("pane.runbook", "4", "focus_pane('runbook')", "Runbook", show=False),
+    KeyAction("screen.switch", "f3", "switch_incident", "Incidents", show=False),
+    KeyAction("screen.layout", "f2", "next_layout", "Layout", show=False),
+    KeyAction("screen.quit", "q", "quit", "Quit", show=False),
+)
+
+LIST = (
+    KeyAction("list.down", "j,down", "cursor_down", "Down", show=False),
+    KeyAction("list.up", "k,up", "cursor_up", "Up", show=False),
+    KeyAction("list.top", "g,home", "cursor_top", "Top", show=False),
+    KeyAction("list.bottom", "G,end", "cursor_bottom", "Bottom", show=False),
+    KeyAction("list.page-down", "pagedown,ctrl+f", "page_down", "Page down", show=False),
+    KeyAction("list.page-up", "pageup,ctrl+b", "page_up", "Page up", show=False),
+)
+
+TIMELINE = (
+    KeyAction("timeline.follow", "ctrl+t", "toggle_follow", "Follow"),
+    KeyAction("timeline.details", "enter", "details", "Details"),
+    KeyAction("timeline.correct", "c", "correct", "Correct", mutating=True),
+    KeyAction("timeline.retract", "x", "retract", "Retract", mutating=True),
+)
+
+CHECKLIST = (KeyAction("checklist.check", "space", "check", "Check", mutating=True),)
+
+ROLES = (
+    KeyAction("roles.assign", "a", "assign", "Assign", mutating=True),
+    KeyAction("roles.handoff", "h", "handoff", "Hand off", mutating=True),
+    KeyAction("roles.accept", "y", "accept", "Accept", mutating=True),
+)
+
+ENTRY = (
+    KeyAction("entry.leave", "escape", "leave", "Leave", show=False),
+    KeyAction("entry.submit", "ctrl+j", "submit", "Record", show=False, mutating=True),
+)
+
+COMMAND_LINE = (
+    KeyAction("command.complete", "tab", "complete", "Complete", show=False),
+    KeyAction("command.cancel", "escape", "cancel", "Cancel", show=False),
+)
+
+PICKER = (
+    KeyAction("picker.cancel", "escape,q", "dismiss(None)", "Cancel"),
+    KeyAction("picker.new", "n", "new", "New incident", mutating=True),
+    KeyAction("picker.down", "j", "cursor('down')", "Down", show=False),
+    KeyAction("picker.up", "k", "cursor('up')", "Up", show=False),
+)
+
+DECLARE = (KeyAction("declare.cancel", "escape", "dismiss(None)", "Cancel"),)
+
+DETAIL = (
+    KeyAction("detail.close", "escape,q,enter", "dismiss(None)", "Close"),
+    KeyAction("detail.correct", "c", "amend('correct')", "Correct", mutating=True),
+    KeyAction("detail.retract", "x", "amend('retract')", "Retract", mutating=True),
+)
+
+HELP = (KeyAction("help.close", "escape,q,question_mark,f1,enter", "dismiss(None)", "Close"),)
+
+ALL: tuple[KeyAction, ...] = (
+    APP
+    + SCREEN
+    + LIST
+    + TIMELINE
+    + CHECKLIST
+    + ROLES
+    + ENTRY
+    + COMMAND_LINE
+    + PICKER
+    + DECLARE
+    + DETAIL
+    + HELP
+)
+BY_ID = {action.id: action for action in ALL}
+
+MUTATING = frozenset(action.action for action in ALL if action.mutating)
+"""Action names disabled in read-only mode."""
+
+
+def bindings(group: tuple[KeyAction, ...]) -> list[Binding]:
+    return [
+        Binding(
+            a.keys,
+            a.action,
+            a.description,
+            show=a.show,
+            id=a.id,
+            priority=a.priority,
+        )
+        for a in group
+    ]
+
+
+def unknown_ids(keymap: dict[str, str]) -> list[str]:
+    """Ids in a user's keymap that name no binding (a typo silently does nothing)."""
+    return sorted(set(keymap) - set(BY_ID))

@@ -1,0 +1,135 @@
+"""Messages from the store threads (and, later, the sync worker) to the screen.
+
+Worker threads never touch widgets; they post one of these, and the screen's handlers —
+on the UI thread — update what is shown. Payloads are built on the worker and handed
+over whole: a posted ``IncidentState`` is never mutated again by its sender.
+"""
+
+from array import array
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+from warroom.tui.rows import Row
+
+if TYPE_CHECKING:
+    from warroom.core.events import Event
+    from warroom.core.state import IncidentState
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    """One line of the incident picker."""
+
+    id: str
+    title: str
+    severity: str
+    status: str
+    phase: str
+    drill: bool
+
+    @property
+    def active(self) -> bool:
+        return self.status not in ("resolved", "closed")
+
+
+class Incidents(Message):
+    """The incidents in the store, most recently active first.
+
+    ``choose`` asks the user to pick one (or declare one, when there are none): it is
+    sent when no incident was named and none is clearly the current one.
+    """
+
+    def __init__(self, incidents: list[IncidentSummary], choose: bool = False) -> None:
+        super().__init__()
+        self.incidents = incidents
+        self.choose = choose
+
+
+class Loaded(Message):
+    """An incident was opened: its state, its timeline order and the newest rows."""
+
+    def __init__(
+        self,
+        state: "IncidentState",
+        seqs: array,
+        stamps: array,
+        rows: list[Row],
+        last_seq: int,
+    ) -> None:
+        super().__init__()
+        self.state = state
+        self.seqs = seqs
+        self.stamps = stamps
+        self.rows = rows
+        self.last_seq = last_seq
+
+
+class Changed(Message):
+    """New events arrived for the open incident (from this screen or any other writer)."""
+
+    def __init__(self, state: "IncidentState", rows: list[Row]) -> None:
+        super().__init__()
+        self.state = state
+        self.rows = rows
+
+
+class Rows(Message):
+    """Timeline rows the timeline asked for (it scrolled to where it had none)."""
+
+    def __init__(self, incident_id: str, rows: list[Row]) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.rows = rows
+
+
+class Filtered(Message):
+    """The timeline positions matching a filter, in timeline order."""
+
+    def __init__(self, generation: int, seqs: array, stamps: array, rows: list[Row]) -> None:
+        super().__init__()
+        self.generation = generation
+        self.seqs = seqs
+        self.stamps = stamps
+        self.rows = rows
+
+
+class Recorded(Message):
+    """A change the user made is committed to the local store."""
+
+    def __init__(self, event: "Event", request: Any) -> None:
+        super().__init__()
+        self.event = event
+        self.request = request
+
+
+class Rejected(Message):
+    """A change the user asked for was refused (policy, state, or the store)."""
+
+    def __init__(self, message: str, request: Any) -> None:
+        super().__init__()
+        self.message = message
+        self.request = request
+
+
+class StoreFailed(Message):
+    """The local database cannot be used; the screen says so and stays up."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+class SyncState(Message):
+    """For the sync worker: how the link to the backend is doing.
+
+    ``state`` is one of ``offline`` (no backend configured: the slot stays hidden),
+    ``ok``, ``syncing``, ``behind`` or ``error``; ``detail`` is a few words (``12
+    queued``, ``reconnecting in 4s``). Post it to the app; the status strip shows it.
+    """
+
+    def __init__(self, state: str, detail: str = "") -> None:
+        super().__init__()
+        self.state = state
+        self.detail = detail

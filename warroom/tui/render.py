@@ -1,0 +1,33 @@
+"""Small rendering rules every pane shares: hostile text, durations, clock times."""
+
+from datetime import datetime, timedelta
+
+from rich.style import Style
+from rich.text import Text
+
+from warroom.core.sanitize import visible
+
+
+def safe(text: str, style: str | Style = "") -> Text:
+    """User text as a ``Text``: controls and bidi made visible, markup never parsed."""
+    return Text(visible(text), style=style, no_wrap=True, end="")
+
+
+def short_duration(delta: timedelta) -> str:
+    """``45s``, ``12m``, ``1h05m``, ``2d03h``: seconds only in the last minute, so a
+    screen of clocks changes once a minute and an idle SSH link stays quiet."""
+    total = int(delta.total_seconds())
+    sign, total = ("-", -total) if total < 0 else ("", total)
+    if total < 60:
+        return f"{sign}{total}s"
+    minutes, hours, days = total // 60, total // 3600, total // 86400
+    if not hours:
+        return f"{sign}{minutes}m"
+    if not days:
+        return f"{sign}{hours}h{minutes % 60:02d}m"
+    return f"{sign}{days}d{hours % 24:02d}h"
+
+
+def clock(moment: datetime) -> str:
+    """A wall-clock time in the terminal's time zone (the room's), to the second."""
+    return moment.astimezone().strftime("%H:%M:%S")

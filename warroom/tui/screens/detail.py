@@ -1,0 +1,45 @@
+"""One timeline entry in full: the whole text (rows are cut at the pane's width), who,
+when, its id, and any correction — with keys to correct or retract it."""
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from warroom.core.sanitize import visible
+from warroom.core.state import EntryFix
+from warroom.tui import keymap
+from warroom.tui.render import clock
+from warroom.tui.rows import Row, kind_label
+
+
+class EntryDetail(ModalScreen[str | None]):
+    """Returns a command line to open (``correct <id> ``) or ``None``."""
+
+    BINDINGS = keymap.bindings(keymap.DETAIL)
+
+    def __init__(self, row: Row, fix: EntryFix | None) -> None:
+        super().__init__()
+        self.row = row
+        self.fix = fix
+
+    def compose(self) -> ComposeResult:
+        row = self.row
+        text = Text(f"{kind_label(row.kind)}  {clock(row.at)}  ", style="bold", end="")
+        text.append(visible(row.actor), style="italic")
+        text.append(f"\nid {row.id}\n\n", style="dim")
+        text.append(visible(row.text, single_line=False))
+        if self.fix is not None:
+            label = "Retracted" if self.fix.retracted else "Corrected"
+            text.append(f"\n\n{label}: ", style="bold")
+            text.append(visible(self.fix.text, single_line=False))
+        text.append("\n\nc corrects · x retracts · Enter or q closes", style="italic")
+        with VerticalScroll(classes="dialog"):
+            yield Static(text)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (getattr(self.app, "read_only", False) and action in keymap.MUTATING)
+
+    def action_amend(self, action: str) -> None:
+        self.dismiss(f"{action} {self.row.id} ")

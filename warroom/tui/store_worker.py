@@ -1,0 +1,370 @@
+"""The two threads that own the screen's SQLite connections.
+
+* The **reader** opens the incident (its folded state and its timeline order), answers
+  the timeline's requests for rows it has scrolled to, runs filters, and polls the store
+  a few times a second (``PRAGMA data_version``, a single cheap read) so entries written
+  by any other process on the same home — ``warroom log`` from a script, a second
+  terminal, the sync worker — appear within a second. It folds only the new events onto
+  the state it already has.
+* The **writer** runs the user's changes through ``WarRoom``, the one write path, and
+  wakes the reader so the change shows at once.
+
+SQLite connections belong to the thread that opened them, so each thread opens its own
+``LocalStore``. The threads run as Textual workers started by the screen, post messages
+to it, and never touch a widget. The queries here only read the schema defined in
+``warroom.store.schema``; every write goes through ``WarRoom``.
+"""
+
+import queue
+import threading
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+from textual.worker import get_current_worker
+
+from warroom.core.errors import WarroomError
+from warroom.tui import messages as msg
+from warroom.tui.rows import Row, TimelineFilter, row_from_event
+
+if TYPE_CHECKING:
+    from warroom.actions import WarRoom
+    from warroom.core.events import Event
+    from warroom.core.policy import Policy
+    from warroom.core.state import IncidentState
+    from warroom.store.local import LocalStore
+
+POLL_S = 0.25
+"""How often the reader looks for changes made by other processes."""
+
+PAGE = 256
+"""Rows fetched per request; the timeline asks for the page around what it shows."""
+
+
+@dataclass(frozen=True)
+class _Open:
+    incident_id: str | None
+
+
+@dataclass(frozen=True)
+class _Fetch:
+    incident_id: str
+    seqs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Filter:
+    incident_id: str
+    generation: int
+    query: TimelineFilter
+
+
+class _Kick:
+    """Look for changes now (sent after this screen's own writes)."""
+
+
+Post = Callable[[Message], Any]
+
+
+class StoreLink:
+    """The UI thread's handle on the reader and writer threads of one screen."""
+
+    def __init__(self, database: Path, policy: "Policy", actor: str, post: Post) -> None:
+        self.database = database
+        self.policy = policy
+        self.actor = actor
+        self._post = post
+        self._reads: queue.Queue = queue.Queue()
+        self._writes: queue.Queue = queue.Queue()
+        self._reader_ready = threading.Event()
+        """Set once the reader has opened (and so created and migrated) the database: on a
+        fresh home two connections switching it to WAL at once can fail as "locked"."""
+
+    # -- called on the UI thread ---------------------------------------------------------
+
+    def open(self, incident_id: str | None) -> None:
+        """Load an incident; ``None`` picks the current one (or asks which)."""
+        self._reads.put(_Open(incident_id))
+
+    def fetch(self, incident_id: str, seqs: tuple[int, ...]) -> None:
+        self._reads.put(_Fetch(incident_id, seqs))
+
+    def filter(self, incident_id: str, generation: int, query: TimelineFilter) -> None:
+        self._reads.put(_Filter(incident_id, generation, query))
+
+    def write(self, request: Any, change: Callable[["WarRoom"], "Event"]) -> None:
+        """Run ``change`` on the writer thread; a ``Recorded`` or ``Rejected`` follows."""
+        self._writes.put((request, change))
+
+    # -- the reader thread ---------------------------------------------------------------
+
+    def read_loop(self) -> None:
+        reader = _Reader(self)
+        try:
+            reader.run()
+        finally:
+            reader.close()
+
+    # -- the writer thread ---------------------------------------------------------------
+
+    def write_loop(self) -> None:
+        from warroom.actions import WarRoom
+
+        worker = get_current_worker()
+        while not self._reader_ready.wait(POLL_S):
+            if worker.is_cancelled:
+                return
+        store = _open_store(self)
+        if store is None:
+            return
+        room = WarRoom(store, self.policy, self.actor)
+        try:
+            while not worker.is_cancelled:
+                try:
+                    request, change = self._writes.get(timeout=POLL_S)
+                except queue.Empty:
+                    continue
+                try:
+                    event = change(room)
+                except WarroomError as exc:
+                    self._post(msg.Rejected(str(exc), request))
+                    continue
+                except Exception as exc:  # a bug must not kill the write path
+                    self._post(
+                        msg.Rejected(f"internal error: {type(exc).__name__}: {exc}", request)
+                    )
+                    continue
+                self._reads.put(_Kick())
+                self._post(msg.Recorded(event, request))
+        finally:
+            store.close()
+
+
+def _open_store(link: StoreLink) -> "LocalStore | None":
+    from warroom.store.local import LocalStore
+
+    try:
+        return LocalStore(link.database)
+    except WarroomError as exc:
+        link._post(msg.StoreFailed(str(exc)))
+        return None
+
+
+def _events(bodies: list[tuple[int, str]]) -> list["Event"]:
+    from warroom.core.events import EVENT_LIST
+
+    if not bodies:
+        return []
+    return EVENT_LIST.validate_json("[" + ",".join(body for _, body in bodies) + "]")
+
+
+def _rows(bodies: list[tuple[int, str]]) -> list[Row]:
+    return [
+        row_from_event(seq, event) for (seq, _), event in zip(bodies, _events(bodies), strict=True)
+    ]
+
+
+def _stamp(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
+
+
+class _Reader:
+    def __init__(self, link: StoreLink) -> None:
+        self.link = link
+        self.store: LocalStore | None = None
+        self.incident_id: str | None = None
+        self.state: IncidentState | None = None
+        self.last_seq = 0
+        self.count = 0
+        """Rows of the open incident up to ``last_seq``, to notice rewritten history."""
+        self.version: int | None = None
+        self.rejected = 0
+
+    @property
+    def conn(self):
+        return self.store.db.conn
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    def run(self) -> None:
+        self.store = _open_store(self.link)
+        self.link._reader_ready.set()
+        if self.store is None:
+            return
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            try:
+                request = self.link._reads.get(timeout=POLL_S)
+            except queue.Empty:
+                request = None
+            try:
+                self._handle(request)
+            except WarroomError as exc:  # e.g. `:switch` to an incident that does not exist
+                self.link._post(msg.Rejected(str(exc), request))
+
+    def _handle(self, request: object) -> None:
+        match request:
+            case _Open(incident_id):
+                self._open(incident_id)
+            case _Fetch(incident_id, seqs) if incident_id == self.incident_id:
+                self._fetch(seqs)
+            case _Filter(incident_id, generation, query) if incident_id == self.incident_id:
+                self._filter(generation, query)
+        self._poll()
+
+    # -- opening -------------------------------------------------------------------------
+
+    def _summaries(self) -> list[msg.IncidentSummary]:
+        summaries = []
+        for incident_id in self.store.incident_ids():
+            state = self.store.state(incident_id)
+            summaries.append(
+                msg.IncidentSummary(
+                    id=state.id,
+                    title=state.title,
+                    severity=state.severity,
+                    status=state.status,
+                    phase=state.phase,
+                    drill=state.drill,
+                )
+            )
+        return summaries
+
+    def _open(self, incident_id: str | None) -> None:
+        if incident_id is not None:
+            incident_id = self.store.resolve_incident(incident_id)  # may refuse: change nothing
+        self.version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        self.rejected = self.conn.execute("SELECT COUNT(*) FROM rejected").fetchone()[0]
+        self.last_seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+        summaries = self._summaries()
+        self.link._post(msg.Incidents(summaries))
+        incident_id = incident_id or _current(summaries)
+        self.incident_id = incident_id
+        if incident_id is None:
+            self.state = None
+            self.link._post(msg.Incidents(summaries, choose=True))
+            return
+        self.state = self.store.state(incident_id)
+        order = self.conn.execute(
+            "SELECT seq, occurred_at FROM events WHERE incident_id = ? AND seq <= ?",
+            (incident_id, self.last_seq),
+        ).fetchall()
+        self.count = len(order)
+        keyed = sorted((_stamp(at), seq) for seq, at in order)
+        seqs = array("q", (seq for _, seq in keyed))
+        stamps = array("d", (stamp for stamp, _ in keyed))
+        newest = self._bodies(tuple(seqs[-PAGE:]))
+        self.link._post(msg.Loaded(self.state, seqs, stamps, _rows(newest), self.last_seq))
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _bodies(self, seqs: tuple[int, ...]) -> list[tuple[int, str]]:
+        if not seqs:
+            return []
+        marks = ",".join("?" * len(seqs))
+        return self.conn.execute(
+            f"SELECT seq, body FROM events WHERE seq IN ({marks}) ORDER BY seq", seqs
+        ).fetchall()
+
+    def _fetch(self, seqs: tuple[int, ...]) -> None:
+        self.link._post(msg.Rows(self.incident_id, _rows(self._bodies(seqs))))
+
+    def _filter(self, generation: int, query: TimelineFilter) -> None:
+        from warroom.core.events import TEXT_KINDS
+
+        where, params = ["incident_id = ?", "seq <= ?"], [self.incident_id, self.last_seq]
+        if query.kinds:
+            where.append(f"kind IN ({','.join('?' * len(query.kinds))})")
+            params += sorted(query.kinds)
+        fixes = self.state.fixes
+        if query.text and _prefilterable(query.text):
+            # A typed entry's line is made of its body's words, so LIKE narrows those
+            # safely; other kinds' lines add words ("assumed", "Severity ->") and are
+            # few, so they are all checked, as are entries whose correction matches.
+            fixed = [t for t, fix in fixes.items() if query.text in fix.text.lower()]
+            escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            text_kinds = ",".join("?" * len(TEXT_KINDS))
+            clause = f"kind NOT IN ({text_kinds}) OR body LIKE ? ESCAPE '\\'"
+            params += [*TEXT_KINDS, f"%{escaped}%"]
+            if fixed:
+                clause += f" OR id IN ({','.join('?' * len(fixed))})"
+                params += fixed
+            where.append(f"({clause})")
+        bodies = self.conn.execute(
+            f"SELECT seq, body FROM events WHERE {' AND '.join(where)} ORDER BY seq", params
+        ).fetchall()
+        rows = [
+            row
+            for row in _rows(bodies)
+            if query.matches(row, fixes[row.id].text if row.id in fixes else None)
+        ]
+        rows.sort(key=lambda row: row.order_key)
+        seqs = array("q", (row.seq for row in rows))
+        stamps = array("d", (row.order_key[0] for row in rows))
+        self.link._post(msg.Filtered(generation, seqs, stamps, rows[-PAGE:]))
+
+    def _poll(self) -> None:
+        if self.store is None:
+            return
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version == self.version:
+            return
+        self.version = version
+        rows = self.conn.execute(
+            "SELECT seq, incident_id, server_seq IS NOT NULL, body FROM events"
+            " WHERE seq > ? ORDER BY seq",
+            (self.last_seq,),
+        ).fetchall()
+        rejected = self.conn.execute("SELECT COUNT(*) FROM rejected").fetchone()[0]
+        synced = any(row[2] for row in rows) or rejected != self.rejected
+        self.rejected = rejected
+        if synced and self.incident_id and self._rewritten():
+            self._open(self.incident_id)
+            return
+        if not rows:
+            return
+        self.last_seq = rows[-1][0]
+        mine = [(seq, body) for seq, incident, _, body in rows if incident == self.incident_id]
+        if mine:
+            from warroom.core.fold import fold
+
+            events = _events(mine)
+            self.state = fold(events, self.state)
+            self.count += len(mine)
+            new_rows = [row_from_event(seq, e) for (seq, _), e in zip(mine, events, strict=True)]
+            self.link._post(msg.Changed(self.state, new_rows))
+        if len(mine) < len(rows):
+            self.link._post(msg.Incidents(self._summaries()))
+
+    def _rewritten(self) -> bool:
+        """Whether sync rewrote history already shown: it re-sequences this device's pending
+        events behind remote ones and deletes events the server rejected (see
+        ``warroom.store.replica``). Then the incident is reloaded rather than patched."""
+        (count,) = self.conn.execute(
+            "SELECT COUNT(*) FROM events WHERE incident_id = ? AND seq <= ?",
+            (self.incident_id, self.last_seq),
+        ).fetchone()
+        return count != self.count
+
+
+def _current(summaries: list[msg.IncidentSummary]) -> str | None:
+    """The incident to open without being told: the only active one, or — when none is
+    active — the most recent. ``None`` when there is none, or several to choose from."""
+    active = [s for s in summaries if s.active]
+    if len(active) == 1:
+        return active[0].id
+    if not active and summaries:
+        return summaries[0].id
+    return None
+
+
+def _prefilterable(text: str) -> bool:
+    """Whether ``LIKE`` on the JSON body can narrow the search without missing matches:
+    JSON escapes quotes, backslashes, controls and (for LIKE's case folding) non-ASCII."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text

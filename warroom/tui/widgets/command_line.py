@@ -1,0 +1,109 @@
+"""The ``:`` command line (and the ``/`` filter line, which shares it).
+
+Completion comes from ``warroom.tui.commands``: the suggestion is shown greyed after
+the cursor, Tab or → accepts it, and the hint underneath lists what the next word may
+be. Enter runs the line; Escape, or Enter on an empty line, closes it.
+"""
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.suggester import Suggester
+from textual.widgets import Input, Label, Static
+
+from warroom.tui import commands, keymap
+from warroom.tui.commands import Choices
+from warroom.tui.render import safe
+
+FILTER_HINT = "kinds before a colon, then text: d: failover · o,h: · 502 — empty clears"
+
+
+class _Completion(Suggester):
+    def __init__(self, choices: Choices) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self._choices = choices
+
+    async def get_suggestion(self, value: str) -> str | None:
+        options = commands.complete(value, self._choices)
+        return options[0] if options else None
+
+
+class CommandInput(Input):
+    BINDINGS = keymap.bindings(keymap.COMMAND_LINE)
+
+    def action_complete(self) -> None:
+        if self._suggestion:
+            self.value = self._suggestion
+            self.cursor_position = len(self.value)
+
+    def action_cancel(self) -> None:
+        self.post_message(self.Cancelled())
+
+    class Cancelled(Message):
+        """Escape: close the line without running it."""
+
+
+class CommandLine(Vertical):
+    DEFAULT_CSS = """
+    CommandLine { height: auto; display: none; }
+    CommandLine.-active { display: block; }
+    CommandLine Horizontal { height: 1; }
+    CommandLine #command-prompt { width: 2; padding: 0 0 0 1; text-style: bold; }
+    CommandLine CommandInput, CommandLine CommandInput:focus {
+        border: none; height: 1; padding: 0; width: 1fr;
+    }
+    CommandLine #command-hint { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    class Done(Message):
+        """The line was submitted; ``text`` is empty when it was cancelled."""
+
+        def __init__(self, text: str, mode: str) -> None:
+            super().__init__()
+            self.text = text
+            self.mode = mode
+
+    def __init__(self, choices: Choices, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._choices = choices
+        self.mode = ":"
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Label(":", id="command-prompt")
+            yield CommandInput(suggester=_Completion(self._choices), id="command-input")
+        yield Static(id="command-hint")
+
+    @property
+    def input(self) -> CommandInput:
+        return self.query_one(CommandInput)
+
+    def open(self, mode: str, text: str = "") -> None:
+        """Show the line in ``:`` (command) or ``/`` (filter) mode with ``text`` typed in."""
+        self.mode = mode
+        self.query_one("#command-prompt", Label).update(Text(mode))
+        self.add_class("-active")
+        self.input.value = text
+        self.input.cursor_position = len(text)
+        self._hint(text)
+        self.input.focus()
+
+    def close(self) -> None:
+        self.remove_class("-active")
+
+    def _hint(self, value: str) -> None:
+        hint = FILTER_HINT if self.mode == "/" else commands.expected(value, self._choices)
+        self.query_one("#command-hint", Static).update(safe(hint, style="italic"))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._hint(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Done(event.value, self.mode))
+
+    def on_command_input_cancelled(self, event: CommandInput.Cancelled) -> None:
+        event.stop()
+        self.post_message(self.Done("", self.mode))
