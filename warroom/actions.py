@@ -6,17 +6,20 @@ the TUI call these methods and nothing else to change state, so both enforce the
 rules and produce the same records.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ValidationError
 
 from warroom.core import events as ev
-from warroom.core.errors import InvalidInput
+from warroom.core.access import step_refusal
+from warroom.core.errors import InvalidInput, NotFound
 from warroom.core.ids import new_event_id, new_incident_id
 from warroom.core.policy import Policy
-from warroom.core.state import IncidentState
+from warroom.core.runbook import CodeBlock, Runbook, RunbookStep
+from warroom.core.state import AttachedRunbook, IncidentState
 from warroom.core.timeparse import utcnow
+from warroom.runbooks.runner import CommandOutcome
 from warroom.store.local import LocalStore
 
 
@@ -271,6 +274,110 @@ class WarRoom:
         )
         return self._append(state.id, payload, at)
 
+    # -- runbooks ------------------------------------------------------------------------
+
+    def attach_runbook(
+        self, incident_ref: str, runbook: Runbook, *, at: datetime | None = None
+    ) -> ev.Event:
+        """Pin a runbook version (hash and parsed steps); a newer version re-pins it."""
+        state = self.state(incident_ref)
+        pinned = state.runbooks.get(runbook.id)
+        if pinned is not None and pinned.content_hash == runbook.content_hash:
+            raise InvalidInput(
+                f"{runbook.id} is already attached to {state.id} at this version"
+                f" ({runbook.content_hash[:8]})"
+            )
+        payload = self._payload(
+            ev.RunbookAttached,
+            runbook_id=runbook.id,
+            title=runbook.title,
+            content_hash=runbook.content_hash,
+            source_path=runbook.path,
+            steps=runbook.steps,
+        )
+        return self._append(state.id, payload, at)
+
+    def mark_step(
+        self,
+        incident_ref: str,
+        step_ref: str,
+        action: str,
+        *,
+        note: str = "",
+        at: datetime | None = None,
+    ) -> ev.Event:
+        """Claim, start, finish, fail or skip a step of an attached runbook."""
+        state = self.state(incident_ref)
+        pinned, step = _find_step(state, step_ref)
+        if action in ("fail", "skip") and not note.strip():
+            why = "what went wrong" if action == "fail" else "why"
+            raise InvalidInput(f"to {action} a step, add a note saying {why} (--note)")
+        progress = pinned.progress_of(step.id)
+        name = f"{pinned.runbook_id}/{step.id}"
+        if action in ("claim", "start") and progress.status in ("done", "skipped"):
+            raise InvalidInput(f"{name} is already {progress.status}")
+        if action == "claim" and progress.owner == self.actor:
+            raise InvalidInput(f"{name} is already claimed by you")
+        if action != "claim" and ev.STEP_STATUS.get(action) == progress.status:
+            raise InvalidInput(f"{name} is already {progress.status}")
+        payload = self._payload(
+            ev.RunbookStepMarked,
+            runbook_id=pinned.runbook_id,
+            step_id=step.id,
+            action=action,
+            note=note,
+        )
+        refusal = step_refusal(self.policy, state, payload, self.actor)
+        if refusal:
+            raise InvalidInput(refusal)
+        return self._append(state.id, payload, at)
+
+    def run_step_command(
+        self,
+        incident_ref: str,
+        step_ref: str,
+        *,
+        confirm: Callable[[CodeBlock], bool],
+        execute: Callable[[CodeBlock, float], CommandOutcome],
+        block: int = 1,
+    ) -> ev.Event:
+        """Run a step's pinned command if the policy allows it and ``confirm`` agrees.
+
+        The command comes from the runbook version pinned on the incident, never from
+        the file on disk or from what someone typed, and ``execute`` is given the
+        policy's timeout. The outcome is recorded whether the command succeeded or not.
+        """
+        rules = self.policy.runbooks
+        if not rules.allow_commands:
+            raise InvalidInput(
+                "running runbook commands is turned off; the policy must set"
+                " [runbooks] allow_commands = true"
+            )
+        state = self.state(incident_ref)
+        pinned, step = _find_step(state, step_ref)
+        commands = [c for c in step.commands if c.is_shell]
+        name = f"{pinned.runbook_id}/{step.id}"
+        if not commands:
+            raise InvalidInput(f"{name} has no shell command to run")
+        if not 1 <= block <= len(commands):
+            raise InvalidInput(f"{name} has {len(commands)} shell command(s), not {block}")
+        command = commands[block - 1]
+        if len(command.code) > ev.MAX_TEXT:
+            raise InvalidInput(f"the command of {name} is too long to record; run it by hand")
+        if not confirm(command):
+            raise InvalidInput("not confirmed; nothing was run")
+        outcome = execute(command, rules.command_timeout_seconds)
+        payload = self._payload(
+            ev.CommandRun,
+            runbook_id=pinned.runbook_id,
+            step_id=step.id,
+            command=command.code,
+            exit_code=outcome.exit_code,
+            duration_s=outcome.duration_s,
+            output=outcome.output,
+        )
+        return self._append(state.id, payload, outcome.started_at)
+
     # -- plumbing ------------------------------------------------------------------------
 
     def _find_event(self, incident_id: str, ref: str) -> str:
@@ -297,6 +404,32 @@ class WarRoom:
             )
         except ValidationError as exc:
             raise InvalidInput(_first_error(exc)) from None
+
+
+def _find_step(state: IncidentState, ref: str) -> tuple[AttachedRunbook, RunbookStep]:
+    """Resolve ``step`` (unique among the attached runbooks) or ``runbook/step``."""
+    if not state.runbooks:
+        raise NotFound(
+            f"no runbook is attached to {state.id}; attach one with"
+            f" `warroom attach {state.id} RUNBOOK`"
+        )
+    runbook_id, _, step_id = ref.strip().rpartition("/")
+    if runbook_id and runbook_id not in state.runbooks:
+        attached = ", ".join(state.runbooks)
+        raise NotFound(
+            f"runbook {runbook_id!r} is not attached to {state.id} (attached: {attached})"
+        )
+    candidates = [state.runbooks[runbook_id]] if runbook_id else list(state.runbooks.values())
+    found = [(p, s) for p in candidates if (s := p.step(step_id.lower())) is not None]
+    if not found:
+        raise NotFound(
+            f"no step {ref.strip()!r} in the runbooks attached to {state.id};"
+            f" `warroom runbooks show RUNBOOK --incident {state.id}` lists their steps"
+        )
+    if len(found) > 1:
+        names = ", ".join(f"{p.runbook_id}/{s.id}" for p, s in found)
+        raise InvalidInput(f"step {step_id!r} is in several attached runbooks: name one of {names}")
+    return found[0]
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -89,6 +89,10 @@ def load_settings(paths: Paths) -> Settings:
         for key in ("policy",):
             if key in data:
                 data[key] = str((file.parent / data[key]).expanduser())
+        if "runbook_dirs" in data:  # relative to the file, like the policy
+            data["runbook_dirs"] = [
+                str(file.parent / Path(folder).expanduser()) for folder in data["runbook_dirs"]
+            ]
         merged |= data
     env = {
         "user": os.environ.get("WARROOM_USER"),

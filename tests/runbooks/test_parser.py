@@ -603,6 +603,10 @@ def test_problem_prints_like_a_compiler_error():
         (b"# T\n\n- caf\xe9\n", "rb.md:3: not UTF-8 text"),
         (b"# T\n- \x1b[2Jclear\n", "rb.md:2: control character U+001B in text"),
         (
+            "- x\n```\nrm -rf /tmp/\u202e \n```\n".encode(),
+            "rb.md:3: control character U+202E in text",
+        ),
+        (
             b"x" * (MAX_BYTES + 1),
             "rb.md:1: file is larger than 1 MiB; runbooks are limited to 1 MiB",
         ),

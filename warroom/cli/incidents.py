@@ -15,6 +15,7 @@ from warroom.core.clocks import escalation_ladder, update_clocks
 from warroom.core.errors import InvalidInput
 from warroom.core.export import to_json_bundle, to_markdown
 from warroom.core.metrics import incident_metrics
+from warroom.core.runbook import walk_steps
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import format_duration, parse_when, utcnow
 
@@ -326,6 +327,14 @@ def _print_state(runtime: Runtime, state: IncidentState, now, clocks, ladder, me
             for item in phase_spec.items:
                 box = "x" if state.is_checked(phase_spec.id, item.id) else " "
                 say(f"    [{box}] {item.id}: {item.text}")
+    if state.runbooks:
+        say("Runbooks:")
+    for pinned in state.runbooks.values():
+        statuses = [pinned.progress_of(s.id).status for s in walk_steps(pinned.steps)]
+        busy = ("started", "claimed", "failed", "skipped")
+        more = ", ".join(f"{statuses.count(s)} {s}" for s in busy if s in statuses)
+        counts = f"{statuses.count('done')}/{len(statuses)} done" + (f", {more}" if more else "")
+        say(f"  {pinned.runbook_id} @{pinned.content_hash[:8]}  {counts}")
     if clocks:
         say("Next updates:")
         for clock in clocks:

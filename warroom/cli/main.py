@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from warroom import __version__
-from warroom.cli import incidents, policy_cmd, sync_cmd, tui_cmd
+from warroom.cli import incidents, policy_cmd, runbooks_cmd, sync_cmd, tui_cmd
 from warroom.cli.output import fail
 from warroom.cli.runtime import Runtime
 from warroom.core.errors import WarroomError
@@ -30,6 +30,7 @@ app = typer.Typer(
 incidents.register(app)
 app.add_typer(policy_cmd.app, name="policy")
 sync_cmd.register(app)
+runbooks_cmd.register(app)
 tui_cmd.register(app)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from warroom.actions import WarRoom
 from warroom.config import Paths, Settings, load_settings, resolve_actor, resolve_policy
 from warroom.core.policy import Policy
+from warroom.runbooks.library import RunbookLibrary, default_sources
 from warroom.store.local import LocalStore
 
 
@@ -30,6 +31,14 @@ class Runtime:
     @cached_property
     def policy(self) -> Policy:
         return resolve_policy(self.settings, self.paths)
+
+    @cached_property
+    def runbooks(self) -> RunbookLibrary:
+        """Every runbook in the project, user and configured folders, loaded."""
+        sources = default_sources(self.paths, self.settings.runbook_dirs)
+        library = RunbookLibrary(sources, [phase.id for phase in self.policy.phases])
+        library.load()
+        return library
 
     @cached_property
     def store(self) -> LocalStore:

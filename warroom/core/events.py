@@ -213,13 +213,14 @@ Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 StepAction = Literal["claim", "start", "done", "fail", "skip"]
 STEP_ACTIONS: tuple[str, ...] = StepAction.__args__
-_STEP_VERBS = {
+STEP_STATUS: dict[str, str] = {
     "claim": "claimed",
     "start": "started",
     "done": "done",
     "fail": "failed",
     "skip": "skipped",
 }
+"""The status a step is in after each action; also how the timeline words it."""
 
 
 class RunbookAttached(_Payload):
@@ -313,7 +314,7 @@ TEXT_KINDS = ("note", "observation", "action", "decision", "hypothesis", "todo",
 
 def _payload_tag(value: Any) -> str:
     kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
-    return kind if kind in KINDS else "unknown"
+    return kind if isinstance(kind, str) and kind in KINDS else "unknown"  # [] is unhashable
 
 
 Payload = Annotated[
@@ -424,7 +425,7 @@ def payload_text(payload: BaseModel) -> str:
             version = f"version {payload.content_hash[:8]}, {len(payload.steps)} steps"
             return f"Runbook {payload.runbook_id} attached: {payload.title} ({version})"
         case RunbookStepMarked():
-            done = _STEP_VERBS[payload.action]
+            done = STEP_STATUS[payload.action]
             return _with_reason(f"Step {payload.runbook_id}/{payload.step_id} {done}", payload.note)
         case CommandRun():
             ran = f"Ran {payload.runbook_id}/{payload.step_id}: "

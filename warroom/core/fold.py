@@ -208,9 +208,6 @@ def _runbook_attached(state: IncidentState, event: ev.Event) -> None:
             setattr(pinned, name, value)
 
 
-_FINISHED_AS = {"done": "done", "fail": "failed", "skip": "skipped"}
-
-
 def _runbook_step(state: IncidentState, event: ev.Event) -> None:
     p: ev.RunbookStepMarked = event.payload
     pinned = state.runbooks.get(p.runbook_id)
@@ -226,7 +223,7 @@ def _runbook_step(state: IncidentState, event: ev.Event) -> None:
         progress.owner = progress.owner or event.actor
         progress.finished_at, progress.finished_by, progress.note = None, None, ""
     else:
-        progress.status = _FINISHED_AS[p.action]
+        progress.status = ev.STEP_STATUS[p.action]
         progress.finished_at, progress.finished_by = event.occurred_at, event.actor
         progress.note = p.note
 

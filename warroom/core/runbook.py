@@ -71,12 +71,13 @@ TYPE_ALIASES: dict[str, str] = {
 }
 """Short spellings accepted in tags; the parsed step always carries the canonical type."""
 
-SHELL_LANGUAGES = frozenset({"", "sh", "bash", "shell", "zsh", "console"})
+SHELL_LANGUAGES = frozenset({"", "sh", "bash", "shell", "zsh"})
 """Code block languages that hold shell commands (an untagged block counts as shell)."""
 
 _STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _EXPLICIT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Control characters, and the bidi overrides that make a command read unlike what it runs."""
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?$")

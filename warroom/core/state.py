@@ -55,7 +55,6 @@ class EntryFix(BaseModel):
 
 
 StepStatus = Literal["open", "claimed", "started", "done", "failed", "skipped"]
-FINISHED: frozenset[str] = frozenset({"done", "failed", "skipped"})
 
 
 class CommandRecord(BaseModel):

@@ -20,7 +20,7 @@ is what the watcher calls on every save.
 
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +67,41 @@ def is_runbook_file(path: Path) -> bool:
         and name.lower() != "readme.md"
         and not name.startswith((".", "#", "~"))
     )
+
+
+def runbook_files(directory: Path) -> Iterator[Path]:
+    """The runbook files under ``directory``, in a stable order; hidden folders skipped."""
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            path = Path(root, name)
+            if is_runbook_file(path):
+                yield path
+
+
+def read_runbook(
+    path: Path, phases: Sequence[str] = PHASES
+) -> tuple[Runbook | None, list[RunbookProblem]]:
+    """Read (at most a byte over the size limit) and parse one file; never raises."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        message = f"cannot read: {exc.strerror or exc}"
+        return None, [RunbookProblem(file=str(path), line=1, message=message)]
+    return parse_runbook(raw, path, phases)
+
+
+def check_paths(paths: Iterable[Path], phases: Sequence[str] = PHASES) -> list[RunbookProblem]:
+    """Every problem in the given files and folders: what ``warroom runbooks check`` prints.
+
+    A folder is searched like a source; a file named explicitly is checked as given.
+    """
+    problems: list[RunbookProblem] = []
+    for path in paths:
+        for file in runbook_files(path) if path.is_dir() else [path]:
+            problems += read_runbook(file, phases)[1]
+    return problems
 
 
 class LibraryEntry(BaseModel):
@@ -128,7 +163,7 @@ class _File:
     """The last version that parsed, kept while the file is broken."""
     problems: tuple[RunbookProblem, ...]
     stamp: tuple[int, int]
-    """(mtime_ns, size) when read, so a rescan skips files that did not change."""
+    """(ctime_ns, size) when read, so a rescan skips files that did not change."""
 
 
 class RunbookLibrary:
@@ -167,14 +202,9 @@ class RunbookLibrary:
 
     def _scan(self, directory: Path) -> list[RunbookProblem]:
         problems: list[RunbookProblem] = []
-        present: set[Path] = set()
-        for root, dirs, names in os.walk(directory):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(names):
-                path = Path(root, name)
-                if is_runbook_file(path):
-                    present.add(path)
-                    problems += self._read(path, force=False)
+        present = set(runbook_files(directory))
+        for path in sorted(present):
+            problems += self._read(path, force=False)
         self._forget(directory, keep=present)
         return problems
 
@@ -185,20 +215,13 @@ class RunbookLibrary:
         previous = self._files.get(path)
         try:
             stat = path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size)
-            if not force and previous is not None and previous.stamp == stamp:
-                return []
-            with path.open("rb") as handle:
-                raw = handle.read(MAX_BYTES + 1)
         except FileNotFoundError:
             self._forget(path)  # deleted since it was listed; the delete event follows
             return []
-        except OSError as exc:
-            message = f"cannot read: {exc.strerror or exc}"
-            runbook, problems = None, [RunbookProblem(file=str(path), line=1, message=message)]
-            stamp = (0, 0)  # never matches, so the next scan tries again
-        else:
-            runbook, problems = parse_runbook(raw, path, self.phases)
+        stamp = (stat.st_ctime_ns, stat.st_size)  # ctime also moves on chmod and touch
+        if not force and previous is not None and previous.stamp == stamp:
+            return []
+        runbook, problems = read_runbook(path, self.phases)
         kept = runbook or (previous.runbook if previous else None)
         self._files[path] = _File(source, kept, tuple(problems), stamp)
         return problems
