@@ -88,7 +88,7 @@ def load_settings(paths: Paths) -> Settings:
             raise InvalidInput(f"{file}:{locate(text, loc)}: {field}: {first['msg']}") from None
         for key in ("policy",):
             if key in data:
-                data[key] = str((file.parent / data[key]).expanduser())
+                data[key] = str(file.parent / Path(data[key]).expanduser())
         if "runbook_dirs" in data:  # relative to the file, like the policy
             data["runbook_dirs"] = [
                 str(file.parent / Path(folder).expanduser()) for folder in data["runbook_dirs"]

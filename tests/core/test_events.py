@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from pydantic import ValidationError
 
@@ -108,3 +110,13 @@ def test_payload_text_covers_every_known_kind():
         payload = samples.get(kind, {"text": "some text"})
         text = payload_text(make_event(kind, **payload).payload)
         assert text and "unknown" not in text, kind
+
+
+def test_a_newer_field_on_a_known_kind_is_kept_and_folds():
+    """An older client must fold a newer client's event and pass its new field on."""
+    raw = make_event("note", text="x").model_dump(mode="json")
+    raw["payload"]["confidence"] = "high"
+    parsed = Event.model_validate(raw)
+    assert parsed.payload.text == "x"
+    assert parsed.model_dump(mode="json")["payload"]["confidence"] == "high"
+    assert EVENT_LIST.validate_json(json.dumps([raw]))[0] == parsed

@@ -36,7 +36,14 @@ MILESTONES: tuple[str, ...] = Milestone.__args__
 
 
 class _Payload(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    """Base of every known payload.
+
+    Extra fields are kept, not refused: a newer warroom may add a field to a known kind,
+    and an older client must still fold the event and pass the field on unchanged (the
+    stored body, the export and the hash chain all see it verbatim).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="allow")
 
 
 class Declaration(_Payload):

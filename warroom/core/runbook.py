@@ -91,7 +91,10 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    """Pinned copies of these travel inside events, so fields from a newer warroom are
+    kept (see ``warroom.core.events._Payload``)."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
 
 
 class CodeBlock(_Frozen):
@@ -187,6 +190,8 @@ Names = Annotated[tuple[Name, ...], BeforeValidator(_as_tuple)]
 
 class FrontMatter(_Frozen):
     """The keys a runbook's front matter may set; unknown keys are reported (typos)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     title: Name | None = None
     owner: Name | None = None
