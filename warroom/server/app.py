@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warroom import __version__
 from warroom.core.access import check_append
+from warroom.core.chain import canonical_bytes
 from warroom.core.events import Event
 from warroom.core.policy import Policy, default_policy
 from warroom.server.storage import (
@@ -268,6 +269,13 @@ def create_app(
     async def push(body: PushRequest, who: Who) -> PushResponse:
         """Append a batch in order; retries return the original outcome (``duplicate``)."""
         require(who, "responder", "admin", doing="write entries (viewer tokens are read-only)")
+        for index, event in enumerate(body.events):
+            try:
+                canonical_bytes(event)
+            except ValueError:
+                raise HTTPException(
+                    422, f"events.{index}: NaN and infinite numbers cannot be recorded"
+                ) from None
 
         def admit(state, event):
             return check_append(rules, state, event, author=who.name, admin=who.role == "admin")

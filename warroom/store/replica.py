@@ -260,7 +260,7 @@ class Replica:
                     f"{incident_id}: the server acknowledged event {event['id']} as #{known_seq}"
                     f" but its history has it at #{seq}; refusing it"
                 )
-            if canonical_bytes(json.loads(local_body)) != canonical_bytes(event):
+            if not _same(local_body, event):
                 local_body = body  # the server's normalised form is the record
             self.conn.execute("DELETE FROM outbox WHERE event_id = ?", (event["id"],))
             later_settled = self.conn.execute(
@@ -418,6 +418,13 @@ def _parts(item: dict[str, Any]) -> tuple[str, int, str, dict[str, Any]]:
     if not ok:
         raise ChainError(f"the server sent a malformed record: {str(item)[:120]}")
     return incident_id, seq, digest, event
+
+
+def _same(body: str, event: dict[str, Any]) -> bool:
+    try:
+        return canonical_bytes(json.loads(body)) == canonical_bytes(event)
+    except ValueError:  # e.g. a NaN the server normalised to null
+        return False
 
 
 def _iso(text: str) -> str:

@@ -44,6 +44,8 @@ class ServerClient:
 
     def __init__(self, base_url: str, token: str, *, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
+        self.answers = 0
+        """Responses received; the sync loop resets its backoff when this moves."""
         self.http = httpx.Client(
             base_url=self.base_url,
             headers={
@@ -57,6 +59,8 @@ class ServerClient:
         self.http.close()
 
     def _check(self, response: httpx.Response) -> httpx.Response:
+        if response.status_code < 500:
+            self.answers += 1
         if response.status_code == 401:
             raise AuthFailed(f"{self.base_url} refused the token: {_detail(response)}")
         if response.status_code == 403:
@@ -68,8 +72,13 @@ class ServerClient:
         return response
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Every call is idempotent (pushes by event id), so a connection that died while
+        idle in the pool is retried once at once instead of waiting out a backoff."""
         try:
-            response = self.http.request(method, path, **kwargs)
+            try:
+                response = self.http.request(method, path, **kwargs)
+            except httpx.TransportError:
+                response = self.http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             raise Offline(f"{self.base_url} unreachable: {exc or type(exc).__name__}") from None
         try:
@@ -118,9 +127,10 @@ class ServerClient:
             return None
 
     def stream(self, after: str | None, read_timeout: float) -> Iterator[tuple[str, Any]]:
-        """Server-Sent Events from ``after``: ``("event", record)`` and ``("up_to_date",
-        cursor)``. Raises ``Offline`` when the stream is cut or goes silent for longer
-        than ``read_timeout`` (the server pings well within it)."""
+        """Server-Sent Events from ``after``: ``("event", record)``, ``("up_to_date",
+        cursor)`` and ``("ping", None)`` for heartbeats. Raises ``Offline`` when the
+        stream is cut or goes silent for longer than ``read_timeout`` (the server pings
+        well within it)."""
         headers = {"Accept": "text/event-stream"}
         if after:
             headers["Last-Event-ID"] = after
@@ -130,7 +140,9 @@ class ServerClient:
                 self._check(rsp)
                 kind, data = "message", []
                 for line in rsp.iter_lines():
-                    if line == "":
+                    if line.startswith(":"):
+                        yield "ping", None
+                    elif line == "":
                         if data:
                             yield self._frame(kind, "\n".join(data))
                         kind, data = "message", []

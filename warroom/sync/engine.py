@@ -69,6 +69,7 @@ class SyncEngine:
         *,
         on_status: Callable[[SyncStatus], None] | None = None,
         stream_silence_s: float = STREAM_SILENCE_S,
+        poll_timeout_s: float = POLL_TIMEOUT_S,
         transport: str = "auto",
     ) -> None:
         self.database = database
@@ -76,11 +77,13 @@ class SyncEngine:
         self.token = token
         self.on_status = on_status
         self.stream_silence_s = stream_silence_s
+        self.poll_timeout_s = poll_timeout_s
         self.transport = transport
         self._lock = threading.Lock()
         self._status = SyncStatus(server=self.server, offline_since=utcnow())
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._clients: set[ServerClient] = set()
 
     # -- status --------------------------------------------------------------------------
 
@@ -152,8 +155,14 @@ class SyncEngine:
         self._wake.set()
 
     def stop(self) -> None:
+        """Ask both loops to stop: they notice at the next heartbeat or poll answer at the
+        latest (both threads are daemons, so a process may also just exit)."""
         self._stop.set()
         self._wake.set()
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
+            client.close()
 
     def run(self) -> None:
         """Sync until ``stop()``; returns early only if sync had to stop for good."""
@@ -170,47 +179,61 @@ class SyncEngine:
         with LocalStore(self.database) as store:
             replica = Replica(store)
             client = ServerClient(self.server, self.token)
+            with self._lock:
+                self._clients.add(client)
             try:
                 self._update(**self._counts(replica))
                 loop(client, replica)
             except (ChainError, WarroomError) as exc:
-                self._update(online=False, stopped=str(exc), last_error=str(exc))
-                self.stop()
+                if not self._stop.is_set():
+                    self._update(online=False, stopped=str(exc), last_error=str(exc))
+                    self.stop()
             finally:
+                with self._lock:
+                    self._clients.discard(client)
                 client.close()
 
-    def _retrying(self, attempt: Callable[[], None]) -> None:
+    def _retrying(self, client: ServerClient, attempt: Callable[[], None]) -> None:
         """Run ``attempt`` until stopped, backing off while the server is unreachable."""
         delay = BACKOFF_START_S
+        answered = client.answers
         while not self._stop.is_set():
             try:
                 attempt()
-                delay = BACKOFF_START_S
             except (Offline, StoreError) as exc:  # a busy local database is transient too
+                if client.answers != answered:  # the server answered since the last failure
+                    delay, answered = BACKOFF_START_S, client.answers
                 self._update(online=False, last_error=str(exc))
                 self._stop.wait(delay * random.uniform(0.5, 1.0))
                 delay = min(delay * 2, BACKOFF_MAX_S)
 
     def _push_loop(self, client: ServerClient, replica: Replica) -> None:
         report = SyncReport()
+        connected = False
 
         def attempt() -> None:
-            self.connect(client, replica)
+            nonlocal connected
+            if not connected:  # once: the binding is checked, later attempts go straight on
+                self.connect(client, replica)
+                connected = True
             while not self._stop.is_set():
                 self.push_all(client, replica, report)
                 self._wake.wait(OUTBOX_POLL_S)
                 self._wake.clear()
 
-        self._retrying(attempt)
+        self._retrying(client, attempt)
 
     def _pull_loop(self, client: ServerClient, replica: Replica) -> None:
         report = SyncReport()
         failures = 0
         poll_until = 0.0
+        connected = False
 
         def attempt() -> None:
-            nonlocal failures, poll_until
-            self.connect(client, replica)
+            nonlocal failures, poll_until, connected
+            if not connected:
+                self.connect(client, replica)
+                connected = True
             self.pull_all(client, replica, report)
             self._update(online=True, last_error=None, **self._counts(replica))
             use_poll = self.transport == "poll" or (
@@ -232,7 +255,7 @@ class SyncEngine:
                     poll_until, failures = time.monotonic() + 60.0, 0
                 raise
 
-        self._retrying(attempt)
+        self._retrying(client, attempt)
 
     def _follow_stream(
         self,
@@ -253,7 +276,7 @@ class SyncEngine:
 
     def _follow_poll(self, client: ServerClient, replica: Replica, report: SyncReport) -> None:
         while not self._stop.is_set():
-            page = client.poll(replica.cursor(), POLL_TIMEOUT_S)
+            page = client.poll(replica.cursor(), self.poll_timeout_s)
             items = page.get("items") or []
             if items:
                 report.pulled += replica.ingest(items, page["cursor"])
