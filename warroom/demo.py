@@ -3,19 +3,28 @@
 ``warroom demo`` builds it in a throwaway home and opens the screen on it, so the first
 thing a newcomer sees is the product at work: a SEV1 checkout outage forty minutes in,
 roles held (and a handoff of command waiting for acknowledgement), a timeline of every
-kind of entry, the triage checklist done and containment under way.
+kind of entry, the triage checklist done and containment under way, and a rollback
+runbook attached with its triage steps done and the rollback itself started.
 """
 
 from datetime import datetime, timedelta
 
 from warroom.actions import WarRoom
+from warroom.core.runbook import Runbook
 from warroom.core.timeparse import utcnow
 
 TITLE = "Checkout API returning 502s in eu-west-1"
+RUNBOOK = "bad-deploy-canary-rollback"
+"""The shipped runbook the demo follows, when the runbooks folder is there."""
 
 
-def build_demo(room: WarRoom, now: datetime | None = None) -> str:
-    """Write the sample incident; returns its id. Times end a minute before ``now``."""
+def build_demo(room: WarRoom, now: datetime | None = None, runbook: Runbook | None = None) -> str:
+    """Write the sample incident; returns its id. Times end a minute before ``now``.
+
+    With a ``runbook`` (a rollback runbook suits the story) it is attached and followed:
+    triage steps done, approvals given by the commander, the rollback step started and
+    the next step claimed.
+    """
     now = now or utcnow()
     start = now - timedelta(minutes=42)
 
@@ -86,6 +95,8 @@ def build_demo(room: WarRoom, now: datetime | None = None) -> str:
         at=at(12),
     )
     ana.set_phase(iid, "containment", at=at(12.5))
+    if runbook is not None:
+        _follow(runbook, iid, ana, dee, bo, start + timedelta(minutes=12.8))
     dee.log(iid, "Rolling back checkout-api to 2026.11.24-2", kind="action", at=at(13))
     bo.log(iid, "Freeze deploys to checkout and payments", kind="todo", owner="eli", at=at(14))
     ana.check(iid, "freeze-changes", at=at(14.5))
@@ -126,3 +137,24 @@ def build_demo(room: WarRoom, now: datetime | None = None) -> str:
         at=at(41),
     )
     return iid
+
+
+def _follow(
+    runbook: Runbook, iid: str, commander: WarRoom, lead: WarRoom, scribe: WarRoom, when: datetime
+) -> None:
+    """Attach ``runbook`` and work through it as far as the story has got."""
+    minute = timedelta(minutes=1)
+    commander.attach_runbook(iid, runbook, at=when)
+    steps = list(runbook.walk())
+    for step in steps:
+        when += minute / 2
+        if step.phase not in ("triage", "containment"):
+            break
+        if step.type == "rollback":
+            lead.mark_step(iid, step.id, "start", at=when)
+            following = steps[steps.index(step) + 1 :]
+            if following:
+                scribe.mark_step(iid, following[0].id, "claim", at=when + minute)
+            return
+        doer = commander if step.type == "approval" else lead
+        doer.mark_step(iid, step.id, "done", at=when)

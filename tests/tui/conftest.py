@@ -14,11 +14,41 @@ from textual.widgets import Input
 from warroom.actions import WarRoom
 from warroom.config import Paths
 from warroom.core.policy import default_policy
+from warroom.core.runbook import parse_runbook
 from warroom.demo import build_demo
 from warroom.store.local import LocalStore
 from warroom.tui.app import TuiConfig, WarroomApp
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+RUNBOOK = b"""---
+title: Checkout rollback
+services: [checkout-api]
+incident_types: [outage]
+---
+# Checkout rollback
+
+## Triage
+- [ ] [check] Confirm the release landed before the errors {#release-timing}
+- [ ] Freeze deploys to checkout
+
+## Containment
+- [ ] [canary] Abort the canary {#abort-canary}
+  - [ ] [check] Canary weight is back to 0
+- [ ] [approval] Commander approves the rollback {#approve-rollback}
+- [ ] [rollback] Roll back to the previous revision {#rollback}
+- [ ] [check] Error rate is back to the baseline
+
+## Recovery
+- [ ] [approval] Commander approves redeploying the fix
+"""
+"""The demo's runbook in tests: fixed here, so shipped runbooks can change freely."""
+
+
+def demo_runbook():
+    runbook, problems = parse_runbook(RUNBOOK, "checkout-rollback.md")
+    assert not problems, problems
+    return runbook
 
 
 @pytest.fixture(autouse=True)
@@ -58,15 +88,14 @@ def demo(home: Path, ids: None) -> str:
     """The demo incident, built as of ``NOW``; returns its id."""
     room = room_for(home)
     try:
-        return build_demo(room, now=NOW)
+        return build_demo(room, now=NOW, runbook=demo_runbook())
     finally:
         room.store.close()
 
 
 def make_app(home: Path, **options) -> WarroomApp:
     config = TuiConfig(
-        database=home / "warroom.db",
-        layouts_dir=home / "layouts",
+        paths=Paths(home),
         policy=default_policy(),
         actor=options.pop("actor", "eli"),
         clock=lambda: NOW,

@@ -19,6 +19,7 @@ from tests.tui.conftest import (
 )
 from warroom.tui.widgets.checklist import ChecklistPane
 from warroom.tui.widgets.roles import RolesPane
+from warroom.tui.widgets.runbook import RunbookPane
 from warroom.tui.widgets.status_strip import StatusStrip
 from warroom.tui.widgets.timeline import Timeline
 
@@ -348,7 +349,7 @@ async def test_read_only_changes_nothing(home, demo):
         before = len(events_of(home, demo))
         screen = main_screen(pilot)
         assert not screen.query_one("#entry").display
-        await pilot.press("i", "o", "enter")
+        await pilot.press("i", "o")  # no entry bar to focus
         await pilot.press("3", "space", "2", "y", "1", "c")
         await command(pilot, "sev SEV4")
         await pilot.pause(0.3)
@@ -391,3 +392,63 @@ async def test_keys_are_remapped_by_id(home, demo):
         await pilot.press("f6")
         assert app.focused.id == "pane-roles"
         assert any("no.such.key" in n.message for n in app._notifications)
+
+
+async def test_runbook_steps_by_key(home, demo):
+    app = make_app(home, layout="responder", layout_forced=True, actor="bo")  # the scribe
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot)
+        screen = main_screen(pilot)
+        pane = screen.query_one(RunbookPane)
+        await pilot.press("4")
+        assert app.focused is pane
+        key = pane.selected_key  # the demo's rollback step: started, then claimed after it
+        assert key == "checkout-rollback/rollback"
+        pinned = lambda: screen.state.runbooks["checkout-rollback"]  # noqa: E731
+        await pilot.press("d")
+        await until(pilot, lambda: pinned().progress_of("rollback").status == "done")
+        await pilot.press("j")
+        assert pane.selected_key == "checkout-rollback/containment-4"
+        await pilot.press("s")
+        await until(pilot, lambda: pinned().progress_of("containment-4").status == "started")
+        await pilot.press("f")  # failing needs a reason: the : line asks for it
+        command_input = app.screen.query_one("#command-input")
+        assert command_input.value == "step fail checkout-rollback/containment-4 "
+        await write(pilot, "error rate still 4%")
+        await pilot.press("enter")
+        await until(pilot, lambda: pinned().progress_of("containment-4").status == "failed")
+        assert "error rate still 4%" in "".join(t.plain for t, _ in pane._rows)
+        await pilot.press("j", "c")  # claim the recovery approval; only the IC may give it
+        await until(pilot, lambda: pinned().progress_of("recovery-1").status == "claimed")
+        await pilot.press("d")
+        await until(pilot, lambda: any("approval" in n.message for n in app._notifications))
+        assert pinned().progress_of("recovery-1").status == "claimed"
+        texts = [t.plain for t, _ in pane._rows]
+        assert any("↺ ROLLBACK" in t for t in texts) and any("✋ APPROVAL" in t for t in texts)
+
+
+async def test_attach_and_live_reload_of_a_runbook(home, demo):
+    folder = home / "runbooks"
+    folder.mkdir(parents=True)
+    path = folder / "cache-flush.md"
+    path.write_text("# Flush the cache\n\n## Containment\n- [ ] Flush the edge cache\n")
+    app = make_app(home, layout="responder", layout_forced=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot)
+        screen = main_screen(pilot)
+        await until(pilot, lambda: screen.catalog and "cache-flush" in screen.catalog.entries)
+        await command(pilot, "attach cache-flush")
+        await until(pilot, lambda: "cache-flush" in screen.state.runbooks)
+        pane = screen.query_one(RunbookPane)
+
+        def notice() -> bool:
+            return any("changed since it was pinned" in t.plain for t, _ in pane._rows)
+
+        assert not notice()
+        path.write_text(
+            "# Flush the cache\n\n## Containment\n- [ ] Flush the edge cache\n- [ ] Warm it\n"
+        )
+        await until(pilot, notice, timeout=10)  # the library reloaded the file live
+        await command(pilot, "attach cache-flush")  # re-pin the new version
+        await until(pilot, lambda: not notice())
+        assert len(screen.state.runbooks["cache-flush"].steps) == 2

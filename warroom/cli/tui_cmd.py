@@ -47,8 +47,8 @@ def open_tui(
     from warroom.tui import launch
 
     code = launch.run(
-        database=runtime.paths.database,
-        layouts_dir=runtime.paths.layouts,
+        paths=runtime.paths,
+        runbook_dirs=runtime.settings.runbook_dirs,
         policy=runtime.policy,
         actor=runtime.actor,
         keymap=runtime.settings.keymap,
@@ -77,12 +77,13 @@ def demo(
     You are eli, the deputy, to whom command has just been handed: select the commander
     role (2, then j/k) and press y to acknowledge it.
     """
-    from warroom.demo import build_demo
+    from warroom.demo import RUNBOOK, build_demo
 
     home = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
     runtime = Runtime(home, "eli")
     try:
-        build_demo(runtime.room)
+        entry = runtime.runbooks.catalog.entries.get(RUNBOOK)
+        build_demo(runtime.room, runbook=entry.runbook if entry else None)
         runtime.close()
         open_tui(
             runtime,

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.message import Message
 
+from warroom.config import Paths
 from warroom.core.errors import WarroomError
 from warroom.core.policy import Policy
 from warroom.core.timeparse import utcnow
@@ -28,16 +29,20 @@ from warroom.tui import keymap
 from warroom.tui.layouts import SHIPPED_DIR, Layout, Layouts, load_layouts
 from warroom.tui.themes import THEMES
 
+if TYPE_CHECKING:
+    from warroom.runbooks.library import Catalog
+
 TTY_CHECK_S = 1.0
 """How often the watchdog checks that the terminal is still there."""
 
 
 @dataclass
 class TuiConfig:
-    database: Path
-    layouts_dir: Path
+    paths: Paths
     policy: Policy
     actor: str
+    runbook_dirs: list[Path] = field(default_factory=list)
+    """Runbook folders named in the configuration, besides the usual ones."""
     keymap: dict[str, str] = field(default_factory=dict)
     layout: str | None = None
     layout_forced: bool = False
@@ -51,6 +56,14 @@ def _palette() -> type:
     from warroom.tui.palette import WarroomCommands
 
     return WarroomCommands
+
+
+class RunbooksChanged(Message):
+    """The runbook library (re)loaded: what is on disk now, and files that do not parse."""
+
+    def __init__(self, catalog: "Catalog") -> None:
+        super().__init__()
+        self.catalog = catalog
 
 
 class LayoutsChanged(Message):
@@ -70,7 +83,7 @@ class WarroomApp(App[int]):
     def __init__(self, config: TuiConfig) -> None:
         super().__init__()
         self.config = config
-        self.layouts = load_layouts(config.layouts_dir)
+        self.layouts = load_layouts(config.paths.layouts)
         if not self.layouts.by_name:
             raise WarroomError("\n".join(self.layouts.problems))
         for theme in THEMES:
@@ -102,6 +115,7 @@ class WarroomApp(App[int]):
 
     def on_ready(self) -> None:
         self._watch_layouts()
+        self._watch_runbooks()
 
     def apply_theme(self, layout: Layout) -> None:
         """The layout's theme, unless the user chose one with ``TEXTUAL_THEME``."""
@@ -151,16 +165,43 @@ class WarroomApp(App[int]):
     async def _watch_layouts(self) -> None:
         """Reload layouts when their files change (watchfiles, imported here: it is not
         needed for the first frame)."""
-        directories = [d for d in (SHIPPED_DIR, self.config.layouts_dir) if d.is_dir()]
+        directories = [d for d in (SHIPPED_DIR, self.config.paths.layouts) if d.is_dir()]
         if not directories:
             return
         from watchfiles import awatch
 
         async for _changes in awatch(*directories, debounce=300, step=50):
-            layouts = load_layouts(self.config.layouts_dir, known=self.layouts)
+            layouts = load_layouts(self.config.paths.layouts, known=self.layouts)
             self.post_message(LayoutsChanged(layouts))
 
-    def on_layouts_changed(self, message: LayoutsChanged) -> None:
+    # -- runbook files -------------------------------------------------------------------
+
+    @work(exclusive=True, group="runbook-watcher", exit_on_error=False)
+    async def _watch_runbooks(self) -> None:
+        """Load the runbook library, then reload what changes on disk while the screen is
+        open (parsing runs on a thread; a broken save keeps the last good version)."""
+        import asyncio
+
+        from warroom.runbooks.library import RunbookLibrary, default_sources
+        from warroom.runbooks.watcher import RunbookWatcher
+
+        sources = default_sources(self.config.paths, self.config.runbook_dirs)
+        library = RunbookLibrary(sources, [phase.id for phase in self.config.policy.phases])
+        loaded = await asyncio.to_thread(library.load)
+        self.post_message(RunbooksChanged(loaded.catalog))
+        async for reload in RunbookWatcher(library).reloads():
+            for problem in reload.problems:
+                self.notify(str(problem), title="runbook", severity="warning", markup=False)
+            self.post_message(RunbooksChanged(reload.catalog))
+
+    def on_runbooks_changed(self, message: RunbooksChanged) -> None:
+        from warroom.tui.screens.main import WarRoomScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, WarRoomScreen):
+                screen.show_catalog(message.catalog)
+
+    async def on_layouts_changed(self, message: LayoutsChanged) -> None:
         from warroom.tui.screens.main import WarRoomScreen
 
         self.layouts = message.layouts
@@ -168,4 +209,4 @@ class WarroomApp(App[int]):
             self.notify(problem, title="layout", severity="warning", markup=False, timeout=10)
         for screen in self.screen_stack:
             if isinstance(screen, WarRoomScreen) and screen.current_layout is not None:
-                screen.reload_layout()
+                await screen.reload_layout()

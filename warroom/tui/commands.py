@@ -62,6 +62,20 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _spec("check", ("item", "text"), 1, "check ITEM [note]", "Mark a checklist item done"),
     _spec("uncheck", ("checked_item",), 1, "uncheck ITEM", "Clear a checklist mark"),
     _spec(
+        "attach",
+        ("runbook",),
+        1,
+        "attach RUNBOOK",
+        "Pin a runbook to the incident (again: pin the version now on disk)",
+    ),
+    _spec(
+        "step",
+        ("step_action", "step", "text"),
+        2,
+        "step ACTION STEP [note]",
+        "Claim, start, finish, fail or skip a runbook step (fail and skip need a note)",
+    ),
+    _spec(
         "correct",
         ("entry", "text"),
         2,

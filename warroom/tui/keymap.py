@@ -32,18 +32,28 @@ APP = (
 )
 
 SCREEN = (
-    KeyAction("screen.help", "question_mark", "help", "Help"),
-    KeyAction("screen.command", "colon", "command_line", "Command"),
-    KeyAction("screen.filter", "slash", "filter", "Filter"),
-    KeyAction("screen.entry", "i", "focus_entry", "Entry", mutating=True),
-    KeyAction("pane.timeline", "1", "focus_pane('timeline')", "Timeline", show=False),
-    KeyAction("pane.roles", "2", "focus_pane('roles')", "Roles", show=False),
-    KeyAction("pane.checklist", "3", "focus_pane('checklist')", "Checklist", show=False),
-    KeyAction("pane.runbook", "4", "focus_pane('runbook')", "Runbook", show=False),
+    KeyAction("screen.help", "question_mark", "help", "Help", priority=True),
+    KeyAction("screen.command", "colon", "command_line", "Command", priority=True),
+    KeyAction("screen.filter", "slash", "filter", "Filter", priority=True),
+    KeyAction("screen.entry", "i", "focus_entry", "Entry", mutating=True, priority=True),
+    KeyAction(
+        "pane.timeline", "1", "focus_pane('timeline')", "Timeline", show=False, priority=True
+    ),
+    KeyAction("pane.roles", "2", "focus_pane('roles')", "Roles", show=False, priority=True),
+    KeyAction(
+        "pane.checklist", "3", "focus_pane('checklist')", "Checklist", show=False, priority=True
+    ),
+    KeyAction("pane.runbook", "4", "focus_pane('runbook')", "Runbook", show=False, priority=True),
     KeyAction("screen.switch", "f3", "switch_incident", "Incidents", show=False),
     KeyAction("screen.layout", "f2", "next_layout", "Layout", show=False),
-    KeyAction("screen.quit", "q", "quit", "Quit", show=False),
+    KeyAction("screen.quit", "q", "quit", "Quit", show=False, priority=True),
 )
+"""Screen keys are *priority* bindings: the app runs them the moment the key arrives, so
+the keys typed right after ``i`` or ``:`` already reach the entry bar or command line
+(a normal binding runs only after the keys queued behind it have been handed out). The
+screen lets them through to a focused input, where they are just characters."""
+
+YIELD_TO_TYPING = frozenset(a.action for a in SCREEN if a.priority)
 
 LIST = (
     KeyAction("list.down", "j,down", "cursor_down", "Down", show=False),
@@ -62,6 +72,14 @@ TIMELINE = (
 )
 
 CHECKLIST = (KeyAction("checklist.check", "space", "check", "Check", mutating=True),)
+
+RUNBOOK = (
+    KeyAction("runbook.claim", "c", "step('claim')", "Claim", mutating=True),
+    KeyAction("runbook.start", "s", "step('start')", "Start", mutating=True),
+    KeyAction("runbook.done", "d", "step('done')", "Done", mutating=True),
+    KeyAction("runbook.fail", "f", "step('fail')", "Fail", mutating=True),
+    KeyAction("runbook.skip", "x", "step('skip')", "Skip", mutating=True),
+)
 
 ROLES = (
     KeyAction("roles.assign", "a", "assign", "Assign", mutating=True),
@@ -102,6 +120,7 @@ ALL: tuple[KeyAction, ...] = (
     + LIST
     + TIMELINE
     + CHECKLIST
+    + RUNBOOK
     + ROLES
     + ENTRY
     + COMMAND_LINE
@@ -112,8 +131,8 @@ ALL: tuple[KeyAction, ...] = (
 )
 BY_ID = {action.id: action for action in ALL}
 
-MUTATING = frozenset(action.action for action in ALL if action.mutating)
-"""Action names disabled in read-only mode."""
+MUTATING = frozenset(action.action.split("(")[0] for action in ALL if action.mutating)
+"""Action names (without their arguments) disabled in read-only mode."""
 
 
 def bindings(group: tuple[KeyAction, ...]) -> list[Binding]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from warroom.config import Paths
 from warroom.core.policy import Policy
 
 LOW_BANDWIDTH = {"TEXTUAL_FPS": "10", "TEXTUAL_ANIMATIONS": "none", "TEXTUAL_COLOR_SYSTEM": "256"}
@@ -25,8 +26,8 @@ def low_bandwidth_wanted(flag: bool | None) -> bool:
 
 def run(
     *,
-    database: Path,
-    layouts_dir: Path,
+    paths: Paths,
+    runbook_dirs: list[Path],
     policy: Policy,
     actor: str,
     keymap: dict[str, str],
@@ -44,8 +45,8 @@ def run(
     from warroom.tui.app import TuiConfig, WarroomApp
 
     config = TuiConfig(
-        database=database,
-        layouts_dir=layouts_dir,
+        paths=paths,
+        runbook_dirs=runbook_dirs,
         policy=policy,
         actor=actor,
         keymap=keymap,

@@ -38,6 +38,9 @@ KIND_LABELS: dict[str, str] = {
     "retraction": "RETRACT",
     "milestone": "MILESTONE",
     "services_changed": "SERVICES",
+    "runbook_attached": "RUNBOOK",
+    "runbook_step": "STEP",
+    "command_run": "RAN",
 }
 """The tag shown for each kind; unknown kinds (from a newer client) show as ``?kind``."""
 

@@ -6,6 +6,7 @@ state they send, hands it to the panes, and turns keys, commands and entries int
 """
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -15,9 +16,10 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer
+from textual.widgets import ContentSwitcher, Footer, Input
 
 from warroom.core.errors import InvalidInput, WarroomError
+from warroom.core.runbook import walk_steps
 from warroom.tui import keymap
 from warroom.tui import messages as msg
 from warroom.tui.commands import PaletteEntry, ParsedCommand, parse_command
@@ -31,6 +33,7 @@ from warroom.tui.widgets.command_line import CommandLine
 from warroom.tui.widgets.cursor_view import CursorView
 from warroom.tui.widgets.entry_bar import EntryBar
 from warroom.tui.widgets.roles import RolesPane
+from warroom.tui.widgets.runbook import RunbookPane
 from warroom.tui.widgets.status_strip import StatusStrip
 from warroom.tui.widgets.text_pane import TextPane
 from warroom.tui.widgets.timeline import Timeline, TimelineData
@@ -39,12 +42,14 @@ if TYPE_CHECKING:
     from warroom.actions import WarRoom
     from warroom.core.events import Event
     from warroom.core.state import IncidentState
+    from warroom.runbooks.library import Catalog
     from warroom.tui.app import WarroomApp
 
 PANE_TYPES: dict[str, type[CursorView]] = {
     "timeline": Timeline,
     "roles": RolesPane,
     "checklist": ChecklistPane,
+    "runbook": RunbookPane,
 }
 
 
@@ -57,6 +62,7 @@ class EntryRequest:
 
 class WarRoomScreen(Screen):
     BINDINGS = keymap.bindings(keymap.SCREEN)
+    AUTO_FOCUS = None  # the layout says where the keyboard starts
     app: "WarroomApp"
 
     def __init__(self) -> None:
@@ -67,6 +73,8 @@ class WarRoomScreen(Screen):
         self.current_layout: Layout | None = None
         self.layout_forced = False
         self.link: StoreLink | None = None
+        self.catalog: Catalog | None = None
+        """The runbook library as last loaded (``None`` until the first load)."""
 
     # -- building ------------------------------------------------------------------------
 
@@ -77,10 +85,10 @@ class WarRoomScreen(Screen):
         yield EntryBar(self.app.now, id="entry")
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         config = self.app.config
         self.query_one(EntryBar).display = not config.read_only
-        self.link = StoreLink(config.database, config.policy, config.actor, self.post_message)
+        self.link = StoreLink(config.paths.database, config.policy, config.actor, self.post_message)
         self.run_worker(self.link.read_loop, thread=True, group="store-read", exit_on_error=False)
         if not config.read_only:
             self.run_worker(
@@ -88,11 +96,14 @@ class WarRoomScreen(Screen):
             )
         self.link.open(config.incident)
         self.layout_forced = config.layout_forced
-        self.apply_layout(config.layout)
+        await self.apply_layout(config.layout)
         self.set_interval(1.0, self._tick)
 
-    def apply_layout(self, name: str | None, *, forced: bool | None = None) -> None:
-        """Show a layout by name (falling back to the default) and rebuild the panes."""
+    async def apply_layout(self, name: str | None, *, forced: bool | None = None) -> None:
+        """Show a layout by name (falling back to the default) and rebuild the panes.
+
+        The new panes are mounted and focused before this returns, so a key pressed
+        right after a layout change already reaches the right pane."""
         if forced is not None:
             self.layout_forced = forced
         size = self.app.size
@@ -108,25 +119,29 @@ class WarRoomScreen(Screen):
         self.current_layout = layout
         self.app.apply_theme(layout)
         body = self.query_one("#body", Container)
-        body.remove_children()
+        await body.remove_children()
         body.styles.layout = "horizontal" if layout.split == "columns" else "vertical"
-        body.mount_all(self._section(section, layout) for section in layout.sections)
+        await body.mount_all(self._section(section, layout) for section in layout.sections)
         self.query_one(StatusStrip).compact = layout.status == "compact"
         self.query_one(Footer).display = layout.footer
-        self.call_after_refresh(self._after_layout)
+        self._show_state()
+        if layout.focus == "entry":
+            self.action_focus_entry()
+        else:
+            self.action_focus_pane(layout.focus)
 
-    def reload_layout(self) -> None:
+    async def reload_layout(self) -> None:
         """The layout files changed: show the current layout's new definition."""
-        self.apply_layout(self.current_layout.name if self.current_layout else None)
+        await self.apply_layout(self.current_layout.name if self.current_layout else None)
 
     def _section(self, section: Section, layout: Layout) -> Widget:
         columns = layout.split == "columns"
-        panes = [
-            self._pane(ref.pane, ref.size, columns)
-            for ref in section.panes
-            if ref.pane in PANE_TYPES
-        ]
+        panes = [self._pane(ref.pane, ref.size, columns) for ref in section.panes]
         if section.stack:
+            for pane in panes:  # say how to reach the panes stacked behind this one
+                others = [p for p in panes if p is not pane]
+                hint = " · ".join(f"{p.digit} {p.title.lower()}" for p in others)
+                pane.border_subtitle = Text(hint, style="dim")
             container: Widget = ContentSwitcher(*panes, initial=panes[0].id, classes="section")
         elif columns:
             container = Vertical(*panes, classes="section")
@@ -149,17 +164,9 @@ class WarRoomScreen(Screen):
             pane.styles.width = size
         return pane
 
-    def _after_layout(self) -> None:
-        self._show_state()
-        if self.current_layout is not None:
-            if self.current_layout.focus == "entry":
-                self.action_focus_entry()
-            else:
-                self.action_focus_pane(self.current_layout.focus)
-
-    def on_resize(self) -> None:
+    async def on_resize(self) -> None:
         if not self.layout_forced:
-            self.apply_layout(None)
+            await self.apply_layout(None)
 
     # -- what the panes show -------------------------------------------------------------
 
@@ -178,6 +185,13 @@ class WarRoomScreen(Screen):
             pane.update_from(policy, self.state, now)
         for pane in self.query(ChecklistPane):
             pane.update_from(policy, self.state)
+        for pane in self.query(RunbookPane):
+            pane.update_from(self.state, self.catalog)
+
+    def show_catalog(self, catalog: "Catalog") -> None:
+        """The runbook library changed on disk: completions, and the "changed" notice."""
+        self.catalog = catalog
+        self._show_state()
 
     def _tick(self) -> None:
         self._show_state()
@@ -309,11 +323,11 @@ class WarRoomScreen(Screen):
             return
         self.write(
             EntryRequest(text),
-            lambda room: room.log(
+            lambda room, at: room.log(
                 incident_id,
                 draft.text,
                 kind=draft.kind,
-                at=draft.at or now,
+                at=draft.at or at,
                 audience=draft.audience,
                 owner=draft.owner,
                 stage=draft.stage,
@@ -343,20 +357,27 @@ class WarRoomScreen(Screen):
         if message.action == "check":
             phase, item = key.split("/", 1)
             checked = not state.is_checked(phase, item)
-            self.write(message, lambda room: room.check(state.id, key, checked=checked))
+            self.write(message, lambda room, at: room.check(state.id, key, checked=checked, at=at))
         elif message.action == "accept":
-            self.write(message, lambda room: room.accept_handoff(state.id, key))
-        else:
+            self.write(message, lambda room, at: room.accept_handoff(state.id, key, at=at))
+        elif message.action in ("step claim", "step start", "step done"):
+            step = message.action.split()[1]
+            self.write(message, lambda room, at: room.mark_step(state.id, key, step, at=at))
+        else:  # assign, handoff, a step failed or skipped: the : line asks for the rest
             self.open_command_line(f"{message.action} {key} ")
 
     # -- writing -------------------------------------------------------------------------
 
-    def write(self, request: object, change: Callable[["WarRoom"], "Event"]) -> None:
-        """Send a change to the writer thread (refused at once when read-only)."""
+    def write(self, request: object, change: Callable[["WarRoom", datetime], "Event"]) -> None:
+        """Send a change to the writer thread (refused at once when read-only).
+
+        ``change`` gets the time it is made — the app's clock, so tests can fix it.
+        """
         if self.app.read_only:
             self.app.notify("read-only: this screen cannot change the record", severity="warning")
             return
-        self.link.write(request, change)
+        at = self.app.now()
+        self.link.write(request, lambda room: change(room, at))
 
     # -- commands ------------------------------------------------------------------------
 
@@ -394,6 +415,15 @@ class WarRoomScreen(Screen):
                 return [s.id for s in self.incidents]
             case "layout":
                 return sorted(self.app.layouts.by_name)
+            case "runbook":
+                return sorted(self.catalog.entries) if self.catalog else []
+            case "step_action":
+                from warroom.core.events import STEP_ACTIONS
+
+                return list(STEP_ACTIONS)
+            case "step":
+                runbooks = state.runbooks.values() if state else ()
+                return [f"{p.runbook_id}/{s.id}" for p in runbooks for s in walk_steps(p.steps)]
         return []
 
     def run_command(self, line: str) -> None:
@@ -419,51 +449,63 @@ class WarRoomScreen(Screen):
 
     def _cmd_severity(self, cmd: ParsedCommand) -> None:
         iid, level, reason = self._require_incident(), cmd.arg(0, "severity"), cmd.optional(1)
-        self.write(cmd, lambda room: room.set_severity(iid, level, reason))
+        self.write(cmd, lambda room, at: room.set_severity(iid, level, reason, at=at))
 
     def _cmd_status(self, cmd: ParsedCommand) -> None:
         iid, status, reason = self._require_incident(), cmd.arg(0, "status"), cmd.optional(1)
-        self.write(cmd, lambda room: room.set_status(iid, status, reason))
+        self.write(cmd, lambda room, at: room.set_status(iid, status, reason, at=at))
 
     def _cmd_phase(self, cmd: ParsedCommand) -> None:
         iid, phase = self._require_incident(), cmd.arg(0, "phase")
-        self.write(cmd, lambda room: room.set_phase(iid, phase))
+        self.write(cmd, lambda room, at: room.set_phase(iid, phase, at=at))
 
     def _cmd_assign(self, cmd: ParsedCommand) -> None:
         iid, role, person = self._require_incident(), cmd.arg(0, "role"), cmd.arg(1, "person")
-        self.write(cmd, lambda room: room.assign(iid, role, person))
+        self.write(cmd, lambda room, at: room.assign(iid, role, person, at=at))
 
     def _cmd_release(self, cmd: ParsedCommand) -> None:
         iid, role, person = self._require_incident(), cmd.arg(0, "role"), cmd.arg(1, "person")
-        self.write(cmd, lambda room: room.release(iid, role, person))
+        self.write(cmd, lambda room, at: room.release(iid, role, person, at=at))
 
     def _cmd_handoff(self, cmd: ParsedCommand) -> None:
         iid, role, person = self._require_incident(), cmd.arg(0, "role"), cmd.arg(1, "person")
-        self.write(cmd, lambda room: room.handoff(iid, role, person))
+        self.write(cmd, lambda room, at: room.handoff(iid, role, person, at=at))
 
     def _cmd_accept(self, cmd: ParsedCommand) -> None:
         iid, role = self._require_incident(), cmd.optional(0) or "commander"
-        self.write(cmd, lambda room: room.accept_handoff(iid, role))
+        self.write(cmd, lambda room, at: room.accept_handoff(iid, role, at=at))
 
     def _cmd_check(self, cmd: ParsedCommand) -> None:
         iid, item, note = self._require_incident(), cmd.arg(0, "item"), cmd.optional(1)
-        self.write(cmd, lambda room: room.check(iid, item, note=note))
+        self.write(cmd, lambda room, at: room.check(iid, item, note=note, at=at))
 
     def _cmd_uncheck(self, cmd: ParsedCommand) -> None:
         iid, item = self._require_incident(), cmd.arg(0, "item")
-        self.write(cmd, lambda room: room.check(iid, item, checked=False))
+        self.write(cmd, lambda room, at: room.check(iid, item, checked=False, at=at))
+
+    def _cmd_attach(self, cmd: ParsedCommand) -> None:
+        iid, name = self._require_incident(), cmd.arg(0, "runbook")
+        if self.catalog is None:
+            raise InvalidInput("the runbooks are still loading; try again in a moment")
+        runbook = self.catalog.get(name).runbook
+        self.write(cmd, lambda room, at: room.attach_runbook(iid, runbook, at=at))
+
+    def _cmd_step(self, cmd: ParsedCommand) -> None:
+        iid, action = self._require_incident(), cmd.arg(0, "action").lower()
+        step, note = cmd.arg(1, "step"), cmd.optional(2)
+        self.write(cmd, lambda room, at: room.mark_step(iid, step, action, note=note, at=at))
 
     def _cmd_correct(self, cmd: ParsedCommand) -> None:
         iid, entry, text = self._require_incident(), cmd.arg(0, "entry id"), cmd.arg(1, "text")
-        self.write(cmd, lambda room: room.correct(iid, entry, text))
+        self.write(cmd, lambda room, at: room.correct(iid, entry, text, at=at))
 
     def _cmd_retract(self, cmd: ParsedCommand) -> None:
         iid, entry, reason = self._require_incident(), cmd.arg(0, "entry id"), cmd.arg(1, "reason")
-        self.write(cmd, lambda room: room.correct(iid, entry, reason, retract=True))
+        self.write(cmd, lambda room, at: room.correct(iid, entry, reason, retract=True, at=at))
 
     def _cmd_escalate(self, cmd: ParsedCommand) -> None:
         iid, target, reason = self._require_incident(), cmd.arg(0, "target"), cmd.optional(1)
-        self.write(cmd, lambda room: room.escalate(iid, target, reason))
+        self.write(cmd, lambda room, at: room.escalate(iid, target, reason, at=at))
 
     def _cmd_declare(self, cmd: ParsedCommand) -> None:
         words = cmd.rest.split()
@@ -490,7 +532,7 @@ class WarRoomScreen(Screen):
         if name not in self.app.layouts.by_name:
             known = ", ".join(sorted(self.app.layouts.by_name))
             raise InvalidInput(f"unknown layout {name!r}; layouts: {known}")
-        self.apply_layout(name, forced=True)
+        self.call_later(self.apply_layout, name, forced=True)
 
     def _cmd_filter(self, cmd: ParsedCommand) -> None:
         if cmd.rest:
@@ -505,10 +547,9 @@ class WarRoomScreen(Screen):
         self.app.exit()
 
     def declare(self, title: str, severity: str, kind: str, services: list[str]) -> None:
-        at = self.app.now()
         self.write(
             "declare",
-            lambda room: room.declare(
+            lambda room, at: room.declare(
                 title, severity=severity, incident_type=kind, services=services, at=at
             ),
         )
@@ -523,7 +564,13 @@ class WarRoomScreen(Screen):
     # -- actions (keys) ------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in keymap.YIELD_TO_TYPING and isinstance(self.focused, Input):
+            return False  # a character for the input, not a command to the screen
         return not (self.app.read_only and action in keymap.MUTATING)
+
+    # Focus moves with ``set_focus`` rather than ``widget.focus()``: the latter is deferred,
+    # so keys typed right after ``i`` or ``:`` (a fast typist, a paste, tmux) would still
+    # go to the widget that had focus before.
 
     def open_command_line(self, text: str = "", mode: str = ":") -> None:
         self._focus_before = self.focused
@@ -532,7 +579,7 @@ class WarRoomScreen(Screen):
     def _restore_focus(self) -> None:
         previous = getattr(self, "_focus_before", None)
         if previous is not None and previous.is_attached and previous.display:
-            previous.focus()
+            self.set_focus(previous)
         else:
             self.action_focus_pane("timeline")
 
@@ -551,7 +598,7 @@ class WarRoomScreen(Screen):
     def action_focus_entry(self) -> None:
         if self.app.read_only:
             return
-        self.query_one(EntryBar).input.focus()
+        self.set_focus(self.query_one(EntryBar).input)
 
     def action_focus_pane(self, name: str) -> None:
         try:
@@ -562,7 +609,7 @@ class WarRoomScreen(Screen):
         switcher = pane.parent
         if isinstance(switcher, ContentSwitcher):
             switcher.current = pane.id
-        pane.focus()
+        self.set_focus(pane)
 
     def action_switch_incident(self) -> None:
         from warroom.tui.screens.picker import IncidentPicker
@@ -594,11 +641,11 @@ class WarRoomScreen(Screen):
         if result is not None:
             self.declare(*result)
 
-    def action_next_layout(self) -> None:
+    async def action_next_layout(self) -> None:
         names = sorted(self.app.layouts.by_name)
         current = self.current_layout.name if self.current_layout else names[0]
         following = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
-        self.apply_layout(following, forced=True)
+        await self.apply_layout(following, forced=True)
         self.app.notify(f"layout {following}", timeout=2)
 
     def action_help(self) -> None:

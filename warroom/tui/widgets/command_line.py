@@ -87,7 +87,7 @@ class CommandLine(Vertical):
         self.input.value = text
         self.input.cursor_position = len(text)
         self._hint(text)
-        self.input.focus()
+        self.screen.set_focus(self.input)
 
     def close(self) -> None:
         self.remove_class("-active")

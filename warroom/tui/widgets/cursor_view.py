@@ -30,6 +30,13 @@ class CursorView(ScrollView, can_focus=True):
 
     pane = ""
     """Which pane this is (``timeline``, ``roles`` ...): layouts and digit keys use it."""
+    title = ""
+    digit = ""
+    """The key that focuses the pane, shown in its border title."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.border_title = f"{self.digit} {self.title}"
 
     @property
     def row_count(self) -> int:

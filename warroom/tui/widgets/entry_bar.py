@@ -33,6 +33,7 @@ class EntryBar(Vertical):
     EntryBar { height: auto; }
     EntryBar > EntryInput, EntryBar > EntryInput:focus { border: none; height: 1; padding: 0 1; }
     EntryBar > #entry-hint { height: 1; padding: 0 1; color: $text-muted; display: none; }
+    EntryBar:focus-within { background: $boost; }
     EntryBar:focus-within > #entry-hint { display: block; }
     """
 

@@ -16,8 +16,6 @@ PaneRow = tuple[Text, str | None]
 
 
 class TextPane(CursorView):
-    title = ""
-    digit = ""
 
     class Act(Message):
         """A key asked for ``action`` on the selected row (``key`` is the row's key)."""
@@ -35,7 +33,6 @@ class TextPane(CursorView):
         super().__init__(**kwargs)
         self._rows: list[PaneRow] = []
         self._strips: dict[tuple[int, int], Strip] = {}
-        self.border_title = f"{self.digit} {self.title}"
 
     @property
     def row_count(self) -> int:

@@ -59,6 +59,9 @@ KIND_STYLES = {
     "threshold_crossed": "red",
     "correction": "dim",
     "retraction": "dim",
+    "runbook_attached": "bold cyan",
+    "runbook_step": "cyan",
+    "command_run": "cyan",
 }
 
 
@@ -112,6 +115,8 @@ class TimelineData:
 
 class Timeline(CursorView):
     pane = "timeline"
+    title = "Timeline"
+    digit = "1"
     BINDINGS = keymap.bindings(keymap.TIMELINE)
 
     follow: reactive[bool] = reactive(True)
@@ -141,7 +146,6 @@ class Timeline(CursorView):
 
     def __init__(self, data: TimelineData, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.border_title = "1 Timeline"
         self.data = data
         self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
         self._unseen = 0

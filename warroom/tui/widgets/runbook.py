@@ -1,0 +1,113 @@
+"""The runbook pane: the steps of the attached runbooks, their state and who has them.
+
+Steps show as ``[ ]`` open, ``[c]`` claimed, ``[>]`` started, ``[x]`` done, ``[!]``
+failed, ``[-]`` skipped, grouped under their phase. Rollback and approval steps carry
+a mark of their own (↺ ROLLBACK, ✋ APPROVAL) because those are the ones a commander
+must never miss. The keys claim, start, finish, fail and skip the selected step; failing
+or skipping asks for the reason on the ``:`` line.
+
+The steps shown are the version *pinned* on the incident — what was attached is what is
+followed — and when the file on disk has changed since (the library reloads it live),
+the pane says so and how to re-pin it.
+"""
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from warroom.core.runbook import RunbookStep
+from warroom.core.state import AttachedRunbook, IncidentState
+from warroom.tui import keymap
+from warroom.tui.render import clock, safe
+from warroom.tui.widgets.text_pane import PaneRow, TextPane
+
+if TYPE_CHECKING:
+    from warroom.runbooks.library import Catalog
+
+BOXES = {
+    "open": "[ ]",
+    "claimed": "[c]",
+    "started": "[>]",
+    "done": "[x]",
+    "failed": "[!]",
+    "skipped": "[-]",
+}
+TYPE_MARKS = {
+    "rollback": ("↺ ROLLBACK ", "bold reverse"),
+    "approval": ("✋ APPROVAL ", "bold reverse"),
+    "escalate": ("⇡ ESCALATE ", "bold"),
+    "check": ("✓ ", ""),
+}
+
+
+class RunbookPane(TextPane):
+    pane = "runbook"
+    title = "Runbook"
+    digit = "4"
+    BINDINGS = keymap.bindings(keymap.RUNBOOK)
+
+    def update_from(self, state: IncidentState, catalog: "Catalog | None") -> None:
+        rows: list[PaneRow] = []
+        first_open = None
+        if not state.runbooks:
+            hint = Text("No runbook attached. ", style="italic", end="")
+            count = len(catalog.entries) if catalog else 0
+            hint.append(f":attach NAME pins one ({count} found; Tab completes)", style="dim")
+            rows.append((hint, None))
+        for pinned in state.runbooks.values():
+            rows.extend(self._heading(pinned, catalog))
+            phase = None
+            for step, depth in _walk(pinned.steps):
+                if depth == 0 and step.phase != phase:
+                    phase = step.phase
+                    rows.append((Text(f"  {(phase or step.section or '').upper()}", "bold"), None))
+                key = f"{pinned.runbook_id}/{step.id}"
+                progress = pinned.progress_of(step.id)
+                rows.append((self._step(step, depth, pinned), key))
+                if first_open is None and progress.status not in ("done", "skipped"):
+                    first_open = key
+        self.show(rows, cursor_key=first_open)
+
+    def _heading(self, pinned: AttachedRunbook, catalog: "Catalog | None") -> list[PaneRow]:
+        statuses = [pinned.progress_of(s.id).status for s, _ in _walk(pinned.steps)]
+        done = sum(status in ("done", "skipped") for status in statuses)
+        heading = safe(pinned.title, style="bold")
+        heading.append(f"  {pinned.runbook_id} @{pinned.content_hash[:8]}", style="dim")
+        heading.append(f"  {done}/{len(statuses)}", style="bold")
+        rows: list[PaneRow] = [(heading, None)]
+        entry = catalog.entries.get(pinned.runbook_id) if catalog else None
+        if entry is not None and entry.runbook.content_hash != pinned.content_hash:
+            notice = Text(" ⚠ the file changed since it was pinned:", style="bold reverse", end="")
+            notice.append(f" :attach {pinned.runbook_id} pins the new version", style="italic")
+            rows.append((notice, None))
+        return rows
+
+    def _step(self, step: RunbookStep, depth: int, pinned: AttachedRunbook) -> Text:
+        progress = pinned.progress_of(step.id)
+        finished = progress.status in ("done", "skipped")
+        line = Text("  " + "  " * depth + BOXES[progress.status] + " ", end="")
+        mark, style = TYPE_MARKS.get(step.type, ("", ""))
+        if mark:
+            line.append(mark, style=style)
+        line.append_text(safe(step.title, style="dim" if finished else ""))
+        who = progress.finished_by if finished else progress.owner
+        if progress.status != "open" and who:
+            line.append("  ")
+            line.append_text(safe(who, style="italic"))
+            when = progress.finished_at or progress.started_at or progress.claimed_at
+            if when is not None:
+                line.append(f" {clock(when)[:5]}", style="dim")
+        if progress.note:
+            line.append(" — ")
+            line.append_text(safe(progress.note, style="italic"))
+        return line
+
+    def action_step(self, action: str) -> None:
+        self.act(f"step {action}")
+
+
+def _walk(steps, depth: int = 0):
+    """Steps with their nesting depth, depth first in document order."""
+    for step in steps:
+        yield step, depth
+        yield from _walk(step.children, depth + 1)
