@@ -217,7 +217,7 @@ class Replica:
                 incident_id, seq, digest, event = _parts(item)
                 head = heads.get(incident_id) or self.head(incident_id)
                 if seq <= head.seq:
-                    self._check_known(incident_id, seq, digest)
+                    self._check_known(incident_id, seq, digest, event)
                     continue
                 heads[incident_id] = extend(
                     head, incident_id, [(seq, digest, canonical_bytes(event))]
@@ -236,12 +236,13 @@ class Replica:
             self.store._set_meta("sync_cursor", cursor)
         return fresh
 
-    def _check_known(self, incident_id: str, seq: int, digest: str) -> None:
+    def _check_known(self, incident_id: str, seq: int, digest: str, event: dict) -> None:
+        """A record this client already verified must come back identical, or not at all."""
         row = self.conn.execute(
-            "SELECT hash FROM events WHERE incident_id = ? AND server_seq = ?",
+            "SELECT hash, body FROM events WHERE incident_id = ? AND server_seq = ?",
             (incident_id, seq),
         ).fetchone()
-        if row is None or row[0] != digest:
+        if row is None or row[0] != digest or not _same(row[1], event):
             raise ChainError(
                 f"{incident_id}: the server now shows a different event #{seq} than the one"
                 " this client verified: its history was rewritten; refusing it"
