@@ -1,5 +1,5 @@
 """Allow ``python -m warroom``."""
 
-from warroom.cli.main import run
+from warroom.cli.entry import run
 
 run()

@@ -153,3 +153,16 @@ def test_exits_when_the_terminal_goes_away(home, controlling):
     finally:
         terminal.close()
     assert terminal.process.returncode == 0  # a clean exit, not a crash or our kill
+
+
+def test_without_a_terminal_it_says_so_instead_of_hanging(home):
+    result = subprocess.run(
+        [WARROOM],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=dict(os.environ, WARROOM_HOME=str(home)),
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1
+    assert "needs a terminal" in result.stderr and "--help" in result.stderr

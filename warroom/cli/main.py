@@ -1,13 +1,10 @@
-"""The ``warroom`` command: global options, error handling, and the sub-apps.
+"""The ``warroom`` command: global options and the sub-apps.
 
-Every failure a user can cause ends as one ``warroom: error: ...`` line on stderr and a
-non-zero exit status; an unexpected exception is reported the same way (set
-``WARROOM_DEBUG=1`` for the traceback), because a traceback on a shared screen in the
-middle of an outage helps nobody.
+The console script is ``warroom.cli.entry.run``, which also handles errors (one line on
+stderr, never a traceback) and opens the screen for a bare ``warroom`` without loading
+this module at all.
 """
 
-import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,9 +12,8 @@ import typer
 
 from warroom import __version__
 from warroom.cli import incidents, policy_cmd, runbooks_cmd, sync_cmd, tui_cmd
-from warroom.cli.output import fail
+from warroom.cli.entry import guarded
 from warroom.cli.runtime import Runtime
-from warroom.core.errors import WarroomError
 
 app = typer.Typer(
     name="warroom",
@@ -80,17 +76,5 @@ def main(
 
 
 def run() -> None:
-    """Console-script entry point."""
-    try:
-        app(prog_name="warroom")
-    except WarroomError as exc:
-        fail(str(exc))
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        fail("interrupted")
-        sys.exit(130)
-    except Exception as exc:  # the last line of defence: never a traceback
-        if os.environ.get("WARROOM_DEBUG"):
-            raise
-        fail(f"internal error: {type(exc).__name__}: {exc} (set WARROOM_DEBUG=1 for details)")
-        sys.exit(70)
+    """The full command line (``warroom.cli.entry.run`` is the console script)."""
+    guarded(lambda: app(prog_name="warroom"))

@@ -47,13 +47,11 @@ def open_tui(
     from warroom.tui import launch
 
     code = launch.run(
-        paths=runtime.paths,
-        runbook_dirs=runtime.settings.runbook_dirs,
-        policy=runtime.policy,
-        actor=runtime.actor,
-        keymap=runtime.settings.keymap,
-        layout=layout or runtime.settings.layout,
-        layout_forced=layout is not None,
+        runtime.paths,
+        runtime.settings,
+        runtime.policy,
+        runtime.actor,
+        layout=layout,
         read_only=read_only,
         incident=incident,
         mouse=mouse,

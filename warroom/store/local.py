@@ -16,9 +16,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
 from pydantic import BaseModel
 
 from warroom.core.errors import NotFound, StoreError
@@ -28,6 +29,9 @@ from warroom.core.ids import new_device_id
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
 from warroom.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 FOLD_VERSION = 2
 """Bump when the fold's output changes, so stale cached snapshots are ignored."""
@@ -51,12 +55,23 @@ class LocalStore:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
-            self.db = sqlite_utils.Database(conn)
+            self.conn = conn
             self._migrate()
             self.device_id = self._meta("device_id") or self._init_device()
 
+    @cached_property
+    def db(self) -> "sqlite_utils.Database":
+        """The connection wrapped by sqlite-utils, for migrations and ad-hoc queries.
+
+        Built on first use: importing sqlite-utils costs ~50 ms, and the war-room screen
+        has to be on the screen within 300 ms, so the store itself uses ``conn``.
+        """
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
+
     def close(self) -> None:
-        self.db.conn.close()
+        self.conn.close()
 
     def __enter__(self) -> "LocalStore":
         return self
@@ -93,14 +108,14 @@ class LocalStore:
                 payload=payload,
             )
             seq = self._insert(event)
-            self.db.conn.execute(
+            self.conn.execute(
                 "INSERT INTO outbox (event_id, queued_seq) VALUES (?, ?)", (event.id, seq)
             )
             self._set_meta("device_seq", str(device_seq))
         return event
 
     def _insert(self, event: Event) -> int:
-        cursor = self.db.conn.execute(
+        cursor = self.conn.execute(
             "INSERT INTO events (id, incident_id, kind, actor, occurred_at, recorded_at,"
             " device_id, device_seq, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -116,7 +131,7 @@ class LocalStore:
             ),
         )
         seq = cursor.lastrowid
-        self.db.conn.execute(
+        self.conn.execute(
             "INSERT OR IGNORE INTO incidents (id, first_seq) VALUES (?, ?)",
             (event.incident_id, seq),
         )
@@ -127,7 +142,7 @@ class LocalStore:
     def incident_ids(self) -> list[str]:
         """Every incident, most recently active first."""
         with _translated_errors(self.path):
-            rows = self.db.conn.execute(
+            rows = self.conn.execute(
                 "SELECT id FROM incidents ORDER BY"
                 " (SELECT MAX(seq) FROM events WHERE incident_id = incidents.id) DESC"
             ).fetchall()
@@ -161,7 +176,7 @@ class LocalStore:
         """Ids of the incident's events that start with ``prefix`` (for corrections)."""
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         with _translated_errors(self.path):
-            rows = self.db.conn.execute(
+            rows = self.conn.execute(
                 "SELECT id FROM events WHERE incident_id = ? AND id LIKE ? ESCAPE '\\' LIMIT 5",
                 (incident_id, escaped + "%"),
             ).fetchall()
@@ -169,7 +184,7 @@ class LocalStore:
 
     def _rows(self, incident_id: str, after_seq: int) -> list[tuple[int, str]]:
         with _translated_errors(self.path):
-            return self.db.conn.execute(
+            return self.conn.execute(
                 "SELECT seq, body FROM events WHERE incident_id = ? AND seq > ? ORDER BY seq",
                 (incident_id, after_seq),
             ).fetchall()
@@ -195,7 +210,7 @@ class LocalStore:
         ``FOLD_CHUNK`` so memory stays flat however long the incident is.
         Returns (state, seq of the last row, number of rows folded).
         """
-        cursor = self.db.conn.execute(
+        cursor = self.conn.execute(
             "SELECT seq, kind, id, occurred_at, body FROM events"
             " WHERE incident_id = ? AND seq > ? ORDER BY seq",
             (incident_id, after_seq),
@@ -215,7 +230,7 @@ class LocalStore:
         return state, last_seq, count
 
     def _snapshot(self, incident_id: str) -> tuple[IncidentState | None, int]:
-        row = self.db.conn.execute(
+        row = self.conn.execute(
             "SELECT state, through_seq FROM snapshots WHERE incident_id = ? AND fold_version = ?",
             (incident_id, FOLD_VERSION),
         ).fetchone()
@@ -225,7 +240,7 @@ class LocalStore:
 
     def _save_snapshot(self, incident_id: str, state: IncidentState, through_seq: int) -> None:
         with self._transaction():
-            self.db.conn.execute(
+            self.conn.execute(
                 "INSERT OR REPLACE INTO snapshots (incident_id, fold_version, through_seq, state)"
                 " VALUES (?, ?, ?, ?)",
                 (incident_id, FOLD_VERSION, through_seq, state.model_dump_json()),
@@ -235,7 +250,7 @@ class LocalStore:
         """Events written here and not yet acknowledged by a backend, oldest first."""
         bodies = [
             row[0]
-            for row in self.db.conn.execute(
+            for row in self.conn.execute(
                 "SELECT e.body FROM outbox o JOIN events e ON e.id = o.event_id"
                 " ORDER BY o.queued_seq LIMIT ?",
                 (limit,),
@@ -244,27 +259,27 @@ class LocalStore:
         return EVENT_LIST.validate_json("[" + ",".join(bodies) + "]") if bodies else []
 
     def integrity_check(self) -> str:
-        return self.db.conn.execute("PRAGMA integrity_check").fetchone()[0]
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
 
     # -- plumbing ------------------------------------------------------------------------
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         with _translated_errors(self.path):
-            self.db.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
             except BaseException:
-                self.db.conn.execute("ROLLBACK")
+                self.conn.execute("ROLLBACK")
                 raise
-            self.db.conn.execute("COMMIT")
+            self.conn.execute("COMMIT")
 
     def _meta(self, key: str) -> str | None:
-        row = self.db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
     def _set_meta(self, key: str, value: str) -> None:
-        self.db.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def _init_device(self) -> str:
         device_id = new_device_id()
@@ -276,7 +291,7 @@ class LocalStore:
         return device_id
 
     def _migrate(self) -> None:
-        self.db.conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        self.conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         with self._transaction():
             version = int(self._meta("schema_version") or 0)
             if version > SCHEMA_VERSION:

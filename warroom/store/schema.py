@@ -6,11 +6,13 @@ reaches the same schema by the same steps.
 """
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
-def _v1(db: sqlite_utils.Database) -> None:
+def _v1(db: "sqlite_utils.Database") -> None:
     db["events"].create(
         {
             "seq": int,
@@ -37,7 +39,7 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
-def _v2(db: sqlite_utils.Database) -> None:
+def _v2(db: "sqlite_utils.Database") -> None:
     """Sync with a server: where each event sits in the server's log, and what was verified.
 
     ``events.server_seq``/``hash`` are set once a server acknowledged the event; rows in
@@ -76,5 +78,5 @@ def _v2(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[["sqlite_utils.Database"], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -88,6 +88,7 @@ class WarroomApp(App[int]):
             raise WarroomError("\n".join(self.layouts.problems))
         for theme in THEMES:
             self.register_theme(theme)
+        self._watching = False
 
     @property
     def read_only(self) -> bool:
@@ -113,9 +114,13 @@ class WarroomApp(App[int]):
         if not self.is_headless:
             self._watch_terminal()
 
-    def on_ready(self) -> None:
-        self._watch_layouts()
-        self._watch_runbooks()
+    def start_watching(self) -> None:
+        """Load the runbook library and watch layout and runbook files — once the incident
+        is on screen, so this work does not compete with showing it."""
+        if not self._watching:
+            self._watching = True
+            self._watch_layouts()
+            self._watch_runbooks()
 
     def apply_theme(self, layout: Layout) -> None:
         """The layout's theme, unless the user chose one with ``TEXTUAL_THEME``."""

@@ -9,11 +9,10 @@ codes). Anything the user set in the environment explicitly is kept.
 """
 
 import os
-from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
+import sys
 
-from warroom.config import Paths
+from warroom.config import Paths, Settings
+from warroom.core.errors import InvalidInput
 from warroom.core.policy import Policy
 
 LOW_BANDWIDTH = {"TEXTUAL_FPS": "10", "TEXTUAL_ANIMATIONS": "none", "TEXTUAL_COLOR_SYSTEM": "256"}
@@ -25,20 +24,24 @@ def low_bandwidth_wanted(flag: bool | None) -> bool:
 
 
 def run(
-    *,
     paths: Paths,
-    runbook_dirs: list[Path],
+    settings: Settings,
     policy: Policy,
     actor: str,
-    keymap: dict[str, str],
-    layout: str | None,
-    layout_forced: bool,
-    read_only: bool,
-    incident: str | None,
-    mouse: bool,
-    low_bandwidth: bool | None,
-    clock: Callable[[], datetime] | None = None,
+    *,
+    layout: str | None = None,
+    read_only: bool = False,
+    incident: str | None = None,
+    mouse: bool = False,
+    low_bandwidth: bool | None = None,
 ) -> int:
+    """Open the screen; returns the exit status. ``layout`` is a choice made on the command
+    line (shown whatever the terminal size); the configured one gives way to compact."""
+    if not (sys.stdin.isatty() and sys.__stderr__.isatty()):  # Textual draws on stderr
+        raise InvalidInput(
+            "the war-room screen needs a terminal; `warroom --help` lists the commands"
+            " that work from scripts"
+        )
     if low_bandwidth_wanted(low_bandwidth):
         for name, value in LOW_BANDWIDTH.items():
             os.environ.setdefault(name, value)
@@ -46,17 +49,15 @@ def run(
 
     config = TuiConfig(
         paths=paths,
-        runbook_dirs=runbook_dirs,
+        runbook_dirs=settings.runbook_dirs,
         policy=policy,
         actor=actor,
-        keymap=keymap,
-        layout=layout,
-        layout_forced=layout_forced,
+        keymap=settings.keymap,
+        layout=layout or settings.layout,
+        layout_forced=layout is not None,
         read_only=read_only,
         incident=incident,
     )
-    if clock is not None:
-        config.clock = clock
     app = WarroomApp(config)
     app.run(mouse=mouse)
     return app.return_code or 0

@@ -186,7 +186,7 @@ class _Reader:
 
     @property
     def conn(self):
-        return self.store.db.conn
+        return self.store.conn
 
     def close(self) -> None:
         if self.store is not None:

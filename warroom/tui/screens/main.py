@@ -19,7 +19,6 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Input
 
 from warroom.core.errors import InvalidInput, WarroomError
-from warroom.core.runbook import walk_steps
 from warroom.tui import keymap
 from warroom.tui import messages as msg
 from warroom.tui.commands import PaletteEntry, ParsedCommand, parse_command
@@ -206,6 +205,7 @@ class WarRoomScreen(Screen):
 
     @on(msg.Loaded)
     def _loaded(self, message: msg.Loaded) -> None:
+        self.call_after_refresh(self.app.start_watching)
         self.state = message.state
         data = self.timeline_data
         timeline = self._timeline()
@@ -250,6 +250,7 @@ class WarRoomScreen(Screen):
     def _incidents(self, message: msg.Incidents) -> None:
         self.incidents = message.incidents
         if message.choose:
+            self.app.start_watching()
             if message.incidents:
                 self.action_switch_incident()
             else:
@@ -422,6 +423,8 @@ class WarRoomScreen(Screen):
 
                 return list(STEP_ACTIONS)
             case "step":
+                from warroom.core.runbook import walk_steps
+
                 runbooks = state.runbooks.values() if state else ()
                 return [f"{p.runbook_id}/{s.id}" for p in runbooks for s in walk_steps(p.steps)]
         return []

@@ -5,13 +5,17 @@ set, never toggled, in the record (``ChecklistMarked.checked``), so two people p
 space at once agree on the result instead of cancelling each other out.
 """
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
 from warroom.core.policy import Policy
-from warroom.core.state import IncidentState, checklist_key
 from warroom.tui import keymap
 from warroom.tui.render import clock, safe
 from warroom.tui.widgets.text_pane import PaneRow, TextPane
+
+if TYPE_CHECKING:
+    from warroom.core.state import IncidentState
 
 
 class ChecklistPane(TextPane):
@@ -20,7 +24,9 @@ class ChecklistPane(TextPane):
     digit = "3"
     BINDINGS = keymap.bindings(keymap.CHECKLIST)
 
-    def update_from(self, policy: Policy, state: IncidentState) -> None:
+    def update_from(self, policy: Policy, state: "IncidentState") -> None:
+        from warroom.core.state import checklist_key
+
         rows: list[PaneRow] = []
         first_open = None
         for phase in policy.phases:

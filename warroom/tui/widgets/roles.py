@@ -6,14 +6,17 @@ under its role, because an unacknowledged handoff of command is a gap in command
 """
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from warroom.core.policy import Policy
-from warroom.core.state import IncidentState
 from warroom.tui import keymap
 from warroom.tui.render import safe, short_duration
 from warroom.tui.widgets.text_pane import PaneRow, TextPane
+
+if TYPE_CHECKING:
+    from warroom.core.state import IncidentState
 
 ROLE_WIDTH = 14
 
@@ -24,7 +27,7 @@ class RolesPane(TextPane):
     digit = "2"
     BINDINGS = keymap.bindings(keymap.ROLES)
 
-    def update_from(self, policy: Policy, state: IncidentState, now: datetime) -> None:
+    def update_from(self, policy: Policy, state: "IncidentState", now: datetime) -> None:
         major = policy.is_major(state.severity)
         rows: list[PaneRow] = []
         for role in policy.roles:

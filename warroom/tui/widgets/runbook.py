@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from warroom.core.runbook import RunbookStep
-from warroom.core.state import AttachedRunbook, IncidentState
 from warroom.tui import keymap
 from warroom.tui.render import clock, safe
 from warroom.tui.widgets.text_pane import PaneRow, TextPane
 
 if TYPE_CHECKING:
+    from warroom.core.runbook import RunbookStep
+    from warroom.core.state import AttachedRunbook, IncidentState
     from warroom.runbooks.library import Catalog
 
 BOXES = {
@@ -46,7 +46,7 @@ class RunbookPane(TextPane):
     digit = "4"
     BINDINGS = keymap.bindings(keymap.RUNBOOK)
 
-    def update_from(self, state: IncidentState, catalog: "Catalog | None") -> None:
+    def update_from(self, state: "IncidentState", catalog: "Catalog | None") -> None:
         rows: list[PaneRow] = []
         first_open = None
         if not state.runbooks:
@@ -68,7 +68,7 @@ class RunbookPane(TextPane):
                     first_open = key
         self.show(rows, cursor_key=first_open)
 
-    def _heading(self, pinned: AttachedRunbook, catalog: "Catalog | None") -> list[PaneRow]:
+    def _heading(self, pinned: "AttachedRunbook", catalog: "Catalog | None") -> list[PaneRow]:
         statuses = [pinned.progress_of(s.id).status for s, _ in _walk(pinned.steps)]
         done = sum(status in ("done", "skipped") for status in statuses)
         heading = safe(pinned.title, style="bold")
@@ -82,7 +82,7 @@ class RunbookPane(TextPane):
             rows.append((notice, None))
         return rows
 
-    def _step(self, step: RunbookStep, depth: int, pinned: AttachedRunbook) -> Text:
+    def _step(self, step: "RunbookStep", depth: int, pinned: "AttachedRunbook") -> Text:
         progress = pinned.progress_of(step.id)
         finished = progress.status in ("done", "skipped")
         line = Text("  " + "  " * depth + BOXES[progress.status] + " ", end="")

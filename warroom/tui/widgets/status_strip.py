@@ -7,6 +7,7 @@ slot for the sync worker (``messages.SyncState``), hidden until something posts 
 """
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.color import ColorParseError
 from rich.errors import StyleSyntaxError
@@ -16,11 +17,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
-from warroom.core.clocks import escalation_ladder, update_clocks
 from warroom.core.errors import InvalidInput
 from warroom.core.policy import Policy
-from warroom.core.state import IncidentState
 from warroom.tui.render import safe, short_duration
+
+if TYPE_CHECKING:
+    from warroom.core.state import IncidentState
 
 SYNC_STYLES = {"ok": "bold", "syncing": "bold", "behind": "bold reverse", "error": "bold reverse"}
 
@@ -56,7 +58,7 @@ class StatusStrip(Horizontal):
     def show_message(self, text: Text) -> None:
         self._set(text)
 
-    def update_from(self, policy: Policy, state: IncidentState, now: datetime) -> None:
+    def update_from(self, policy: Policy, state: "IncidentState", now: datetime) -> None:
         self._set(self.describe(policy, state, now))
 
     def _set(self, text: Text) -> None:
@@ -64,7 +66,9 @@ class StatusStrip(Horizontal):
             self._text = text
             self.query_one("#strip-main", Static).update(text)
 
-    def describe(self, policy: Policy, state: IncidentState, now: datetime) -> Text:
+    def describe(self, policy: Policy, state: "IncidentState", now: datetime) -> Text:
+        from warroom.core.clocks import escalation_ladder, update_clocks
+
         head = Text(f" {state.severity} ", style=severity_style(policy, state.severity), end="")
         head.append(f" {state.id}  ", style="bold")
         head.append_text(safe(state.title, style="bold"))

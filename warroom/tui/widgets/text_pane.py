@@ -16,7 +16,6 @@ PaneRow = tuple[Text, str | None]
 
 
 class TextPane(CursorView):
-
     class Act(Message):
         """A key asked for ``action`` on the selected row (``key`` is the row's key)."""
 

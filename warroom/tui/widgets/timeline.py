@@ -19,6 +19,7 @@ the corrected text (marked ✎) or strikes a retracted entry (marked ⊘).
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.cache import LRUCache
@@ -26,11 +27,13 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from warroom.core.state import EntryFix
 from warroom.tui import keymap
 from warroom.tui.render import clock, safe
 from warroom.tui.rows import LABEL_WIDTH, Row, TimelineFilter, kind_label
 from warroom.tui.widgets.cursor_view import CursorView
+
+if TYPE_CHECKING:
+    from warroom.core.state import EntryFix
 
 PAGE = 256
 ROW_CACHE = 4096

@@ -1,0 +1,55 @@
+"""The console script. A bare ``warroom`` opens the screen straight away; anything else
+goes to the full command line.
+
+Loading every subcommand — typer, the event model, the store, runbooks, sync — costs
+about 300 ms before anything happens, and the war-room screen has to be usable within
+300 ms of the process starting (people open it mid-outage, often over SSH). So the bare
+command reads only the configuration and policy, starts the screen, and lets the screen
+load the rest on its worker threads. Options (``warroom --layout compact``) go through
+the full parser.
+"""
+
+import os
+import sys
+from collections.abc import Callable
+
+
+def run() -> None:
+    if sys.argv[1:]:
+        from warroom.cli.main import app
+
+        guarded(lambda: app(prog_name="warroom"))
+    else:
+        guarded(_open_screen)
+
+
+def _open_screen() -> None:
+    from warroom.config import Paths, load_settings, resolve_actor, resolve_policy
+    from warroom.tui import launch
+
+    paths = Paths()
+    settings = load_settings(paths)
+    policy = resolve_policy(settings, paths)
+    sys.exit(launch.run(paths, settings, policy, resolve_actor(settings, None)))
+
+
+def guarded(main: Callable[[], object]) -> None:
+    """Run ``main``; every failure a user can cause ends as one ``warroom: error: ...``
+    line on stderr and a non-zero exit status, never a traceback (``WARROOM_DEBUG=1``
+    shows it), because a traceback on a shared screen mid-outage helps nobody."""
+    from warroom.cli.output import fail
+    from warroom.core.errors import WarroomError
+
+    try:
+        main()
+    except WarroomError as exc:
+        fail(str(exc))
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence
+        if os.environ.get("WARROOM_DEBUG"):
+            raise
+        fail(f"internal error: {type(exc).__name__}: {exc} (set WARROOM_DEBUG=1 for details)")
+        sys.exit(70)
