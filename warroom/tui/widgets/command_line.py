@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Static
 from warroom.tui import commands, keymap
 from warroom.tui.commands import Choices
 from warroom.tui.render import safe
+from warroom.tui.widgets.line_input import LineInput
 
 FILTER_HINT = "kinds before a colon, then text: d: failover · o,h: · 502 — empty clears"
 
@@ -29,7 +30,7 @@ class _Completion(Suggester):
         return options[0] if options else None
 
 
-class CommandInput(Input):
+class CommandInput(LineInput):
     BINDINGS = keymap.bindings(keymap.COMMAND_LINE)
 
     def action_complete(self) -> None:
@@ -94,7 +95,8 @@ class CommandLine(Vertical):
 
     def _hint(self, value: str) -> None:
         hint = FILTER_HINT if self.mode == "/" else commands.expected(value, self._choices)
-        self.query_one("#command-hint", Static).update(safe(hint, style="italic"))
+        hint_line = self.query_one("#command-hint", Static)
+        hint_line.update(safe(hint, style="italic"), layout=False)  # always one line
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

@@ -14,6 +14,7 @@ from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from warroom.tui import keymap
 
@@ -75,8 +76,18 @@ class CursorView(ScrollView, can_focus=True):
         return strip
 
     def update_size(self) -> None:
-        """Call after the row count changes."""
-        self.virtual_size = Size(self.scrollable_content_region.width, self.row_count)
+        """Call after the row count changes.
+
+        Setting ``virtual_size`` the usual way re-lays-out the whole screen (~5 ms) on
+        every appended row; the new length only changes this view's scroll range and
+        scrollbar, which ``_scroll_update`` handles (a layout still happens when the
+        scrollbar appears or goes).
+        """
+        size = Size(self.scrollable_content_region.width, self.row_count)
+        if size != self.virtual_size:
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
 
     def on_resize(self) -> None:
         self.update_size()

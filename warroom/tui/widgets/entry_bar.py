@@ -19,9 +19,10 @@ from warroom.core.errors import InvalidInput
 from warroom.tui import keymap
 from warroom.tui.entry import HINT, parse_entry
 from warroom.tui.render import safe
+from warroom.tui.widgets.line_input import LineInput
 
 
-class EntryInput(Input):
+class EntryInput(LineInput):
     BINDINGS = keymap.bindings(keymap.ENTRY)
 
     def action_leave(self) -> None:
@@ -31,7 +32,9 @@ class EntryInput(Input):
 class EntryBar(Vertical):
     DEFAULT_CSS = """
     EntryBar { height: auto; }
-    EntryBar > EntryInput, EntryBar > EntryInput:focus { border: none; height: 1; padding: 0 1; }
+    EntryBar > EntryInput, EntryBar > EntryInput:focus {
+        border: none; height: 1; width: 1fr; padding: 0 1;  /* fixed: no re-layout per key */
+    }
     EntryBar > #entry-hint { height: 1; padding: 0 1; color: $text-muted; display: none; }
     EntryBar:focus-within { background: $boost; }
     EntryBar:focus-within > #entry-hint { display: block; }
@@ -61,7 +64,7 @@ class EntryBar(Vertical):
         return self.query_one(EntryInput)
 
     def show_hint(self, text: Text) -> None:
-        self.query_one("#entry-hint", Static).update(text)
+        self.query_one("#entry-hint", Static).update(text, layout=False)  # always one line
 
     def refused(self, text: str | None, message: str) -> None:
         """An entry was refused: say why, and give the text back unless a new one is typed."""

@@ -63,8 +63,11 @@ class StatusStrip(Horizontal):
 
     def _set(self, text: Text) -> None:
         if text != self._text:
+            lines = self._text.plain.count("\n") if self._text is not None else -1
             self._text = text
-            self.query_one("#strip-main", Static).update(text)
+            # A new layout (costly) only when the strip gains or loses a line.
+            relayout = text.plain.count("\n") != lines
+            self.query_one("#strip-main", Static).update(text, layout=relayout)
 
     def describe(self, policy: Policy, state: "IncidentState", now: datetime) -> Text:
         from warroom.core.clocks import escalation_ladder, update_clocks

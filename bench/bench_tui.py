@@ -1,0 +1,297 @@
+"""Benchmarks of the war-room screen against the numbers in SPEC.md.
+
+    .venv/bin/python bench/bench_tui.py [--quick]
+
+* **startup** — the real ``warroom`` command on a pseudo-terminal (80×24), from process
+  start to the first frame (the entry bar drawn) and to the incident on screen; next to
+  it, a one-widget Textual app on the same terminal: the floor Textual itself sets here.
+* **append CPU** — process CPU (every thread: write, poll, fold, render) per timeline
+  append with 100k entries in the incident, in-process with Textual's pilot: an entry
+  logged by another writer, and one typed into the entry bar (which adds the key).
+* **RSS** — resident memory of the real ``warroom`` process showing that incident.
+* **bytes per entry** — what ``warroom --low-bandwidth`` writes to an 80×24 terminal per
+  entry another process logs, over the idle baseline.
+
+Medians; the setup of 100k entries is written straight into one transaction (through
+``WarRoom`` it would take minutes of fsyncs) and is not measured.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import fcntl
+import os
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import textwrap
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from warroom.actions import WarRoom
+from warroom.core import events as ev
+from warroom.core.ids import new_event_id
+from warroom.core.policy import default_policy
+from warroom.core.timeparse import utcnow
+from warroom.demo import build_demo
+from warroom.store.local import LocalStore
+
+WARROOM = str(Path(sys.executable).parent / "warroom")
+SIZE = (80, 24)
+
+
+class Pty:
+    """A command on a fresh pseudo-terminal; collects everything it writes."""
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            command, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True
+        )
+        os.close(slave)
+        self.output = bytearray()
+
+    def pump(self, timeout: float) -> None:
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if ready:
+            with contextlib.suppress(OSError):  # the terminal's other end is gone
+                self.output += os.read(self.master, 1 << 16)
+
+    def wait_for(self, token: bytes, timeout: float = 20.0) -> float:
+        """Seconds from process start until ``token`` was written."""
+        deadline = time.monotonic() + timeout
+        while token not in self.output:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{token!r} never appeared")
+            self.pump(0.05)
+        return time.perf_counter() - self.started
+
+    def drain(self, seconds: float) -> int:
+        """Bytes written during the next ``seconds``."""
+        before = len(self.output)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.pump(max(0.0, deadline - time.monotonic()))
+        return len(self.output) - before
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        os.close(self.master)
+
+
+def demo_home(root: Path) -> tuple[Path, str]:
+    home = root / "demo"
+    room = WarRoom(LocalStore(home / "warroom.db"), default_policy(), "bench")
+    try:
+        return home, build_demo(room)
+    finally:
+        room.store.close()
+
+
+def big_home(root: Path, entries: int) -> tuple[Path, str]:
+    home = root / "big"
+    store = LocalStore(home / "warroom.db")
+    room = WarRoom(store, default_policy(), "bench")
+    start = utcnow() - timedelta(seconds=entries + 60)
+    iid = room.declare(
+        "100k entries", severity="SEV2", incident_type="outage", at=start
+    ).incident_id
+    with store._transaction():
+        for n in range(entries):
+            at = start + timedelta(seconds=n + 1)
+            event = ev.Event(
+                id=new_event_id(),
+                incident_id=iid,
+                actor="scribe",
+                occurred_at=at,
+                recorded_at=at,
+                device_id=store.device_id,
+                device_seq=n + 2,
+                payload=ev.Observation(text=f"observation {n}: p99 {n % 900} ms on checkout"),
+            )
+            store._insert(event)
+    store.state(iid)  # what any write would have done: cache the folded snapshot
+    store.close()
+    return home, iid
+
+
+def env_for(home: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, WARROOM_HOME=str(home), WARROOM_USER="bench", TERM="xterm-256color")
+    for name in ("SSH_CONNECTION", "TEXTUAL_FPS", "TEXTUAL_COLOR_SYSTEM", "TEXTUAL_ANIMATIONS"):
+        env.pop(name, None)
+    env.update(extra)
+    return env
+
+
+def startup(home: Path, title: str, runs: int) -> tuple[float, float, float]:
+    frames, shown, floor = [], [], []
+    for _ in range(runs):
+        term = Pty([WARROOM], env_for(home))
+        try:
+            frames.append(term.wait_for(b"type an entry"))
+            shown.append(term.wait_for(title.encode()))
+        finally:
+            term.close()
+    minimal = textwrap.dedent(
+        """
+        from textual.app import App
+        from textual.widgets import Static
+        class Minimal(App):
+            def compose(self):
+                yield Static("minimal-app-ready")
+        Minimal().run()
+        """
+    )
+    for _ in range(runs):
+        term = Pty([sys.executable, "-c", minimal], env_for(home))
+        try:
+            floor.append(term.wait_for(b"minimal-app-ready"))
+        finally:
+            term.close()
+    return statistics.median(frames), statistics.median(shown), statistics.median(floor)
+
+
+def append_cpu(home: Path, iid: str, appends: int) -> tuple[float, float, float]:
+    """Median process CPU per timeline append, until the new row is on screen: an entry
+    typed into the entry bar (Enter: key handling, write, poll, fold, render), an entry
+    written by another writer (poll, fold, render), and — measured like the first — a
+    key press that changes nothing: the pilot's and Textual's own cost of a key."""
+    from warroom.config import Paths
+    from warroom.tui.app import TuiConfig, WarroomApp
+    from warroom.tui.screens.main import WarRoomScreen
+    from warroom.tui.widgets.timeline import Timeline
+
+    config = TuiConfig(paths=Paths(home), policy=default_policy(), actor="bench")
+    app = WarroomApp(config)
+    typed, written, keys = [], [], []
+    other = WarRoom(LocalStore(home / "warroom.db"), default_policy(), "other")
+
+    async def drive() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = next(s for s in app.screen_stack if isinstance(s, WarRoomScreen))
+            while screen.state is None:
+                await pilot.pause(0.05)
+            timeline = screen.query_one(Timeline)
+            await pilot.pause(0.5)
+            await pilot.press("i")
+            entry = screen.query_one("#entry-input")
+
+            async def shown(before: int, cpu: float, into: list[float]) -> None:
+                while timeline.row_count == before:  # idle wait: the app runs meanwhile
+                    await asyncio.sleep(0.02)
+                await pilot.pause()  # rendered
+                into.append(time.process_time() - cpu)
+
+            for n in range(appends):
+                before = timeline.row_count
+                entry.value = f"o: typed {n}"
+                cpu = time.process_time()
+                await pilot.press("enter")
+                await shown(before, cpu, typed)
+            for n in range(appends):
+                before = timeline.row_count
+                cpu = time.process_time()
+                other.log(iid, f"written elsewhere {n}", kind="observation")
+                await shown(before, cpu, written)
+            for _ in range(appends):
+                cpu = time.process_time()
+                await pilot.press("end")  # the cursor is already at the end
+                await pilot.pause()
+                keys.append(time.process_time() - cpu)
+
+    try:
+        asyncio.run(drive())
+    finally:
+        other.store.close()
+    return statistics.median(typed), statistics.median(written), statistics.median(keys)
+
+
+def rss(home: Path, title: str) -> float:
+    term = Pty([WARROOM], env_for(home))
+    try:
+        term.wait_for(title.encode())
+        term.drain(1.0)
+        status = Path(f"/proc/{term.process.pid}/status").read_text()
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+        return kib / 1024
+    finally:
+        term.close()
+
+
+def bytes_per_entry(home: Path, iid: str, title: str, entries: int) -> tuple[float, int]:
+    term = Pty([WARROOM, "--low-bandwidth"], env_for(home))
+    room = WarRoom(LocalStore(home / "warroom.db"), default_policy(), "other-terminal")
+    try:
+        term.wait_for(title.encode())
+        term.drain(2.0)
+        idle = term.drain(entries * 1.0)
+        total = 0
+        for n in range(entries):
+            room.log(iid, f"entry {n} from another terminal", kind="observation")
+            total += term.drain(1.0)
+        return (total - idle) / entries, idle
+    finally:
+        room.store.close()
+        term.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10k entries, fewer runs")
+    args = parser.parse_args()
+    entries = 10_000 if args.quick else 100_000
+    runs = 3 if args.quick else 7
+    with tempfile.TemporaryDirectory(prefix="warroom-bench-") as tmp:
+        root = Path(tmp)
+        demo, demo_iid = demo_home(root)
+        from warroom.demo import TITLE
+
+        print(f"setting up {entries} entries …", file=sys.stderr)
+        big, big_iid = big_home(root, entries)
+        first, shown, floor = startup(demo, TITLE, runs)
+        typed, written, key = append_cpu(big, big_iid, 30 if args.quick else 50)
+        memory = rss(big, "100k entries")
+        per_entry, idle = bytes_per_entry(demo, demo_iid, TITLE, 10)
+
+    label = f"{entries // 1000}k"
+    rows = [
+        ("first frame (entry bar drawn)", "≤ 300 ms", f"{first * 1000:.0f} ms", first <= 0.3),
+        ("incident on screen", "", f"{shown * 1000:.0f} ms", None),
+        ("  Textual floor: 1-widget app", "", f"{floor * 1000:.0f} ms", None),
+        (
+            f"CPU per append ({label}), other writer",
+            "≤ 16 ms",
+            f"{written * 1000:.1f} ms",
+            written <= 0.016,
+        ),
+        (
+            f"CPU per append ({label}), typed + Enter",
+            "≤ 16 ms",
+            f"{typed * 1000:.1f} ms",
+            typed <= 0.016,
+        ),
+        ("  a key press that changes nothing", "", f"{key * 1000:.1f} ms", None),
+        (f"RSS with {label} entries", "≤ 150 MB", f"{memory:.0f} MB", memory <= 150),
+        (
+            "bytes per entry, low bandwidth 80×24",
+            "≤ 5 KB",
+            f"{per_entry / 1024:.2f} KB (idle {idle} B)",
+            per_entry <= 5 * 1024,
+        ),
+    ]
+    print(f"{'measure':<40}{'target':<11}{'measured':<26}ok")
+    for name, target, value, ok in rows:
+        mark = "" if ok is None else ("yes" if ok else "NO")
+        print(f"{name:<40}{target:<11}{value:<26}{mark}")
+
+
+if __name__ == "__main__":
+    main()
