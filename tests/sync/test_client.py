@@ -3,6 +3,7 @@
 import json
 import sqlite3
 import subprocess
+import time
 
 import pytest
 
@@ -10,6 +11,7 @@ from tests.conftest import WARROOM
 from tests.sync.conftest import Server
 from warroom.core.chain import ChainError, Head, canonical_bytes, link
 from warroom.core.fold import fold
+from warroom.server.sqlite import AUTH_CACHE_S
 from warroom.sync.client import ServerClient
 from warroom.sync.engine import SyncReport
 
@@ -168,6 +170,7 @@ def test_the_command_line_round_trip(server, tmp_path, cli):
     assert bad.code == 3 and "altered" in bad.err
     token_id = next(t["id"] for t in listed if t["name"] == "alice")
     cli("token", "revoke", token_id, "--data", data)
+    time.sleep(AUTH_CACHE_S)  # another process revoked it: the server notices within this
     refused = cli("sync", "--once", home=home_a, user="alice", check=False)
     assert refused.code != 0 and "refused the token" in refused.err
     other = Server(tmp_path / "other-data").start()

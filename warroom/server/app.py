@@ -217,7 +217,9 @@ def create_app(
         description="The shared record of a terminal war room: push, pull and live events.",
         lifespan=lifespan,
     )
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(
+        GZipMiddleware, minimum_size=1024, compresslevel=5
+    )  # 9 costs 3x the CPU for ~5% smaller pages
     app.add_middleware(BodyLimit, limit=max_body)
     bearer = HTTPBearer(auto_error=False)
 
@@ -329,30 +331,36 @@ def create_app(
         """
         position = storage.parse_cursor(last_event_id or after)
         subscription = storage.subscribe()
+        try:
+            first = await storage.feed(position, REPLAY_PAGE)  # a bad cursor is a 400 here
+        except BaseException:
+            subscription.close()
+            raise
 
         async def body() -> AsyncIterator[bytes]:
-            last = position
+            last, page = position, first
             try:
                 while True:
-                    page = await storage.feed(last, REPLAY_PAGE)
                     if page.items:
                         last = page.items[-1].position
                         yield b"".join(_frame(item) for item in page.items)
                     if not page.up_to_date:
+                        page = await storage.feed(last, REPLAY_PAGE)
                         continue
                     yield f'event: up_to_date\ndata: {{"cursor":"{last}"}}\n\n'.encode()
-                    while True:
+                    while True:  # live, until the subscription asks for a re-read
                         try:
                             batch = await asyncio.wait_for(subscription.get(), heartbeat_s)
                         except TimeoutError:
                             yield b": ping\n\n"
                             continue
                         if batch == RESYNC:
-                            break  # fell behind: replay from the cursor again
+                            break
                         fresh = [item for item in batch if item.position > last]
                         if fresh:
                             last = fresh[-1].position
                             yield b"".join(_frame(item) for item in fresh)
+                    page = await storage.feed(last, REPLAY_PAGE)
             finally:
                 subscription.close()
 

@@ -21,6 +21,7 @@ import queue
 import secrets
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -48,6 +49,8 @@ from warroom.server.storage import (
 DB_FILE = "server.db"
 GROUP_MAX_EVENTS = 2000
 """At most this many events per group commit, so one transaction stays short."""
+AUTH_CACHE_S = 1.0
+"""How long a valid token is remembered without asking the database again."""
 SUBSCRIBER_BACKLOG = 1000
 """Batches a slow subscriber may have queued before it is told to re-read the feed."""
 
@@ -134,6 +137,7 @@ class SQLiteStorage:
         self._writer: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._subscribers: set[_Subscription] = set()
+        self._auth_cache: dict[str, tuple[Principal, float]] = {}
         # writer-thread state
         self._states: dict[str, IncidentState | None] = {}
         self._heads: dict[str, Head] = {}
@@ -171,14 +175,19 @@ class SQLiteStorage:
         return await asyncio.to_thread(self._feed, after, limit)
 
     def _feed(self, after: int, limit: int) -> FeedPage:
-        rows = (
-            self._reader()
-            .execute(
-                "SELECT gseq, record FROM events WHERE gseq > ? ORDER BY gseq LIMIT ?",
-                (after, limit),
+        conn = self._reader()
+        if (
+            after
+            and after > conn.execute("SELECT COALESCE(MAX(gseq), 0) FROM events").fetchone()[0]
+        ):
+            raise InvalidCursor(
+                f"cursor {after} is ahead of this server's log: was its data replaced?"
+                " Use a fresh WARROOM_HOME to follow this server"
             )
-            .fetchall()
-        )
+        rows = conn.execute(
+            "SELECT gseq, record FROM events WHERE gseq > ? ORDER BY gseq LIMIT ?",
+            (after, limit),
+        ).fetchall()
         items = [FeedItem(position=g, cursor=str(g), record=r) for g, r in rows]
         last = items[-1].position if items else after
         return FeedPage(items=items, cursor=str(last), up_to_date=len(items) < limit)
@@ -224,15 +233,27 @@ class SQLiteStorage:
     # -- tokens --------------------------------------------------------------------------
 
     async def authenticate(self, secret: str) -> Principal | None:
-        return await asyncio.to_thread(self._authenticate, secret)
+        """Look a token up, remembering valid ones for ``AUTH_CACHE_S`` (a revocation by
+        ``warroom token revoke`` in another process takes effect within that time)."""
+        digest = hash_secret(secret)
+        now = time.monotonic()
+        cached = self._auth_cache.get(digest)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        found = await asyncio.to_thread(self._authenticate, digest)
+        if found is None:
+            self._auth_cache.pop(digest, None)
+        else:
+            self._auth_cache[digest] = (found, now + AUTH_CACHE_S)
+        return found
 
-    def _authenticate(self, secret: str) -> Principal | None:
+    def _authenticate(self, digest: str) -> Principal | None:
         row = (
             self._reader()
             .execute(
                 "SELECT id, name, role, device FROM tokens"
                 " WHERE secret_hash = ? AND revoked_at IS NULL",
-                (hash_secret(secret),),
+                (digest,),
             )
             .fetchone()
         )
@@ -275,6 +296,7 @@ class SQLiteStorage:
         ]
 
     async def revoke_token(self, token_id: str) -> bool:
+        self._auth_cache.clear()
         return await asyncio.to_thread(self._revoke_token, token_id)
 
     def _revoke_token(self, token_id: str) -> bool:

@@ -37,16 +37,7 @@ from warroom.core.timeparse import utcnow
 from warroom.store.local import LocalStore, _translated_errors
 
 _EVENT_COLUMNS = "id, incident_id, kind, actor, occurred_at, recorded_at, device_id, device_seq"
-_ENVELOPE = {
-    "id": str,
-    "incident_id": str,
-    "actor": str,
-    "occurred_at": str,
-    "recorded_at": str,
-    "device_id": str,
-    "device_seq": int,
-    "payload": dict,
-}
+_ENVELOPE_TEXT = ("id", "actor", "occurred_at", "recorded_at", "device_id")
 
 
 class ServerMismatch(WarroomError):
@@ -206,33 +197,39 @@ class Replica:
         """Apply one page of the server's feed atomically; returns how many were new here.
 
         Raises ``ChainError`` (and writes nothing) if the page does not extend what this
-        client verified before.
+        client verified before. New events are written in batches (a fresh client
+        catching up on 100k events spends its time here), flushed before any of this
+        device's own events is settled so rows keep the feed's order.
         """
         _, key = self.binding()
+        parsed = [_parts(item) for item in items]
+        local = self._local_rows([event["id"] for _, _, _, event in parsed])
         heads: dict[str, Head] = {}
-        touched: set[str] = set()
+        batch: list[tuple] = []
         fresh = 0
         with _translated_errors(self.store.path), self.store._transaction():
-            for item in items:
-                incident_id, seq, digest, event = _parts(item)
+            for item, (incident_id, seq, digest, event) in zip(items, parsed, strict=True):
                 head = heads.get(incident_id) or self.head(incident_id)
                 if seq <= head.seq:
                     self._check_known(incident_id, seq, digest, event)
                     continue
-                heads[incident_id] = extend(
-                    head, incident_id, [(seq, digest, canonical_bytes(event))]
-                )
-                touched.add(incident_id)
-                fresh += self._place(incident_id, seq, digest, event)
+                canonical = canonical_bytes(event)
+                heads[incident_id] = extend(head, incident_id, [(seq, digest, canonical)])
+                row = local.get(event["id"])
+                if row is None:
+                    batch.append(_row(incident_id, seq, digest, event, canonical.decode()))
+                else:
+                    fresh += self._flush(batch)
+                    self._settle_own(row, incident_id, seq, digest, event, canonical)
                 if item.get("checkpoint"):
                     self._checkpoint(item["checkpoint"], key, incident_id, seq, digest)
+            fresh += self._flush(batch)
             for incident_id, head in heads.items():
                 self.conn.execute(
                     "INSERT OR REPLACE INTO sync_heads VALUES (?, ?, ?)",
                     (incident_id, head.seq, head.hash),
                 )
-            for incident_id in touched:
-                self._settle_order(incident_id, heads[incident_id].seq)
+                self._settle_order(incident_id, head.seq)
             self.store._set_meta("sync_cursor", cursor)
         return fresh
 
@@ -248,57 +245,69 @@ class Replica:
                 " this client verified: its history was rewritten; refusing it"
             )
 
-    def _place(self, incident_id: str, seq: int, digest: str, event: dict[str, Any]) -> int:
-        """Store a verified event at the end of the settled part of its incident."""
-        row = self.conn.execute(
-            "SELECT seq, body, server_seq FROM events WHERE id = ?", (event["id"],)
-        ).fetchone()
-        body = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-        if row is not None:  # our own event coming back (or one we already placed)
-            local_seq, local_body, known_seq = row
-            if known_seq is not None and known_seq != seq:
-                raise ChainError(
-                    f"{incident_id}: the server acknowledged event {event['id']} as #{known_seq}"
-                    f" but its history has it at #{seq}; refusing it"
-                )
-            if not _same(local_body, event):
-                local_body = body  # the server's normalised form is the record
-            self.conn.execute("DELETE FROM outbox WHERE event_id = ?", (event["id"],))
-            later_settled = self.conn.execute(
-                "SELECT 1 FROM events WHERE incident_id = ? AND seq > ?"
-                " AND server_seq IS NOT NULL AND server_seq < ? LIMIT 1",
-                (incident_id, local_seq, seq),
-            ).fetchone()
-            if later_settled:
-                self._move(local_seq, incident_id, server_seq=seq, digest=digest, body=local_body)
-            else:
-                self.conn.execute(
-                    "UPDATE events SET server_seq = ?, hash = ?, body = ? WHERE seq = ?",
-                    (seq, digest, local_body, local_seq),
-                )
+    def _local_rows(self, ids: list[str]) -> dict[str, tuple[int, str, int | None]]:
+        """This device's copies of the given events: id -> (local seq, body, server seq)."""
+        found: dict[str, tuple[int, str, int | None]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT id, seq, body, server_seq FROM events WHERE id IN ({marks})", chunk
+            )
+            found.update((r[0], (r[1], r[2], r[3])) for r in rows)
+        return found
+
+    def _flush(self, batch: list[tuple]) -> int:
+        """Insert new remote events, in order, and register incidents seen for the first
+        time; empties ``batch`` and returns how many rows it held."""
+        if not batch:
             return 0
-        self.conn.execute(
+        self.conn.executemany(
             f"INSERT INTO events ({_EVENT_COLUMNS}, body, server_seq, hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                event["id"],
-                incident_id,
-                event["payload"].get("kind", ""),
-                event["actor"],
-                _iso(event["occurred_at"]),
-                _iso(event["recorded_at"]),
-                event["device_id"],
-                event["device_seq"],
-                body,
-                seq,
-                digest,
-            ),
+            batch,
         )
-        self.conn.execute(
-            "INSERT OR IGNORE INTO incidents (id, first_seq) VALUES (?, last_insert_rowid())",
-            (incident_id,),
-        )
-        return 1
+        for incident_id in {row[1] for row in batch}:
+            self.conn.execute(
+                "INSERT OR IGNORE INTO incidents (id, first_seq)"
+                " SELECT ?, MIN(seq) FROM events WHERE incident_id = ?",
+                (incident_id, incident_id),
+            )
+        count = len(batch)
+        batch.clear()
+        return count
+
+    def _settle_own(
+        self,
+        row: tuple[int, str, int | None],
+        incident_id: str,
+        seq: int,
+        digest: str,
+        event: dict[str, Any],
+        canonical: bytes,
+    ) -> None:
+        """One of this device's events came back in the feed: give it its settled place."""
+        local_seq, local_body, known_seq = row
+        if known_seq is not None and known_seq != seq:
+            raise ChainError(
+                f"{incident_id}: the server acknowledged event {event['id']} as #{known_seq}"
+                f" but its history has it at #{seq}; refusing it"
+            )
+        if not _same(local_body, event):
+            local_body = canonical.decode()  # the server's normalised form is the record
+        self.conn.execute("DELETE FROM outbox WHERE event_id = ?", (event["id"],))
+        later_settled = self.conn.execute(
+            "SELECT 1 FROM events WHERE incident_id = ? AND seq > ?"
+            " AND server_seq IS NOT NULL AND server_seq < ? LIMIT 1",
+            (incident_id, local_seq, seq),
+        ).fetchone()
+        if later_settled:
+            self._move(local_seq, incident_id, server_seq=seq, digest=digest, body=local_body)
+        else:
+            self.conn.execute(
+                "UPDATE events SET server_seq = ?, hash = ?, body = ? WHERE seq = ?",
+                (seq, digest, local_body, local_seq),
+            )
 
     def _settle_order(self, incident_id: str, verified: int) -> None:
         """Move unsettled events (pending, or acknowledged but not yet delivered in order)
@@ -407,18 +416,36 @@ def _parts(item: dict[str, Any]) -> tuple[str, int, str, dict[str, Any]]:
             item["event"],
         )
         ok = (
-            isinstance(incident_id, str)
-            and isinstance(seq, int)
-            and isinstance(digest, str)
-            and isinstance(event, dict)
-            and event.get("incident_id") == incident_id
-            and all(isinstance(event.get(k), t) for k, t in _ENVELOPE.items())
+            type(seq) is int
+            and type(digest) is str
+            and event["incident_id"] == incident_id
+            and type(incident_id) is str
+            and type(event["payload"]) is dict
+            and type(event["device_seq"]) is int
+            and all(type(event[k]) is str for k in _ENVELOPE_TEXT)
         )
     except (KeyError, TypeError):
         ok = False
     if not ok:
         raise ChainError(f"the server sent a malformed record: {str(item)[:120]}")
     return incident_id, seq, digest, event
+
+
+def _row(incident_id: str, seq: int, digest: str, event: dict[str, Any], body: str) -> tuple:
+    """The ``events`` row of a remote event (times in the store's own ISO form)."""
+    return (
+        event["id"],
+        incident_id,
+        event["payload"].get("kind", ""),
+        event["actor"],
+        _iso(event["occurred_at"]),
+        _iso(event["recorded_at"]),
+        event["device_id"],
+        event["device_seq"],
+        body,
+        seq,
+        digest,
+    )
 
 
 def _same(body: str, event: dict[str, Any]) -> bool:
@@ -429,6 +456,8 @@ def _same(body: str, event: dict[str, Any]) -> bool:
 
 
 def _iso(text: str) -> str:
+    if text.endswith("Z") and len(text) in (20, 27):  # the model's UTC form, the common case
+        return text[:-1] + "+00:00"
     try:
         return datetime.fromisoformat(text).isoformat()
     except ValueError:

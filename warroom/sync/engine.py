@@ -16,6 +16,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -125,13 +126,23 @@ class SyncEngine:
             self._update(online=True, last_error=None, **self._counts(replica))
 
     def pull_all(self, client: ServerClient, replica: Replica, report: SyncReport) -> None:
-        while True:
+        """Catch up page by page; the next page downloads while this one is stored."""
+        with ThreadPoolExecutor(max_workers=1) as fetcher:
             page = client.feed(replica.cursor(), PAGE)
-            items = page.get("items") or []
-            if items:
-                report.pulled += replica.ingest(items, page["cursor"])
-            if page.get("up_to_date", True):
-                return
+            while True:
+                up_to_date = page.get("up_to_date", True)
+                following = (
+                    None if up_to_date else fetcher.submit(client.feed, page["cursor"], PAGE)
+                )
+                try:
+                    if page.get("items"):
+                        report.pulled += replica.ingest(page["items"], page["cursor"])
+                finally:
+                    if following is not None and not following.done():
+                        following.cancel()
+                if following is None:
+                    return
+                page = following.result()
 
     def sync_once(self) -> SyncReport:
         """Push everything, pull until up to date; raises on any failure."""

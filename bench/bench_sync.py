@@ -1,0 +1,400 @@
+"""Sync benchmark on loopback: fan-out latency, durable append rate, catch-up, memory.
+
+Targets (issue 5): an entry reaches 50 other clients with p99 <= 250 ms; the SQLite
+backend sustains >= 1,000 durable appends/s at p99 <= 50 ms; a fresh client catches up
+on 100k events in <= 5 s; server memory per connected subscriber (goal <= 64 KB).
+
+    .venv/bin/python bench/bench_sync.py [--subscribers 50] [--events 100000] [--json]
+
+Every part runs against a real ``warroom serve`` child process on 127.0.0.1:
+
+* fan-out: one real client (a home, ``WarRoom.log``, ``SyncEngine`` pushing) writes
+  10 entries/s for 10 s; the subscribers are raw-socket SSE readers in one separate
+  process, each on its own connection (one shared httpx client would measure httpx,
+  see reference/sync-protocols.md §4c). Latency runs from just before the local append
+  to the frame's arrival (CLOCK_MONOTONIC is shared by processes on one host).
+* appends: 50 raw keep-alive connections in a separate process each push one event per
+  request, closed loop, for 10 s (each commit durable: WAL, synchronous=FULL).
+* catch-up: the server is filled with 100k events, then a fresh home runs
+  ``SyncEngine.sync_once`` (gzip pages of 5,000, chain verified, stored).
+* memory: server RSS before and after 200 idle stream subscribers connect.
+
+The load generator shares the machine's cores with the server; numbers are upper bounds.
+"""
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from warroom.actions import WarRoom
+from warroom.core.events import Event
+from warroom.core.ids import new_event_id
+from warroom.core.policy import default_policy
+from warroom.core.timeparse import utcnow
+from warroom.server.sqlite import SQLiteStorage
+from warroom.store.local import LocalStore
+from warroom.sync.engine import SyncEngine
+
+WARROOM = str(Path(sys.executable).parent / "warroom")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, data: Path) -> None:
+        self.data = data
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.storage = SQLiteStorage(data)
+        cmd = [WARROOM, "serve", "--port", str(self.port), "--data", str(data)]
+        env = dict(os.environ, WARROOM_HOME=str(data.parent / "server-home"))
+        self.proc = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
+        for _ in range(400):
+            try:
+                httpx.get(self.url + "/v1/info", timeout=0.5)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise SystemExit("server did not start")
+
+    def token(self, name: str, role: str = "responder") -> str:
+        return asyncio.run(self.storage.create_token(name, role))[1]
+
+    def rss_kb(self) -> int:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(10)
+
+
+def event_json(incident_id: str, actor: str, n: int, kind: str = "note") -> str:
+    payload = (
+        {"kind": "declaration", "title": "bench", "incident_type": "outage", "severity": "SEV3"}
+        if kind == "declaration"
+        else {"kind": "note", "text": f"{actor} entry {n} with a realistic amount of text"}
+    )
+    return Event(
+        id=new_event_id(),
+        incident_id=incident_id,
+        actor=actor,
+        occurred_at=utcnow(),
+        recorded_at=utcnow(),
+        device_id=f"dev-{actor}",
+        device_seq=n,
+        payload=payload,
+    ).model_dump_json()
+
+
+# -- raw HTTP/1.1 over asyncio sockets (for the load-generating child processes) --------
+
+
+async def read_response(reader: asyncio.StreamReader) -> bytes:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    body = await reader.readexactly(length)
+    if not head.startswith(b"HTTP/1.1 200"):
+        raise RuntimeError(head[:40] + body[:200])
+    return body
+
+
+def request(method: str, path: str, token: str, body: bytes = b"") -> bytes:
+    return (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+def subscribers_main(port: int, token: str, count: int, seconds: float, out, ready) -> None:
+    """Child process: ``count`` SSE readers; reports {event text: [arrival times]}."""
+
+    async def one(arrivals: dict[str, list[float]], started: asyncio.Event) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request("GET", "/v1/stream", token))
+        await reader.readuntil(b"\r\n\r\n")
+        started.set()
+        buffer = b""
+        while True:
+            chunk = await reader.read(65536)
+            if not chunk:
+                return
+            buffer += chunk
+            now = time.monotonic()
+            while b"\n\n" in buffer:
+                frame, buffer = buffer.split(b"\n\n", 1)
+                for line in frame.split(b"\n"):
+                    record = json.loads(line[6:]) if line.startswith(b"data: ") else {}
+                    if "event" in record:
+                        text = record["event"]["payload"].get("text", "")
+                        arrivals.setdefault(text, []).append(now)
+
+    async def run() -> None:
+        arrivals: dict[str, list[float]] = {}
+        flags = [asyncio.Event() for _ in range(count)]
+        tasks = [asyncio.ensure_future(one(arrivals, f)) for f in flags]
+        await asyncio.wait_for(asyncio.gather(*(f.wait() for f in flags)), 30)
+        ready.set()
+        await asyncio.sleep(seconds)
+        for task in tasks:
+            task.cancel()
+        out.put(arrivals)
+
+    asyncio.run(run())
+
+
+def loaders_main(port: int, tokens: list[str], seconds: float, rate: float | None, out) -> None:
+    """Child process: one keep-alive connection per token pushing single events.
+
+    ``rate=None`` is closed loop (each connection sends as soon as it has an answer:
+    saturation). With a rate, sends are scheduled at fixed times and latency counts from
+    the scheduled time, so a slow answer is not hidden by sending the next one later.
+    """
+
+    async def one(index: int, token: str, latencies: list[float]) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        incident = f"inc-{os.getpid()}-{index:02d}"  # one incident per connection and run
+        actor = f"load{index}"
+        first = event_json(incident, actor, 1, "declaration")
+        writer.write(request("POST", "/v1/push", token, b'{"events":[' + first.encode() + b"]}"))
+        await read_response(reader)
+        interval = len(tokens) / rate if rate else 0.0
+        n = 1
+        begin = time.monotonic() + index * interval / len(tokens)
+        deadline = begin + seconds
+        while (now := time.monotonic()) < deadline:
+            scheduled = begin + (n - 1) * interval if rate else now
+            if scheduled >= deadline:
+                break
+            n += 1
+            if scheduled > now:
+                await asyncio.sleep(scheduled - now)
+            start = scheduled
+            body = b'{"events":[' + event_json(incident, actor, n).encode() + b"]}"
+            writer.write(request("POST", "/v1/push", token, body))
+            await read_response(reader)
+            latencies.append(time.monotonic() - start)
+        writer.close()
+
+    async def run() -> None:
+        latencies: list[float] = []
+        await asyncio.gather(*(one(i, t, latencies) for i, t in enumerate(tokens)))
+        out.put(latencies)
+
+    asyncio.run(run())
+
+
+# -- the four measurements ---------------------------------------------------------------
+
+
+def bench_fanout(server: Server, root: Path, subscribers: int) -> dict:
+    ctx = mp.get_context("spawn")
+    out, ready = ctx.Queue(), ctx.Event()
+    seconds, rate = 10.0, 10
+    child = ctx.Process(
+        target=subscribers_main,
+        args=(
+            server.port,
+            server.token("watchers", "viewer"),
+            subscribers,
+            seconds + 4,
+            out,
+            ready,
+        ),
+    )
+    child.start()
+    ready.wait(60)
+    home = root / "writer-home"
+    store = LocalStore(home / "warroom.db")
+    room = WarRoom(store, default_policy(), "writer")
+    engine = SyncEngine(store.path, server.url, server.token("writer"))
+    thread = threading.Thread(target=engine.run, daemon=True)
+    thread.start()
+    incident = room.declare("fan-out", severity="SEV2", incident_type="outage").incident_id
+    engine.wake()
+    time.sleep(1.0)
+    sent: dict[str, float] = {}
+    for i in range(int(seconds * rate)):
+        text = f"fan-out entry {i}"
+        sent[text] = time.monotonic()
+        room.log(incident, text)
+        engine.wake()
+        time.sleep(1 / rate)
+    arrivals = out.get(timeout=60)
+    child.join(10)
+    engine.stop()
+    store.close()
+    per_delivery, to_all, missing = [], [], 0
+    for text, t0 in sent.items():
+        got = arrivals.get(text, [])
+        missing += subscribers - len(got)
+        per_delivery += [t - t0 for t in got]
+        if len(got) == subscribers:
+            to_all.append(max(got) - t0)
+    return {
+        "subscribers": subscribers,
+        "entries": len(sent),
+        "missed_deliveries": missing,
+        "per_delivery_p50_ms": 1000 * pct(per_delivery, 50),
+        "per_delivery_p99_ms": 1000 * pct(per_delivery, 99),
+        "to_all_p50_ms": 1000 * pct(to_all, 50),
+        "to_all_p99_ms": 1000 * pct(to_all, 99),
+        "to_all_max_ms": 1000 * max(to_all),
+    }
+
+
+def bench_appends(server: Server, connections: int = 50, seconds: float = 10.0) -> dict:
+    """Durable single-event appends: at a fixed 1,000/s, then as fast as they go."""
+    ctx = mp.get_context("spawn")
+    results = {"connections": connections, "seconds": seconds}
+    for label, rate in (("at_1000_per_s", 1000.0), ("saturated", None)):
+        out = ctx.Queue()
+        tokens = [server.token(f"{label}{i}") for i in range(connections)]
+        child = ctx.Process(target=loaders_main, args=(server.port, tokens, seconds, rate, out))
+        child.start()
+        latencies = out.get(timeout=seconds + 60)
+        child.join(10)
+        results[label] = {
+            "appends_per_s": len(latencies) / seconds,
+            "p50_ms": 1000 * pct(latencies, 50),
+            "p99_ms": 1000 * pct(latencies, 99),
+        }
+    return results
+
+
+def fill(server: Server, events: int) -> None:
+    token = server.token("filler")
+    incident = "inc-catchup"
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as http:
+        n, batch = 0, []
+        while n < events:
+            n += 1
+            batch.append(event_json(incident, "filler", n, "declaration" if n == 1 else "note"))
+            if len(batch) == 1000 or n == events:
+                body = '{"events":[' + ",".join(batch) + "]}"
+                answer = http.post(
+                    "/v1/push", content=body, headers={"Content-Type": "application/json"}
+                )
+                answer.raise_for_status()
+                batch = []
+
+
+def bench_catchup(server: Server, root: Path, events: int) -> dict:
+    start = time.monotonic()
+    fill(server, events)
+    filled = time.monotonic() - start
+    home = root / "fresh-home"
+    LocalStore(home / "warroom.db").close()
+    engine = SyncEngine(home / "warroom.db", server.url, server.token("fresh", "viewer"))
+    start = time.monotonic()
+    report = engine.sync_once()
+    took = time.monotonic() - start
+    return {
+        "events": events,
+        "pulled": report.pulled,
+        "catch_up_s": took,
+        "events_per_s": report.pulled / took,
+        "fill_s": filled,
+    }
+
+
+def bench_memory(server: Server, subscribers: int = 200) -> dict:
+    token = server.token("idle", "viewer")
+    before = server.rss_kb()
+    socks = []
+    for _ in range(subscribers):
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        sock.sendall(request("GET", "/v1/stream", token))
+        socks.append(sock)
+    for sock in socks:
+        sock.recv(4096)  # the response head: the subscription is live
+    time.sleep(1.0)
+    after = server.rss_kb()
+    for sock in socks:
+        sock.close()
+    return {
+        "subscribers": subscribers,
+        "rss_before_mb": before / 1024,
+        "rss_after_mb": after / 1024,
+        "kb_per_subscriber": (after - before) / subscribers,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=50)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for name, run in (
+            ("fanout", lambda s: bench_fanout(s, root, args.subscribers)),
+            ("appends", bench_appends),
+            ("catchup", lambda s: bench_catchup(s, root, args.events)),
+            ("memory", bench_memory),
+        ):
+            server = Server(root / f"data-{name}")
+            try:
+                results[name] = run(server)
+            finally:
+                server.stop()
+            if not args.json:
+                print(name, json.dumps(results[name], indent=1, default=float), flush=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    f, a, c, m = results["fanout"], results["appends"], results["catchup"], results["memory"]
+    print()
+    print(
+        f"fan-out to {f['subscribers']} SSE clients: p99 {f['to_all_p99_ms']:.1f} ms to all"
+        f" (per delivery p50 {f['per_delivery_p50_ms']:.1f} / p99"
+        f" {f['per_delivery_p99_ms']:.1f} ms), {f['missed_deliveries']} missed"
+        f"   [target p99 <= 250 ms]"
+    )
+    for label, row in (("at a fixed 1,000/s", a["at_1000_per_s"]), ("saturated", a["saturated"])):
+        print(
+            f"durable appends {label}: {row['appends_per_s']:.0f}/s at p50 {row['p50_ms']:.1f}"
+            f" / p99 {row['p99_ms']:.1f} ms ({a['connections']} connections, one event per"
+            f" request)   [target >= 1000/s at p99 <= 50 ms]"
+        )
+    print(
+        f"catch-up of {c['events']} events by a fresh client: {c['catch_up_s']:.2f} s"
+        f" ({c['events_per_s']:.0f} events/s)   [target <= 5 s]"
+    )
+    print(
+        f"server memory per subscriber: {m['kb_per_subscriber']:.1f} KB"
+        f" ({m['subscribers']} idle streams; RSS {m['rss_before_mb']:.0f} ->"
+        f" {m['rss_after_mb']:.0f} MB)   [goal <= 64 KB]"
+    )
+
+
+if __name__ == "__main__":
+    main()
