@@ -7,6 +7,7 @@ import socket
 import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -71,7 +72,9 @@ class Server:
         raise RuntimeError("server did not start")
 
     def token(self, name: str, role: str = "responder") -> str:
-        return asyncio.run(self.storage.create_token(name, role))[1]
+        """Mint a token (on a thread of its own, so async tests may call it too)."""
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, self.storage.create_token(name, role)).result()[1]
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -176,6 +176,10 @@ class Replica:
     def rejected_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM rejected").fetchone()[0]
 
+    def unacknowledged(self) -> set[str]:
+        """Ids of every event of this device the server has not acknowledged yet."""
+        return {row[0] for row in self.conn.execute("SELECT event_id FROM outbox")}
+
     def pending_ids(self, incident_id: str) -> set[str]:
         """Ids of the incident's events not yet acknowledged by the server."""
         rows = self.conn.execute(

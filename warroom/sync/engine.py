@@ -204,8 +204,14 @@ class SyncEngine:
                     self._clients.discard(client)
                 client.close()
 
-    def _retrying(self, client: ServerClient, attempt: Callable[[], None]) -> None:
-        """Run ``attempt`` until stopped, backing off while the server is unreachable."""
+    def _retrying(
+        self,
+        client: ServerClient,
+        attempt: Callable[[], None],
+        interrupt: threading.Event | None = None,
+    ) -> None:
+        """Run ``attempt`` until stopped, backing off while the server is unreachable;
+        ``interrupt`` (the pusher's wake-up) cuts a backoff short."""
         delay = BACKOFF_START_S
         answered = client.answers
         while not self._stop.is_set():
@@ -215,7 +221,9 @@ class SyncEngine:
                 if client.answers != answered:  # the server answered since the last failure
                     delay, answered = BACKOFF_START_S, client.answers
                 self._update(online=False, last_error=str(exc))
-                self._stop.wait(delay * random.uniform(0.5, 1.0))
+                (interrupt or self._stop).wait(delay * random.uniform(0.5, 1.0))
+                if interrupt is not None:
+                    interrupt.clear()
                 delay = min(delay * 2, BACKOFF_MAX_S)
 
     def _push_loop(self, client: ServerClient, replica: Replica) -> None:
@@ -224,6 +232,7 @@ class SyncEngine:
 
         def attempt() -> None:
             nonlocal connected
+            self._update(**self._counts(replica))  # entries written while offline count
             if not connected:  # once: the binding is checked, later attempts go straight on
                 self.connect(client, replica)
                 connected = True
@@ -232,7 +241,7 @@ class SyncEngine:
                 self._wake.wait(OUTBOX_POLL_S)
                 self._wake.clear()
 
-        self._retrying(client, attempt)
+        self._retrying(client, attempt, self._wake)
 
     def _pull_loop(self, client: ServerClient, replica: Replica) -> None:
         report = SyncReport()
