@@ -452,3 +452,58 @@ async def test_attach_and_live_reload_of_a_runbook(home, demo):
         await command(pilot, "attach cache-flush")  # re-pin the new version
         await until(pilot, lambda: not notice())
         assert len(screen.state.runbooks["cache-flush"].steps) == 2
+
+
+def test_low_bandwidth_profile_over_ssh_unless_told_otherwise():
+    from warroom.tui.launch import terminal_profile
+
+    profile = {"TEXTUAL_FPS": "10", "TEXTUAL_ANIMATIONS": "none", "TEXTUAL_COLOR_SYSTEM": "256"}
+    assert terminal_profile(None, {}) == {}
+    assert terminal_profile(None, {"SSH_CONNECTION": "10.0.0.1 5 10.0.0.2 22"}) == profile
+    assert terminal_profile(False, {"SSH_CONNECTION": "10.0.0.1 5 10.0.0.2 22"}) == {}
+    assert terminal_profile(True, {"TEXTUAL_COLOR_SYSTEM": "standard"}) == {
+        "TEXTUAL_FPS": "10",
+        "TEXTUAL_ANIMATIONS": "none",
+    }
+
+
+async def test_no_color_is_honoured(home, demo, monkeypatch):
+    from textual.filter import Monochrome
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot)
+        assert app.no_color and any(isinstance(f, Monochrome) for f in app._filters)
+
+
+async def test_a_layout_without_the_timeline_keeps_it_up_to_date(home, demo):
+    folder = home / "layouts"
+    folder.mkdir(parents=True)
+    (folder / "board.toml").write_text('name = "board"\n[[sections]]\npanes = ["checklist"]\n')
+    app = make_app(home, layout="board", layout_forced=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot)
+        screen = main_screen(pilot)
+        await type_entry(pilot, "o: noted while the timeline is hidden")
+        await until(pilot, lambda: screen.state.event_count == len(events_of(home, demo)))
+        await pilot.press("escape")
+        await command(pilot, "layout scribe")
+        await until(pilot, lambda: screen.query(Timeline))
+        timeline = screen.query_one(Timeline)
+        assert timeline.selected.text == "noted while the timeline is hidden"
+
+
+async def test_the_sync_slot_shows_what_the_sync_worker_reports(home, demo):
+    from warroom.tui.messages import SyncState
+
+    app = make_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot)
+        slot = main_screen(pilot).query_one("#strip-sync")
+        assert not slot.display
+        app.post_message(SyncState("behind", "12 queued"))
+        await until(pilot, lambda: slot.display)
+        assert "sync behind · 12 queued" in str(slot.render())
+        app.post_message(SyncState("offline"))
+        await until(pilot, lambda: not slot.display)

@@ -27,10 +27,13 @@ from warroom.core.policy import Policy
 from warroom.core.timeparse import utcnow
 from warroom.tui import keymap
 from warroom.tui.layouts import SHIPPED_DIR, Layout, Layouts, load_layouts
+from warroom.tui.messages import SyncState
 from warroom.tui.themes import THEMES
+from warroom.tui.widgets.status_strip import StatusStrip
 
 if TYPE_CHECKING:
     from warroom.runbooks.library import Catalog
+    from warroom.tui.screens.main import WarRoomScreen
 
 TTY_CHECK_S = 1.0
 """How often the watchdog checks that the terminal is still there."""
@@ -200,18 +203,22 @@ class WarroomApp(App[int]):
             self.post_message(RunbooksChanged(reload.catalog))
 
     def on_runbooks_changed(self, message: RunbooksChanged) -> None:
+        for screen in self._war_rooms():
+            screen.show_catalog(message.catalog)
+
+    def on_sync_state(self, message: SyncState) -> None:
+        """The sync worker's report (see ``messages.SyncState``), for the status strip."""
+        for screen in self._war_rooms():
+            screen.query_one(StatusStrip).show_sync(message.state, message.detail)
+
+    def _war_rooms(self) -> list["WarRoomScreen"]:
         from warroom.tui.screens.main import WarRoomScreen
 
-        for screen in self.screen_stack:
-            if isinstance(screen, WarRoomScreen):
-                screen.show_catalog(message.catalog)
+        return [screen for screen in self.screen_stack if isinstance(screen, WarRoomScreen)]
 
     async def on_layouts_changed(self, message: LayoutsChanged) -> None:
-        from warroom.tui.screens.main import WarRoomScreen
-
         self.layouts = message.layouts
         for problem in message.layouts.problems:
             self.notify(problem, title="layout", severity="warning", markup=False, timeout=10)
-        for screen in self.screen_stack:
-            if isinstance(screen, WarRoomScreen) and screen.current_layout is not None:
-                await screen.reload_layout()
+        for screen in self._war_rooms():
+            await screen.reload_layout()

@@ -32,12 +32,8 @@ class CommandSpec:
     aliases: tuple[str, ...] = ()
 
 
-def _spec(name, args, required, usage, help, **kw) -> CommandSpec:
-    return CommandSpec(name, args, required, usage, help, **kw)
-
-
 COMMANDS: tuple[CommandSpec, ...] = (
-    _spec(
+    CommandSpec(
         "severity",
         ("severity", "text"),
         1,
@@ -45,59 +41,59 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Change the severity",
         aliases=("sev",),
     ),
-    _spec("status", ("status", "text"), 1, "status STATUS [reason]", "Change the status"),
-    _spec("phase", ("phase",), 1, "phase PHASE", "Move the response to another phase"),
-    _spec("assign", ("role", "person"), 2, "assign ROLE PERSON", "Give a role to someone"),
-    _spec(
+    CommandSpec("status", ("status", "text"), 1, "status STATUS [reason]", "Change the status"),
+    CommandSpec("phase", ("phase",), 1, "phase PHASE", "Move the response to another phase"),
+    CommandSpec("assign", ("role", "person"), 2, "assign ROLE PERSON", "Give a role to someone"),
+    CommandSpec(
         "release", ("held_role", "holder"), 2, "release ROLE PERSON", "Release someone from a role"
     ),
-    _spec(
+    CommandSpec(
         "handoff",
         ("role", "person"),
         2,
         "handoff ROLE PERSON",
         "Hand a role over; the new holder acknowledges with :accept",
     ),
-    _spec("accept", ("pending_role",), 0, "accept [ROLE]", "Acknowledge a handoff to you"),
-    _spec("check", ("item", "text"), 1, "check ITEM [note]", "Mark a checklist item done"),
-    _spec("uncheck", ("checked_item",), 1, "uncheck ITEM", "Clear a checklist mark"),
-    _spec(
+    CommandSpec("accept", ("pending_role",), 0, "accept [ROLE]", "Acknowledge a handoff to you"),
+    CommandSpec("check", ("item", "text"), 1, "check ITEM [note]", "Mark a checklist item done"),
+    CommandSpec("uncheck", ("checked_item",), 1, "uncheck ITEM", "Clear a checklist mark"),
+    CommandSpec(
         "attach",
         ("runbook",),
         1,
         "attach RUNBOOK",
         "Pin a runbook to the incident (again: pin the version now on disk)",
     ),
-    _spec(
+    CommandSpec(
         "step",
         ("step_action", "step", "text"),
         2,
         "step ACTION STEP [note]",
         "Claim, start, finish, fail or skip a runbook step (fail and skip need a note)",
     ),
-    _spec(
+    CommandSpec(
         "correct",
         ("entry", "text"),
         2,
         "correct ENTRY TEXT",
         "Correct an entry (the record keeps both)",
     ),
-    _spec(
+    CommandSpec(
         "retract",
         ("entry", "text"),
         2,
         "retract ENTRY REASON",
         "Retract an entry (the record keeps it, struck through)",
     ),
-    _spec("escalate", ("target", "text"), 1, "escalate TARGET [reason]", "Record a page"),
-    _spec(
+    CommandSpec("escalate", ("target", "text"), 1, "escalate TARGET [reason]", "Record a page"),
+    CommandSpec(
         "declare",
         ("severity", "type", "text"),
         0,
         "declare [SEV] [TYPE] TITLE",
         "Declare a new incident (no title: open the form)",
     ),
-    _spec(
+    CommandSpec(
         "switch",
         ("incident",),
         0,
@@ -105,8 +101,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Open another incident (no id: pick one)",
         mutating=False,
     ),
-    _spec("layout", ("layout",), 1, "layout NAME", "Switch the screen layout", mutating=False),
-    _spec(
+    CommandSpec(
+        "layout", ("layout",), 1, "layout NAME", "Switch the screen layout", mutating=False
+    ),
+    CommandSpec(
         "filter",
         ("text",),
         0,
@@ -114,8 +112,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Filter the timeline (empty: clear)",
         mutating=False,
     ),
-    _spec("help", (), 0, "help", "Show the keys and commands", mutating=False),
-    _spec("quit", (), 0, "quit", "Leave warroom", mutating=False, aliases=("q",)),
+    CommandSpec("help", (), 0, "help", "Show the keys and commands", mutating=False),
+    CommandSpec("quit", (), 0, "quit", "Leave warroom", mutating=False, aliases=("q",)),
 )
 BY_NAME = {name: spec for spec in COMMANDS for name in (spec.name, *spec.aliases)}
 OPEN_ENDED = frozenset({"text", "person", "holder", "target", "entry"})

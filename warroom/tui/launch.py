@@ -10,6 +10,7 @@ codes). Anything the user set in the environment explicitly is kept.
 
 import os
 import sys
+from collections.abc import Mapping
 
 from warroom.config import Paths, Settings
 from warroom.core.errors import InvalidInput
@@ -18,9 +19,11 @@ from warroom.core.policy import Policy
 LOW_BANDWIDTH = {"TEXTUAL_FPS": "10", "TEXTUAL_ANIMATIONS": "none", "TEXTUAL_COLOR_SYSTEM": "256"}
 
 
-def low_bandwidth_wanted(flag: bool | None) -> bool:
-    """The flag when given, else on over SSH."""
-    return flag if flag is not None else bool(os.environ.get("SSH_CONNECTION"))
+def terminal_profile(flag: bool | None, environ: Mapping[str, str]) -> dict[str, str]:
+    """The settings to add to the environment: the low-bandwidth profile when the flag
+    says so, or — without the flag — over SSH; never overriding what the user set."""
+    wanted = flag if flag is not None else bool(environ.get("SSH_CONNECTION"))
+    return {k: v for k, v in LOW_BANDWIDTH.items() if k not in environ} if wanted else {}
 
 
 def run(
@@ -42,9 +45,7 @@ def run(
             "the war-room screen needs a terminal; `warroom --help` lists the commands"
             " that work from scripts"
         )
-    if low_bandwidth_wanted(low_bandwidth):
-        for name, value in LOW_BANDWIDTH.items():
-            os.environ.setdefault(name, value)
+    os.environ.update(terminal_profile(low_bandwidth, os.environ))
     from warroom.tui.app import TuiConfig, WarroomApp
 
     config = TuiConfig(

@@ -56,14 +56,12 @@ class Loaded(Message):
         seqs: array,
         stamps: array,
         rows: list[Row],
-        last_seq: int,
     ) -> None:
         super().__init__()
         self.state = state
         self.seqs = seqs
         self.stamps = stamps
         self.rows = rows
-        self.last_seq = last_seq
 
 
 class Changed(Message):

@@ -260,7 +260,7 @@ class _Reader:
         seqs = array("q", (seq for _, seq in keyed))
         stamps = array("d", (stamp for stamp, _ in keyed))
         newest = self._bodies(tuple(seqs[-PAGE:]))
-        self.link._post(msg.Loaded(self.state, seqs, stamps, _rows(newest), self.last_seq))
+        self.link._post(msg.Loaded(self.state, seqs, stamps, _rows(newest)))
 
     # -- reading -------------------------------------------------------------------------
 

@@ -124,10 +124,17 @@ class WarRoomScreen(Screen):
         self.query_one(StatusStrip).compact = layout.status == "compact"
         self.query_one(Footer).display = layout.footer
         self._show_state()
-        if layout.focus == "entry":
+        if layout.focus == "entry" and not self.app.read_only:
             self.action_focus_entry()
         else:
-            self.action_focus_pane(layout.focus)
+            self._focus_main_pane()
+
+    def _focus_main_pane(self) -> None:
+        """The layout's starting pane, or its first one when it does not show that pane."""
+        layout = self.current_layout
+        if layout is not None:
+            start = layout.focus if layout.focus in layout.panes else layout.panes[0]
+            self.action_focus_pane(start)
 
     async def reload_layout(self) -> None:
         """The layout files changed: show the current layout's new definition."""
@@ -201,44 +208,32 @@ class WarRoomScreen(Screen):
         except NoMatches:
             return None
 
+    def _timeline_target(self) -> "Timeline | TimelineData":
+        """The timeline widget, or — in a layout without one — just its data, which the
+        next layout with a timeline will show."""
+        timeline = self._timeline()
+        return timeline if timeline is not None else self.timeline_data
+
     # -- messages from the store threads -------------------------------------------------
 
     @on(msg.Loaded)
     def _loaded(self, message: msg.Loaded) -> None:
         self.call_after_refresh(self.app.start_watching)
-        self.state = message.state
-        data = self.timeline_data
-        timeline = self._timeline()
-        if timeline is not None:
-            timeline.load(
-                message.state.id, message.seqs, message.stamps, message.rows, message.state.fixes
-            )
-        else:
-            data.reset(message.state.id, message.seqs, message.stamps, message.state.fixes)
-            data.keep(message.rows)
+        self.state = state = message.state
+        opened = (state.id, message.seqs, message.stamps, message.rows, state.fixes)
+        self._timeline_target().load(*opened)
         self._show_state()
 
     @on(msg.Changed)
     def _changed(self, message: msg.Changed) -> None:
         self.state = message.state
-        timeline = self._timeline()
-        if timeline is not None:
-            timeline.add(message.rows, message.state.fixes)
-        else:
-            self.timeline_data.fixes = message.state.fixes
-            for row in message.rows:
-                self.timeline_data.insert(row)
-            self.timeline_data.keep(message.rows)
+        self._timeline_target().add(message.rows, message.state.fixes)
         self._show_state()
 
     @on(msg.Rows)
     def _rows(self, message: msg.Rows) -> None:
-        timeline = self._timeline()
         if message.incident_id == self.timeline_data.incident_id:
-            if timeline is not None:
-                timeline.take_rows(message.rows)
-            else:
-                self.timeline_data.keep(message.rows)
+            self._timeline_target().keep(message.rows)
 
     @on(msg.Filtered)
     def _filtered(self, message: msg.Filtered) -> None:
@@ -274,10 +269,6 @@ class WarRoomScreen(Screen):
         strip = self.query_one(StatusStrip)
         strip.show_message(safe(message.message, style="bold reverse"))
         self.app.notify(message.message, severity="error", markup=False, timeout=10)
-
-    @on(msg.SyncState)
-    def _sync_state(self, message: msg.SyncState) -> None:
-        self.query_one(StatusStrip).show_sync(message.state, message.detail)
 
     # -- messages from the widgets -------------------------------------------------------
 
@@ -337,7 +328,10 @@ class WarRoomScreen(Screen):
 
     @on(EntryBar.Leave)
     def _entry_leave(self) -> None:
-        self.action_focus_pane("timeline")
+        if self._timeline() is not None:
+            self.action_focus_pane("timeline")
+        else:
+            self._focus_main_pane()
 
     @on(CommandLine.Done)
     def _command_done(self, message: CommandLine.Done) -> None:
@@ -584,7 +578,7 @@ class WarRoomScreen(Screen):
         if previous is not None and previous.is_attached and previous.display:
             self.set_focus(previous)
         else:
-            self.action_focus_pane("timeline")
+            self._focus_main_pane()
 
     def action_command_line(self) -> None:
         self.open_command_line()

@@ -73,7 +73,10 @@ class CommandLine(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Label(":", id="command-prompt")
-            yield CommandInput(suggester=_Completion(self._choices), id="command-input")
+            # Hidden lines can still take focus in Textual: disabled until opened.
+            yield CommandInput(
+                suggester=_Completion(self._choices), id="command-input", disabled=True
+            )
         yield Static(id="command-hint")
 
     @property
@@ -85,6 +88,7 @@ class CommandLine(Vertical):
         self.mode = mode
         self.query_one("#command-prompt", Label).update(Text(mode))
         self.add_class("-active")
+        self.input.disabled = False
         self.input.value = text
         self.input.cursor_position = len(text)
         self._hint(text)
@@ -92,6 +96,7 @@ class CommandLine(Vertical):
 
     def close(self) -> None:
         self.remove_class("-active")
+        self.input.disabled = True
 
     def _hint(self, value: str) -> None:
         hint = FILTER_HINT if self.mode == "/" else commands.expected(value, self._choices)

@@ -85,14 +85,27 @@ class TimelineData:
         self.generation = 0
         self.filtering = False
 
-    def reset(self, incident_id: str, seqs: array, stamps: array, fixes: dict) -> None:
+    def load(
+        self, incident_id: str, seqs: array, stamps: array, rows: list[Row], fixes: dict
+    ) -> None:
+        """A freshly opened incident: its order and its newest rows."""
         self.incident_id = incident_id
         self.order = self.view = (seqs, stamps)
         self.rows.clear()
         self.pending.clear()
         self.fixes = fixes
         self.query = TimelineFilter()
+        self.generation += 1  # an answer to a filter on the previous incident is stale
         self.filtering = False
+        self.keep(rows)
+
+    def add(self, rows: list[Row], fixes: dict) -> tuple[list[int], bool]:
+        """Slot new rows in; their indexes in the view, and whether the fixes changed."""
+        changed = fixes != self.fixes
+        self.fixes = fixes
+        self.keep(rows)
+        placed = [self.insert(row) for row in rows]
+        return [at for at in placed if at is not None], changed
 
     @property
     def filtered(self) -> bool:
@@ -164,8 +177,7 @@ class Timeline(CursorView):
         self, incident_id: str, seqs: array, stamps: array, rows: list[Row], fixes: dict
     ) -> None:
         """Show a freshly opened incident, following its newest entries."""
-        self.data.reset(incident_id, seqs, stamps, fixes)
-        self.data.keep(rows)
+        self.data.load(incident_id, seqs, stamps, rows, fixes)
         self._strips.clear()
         self._unseen = 0
         self.follow = True
@@ -173,23 +185,17 @@ class Timeline(CursorView):
 
     def add(self, rows: list[Row], fixes: dict) -> None:
         """New entries arrived: slot them into the order and, if following, show them."""
-        data = self.data
-        if fixes != data.fixes:
-            data.fixes = fixes
+        placed, fixes_changed = self.data.add(rows, fixes)
+        if fixes_changed:
             self._strips.clear()
-        data.keep(rows)
-        above = 0
-        for row in rows:
-            at = data.insert(row)
-            if at is not None and at <= self.cursor:
-                above += 1
+        above = sum(at <= self.cursor for at in placed)
         if not self.follow:
             self._unseen += len(rows)
             if above:  # a backdated entry slotted in above: stay on the same row
                 self.set_reactive(Timeline.cursor, self.cursor + above)
         self._reshape(follow=self.follow)
 
-    def take_rows(self, rows: list[Row]) -> None:
+    def keep(self, rows: list[Row]) -> None:
         """Rows the reader fetched for scrolling."""
         self.data.keep(rows)
         self.refresh()
