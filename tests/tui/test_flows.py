@@ -507,3 +507,29 @@ async def test_the_sync_slot_shows_what_the_sync_worker_reports(home, demo):
         assert "sync behind · 12 queued" in str(slot.render())
         app.post_message(SyncState("offline"))
         await until(pilot, lambda: not slot.display)
+
+
+async def test_entries_made_just_before_quitting_are_kept(home, demo):
+    """The writer is held up (another process has the database locked) while two entries
+    queue behind it and the user quits: both must still reach the record."""
+    import sqlite3
+    import threading
+    import time
+
+    lock = sqlite3.connect(home / "warroom.db", isolation_level=None, check_same_thread=False)
+    app = make_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot)
+        lock.execute("BEGIN IMMEDIATE")
+        threading.Timer(0.5, lock.rollback).start()
+        await pilot.press("i")
+        for text in ("d: first of two", "d: the last word"):
+            await write(pilot, text)
+            await pilot.press("enter")
+        await pilot.press("ctrl+q")
+    deadline = time.monotonic() + 10
+    while events_of(home, demo)[-1].payload.text != "the last word":
+        assert time.monotonic() < deadline, "the queued entry was lost"
+        time.sleep(0.05)
+    assert events_of(home, demo)[-2].payload.text == "first of two"
+    lock.close()

@@ -123,10 +123,12 @@ class StoreLink:
             return
         room = WarRoom(store, self.policy, self.actor)
         try:
-            while not worker.is_cancelled:
+            while True:
                 try:
                     request, change = self._writes.get(timeout=POLL_S)
                 except queue.Empty:
+                    if worker.is_cancelled:  # only once every queued change is written:
+                        break  # Enter then a quick quit must not lose the entry
                     continue
                 try:
                     event = change(room)
