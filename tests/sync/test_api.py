@@ -2,11 +2,19 @@
 
 import gzip
 import json
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
-from tests.sync.conftest import server_log
+from tests.conftest import WARROOM
+from tests.sync.conftest import free_port, server_log
 from tests.sync.test_faults import _event
 
 
@@ -214,3 +222,91 @@ def test_openapi_document_lists_the_protocol(server):
     assert {"/v1/push", "/v1/events", "/v1/stream", "/v1/poll", "/v1/info", "/v1/tokens"} <= set(
         doc["paths"]
     )
+
+
+def _sse_lines(server, token: str, headers: dict, until_lines: int, timeout: float = 5.0):
+    lines = []
+    with (
+        httpx.Client(base_url=server.url, timeout=timeout) as http,
+        http.stream(
+            "GET", "/v1/stream", headers={"Authorization": f"Bearer {token}", **headers}
+        ) as answer,
+    ):
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        assert answer.headers["x-accel-buffering"] == "no"
+        for line in answer.iter_lines():
+            lines.append(line)
+            if len(lines) >= until_lines:
+                break
+    return lines
+
+
+def test_the_stream_resumes_from_last_event_id_and_sends_heartbeats(server, tokens):
+    inc = "inc-acl005"
+    with _http(server, tokens["dora"]) as http:
+        bodies = [_event(inc, "dora", 1, "declaration")]
+        bodies += [_event(inc, "dora", i) for i in range(2, 6)]
+        _push(http, *bodies)
+    lines = _sse_lines(server, tokens["vic"], {"Last-Event-ID": "3"}, until_lines=10)
+    ids = [line.removeprefix("id: ") for line in lines if line.startswith("id: ")]
+    assert ids == ["4", "5"]  # replay after the cursor, nothing before it
+    assert "event: up_to_date" in lines
+    assert lines[-1] == ": ping" or ": ping" in lines  # heartbeat (0.5 s in tests)
+    with httpx.Client(base_url=server.url) as http:
+        bad = http.get(
+            "/v1/stream",
+            headers={"Authorization": f"Bearer {tokens['vic']}", "Last-Event-ID": "999"},
+        )
+        assert bad.status_code == 400 and "ahead of this server's log" in bad.json()["detail"]
+
+
+def _self_signed(folder) -> tuple[str, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def test_serve_over_tls(tmp_path, cli):
+    cert, key = _self_signed(tmp_path)
+    data = tmp_path / "tls-data"
+    token = cli("token", "create", "tess", "--role", "viewer", "--data", str(data)).out.strip()
+    port = free_port()
+    command = [WARROOM, "serve", "--port", str(port), "--data", str(data)]
+    proc = subprocess.Popen([*command, "--tls-cert", cert, "--tls-key", key])
+    try:
+        url = f"https://127.0.0.1:{port}"
+        answer = None
+        for _ in range(100):
+            try:
+                answer = httpx.get(
+                    url + "/v1/info", headers={"Authorization": f"Bearer {token}"}, verify=False
+                )
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert answer is not None and answer.json()["you"]["name"] == "tess"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    lonely = cli("serve", "--tls-cert", cert, check=False)
+    assert lonely.code != 0 and "go together" in lonely.err

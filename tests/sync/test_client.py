@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.conftest import WARROOM
-from tests.sync.conftest import Server
+from tests.sync.conftest import Server, wait_until
 from warroom.core.chain import ChainError, Head, canonical_bytes, link
 from warroom.core.fold import fold
 from warroom.server.sqlite import AUTH_CACHE_S
@@ -187,3 +187,22 @@ def test_without_a_server_sync_commands_explain_themselves(cli, server):
     assert taken.code != 0 and "cannot listen" in taken.err
     assert "name an incident" in cli("verify", check=False).err
     assert "not JSON" in cli("verify", "--bundle", __file__, check=False).err
+
+
+def test_the_long_poll_fallback_follows_the_same_feed(clients):
+    alice, bob = clients("alice"), clients("bob")
+    incident = alice.room.declare(
+        "Proxy buffers", severity="SEV3", incident_type="outage"
+    ).incident_id
+    alice.sync_once()
+    bob.start(transport="poll")
+    try:
+        for i in range(5):
+            alice.room.log(incident, f"over long-poll {i}")
+        alice.sync_once()
+        wait_until(
+            lambda: incident in bob.store.incident_ids() and len(bob.store.events(incident)) == 6
+        )
+        assert bob.fingerprint(incident) == alice.fingerprint(incident)
+    finally:
+        bob.stop()

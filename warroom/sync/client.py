@@ -78,9 +78,15 @@ class ServerClient:
             try:
                 response = self.http.request(method, path, **kwargs)
             except httpx.TransportError:
+                if self.http.is_closed:  # closed by ``SyncEngine.stop`` from another thread
+                    raise
                 response = self.http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             raise Offline(f"{self.base_url} unreachable: {exc or type(exc).__name__}") from None
+        except RuntimeError:  # "the client has been closed": the engine is stopping
+            if not self.http.is_closed:
+                raise
+            raise Offline("sync stopped") from None
         try:
             return self._check(response).json()
         except ValueError:
@@ -152,6 +158,10 @@ class ServerClient:
                         kind = line[6:].strip()
         except httpx.HTTPError as exc:
             raise Offline(f"stream from {self.base_url} cut: {exc or type(exc).__name__}") from None
+        except RuntimeError:
+            if not self.http.is_closed:
+                raise
+            raise Offline("sync stopped") from None
         raise Offline(f"stream from {self.base_url} ended")
 
     def _frame(self, kind: str, data: str) -> tuple[str, Any]:

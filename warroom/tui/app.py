@@ -34,6 +34,7 @@ from warroom.tui.widgets.status_strip import StatusStrip
 if TYPE_CHECKING:
     from warroom.runbooks.library import Catalog
     from warroom.tui.screens.main import WarRoomScreen
+    from warroom.tui.sync_worker import Refused, SyncLink, Unsent
 
 TTY_CHECK_S = 1.0
 """How often the watchdog checks that the terminal is still there."""
@@ -53,6 +54,9 @@ class TuiConfig:
     read_only: bool = False
     incident: str | None = None
     clock: Callable[[], datetime] = utcnow
+    server: str | None = None
+    """The backend from ``warroom login``; with ``token``, the screen syncs in the background."""
+    token: str | None = None
 
 
 def _palette() -> type:
@@ -92,6 +96,7 @@ class WarroomApp(App[int]):
         for theme in THEMES:
             self.register_theme(theme)
         self._watching = False
+        self._sync: SyncLink | None = None
 
     @property
     def read_only(self) -> bool:
@@ -116,6 +121,7 @@ class WarroomApp(App[int]):
         self.push_screen(WarRoomScreen())
         if not self.is_headless:
             self._watch_terminal()
+        self._start_sync()
 
     def start_watching(self) -> None:
         """Load the runbook library and watch layout and runbook files — once the incident
@@ -205,6 +211,41 @@ class WarroomApp(App[int]):
     def on_runbooks_changed(self, message: RunbooksChanged) -> None:
         for screen in self._war_rooms():
             screen.show_catalog(message.catalog)
+
+    # -- sync ----------------------------------------------------------------------------
+
+    def _start_sync(self) -> None:
+        """Sync in the background when a server is configured (see ``sync_worker``)."""
+        config = self.config
+        if not (config.server and config.token):
+            return
+        from warroom.tui.sync_worker import SyncLink
+
+        self._sync = SyncLink(config.paths.database, config.server, config.token, self.post_message)
+        self.run_worker(self._sync.run, thread=True, group="sync", exit_on_error=False)
+
+    def on_unmount(self) -> None:
+        if self._sync is not None:
+            self._sync.stop()
+
+    def on_recorded(self, message: Message) -> None:
+        """A change of ours is in the local store: push it now, not at the next poll."""
+        if self._sync is not None:
+            self._sync.wake()
+
+    def on_unsent(self, message: "Unsent") -> None:
+        for screen in self._war_rooms():
+            screen.show_unsent(message.ids)
+
+    def on_refused(self, message: "Refused") -> None:
+        for entry in message.entries:
+            self.notify(
+                f"{entry.kind} by {entry.actor}: {entry.reason}",
+                title="REJECTED by the server (kept, not in the record)",
+                severity="error",
+                markup=False,
+                timeout=15,
+            )
 
     def on_sync_state(self, message: SyncState) -> None:
         """The sync worker's report (see ``messages.SyncState``), for the status strip."""

@@ -58,6 +58,8 @@ def run(
         layout_forced=layout is not None,
         read_only=read_only,
         incident=incident,
+        server=settings.server,
+        token=settings.token,
     )
     app = WarroomApp(config)
     app.run(mouse=mouse)

@@ -251,6 +251,14 @@ class WarRoomScreen(Screen):
             else:
                 self.open_declare_form()
 
+    def show_unsent(self, ids: frozenset[str]) -> None:
+        """Mark the entries the sync server has not acknowledged yet."""
+        target = self._timeline_target()
+        if isinstance(target, Timeline):
+            target.mark_unsent(ids)
+        else:
+            target.unsent = ids
+
     @on(msg.Recorded)
     def _recorded(self, message: msg.Recorded) -> None:
         event = message.event

@@ -80,6 +80,8 @@ class TimelineData:
         self.view = self.order
         self.rows: LRUCache[int, Row] = LRUCache(ROW_CACHE)
         self.pending: set[int] = set()
+        self.unsent: frozenset[str] = frozenset()
+        """Ids of entries the sync server has not acknowledged yet (marked ◌)."""
         self.fixes: dict[str, EntryFix] = {}
         self.query = TimelineFilter()
         self.generation = 0
@@ -195,6 +197,13 @@ class Timeline(CursorView):
                 self.set_reactive(Timeline.cursor, self.cursor + above)
         self._reshape(follow=self.follow)
 
+    def mark_unsent(self, ids: frozenset[str]) -> None:
+        """The sync worker's list of entries still pending: redraw if it changed."""
+        if ids != self.data.unsent:
+            self.data.unsent = ids
+            self._strips.clear()
+            self.refresh()
+
     def keep(self, rows: list[Row]) -> None:
         """Rows the reader fetched for scrolling."""
         self.data.keep(rows)
@@ -272,6 +281,8 @@ class Timeline(CursorView):
         actor.pad_right(width - actor.cell_len)
         text.append_text(actor)
         text.append(" ")
+        if row.id in self.data.unsent:
+            text.append("◌ ", style="dim")  # recorded here, not yet acknowledged by the server
         fix = self.data.fixes.get(row.id)
         if fix is None:
             text.append_text(safe(row.text))

@@ -1,0 +1,75 @@
+"""The screen syncs in the background: the strip's indicator, pending marks, refusals."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.sync.conftest import Client
+from tests.tui.conftest import (
+    main_screen,
+    make_app,
+    opened,
+    room_for,
+    shown_rows,
+    until,
+    write,
+)
+from warroom.tui.widgets.timeline import Timeline
+
+
+@pytest.fixture
+def home(_isolated_home: Path) -> Path:
+    return _isolated_home
+
+
+def _slot(pilot) -> str:
+    return str(main_screen(pilot).query_one("#strip-sync").render())
+
+
+def _row(timeline: Timeline, text: str):
+    return next((r for r in shown_rows(timeline) if r and r.text == text), None)
+
+
+async def test_the_screen_syncs_and_shows_how_it_is_going(home, server, tmp_path):
+    token = server.token("eli")
+    room = room_for(home, "eli")
+    incident = room.declare("Search down", severity="SEV2", incident_type="outage").incident_id
+    room.assign(incident, "commander", "olga")  # from now on eli may not change severity
+    app = make_app(home, server=server.url, token=token)
+    olga = Client(tmp_path, "olga", server.url, server.token("olga"))
+    try:
+        async with app.run_test(size=(140, 40), notifications=True) as pilot:
+            await opened(pilot)
+            await until(pilot, lambda: "sync ok" in _slot(pilot), timeout=10)
+            timeline = main_screen(pilot).query_one(Timeline)
+            olga.sync_once()  # olga gets the incident eli declared, and writes to it
+            olga.room.log(incident, "olga checks the shards")
+            olga.sync_once()
+            await until(pilot, lambda: _row(timeline, "olga checks the shards"), timeout=10)
+
+            server.stop()  # the link drops: entries are still recorded, marked pending
+            await pilot.press("i")
+            await write(pilot, "n: written while offline")
+            await pilot.press("enter")
+            await until(pilot, lambda: "offline since" in _slot(pilot), timeout=15)
+            await until(pilot, lambda: "1 pending" in _slot(pilot), timeout=5)
+            row = _row(timeline, "written while offline")
+            assert row.id in timeline.data.unsent
+            assert "◌" in timeline.line(row).plain
+
+            server.start()  # back: it goes out and the mark goes
+            await until(pilot, lambda: "sync ok" in _slot(pilot), timeout=20)
+            await until(pilot, lambda: not timeline.data.unsent, timeout=5)
+            assert "◌" not in timeline.line(row).plain
+
+            room.set_severity(incident, "SEV1")  # eli is not the commander: refused
+            await until(pilot, lambda: "1 rejected" in _slot(pilot), timeout=10)
+            await until(
+                pilot, lambda: any("REJECTED" in (n.title or "") for n in app._notifications)
+            )
+            notice = next(n for n in app._notifications if "REJECTED" in (n.title or ""))
+            assert "commander or deputy" in notice.message
+            await until(pilot, lambda: main_screen(pilot).state.severity == "SEV2")
+    finally:
+        room.store.close()
+        olga.close()
