@@ -168,6 +168,16 @@ def test_the_command_line_round_trip(server, tmp_path, cli):
     bundle.write_text(json.dumps(data_))
     bad = cli("verify", "--bundle", str(bundle), check=False)
     assert bad.code == 3 and "altered" in bad.err
+    home_c = tmp_path / "c"  # a responder who is neither commander nor deputy
+    carl = cli("token", "create", "carl", "--role", "responder", "--data", data).out.strip()
+    cli("login", server.url, "--token", carl, home=home_c)
+    cli("sync", "--once", home=home_c, user="carl")
+    cli("severity", incident, "SEV1", home=home_c, user="carl")
+    refusal = cli("sync", "--once", home=home_c, user="carl")
+    assert "rejected 1" in refusal.out and "commander or deputy" in refusal.err
+    refused = cli("rejected", "--json", home=home_c).json()
+    assert [r["kind"] for r in refused] == ["severity_changed"]
+    assert "refused: changing severity" in cli("rejected", incident, home=home_c).out
     token_id = next(t["id"] for t in listed if t["name"] == "alice")
     cli("token", "revoke", token_id, "--data", data)
     time.sleep(AUTH_CACHE_S)  # another process revoked it: the server notices within this

@@ -270,6 +270,40 @@ def sync(
         raise typer.Exit(3)
 
 
+def rejected(
+    ctx: typer.Context,
+    incident: Annotated[str | None, typer.Argument(help="Only this incident.")] = None,
+    as_json: Json = False,
+) -> None:
+    """List entries the server refused, with its reasons (kept here, not in the record)."""
+    from warroom.store.replica import Replica
+
+    store = _rt(ctx).store
+    incident_id = store.resolve_incident(incident) if incident else None
+    entries = Replica(store).rejected(incident_id)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": e.id,
+                    "incident_id": e.incident_id,
+                    "kind": e.kind,
+                    "actor": e.actor,
+                    "occurred_at": e.occurred_at,
+                    "reason": e.reason,
+                    "event": json.loads(e.body),
+                }
+                for e in entries
+            ]
+        )
+        return
+    if not entries:
+        say("No entry was refused by the server.")
+    for e in entries:
+        say(f"{e.incident_id} {e.occurred_at:%Y-%m-%d %H:%M:%S} {e.kind} by {e.actor} [{e.id}]")
+        say(f"  refused: {e.reason}")
+
+
 def _describe(result: "Verification") -> str:
     checkpoints = (
         f"{result.checkpoints_verified} signed checkpoint(s) valid"
@@ -399,6 +433,7 @@ def register(app: typer.Typer) -> None:
     app.command()(login)
     app.command()(sync)
     app.command()(verify)
+    app.command()(rejected)
     app.add_typer(token_app, name="token")
 
 
