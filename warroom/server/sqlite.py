@@ -49,6 +49,8 @@ from warroom.server.storage import (
 DB_FILE = "server.db"
 GROUP_MAX_EVENTS = 2000
 """At most this many events per group commit, so one transaction stays short."""
+CHECKPOINT_EVERY_S = 1.0
+"""How often the WAL is copied back into the database (see ``_checkpoint_loop``)."""
 AUTH_CACHE_S = 1.0
 """How long a valid token is remembered without asking the database again."""
 SUBSCRIBER_BACKLOG = 1000
@@ -135,6 +137,8 @@ class SQLiteStorage:
         self._readers = threading.local()
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
+        self._checkpointer: threading.Thread | None = None
+        self._closing = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._subscribers: set[_Subscription] = set()
         self._auth_cache: dict[str, tuple[Principal, float]] = {}
@@ -147,14 +151,37 @@ class SQLiteStorage:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._closing.clear()
         self._writer = threading.Thread(target=self._write_loop, name="warroom-writer", daemon=True)
         self._writer.start()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, name="warroom-wal-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
 
     async def close(self) -> None:
+        self._closing.set()
         if self._writer is not None:
             self._jobs.put(None)
             await asyncio.to_thread(self._writer.join)
             self._writer = None
+        if self._checkpointer is not None:
+            await asyncio.to_thread(self._checkpointer.join)
+            self._checkpointer = None
+
+    def _checkpoint_loop(self) -> None:
+        """Copy the WAL into the database off the writer's path.
+
+        The writer has automatic checkpoints turned off: one inside its commit stalls every
+        append waiting in the group (the 180 ms p99 in reference/sync-protocols.md §4b).
+        A PASSIVE checkpoint here never blocks the writer or the readers.
+        """
+        conn = _connect(self.path)
+        try:
+            while not self._closing.wait(CHECKPOINT_EVERY_S):
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -318,6 +345,7 @@ class SQLiteStorage:
 
     def _write_loop(self) -> None:
         conn = _connect(self.path)
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # see _checkpoint_loop
         self._reset_caches(conn)
         while True:
             job = self._jobs.get()
