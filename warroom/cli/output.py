@@ -6,8 +6,10 @@ terminal; JSON output is escaped by the encoder.
 
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
+import typer
 from pydantic import BaseModel
 
 from warroom.core.sanitize import visible
@@ -34,6 +36,17 @@ def _default(value: Any) -> Any:
 def say(text: str = "") -> None:
     """One or more lines for a person, with control characters made visible."""
     sys.stdout.write(visible(text, single_line=False) + "\n")
+
+
+def report_problems(problems: Sequence[object], as_json: bool) -> None:
+    """The ``check`` commands' contract: quiet on success, one line per problem, exit 1."""
+    if as_json:
+        emit_json({"ok": not problems, "problems": problems})
+    else:
+        for problem in problems:
+            say(str(problem))
+    if problems:
+        raise typer.Exit(1)
 
 
 def fail(message: str) -> None:

@@ -5,8 +5,7 @@ from typing import Annotated
 
 import typer
 
-from warroom.cli.output import emit_json, say
-from warroom.cli.runtime import Runtime
+from warroom.cli.output import emit_json, report_problems, say
 from warroom.core.policy import PolicyError, load_policy
 
 app = typer.Typer(help="Show the policy in force or check a policy file.", no_args_is_help=True)
@@ -18,7 +17,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print the policy in force: severities, roles, phases, cadence, escalations."""
-    policy = ctx.obj.policy if isinstance(ctx.obj, Runtime) else load_policy(None)
+    policy = ctx.obj.policy
     if as_json:
         emit_json(policy)
         return
@@ -64,10 +63,4 @@ def check(
             load_policy(file)
         except PolicyError as exc:
             problems.extend(exc.problems)
-    if as_json:
-        emit_json({"ok": not problems, "problems": problems})
-    else:
-        for problem in problems:
-            say(str(problem))
-    if problems:
-        raise typer.Exit(1)
+    report_problems(problems, as_json)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from warroom.cli.incidents import At, Incident, Json, _done, _rt, _when
-from warroom.cli.output import emit_json, say
+from warroom.cli.output import emit_json, report_problems, say
 from warroom.core import events as ev
 from warroom.core.errors import InvalidInput
 from warroom.core.runbook import CodeBlock, Runbook, RunbookStep, suggest
@@ -174,13 +174,7 @@ def check(
         problems = check_paths(paths, [phase.id for phase in runtime.policy.phases])
     else:
         problems = list(runtime.runbooks.catalog.problems)
-    if as_json:
-        emit_json({"ok": not problems, "problems": problems})
-    else:
-        for problem in problems:
-            say(str(problem))
-    if problems:
-        raise typer.Exit(1)
+    report_problems(problems, as_json)
 
 
 @app.command("suggest")
