@@ -4,9 +4,9 @@ goes to the full command line.
 Loading every subcommand — typer, the event model, the store, runbooks, sync — costs
 about 300 ms before anything happens, and the war-room screen has to be usable within
 300 ms of the process starting (people open it mid-outage, often over SSH). So the bare
-command reads only the configuration and policy, starts the screen, and lets the screen
-load the rest on its worker threads. Options (``warroom --layout compact``) go through
-the full parser.
+command starts the screen at once and hands it a loader for the configuration and
+policy, which it runs behind its first frame (see ``warroom.tui.app``). Options
+(``warroom --layout compact``) go through the full parser.
 """
 
 import os
@@ -24,13 +24,19 @@ def run() -> None:
 
 
 def _open_screen() -> None:
-    from warroom.config import Paths, load_settings, resolve_actor, resolve_policy
     from warroom.tui import launch
+
+    sys.exit(launch.run(_configuration))
+
+
+def _configuration():  # -> TuiConfig; runs on the screen's boot thread
+    from warroom.config import Paths, load_settings, resolve_actor, resolve_policy
+    from warroom.tui.screen_config import configure
 
     paths = Paths()
     settings = load_settings(paths)
     policy = resolve_policy(settings, paths)
-    sys.exit(launch.run(paths, settings, policy, resolve_actor(settings, None)))
+    return configure(paths, settings, policy, resolve_actor(settings, None))
 
 
 def guarded(main: Callable[[], object]) -> None:

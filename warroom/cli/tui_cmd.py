@@ -45,8 +45,9 @@ def open_tui(
     incident: str | None,
 ) -> None:
     from warroom.tui import launch
+    from warroom.tui.screen_config import configure
 
-    code = launch.run(
+    config = configure(
         runtime.paths,
         runtime.settings,
         runtime.policy,
@@ -54,9 +55,8 @@ def open_tui(
         layout=layout,
         read_only=read_only,
         incident=incident,
-        mouse=mouse,
-        low_bandwidth=low_bandwidth,
     )
+    code = launch.run(config, mouse=mouse, low_bandwidth=low_bandwidth)
     if code:
         raise typer.Exit(code)
 

@@ -5,6 +5,12 @@ policy, against which database, with which layouts and keys, and what time it is
 (``clock`` is injectable, so snapshot tests are deterministic). It also looks after the
 terminal itself: on a dropped SSH session the TTY goes away (SIGHUP, or stdin stops
 being a terminal) and the app exits instead of spinning.
+
+Given a *loader* instead of a finished configuration (bare ``warroom`` does this), the
+app paints the boot screen first and runs the loader — settings, policy, layouts, the
+war-room screen's modules: pydantic and friends, a few hundred milliseconds — on a
+thread. The first frame then costs little more than Textual itself, and the entry bar
+takes keys from it on. So this module imports nothing heavy at the top.
 """
 
 import contextlib
@@ -12,51 +18,28 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.message import Message
 
-from warroom.config import Paths
 from warroom.core.errors import WarroomError
-from warroom.core.policy import Policy
 from warroom.core.timeparse import utcnow
 from warroom.tui import keymap
-from warroom.tui.layouts import SHIPPED_DIR, Layout, Layouts, load_layouts
 from warroom.tui.messages import SyncState
+from warroom.tui.screen_config import TuiConfig
 from warroom.tui.themes import THEMES
-from warroom.tui.widgets.status_strip import StatusStrip
 
 if TYPE_CHECKING:
     from warroom.runbooks.library import Catalog
+    from warroom.tui.layouts import Layout, Layouts
     from warroom.tui.screens.main import WarRoomScreen
     from warroom.tui.sync_worker import Refused, SyncLink, Unsent
 
 TTY_CHECK_S = 1.0
 """How often the watchdog checks that the terminal is still there."""
-
-
-@dataclass
-class TuiConfig:
-    paths: Paths
-    policy: Policy
-    actor: str
-    runbook_dirs: list[Path] = field(default_factory=list)
-    """Runbook folders named in the configuration, besides the usual ones."""
-    keymap: dict[str, str] = field(default_factory=dict)
-    layout: str | None = None
-    layout_forced: bool = False
-    """``--layout`` was given: show it even when the terminal is small."""
-    read_only: bool = False
-    incident: str | None = None
-    clock: Callable[[], datetime] = utcnow
-    server: str | None = None
-    """The backend from ``warroom login``; with ``token``, the screen syncs in the background."""
-    token: str | None = None
 
 
 def _palette() -> type:
@@ -76,23 +59,50 @@ class RunbooksChanged(Message):
 class LayoutsChanged(Message):
     """The layout watcher re-read the layout files."""
 
-    def __init__(self, layouts: Layouts) -> None:
+    def __init__(self, layouts: "Layouts") -> None:
         super().__init__()
         self.layouts = layouts
 
 
+class Configured(Message):
+    """The boot thread loaded the configuration and the layouts."""
+
+    def __init__(self, config: TuiConfig, layouts: "Layouts") -> None:
+        super().__init__()
+        self.config = config
+        self.layouts = layouts
+
+
+def configured_layouts(config: TuiConfig) -> "Layouts":
+    """The layouts in the user's folder and the shipped ones; none usable is an error."""
+    from warroom.tui.layouts import load_layouts
+
+    layouts = load_layouts(config.paths.layouts)
+    if not layouts.by_name:
+        raise WarroomError("\n".join(layouts.problems))
+    return layouts
+
+
 class WarroomApp(App[int]):
-    CSS_PATH = "warroom.tcss"
     TITLE = "warroom"
     BINDINGS = keymap.bindings(keymap.APP)
     COMMANDS: ClassVar = {_palette}
 
-    def __init__(self, config: TuiConfig) -> None:
+    config: TuiConfig
+    layouts: "Layouts"
+
+    def __init__(self, config: TuiConfig | Callable[[], TuiConfig]) -> None:
+        """``config``, or a loader that makes it (run on a thread behind the boot screen)."""
         super().__init__()
-        self.config = config
-        self.layouts = load_layouts(config.paths.layouts)
-        if not self.layouts.by_name:
-            raise WarroomError("\n".join(self.layouts.problems))
+        self._loader: Callable[[], TuiConfig] | None = None
+        if isinstance(config, TuiConfig):
+            self.config = config
+            self.layouts = configured_layouts(config)
+        else:
+            self._loader = config
+        self._booting = False
+        self.boot_error: BaseException | None = None
+        """Why the loader failed; ``launch.run`` raises it once the terminal is restored."""
         for theme in THEMES:
             self.register_theme(theme)
         self._watching = False
@@ -100,12 +110,54 @@ class WarroomApp(App[int]):
 
     @property
     def read_only(self) -> bool:
-        return self.config.read_only
+        return self._loader is None and self.config.read_only
 
     def now(self) -> datetime:
-        return self.config.clock()
+        return self.config.clock() if self._loader is None else utcnow()
 
     def on_mount(self) -> None:
+        if not self.is_headless:
+            self._watch_terminal()
+        if self._loader is None:
+            self._open()
+            return
+        from warroom.tui.screens.boot import BootScreen
+
+        self.theme = "warroom-dark"
+        self.push_screen(BootScreen(id="boot"))
+
+    def post_display_hook(self) -> None:
+        """Start the loader once the boot screen's first frame is out: started any earlier,
+        its imports would compete with drawing that frame for the GIL."""
+        if self._loader is not None and not self._booting and self.screen.id == "boot":
+            self._booting = True
+            self.run_worker(self._boot, thread=True, group="boot", exit_on_error=False)
+
+    def _boot(self) -> None:
+        """On a thread: load what the boot screen stands in for (see the module's doc)."""
+        assert self._loader is not None
+        try:
+            config = self._loader()
+            layouts = configured_layouts(config)
+            import warroom.tui.screens.main  # noqa: F401 — imported here, off the UI thread
+        except BaseException as exc:  # reported by launch.run, once the screen is gone
+            self.boot_error = exc
+            self.call_from_thread(self.exit, return_code=1)
+            return
+        self.post_message(Configured(config, layouts))
+
+    def on_configured(self, message: Configured) -> None:
+        from warroom.tui.screens.boot import BootScreen
+
+        self.config, self.layouts = message.config, message.layouts
+        self._loader = None
+        boot = self.screen
+        self._open(boot.draft if isinstance(boot, BootScreen) else "")
+
+    def _open(self, draft: str = "") -> None:
+        """Show the war-room screen (over the boot screen, if there is one), with the text
+        typed into the boot screen's entry bar carried over."""
+        from warroom.tui.screens.boot import BootScreen
         from warroom.tui.screens.main import WarRoomScreen
 
         self.set_keymap(self.config.keymap)
@@ -118,9 +170,11 @@ class WarroomApp(App[int]):
             )
         for problem in self.layouts.problems:
             self.notify(problem, title="layout", severity="warning", markup=False, timeout=10)
-        self.push_screen(WarRoomScreen())
-        if not self.is_headless:
-            self._watch_terminal()
+        screen = WarRoomScreen(draft)
+        if isinstance(self.screen, BootScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
         self._start_sync()
 
     def start_watching(self) -> None:
@@ -131,7 +185,7 @@ class WarroomApp(App[int]):
             self._watch_layouts()
             self._watch_runbooks()
 
-    def apply_theme(self, layout: Layout) -> None:
+    def apply_theme(self, layout: "Layout") -> None:
         """The layout's theme, unless the user chose one with ``TEXTUAL_THEME``."""
         theme = layout.theme
         if theme and theme in self.available_themes and not os.environ.get("TEXTUAL_THEME"):
@@ -179,10 +233,13 @@ class WarroomApp(App[int]):
     async def _watch_layouts(self) -> None:
         """Reload layouts when their files change (watchfiles, imported here: it is not
         needed for the first frame)."""
+        from watchfiles import awatch
+
+        from warroom.tui.layouts import SHIPPED_DIR, load_layouts
+
         directories = [d for d in (SHIPPED_DIR, self.config.paths.layouts) if d.is_dir()]
         if not directories:
             return
-        from watchfiles import awatch
 
         async for _changes in awatch(*directories, debounce=300, step=50):
             layouts = load_layouts(self.config.paths.layouts, known=self.layouts)
@@ -249,6 +306,8 @@ class WarroomApp(App[int]):
 
     def on_sync_state(self, message: SyncState) -> None:
         """The sync worker's report (see ``messages.SyncState``), for the status strip."""
+        from warroom.tui.widgets.status_strip import StatusStrip
+
         for screen in self._war_rooms():
             screen.query_one(StatusStrip).show_sync(message.state, message.detail)
 

@@ -46,6 +46,9 @@ PREFIXES: dict[str, tuple[str, str | None]] = {
 }
 """Kind prefix → (entry kind, action stage)."""
 
+PLACEHOLDER = "i: type an entry, Enter records it — a line starting with : is a command"
+"""What the empty entry bar says (the boot screen's bar says the same)."""
+
 HINT = "o: obs  a: action  r: result  d: decision  h: hypo  t: todo  s: update  -5m backdates"
 
 _KIND = re.compile(r"^([a-z]+):(?:\s+|$)", re.IGNORECASE)

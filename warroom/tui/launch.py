@@ -10,11 +10,13 @@ codes). Anything the user set in the environment explicitly is kept.
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from warroom.config import Paths, Settings
 from warroom.core.errors import InvalidInput
-from warroom.core.policy import Policy
+
+if TYPE_CHECKING:
+    from warroom.tui.screen_config import TuiConfig
 
 LOW_BANDWIDTH = {"TEXTUAL_FPS": "10", "TEXTUAL_ANIMATIONS": "none", "TEXTUAL_COLOR_SYSTEM": "256"}
 
@@ -27,40 +29,23 @@ def terminal_profile(flag: bool | None, environ: Mapping[str, str]) -> dict[str,
 
 
 def run(
-    paths: Paths,
-    settings: Settings,
-    policy: Policy,
-    actor: str,
+    config: "TuiConfig | Callable[[], TuiConfig]",
     *,
-    layout: str | None = None,
-    read_only: bool = False,
-    incident: str | None = None,
     mouse: bool = False,
     low_bandwidth: bool | None = None,
 ) -> int:
-    """Open the screen; returns the exit status. ``layout`` is a choice made on the command
-    line (shown whatever the terminal size); the configured one gives way to compact."""
+    """Open the screen; returns the exit status. ``config`` may be a loader, run behind
+    the boot screen (see ``app``); what it raises is raised here, after the screen."""
     if not (sys.stdin.isatty() and sys.__stderr__.isatty()):  # Textual draws on stderr
         raise InvalidInput(
             "the war-room screen needs a terminal; `warroom --help` lists the commands"
             " that work from scripts"
         )
     os.environ.update(terminal_profile(low_bandwidth, os.environ))
-    from warroom.tui.app import TuiConfig, WarroomApp
+    from warroom.tui.app import WarroomApp
 
-    config = TuiConfig(
-        paths=paths,
-        runbook_dirs=settings.runbook_dirs,
-        policy=policy,
-        actor=actor,
-        keymap=settings.keymap,
-        layout=layout or settings.layout,
-        layout_forced=layout is not None,
-        read_only=read_only,
-        incident=incident,
-        server=settings.server,
-        token=settings.token,
-    )
     app = WarroomApp(config)
     app.run(mouse=mouse)
+    if app.boot_error is not None:
+        raise app.boot_error
     return app.return_code or 0

@@ -60,12 +60,16 @@ class EntryRequest:
 
 
 class WarRoomScreen(Screen):
+    CSS_PATH = "../warroom.tcss"
+    """The look of every screen but the boot screen (which must not wait for parsing it)."""
     BINDINGS = keymap.bindings(keymap.SCREEN)
     AUTO_FOCUS = None  # the layout says where the keyboard starts
     app: "WarroomApp"
 
-    def __init__(self) -> None:
+    def __init__(self, draft: str = "") -> None:
+        """``draft``: text typed into the boot screen's entry bar, to carry on with."""
         super().__init__()
+        self._draft = draft
         self.state: IncidentState | None = None
         self.incidents: list[msg.IncidentSummary] = []
         self.timeline_data = TimelineData()
@@ -96,6 +100,11 @@ class WarRoomScreen(Screen):
         self.link.open(config.incident)
         self.layout_forced = config.layout_forced
         await self.apply_layout(config.layout)
+        if self._draft and not config.read_only:
+            self.action_focus_entry()
+            entry = self.query_one(EntryBar).input
+            entry.value = self._draft
+            entry.cursor_position = len(self._draft)
         self.set_interval(1.0, self._tick)
 
     async def apply_layout(self, name: str | None, *, forced: bool | None = None) -> None:

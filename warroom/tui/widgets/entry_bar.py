@@ -17,7 +17,7 @@ from textual.widgets import Input, Static
 
 from warroom.core.errors import InvalidInput
 from warroom.tui import keymap
-from warroom.tui.entry import HINT, parse_entry
+from warroom.tui.entry import HINT, PLACEHOLDER, parse_entry
 from warroom.tui.render import safe
 from warroom.tui.widgets.line_input import LineInput
 
@@ -53,10 +53,7 @@ class EntryBar(Vertical):
         self._now = now
 
     def compose(self) -> ComposeResult:
-        yield EntryInput(
-            placeholder="i: type an entry, Enter records it — a line starting with : is a command",
-            id="entry-input",
-        )
+        yield EntryInput(placeholder=PLACEHOLDER, id="entry-input")
         yield Static(Text(HINT), id="entry-hint")
 
     @property

@@ -1,0 +1,65 @@
+"""What the war-room screen is opened with: who, under which policy, where, how.
+
+Plain Python, no Textual: the command line builds this before the terminal profile is
+set, and Textual must not be imported before that (see ``launch``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from warroom.core.timeparse import utcnow
+
+if TYPE_CHECKING:
+    from warroom.config import Paths, Settings
+    from warroom.core.policy import Policy
+
+
+@dataclass
+class TuiConfig:
+    paths: Paths
+    policy: Policy
+    actor: str
+    runbook_dirs: list[Path] = field(default_factory=list)
+    """Runbook folders named in the configuration, besides the usual ones."""
+    keymap: dict[str, str] = field(default_factory=dict)
+    layout: str | None = None
+    layout_forced: bool = False
+    """``--layout`` was given: show it even when the terminal is small."""
+    read_only: bool = False
+    incident: str | None = None
+    clock: Callable[[], datetime] = utcnow
+    server: str | None = None
+    """The backend from ``warroom login``; with ``token``, the screen syncs in the background."""
+    token: str | None = None
+
+
+def configure(
+    paths: Paths,
+    settings: Settings,
+    policy: Policy,
+    actor: str,
+    *,
+    layout: str | None = None,
+    read_only: bool = False,
+    incident: str | None = None,
+) -> TuiConfig:
+    """The screen's configuration. ``layout`` is a choice made on the command line (shown
+    whatever the terminal size); the configured one gives way to compact."""
+    return TuiConfig(
+        paths=paths,
+        runbook_dirs=settings.runbook_dirs,
+        policy=policy,
+        actor=actor,
+        keymap=settings.keymap,
+        layout=layout or settings.layout,
+        layout_forced=layout is not None,
+        read_only=read_only,
+        incident=incident,
+        server=settings.server,
+        token=settings.token,
+    )
