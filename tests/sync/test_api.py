@@ -310,3 +310,26 @@ def test_serve_over_tls(tmp_path, cli):
         proc.wait(10)
     lonely = cli("serve", "--tls-cert", cert, check=False)
     assert lonely.code != 0 and "go together" in lonely.err
+
+
+def test_non_finite_numbers_are_refused_and_look_alikes_are_not(server, tokens):
+    """NaN and infinities have no canonical JSON, so they could never be hashed or
+    verified: refused with 422. Text that merely mentions them is an ordinary entry."""
+    declaration = _event("inc-nan000", "dora", 1, "declaration")
+    with _http(server, tokens["dora"]) as http:
+        assert _push(http, declaration).json()["results"][0]["status"] == "applied"
+        for number in ("NaN", "Infinity", "-Infinity", "1e999", "-2E+400"):
+            note = json.loads(_event("inc-nan000", "dora", 2))
+            body = json.dumps({"events": [note]}).replace(
+                '"kind": "note"', f'"kind": "note", "gauge": {number}'
+            )
+            answer = http.post(
+                "/v1/push", content=body, headers={"Content-Type": "application/json"}
+            )
+            assert answer.status_code == 422, number
+            assert "NaN and infinite numbers" in answer.json()["detail"]
+        note = json.loads(_event("inc-nan000", "dora", 3))
+        note["payload"]["text"] = "p99 is NaN on the Infinity dashboard; 1e999 rps"
+        note["payload"]["gauge"] = 1e300
+        results = _push(http, json.dumps(note)).json()["results"]
+        assert results[0]["status"] == "applied", results

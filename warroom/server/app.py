@@ -12,7 +12,10 @@ date, then send live batches, dropping positions already sent.
 """
 
 import asyncio
+import gc
 import json
+import math
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -22,12 +25,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warroom import __version__
 from warroom.core.access import check_append
-from warroom.core.chain import canonical_bytes
 from warroom.core.events import Event
 from warroom.core.policy import Policy, default_policy
 from warroom.server.storage import (
@@ -193,6 +196,57 @@ def _frame(item: FeedItem) -> bytes:
     return f"id: {item.cursor}\ndata: {item.record}\n\n".encode()
 
 
+NOT_FINITE_HINT = re.compile(rb"NaN|Infinity|\d[eE][+-]?\d{3}")
+"""What a JSON body holding a NaN or an infinite number must contain (``1e999`` parses as
+infinity). Only such bodies pay for the exact check."""
+
+
+class _NotFinite(ValueError):
+    pass
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(text)
+    return value
+
+
+def _refuse_constant(text: str) -> float:
+    raise _NotFinite(text)
+
+
+def _all_finite(body: bytes) -> bool:
+    """Whether every number in the body is finite. Events hold arbitrary JSON, and the
+    canonical (hashed) form has no NaN or infinity — pydantic would write them as null,
+    changing what was sent without a word — so such a push is refused instead."""
+    if not NOT_FINITE_HINT.search(body):
+        return True
+    try:
+        json.loads(body, parse_float=_finite, parse_constant=_refuse_constant)
+    except _NotFinite:
+        return False
+    return True  # otherwise malformed, and already refused as such
+
+GC_THRESHOLDS = (50_000, 20, 100)
+"""Young-generation collections every 50,000 allocations rather than Python's 700."""
+
+
+def settle_heap() -> None:
+    """Keep the garbage collector off the append path's tail latency.
+
+    A push allocates hundreds of short-lived objects, so with Python's default thresholds
+    the collector runs about 170 times a second, and every few seconds a full collection
+    walks every object the process holds — FastAPI's, pydantic's and uvicorn's included —
+    for 40–70 ms: measured, that was most of the append p99. Freezing what exists once
+    the server is up moves those objects out of the collector's sight (they live as long
+    as the process anyway), and a higher first threshold makes young collections rare.
+    Cycles are still collected."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def create_app(
     storage: EventStorage,
     *,
@@ -206,6 +260,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await storage.start()
+        settle_heap()
         try:
             yield
         finally:
@@ -268,24 +323,18 @@ def create_app(
         }
 
     @app.post("/v1/push", response_model=None, responses={200: {"model": PushResponse}})
-    async def push(body: PushRequest, who: Who) -> Response:
+    async def push(body: PushRequest, who: Who, request: Request) -> Response:
         """Append a batch in order; retries return the original outcome (``duplicate``)."""
         require(who, "responder", "admin", doing="write entries (viewer tokens are read-only)")
-        for index, event in enumerate(body.events):
-            try:
-                canonical_bytes(event)
-            except ValueError:
-                raise HTTPException(
-                    422, f"events.{index}: NaN and infinite numbers cannot be recorded"
-                ) from None
+        if not _all_finite(await request.body()):  # the body is cached: not read twice
+            raise HTTPException(422, "events: NaN and infinite numbers cannot be recorded")
 
         def admit(state, event):
             return check_append(rules, state, event, author=who.name, admin=who.role == "admin")
 
         results = await storage.append(body.events, admit, who.token_id)
         # Plain JSON from the storage's results: re-validating them per request is pure cost.
-        text = json.dumps({"results": [vars(r) for r in results]}, ensure_ascii=False)
-        return Response(text, media_type="application/json")
+        return Response(to_json({"results": results}), media_type="application/json")
 
     @app.get("/v1/events", response_model=None, responses={200: {"model": FeedPageModel}})
     async def events(
