@@ -53,6 +53,11 @@ class StepRun:
         return f"{self.runbook_id}/{self.step.id}"
 
     @property
+    def slot(self) -> str:
+        """``incident/runbook/step``: one run at a time per step."""
+        return f"{self.incident_id}/{self.key}"
+
+    @property
     def blocks(self) -> int:
         return sum(c.is_shell for c in self.step.commands)
 

@@ -77,7 +77,7 @@ class WarRoomScreen(Screen):
         self.catalog: Catalog | None = None
         """The runbook library as last loaded (``None`` until the first load)."""
         self.running: dict[str, StepRun] = {}
-        """Step commands running now, by ``incident/runbook/step``."""
+        """Step commands running now, by their ``slot``."""
 
     # -- building ------------------------------------------------------------------------
 
@@ -403,7 +403,7 @@ class WarRoomScreen(Screen):
             raise InvalidInput("read-only: this screen cannot run a step's command")
         self._require_incident()
         run = prepare(self.app.config.policy, self.state, self.catalog, step_ref, block)
-        if f"{run.incident_id}/{run.key}" in self.running:
+        if run.slot in self.running:
             raise InvalidInput(f"the command of {run.key} is still running")
         from warroom.tui.screens.run_step import ConfirmRun
 
@@ -413,7 +413,7 @@ class WarRoomScreen(Screen):
         if not confirmed:
             self.app.notify(f"not confirmed; {run.key} was not run", timeout=3)
             return
-        self.running[f"{run.incident_id}/{run.key}"] = run
+        self.running[run.slot] = run
         self._show_state()
         self.app.notify(f"running {run.key}… (stopped after {run.timeout} s)", timeout=4)
         work = partial(run_in_thread, run, self.post_message)
@@ -422,7 +422,7 @@ class WarRoomScreen(Screen):
     @on(CommandRan)
     def _command_ran(self, message: CommandRan) -> None:
         run, outcome = message.run, message.outcome
-        self.running.pop(f"{run.incident_id}/{run.key}", None)
+        self.running.pop(run.slot, None)
         self._show_state()
         if outcome is None:
             self.app.notify(message.error, severity="error", markup=False, timeout=10)
