@@ -347,36 +347,39 @@ class WarRoom:
         the file on disk or from what someone typed, and ``execute`` is given the
         policy's timeout. The outcome is recorded whether the command succeeded or not.
         """
-        rules = self.policy.runbooks
-        if not rules.allow_commands:
-            raise InvalidInput(
-                "running runbook commands is turned off; the policy must set"
-                " [runbooks] allow_commands = true"
-            )
         state = self.state(incident_ref)
-        pinned, step = _find_step(state, step_ref)
-        commands = [c for c in step.commands if c.is_shell]
-        name = f"{pinned.runbook_id}/{step.id}"
-        if not commands:
-            raise InvalidInput(f"{name} has no shell command to run")
-        if not 1 <= block <= len(commands):
-            raise InvalidInput(f"{name} has {len(commands)} shell command(s), not {block}")
-        command = commands[block - 1]
-        if len(command.code) > ev.MAX_TEXT:
-            raise InvalidInput(f"the command of {name} is too long to record; run it by hand")
+        pinned, step, command = step_command(self.policy, state, step_ref, block)
         if not confirm(command):
             raise InvalidInput("not confirmed; nothing was run")
-        outcome = execute(command, rules.command_timeout_seconds)
+        outcome = execute(command, self.policy.runbooks.command_timeout_seconds)
+        return self.record_command_run(state.id, pinned.runbook_id, step.id, command, outcome)
+
+    def record_command_run(
+        self,
+        incident_ref: str,
+        runbook_id: str,
+        step_id: str,
+        command: CodeBlock,
+        outcome: CommandOutcome,
+    ) -> ev.Event:
+        """Record how a step's command ran, at the time it started.
+
+        ``run_step_command`` calls this once the command has finished; the screen, which
+        runs the command on a thread of its own (so entries are not held up behind it),
+        calls it with the command ``step_command`` gave it and the outcome.
+        """
+        _require_commands(self.policy)
         payload = self._payload(
             ev.CommandRun,
-            runbook_id=pinned.runbook_id,
-            step_id=step.id,
+            runbook_id=runbook_id,
+            step_id=step_id,
             command=command.code,
             exit_code=outcome.exit_code,
             duration_s=outcome.duration_s,
             output=outcome.output,
         )
-        return self._append(state.id, payload, outcome.started_at)
+        incident_id = self.store.resolve_incident(incident_ref)
+        return self._append(incident_id, payload, outcome.started_at)
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -404,6 +407,33 @@ class WarRoom:
             )
         except ValidationError as exc:
             raise InvalidInput(_first_error(exc)) from None
+
+
+def step_command(
+    policy: Policy, state: IncidentState, step_ref: str, block: int = 1
+) -> tuple[AttachedRunbook, RunbookStep, CodeBlock]:
+    """The ``block``-th shell command of a step as pinned on the incident — never the file
+    on disk — if the policy lets warroom run commands; ``InvalidInput`` says why not."""
+    _require_commands(policy)
+    pinned, step = _find_step(state, step_ref)
+    commands = [c for c in step.commands if c.is_shell]
+    name = f"{pinned.runbook_id}/{step.id}"
+    if not commands:
+        raise InvalidInput(f"{name} has no shell command to run")
+    if not 1 <= block <= len(commands):
+        raise InvalidInput(f"{name} has {len(commands)} shell command(s), not {block}")
+    command = commands[block - 1]
+    if len(command.code) > ev.MAX_TEXT:
+        raise InvalidInput(f"the command of {name} is too long to record; run it by hand")
+    return pinned, step, command
+
+
+def _require_commands(policy: Policy) -> None:
+    if not policy.runbooks.allow_commands:
+        raise InvalidInput(
+            "running runbook commands is turned off; the policy must set"
+            " [runbooks] allow_commands = true"
+        )
 
 
 def _find_step(state: IncidentState, ref: str) -> tuple[AttachedRunbook, RunbookStep]:

@@ -1,5 +1,6 @@
 """Runbooks on the record: events, their fold, the write path and the command runner."""
 
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from warroom.core.errors import InvalidInput, NotFound
 from warroom.core.fold import fold
 from warroom.core.policy import default_policy, parse_policy
 from warroom.core.runbook import CodeBlock, Runbook, parse_runbook
+from warroom.core.timeparse import utcnow
 from warroom.runbooks.runner import EXCERPT_BYTES, CommandOutcome, run_command
 from warroom.store.local import LocalStore
 
@@ -294,6 +296,14 @@ def test_a_refused_confirmation_runs_nothing(runner, incident):
     assert "command_run" not in [e.kind for e in runner.store.events(incident)]
 
 
+def test_a_run_is_recorded_only_where_commands_are_allowed(room, runner, incident):
+    block, outcome = CodeBlock(code="true", line=1), CommandOutcome(utcnow(), 0, 0.01, "")
+    with pytest.raises(InvalidInput, match="allow_commands = true"):
+        room.record_command_run(incident, "gated", "look", block, outcome)
+    event = runner.record_command_run(incident, "gated", "look", block, outcome)
+    assert (event.payload.command, event.occurred_at) == ("true", outcome.started_at)
+
+
 def test_only_shell_blocks_of_the_step_can_run(runner, incident):
     with pytest.raises(InvalidInput, match="has no shell command"):
         runner.run_step_command(incident, "containment-3", confirm=_never_asked, execute=_never_run)
@@ -317,6 +327,17 @@ def test_run_command_stops_the_whole_group_at_the_timeout():
     outcome = run_command(CodeBlock(code="echo started; sleep 30 | cat", line=1), 0.5)
     assert time.monotonic() - start < 5
     assert outcome.exit_code is None and outcome.output == "started\n"
+
+
+def test_run_command_ends_early_when_told_to_stop():
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    start = time.monotonic()
+    outcome = run_command(CodeBlock(code="echo started; sleep 30", line=1), 60, stop=stop)
+    assert time.monotonic() - start < 5
+    assert outcome.exit_code is None and outcome.output == "started\n"
+    quick = run_command(CodeBlock(code="exit 2", line=1), 60, stop=threading.Event())
+    assert quick.exit_code == 2
 
 
 def test_run_command_keeps_only_the_ends_of_long_output():

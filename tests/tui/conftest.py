@@ -13,7 +13,7 @@ from textual.widgets import Input
 
 from warroom.actions import WarRoom
 from warroom.config import Paths
-from warroom.core.policy import default_policy
+from warroom.core.policy import Policy, default_policy
 from warroom.core.runbook import parse_runbook
 from warroom.demo import build_demo
 from warroom.store.local import LocalStore
@@ -93,10 +93,10 @@ def demo(home: Path, ids: None) -> str:
         room.store.close()
 
 
-def make_app(home: Path, **options) -> WarroomApp:
+def make_app(home: Path, policy: Policy | None = None, **options) -> WarroomApp:
     config = TuiConfig(
         paths=Paths(home),
-        policy=default_policy(),
+        policy=policy or default_policy(),
         actor=options.pop("actor", "eli"),
         clock=lambda: NOW,
         **options,

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from datetime import datetime
 from typing import NamedTuple
@@ -20,6 +21,9 @@ from warroom.core.timeparse import utcnow
 
 EXCERPT_BYTES = 2000
 """Bytes kept from each end of the output."""
+
+STOP_POLL_S = 0.1
+"""How often a command that may be stopped early checks whether it should be."""
 
 _SHELLS = {"bash": "bash", "zsh": "zsh"}
 """Blocks marked for these shells run in them; every other shell block runs in ``sh``."""
@@ -33,9 +37,20 @@ class CommandOutcome(NamedTuple):
     output: str
 
 
-def run_command(block: CodeBlock, timeout: float) -> CommandOutcome:
-    """Run a shell block with the caller's environment and working directory."""
-    shell = shutil.which(_SHELLS.get(block.language, "sh")) or "/bin/sh"
+def shell_for(block: CodeBlock) -> str:
+    """The shell that runs ``block``: its path, as a confirmation shows it."""
+    return shutil.which(_SHELLS.get(block.language, "sh")) or "/bin/sh"
+
+
+def run_command(
+    block: CodeBlock, timeout: float, *, stop: threading.Event | None = None
+) -> CommandOutcome:
+    """Run a shell block with the caller's environment and working directory.
+
+    Setting ``stop`` (the screen does when it quits) ends the command early, as a
+    timeout would. ``OSError`` means the shell could not be started: nothing ran.
+    """
+    shell = shell_for(block)
     started_at, start = utcnow(), time.monotonic()
     with tempfile.TemporaryFile() as sink:
         process = subprocess.Popen(
@@ -46,7 +61,7 @@ def run_command(block: CodeBlock, timeout: float) -> CommandOutcome:
             start_new_session=True,
         )
         try:
-            exit_code: int | None = process.wait(timeout)
+            exit_code: int | None = _wait(process, timeout, stop)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
@@ -54,6 +69,20 @@ def run_command(block: CodeBlock, timeout: float) -> CommandOutcome:
         duration = time.monotonic() - start
         output = excerpt(sink)
     return CommandOutcome(started_at, exit_code, round(duration, 3), output)
+
+
+def _wait(process: subprocess.Popen, timeout: float, stop: threading.Event | None) -> int:
+    """The exit code; ``TimeoutExpired`` at the timeout or as soon as ``stop`` is set."""
+    if stop is None:
+        return process.wait(timeout)
+    deadline = time.monotonic() + timeout
+    while not stop.is_set():
+        try:
+            return process.wait(min(STOP_POLL_S, max(deadline - time.monotonic(), 0)))
+        except subprocess.TimeoutExpired:
+            if time.monotonic() >= deadline:
+                raise
+    raise subprocess.TimeoutExpired(process.args, timeout)
 
 
 def excerpt(sink) -> str:

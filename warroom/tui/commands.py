@@ -69,7 +69,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ("step_action", "step", "text"),
         2,
         "step ACTION STEP [note]",
-        "Claim, start, finish, fail or skip a runbook step (fail and skip need a note)",
+        "Claim, start, finish, fail, skip or run (its command) a step; fail and skip need a note",
     ),
     CommandSpec(
         "correct",

@@ -79,6 +79,9 @@ RUNBOOK = (
     KeyAction("runbook.done", "d", "step('done')", "Done", mutating=True),
     KeyAction("runbook.fail", "f", "step('fail')", "Fail", mutating=True),
     KeyAction("runbook.skip", "x", "step('skip')", "Skip", mutating=True),
+    # Not marked mutating although it leads to a record: on a read-only screen the key
+    # stays live so that pressing it says why nothing can run, rather than doing nothing.
+    KeyAction("runbook.run", "r", "run_step", "Run command"),
 )
 
 ROLES = (
@@ -112,6 +115,11 @@ DETAIL = (
     KeyAction("detail.retract", "x", "amend('retract')", "Retract", mutating=True),
 )
 
+RUN_STEP = (
+    KeyAction("run.confirm", "enter,y", "run", "Run it"),
+    KeyAction("run.cancel", "escape,n", "dismiss(False)", "Cancel"),
+)
+
 HELP = (KeyAction("help.close", "escape,q,question_mark,f1,enter", "dismiss(None)", "Close"),)
 
 ALL: tuple[KeyAction, ...] = (
@@ -127,6 +135,7 @@ ALL: tuple[KeyAction, ...] = (
     + PICKER
     + DECLARE
     + DETAIL
+    + RUN_STEP
     + HELP
 )
 BY_ID = {action.id: action for action in ALL}

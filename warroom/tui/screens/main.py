@@ -7,6 +7,7 @@ state they send, hands it to the panes, and turns keys, commands and entries int
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -26,6 +27,7 @@ from warroom.tui.entry import parse_entry
 from warroom.tui.layouts import Layout, Section, choose
 from warroom.tui.render import safe
 from warroom.tui.rows import TimelineFilter
+from warroom.tui.step_runner import CommandRan, StepRun, outcome_notice, prepare, run_in_thread
 from warroom.tui.store_worker import StoreLink
 from warroom.tui.widgets.checklist import ChecklistPane
 from warroom.tui.widgets.command_line import CommandLine
@@ -78,6 +80,8 @@ class WarRoomScreen(Screen):
         self.link: StoreLink | None = None
         self.catalog: Catalog | None = None
         """The runbook library as last loaded (``None`` until the first load)."""
+        self.running: dict[str, StepRun] = {}
+        """Step commands running now, by their ``slot``."""
 
     # -- building ------------------------------------------------------------------------
 
@@ -200,8 +204,9 @@ class WarRoomScreen(Screen):
             pane.update_from(policy, self.state, now)
         for pane in self.query(ChecklistPane):
             pane.update_from(policy, self.state)
+        running = {run.key for run in self.running.values() if run.incident_id == self.state.id}
         for pane in self.query(RunbookPane):
-            pane.update_from(self.state, self.catalog)
+            pane.update_from(self.state, self.catalog, running)
 
     def show_catalog(self, catalog: "Catalog") -> None:
         """The runbook library changed on disk: completions, and the "changed" notice."""
@@ -274,6 +279,9 @@ class WarRoomScreen(Screen):
         if event.kind == "declaration":
             self.link.open(event.incident_id)
             self.app.notify(f"Declared {event.incident_id}", timeout=3)
+        elif isinstance(message.request, StepRun):
+            text, severity = outcome_notice(event)
+            self.app.notify(text, severity=severity, markup=False, timeout=15)
 
     @on(msg.Rejected)
     def _rejected(self, message: msg.Rejected) -> None:
@@ -375,6 +383,11 @@ class WarRoomScreen(Screen):
         elif message.action in ("step claim", "step start", "step done"):
             step = message.action.split()[1]
             self.write(message, lambda room, at: room.mark_step(state.id, key, step, at=at))
+        elif message.action == "step run":
+            try:
+                self.ask_to_run(key)
+            except WarroomError as exc:
+                self._refused(exc)
         else:  # assign, handoff, a step failed or skipped: the : line asks for the rest
             self.open_command_line(f"{message.action} {key} ")
 
@@ -390,6 +403,45 @@ class WarRoomScreen(Screen):
             return
         at = self.app.now()
         self.link.write(request, lambda room: change(room, at))
+
+    # -- running a step's command ---------------------------------------------------------
+
+    def ask_to_run(self, step_ref: str, block: int = 1) -> None:
+        """Show a step's pinned command and run it once confirmed (``r``, ``:step run``)."""
+        if self.app.read_only:
+            raise InvalidInput("read-only: this screen cannot run a step's command")
+        self._require_incident()
+        run = prepare(self.app.config.policy, self.state, self.catalog, step_ref, block)
+        if run.slot in self.running:
+            raise InvalidInput(f"the command of {run.key} is still running")
+        from warroom.tui.screens.run_step import ConfirmRun
+
+        self.app.push_screen(ConfirmRun(run), partial(self._confirmed, run))
+
+    def _confirmed(self, run: StepRun, confirmed: bool | None) -> None:
+        if not confirmed:
+            self.app.notify(f"not confirmed; {run.key} was not run", timeout=3)
+            return
+        self.running[run.slot] = run
+        self._show_state()
+        self.app.notify(f"running {run.key}… (stopped after {run.timeout} s)", timeout=4)
+        work = partial(run_in_thread, run, self.post_message)
+        self.run_worker(work, thread=True, group="step-run", exit_on_error=False)
+
+    @on(CommandRan)
+    def _command_ran(self, message: CommandRan) -> None:
+        run, outcome = message.run, message.outcome
+        self.running.pop(run.slot, None)
+        self._show_state()
+        if outcome is None:
+            self.app.notify(message.error, severity="error", markup=False, timeout=10)
+            return
+        self.write(
+            run,
+            lambda room, at: room.record_command_run(
+                run.incident_id, run.runbook_id, run.step.id, run.command, outcome
+            ),
+        )
 
     # -- commands ------------------------------------------------------------------------
 
@@ -432,7 +484,7 @@ class WarRoomScreen(Screen):
             case "step_action":
                 from warroom.core.events import STEP_ACTIONS
 
-                return list(STEP_ACTIONS)
+                return [*STEP_ACTIONS, "run"]
             case "step":
                 from warroom.core.runbook import walk_steps
 
@@ -448,7 +500,10 @@ class WarRoomScreen(Screen):
                 raise InvalidInput(f":{name} changes the record; this screen is read-only")
             getattr(self, f"_cmd_{parsed.spec.name}")(parsed)
         except WarroomError as exc:
-            self.app.notify(str(exc), severity="error", markup=False, timeout=6)
+            self._refused(exc)
+
+    def _refused(self, exc: WarroomError) -> None:
+        self.app.notify(str(exc), severity="error", markup=False, timeout=6)
 
     def run_palette_entry(self, entry: PaletteEntry) -> None:
         if entry.run:
@@ -507,6 +562,11 @@ class WarRoomScreen(Screen):
     def _cmd_step(self, cmd: ParsedCommand) -> None:
         iid, action = self._require_incident(), cmd.arg(0, "action").lower()
         step, note = cmd.arg(1, "step"), cmd.optional(2)
+        if action == "run":  # the third word picks one of several commands
+            if note and not note.isdigit():
+                raise InvalidInput(f"which of the step's commands: a number, not {note!r}")
+            self.ask_to_run(step, int(note or 1))
+            return
         self.write(cmd, lambda room, at: room.mark_step(iid, step, action, note=note, at=at))
 
     def _cmd_correct(self, cmd: ParsedCommand) -> None:

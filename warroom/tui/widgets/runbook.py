@@ -4,7 +4,9 @@ Steps show as ``[ ]`` open, ``[c]`` claimed, ``[>]`` started, ``[x]`` done, ``[!
 failed, ``[-]`` skipped, grouped under their phase. Rollback and approval steps carry
 a mark of their own (↺ ROLLBACK, ✋ APPROVAL) because those are the ones a commander
 must never miss. The keys claim, start, finish, fail and skip the selected step; failing
-or skipping asks for the reason on the ``:`` line.
+or skipping asks for the reason on the ``:`` line. ``r`` runs the step's pinned command
+after a confirmation (when the policy allows it; see ``step_runner``), and the step
+shows ``⟳ running…`` until it ends.
 
 The steps shown are the version *pinned* on the incident — what was attached is what is
 followed — and when the file on disk has changed since (the library reloads it live),
@@ -20,6 +22,8 @@ from warroom.tui.render import clock, safe
 from warroom.tui.widgets.text_pane import PaneRow, TextPane
 
 if TYPE_CHECKING:
+    from collections.abc import Set
+
     from warroom.core.runbook import RunbookStep
     from warroom.core.state import AttachedRunbook, IncidentState
     from warroom.runbooks.library import Catalog
@@ -46,7 +50,14 @@ class RunbookPane(TextPane):
     digit = "4"
     BINDINGS = keymap.bindings(keymap.RUNBOOK)
 
-    def update_from(self, state: "IncidentState", catalog: "Catalog | None") -> None:
+    def update_from(
+        self,
+        state: "IncidentState",
+        catalog: "Catalog | None",
+        running: "Set[str]" = frozenset(),
+    ) -> None:
+        """Show ``state``'s runbooks; ``running`` are the ``runbook/step`` keys whose
+        command is running now."""
         rows: list[PaneRow] = []
         first_open = None
         if not state.runbooks:
@@ -63,7 +74,10 @@ class RunbookPane(TextPane):
                     rows.append((Text(f"  {(phase or step.section or '').upper()}", "bold"), None))
                 key = f"{pinned.runbook_id}/{step.id}"
                 progress = pinned.progress_of(step.id)
-                rows.append((self._step(step, depth, pinned), key))
+                line = self._step(step, depth, pinned)
+                if key in running:
+                    line.append("  ⟳ running…", style="bold reverse")
+                rows.append((line, key))
                 if first_open is None and progress.status not in ("done", "skipped"):
                     first_open = key
         self.show(rows, cursor_key=first_open)
@@ -104,6 +118,9 @@ class RunbookPane(TextPane):
 
     def action_step(self, action: str) -> None:
         self.act(f"step {action}")
+
+    def action_run_step(self) -> None:
+        self.act("step run")
 
 
 def _walk(steps, depth: int = 0):
