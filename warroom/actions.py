@@ -351,7 +351,12 @@ class WarRoom:
         pinned, step, command = step_command(self.policy, state, step_ref, block)
         if not confirm(command):
             raise InvalidInput("not confirmed; nothing was run")
-        outcome = execute(command, self.policy.runbooks.command_timeout_seconds)
+        try:
+            outcome = execute(command, self.policy.runbooks.command_timeout_seconds)
+        except OSError as exc:  # the shell itself could not be started: nothing ran
+            raise InvalidInput(
+                f"could not start the command of {step.id}: {exc.strerror or exc}"
+            ) from None
         return self.record_command_run(state.id, pinned.runbook_id, step.id, command, outcome)
 
     def record_command_run(

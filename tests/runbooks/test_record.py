@@ -296,6 +296,15 @@ def test_a_refused_confirmation_runs_nothing(runner, incident):
     assert "command_run" not in [e.kind for e in runner.store.events(incident)]
 
 
+def test_a_shell_that_cannot_start_is_a_clear_refusal(runner, incident):
+    def execute(command: CodeBlock, timeout: float) -> CommandOutcome:
+        raise FileNotFoundError(2, "No such file or directory")
+
+    with pytest.raises(InvalidInput, match="could not start the command of look: No such file"):
+        runner.run_step_command(incident, "look", confirm=lambda c: True, execute=execute)
+    assert "command_run" not in [e.kind for e in runner.store.events(incident)]
+
+
 def test_a_run_is_recorded_only_where_commands_are_allowed(room, runner, incident):
     block, outcome = CodeBlock(code="true", line=1), CommandOutcome(utcnow(), 0, 0.01, "")
     with pytest.raises(InvalidInput, match="allow_commands = true"):

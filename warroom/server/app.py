@@ -228,6 +228,7 @@ def _all_finite(body: bytes) -> bool:
         return False
     return True  # otherwise malformed, and already refused as such
 
+
 GC_THRESHOLDS = (50_000, 20, 100)
 """Young-generation collections every 50,000 allocations rather than Python's 700."""
 
