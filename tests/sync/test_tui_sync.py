@@ -73,3 +73,42 @@ async def test_the_screen_syncs_and_shows_how_it_is_going(home, server, tmp_path
     finally:
         room.store.close()
         olga.close()
+
+
+async def test_a_refused_entry_stays_in_the_timeline_across_restarts(home, server):
+    room = room_for(home, "eli")
+    incident = room.declare("Search down", severity="SEV2", incident_type="outage").incident_id
+    room.assign(incident, "commander", "olga")
+    before = room.log(incident, "eli looks at the shards")
+    refused = room.set_severity(incident, "SEV1", "eli thinks it is worse")  # not eli's call
+    after = room.log(incident, "eli restarts a shard")
+    room.store.close()
+
+    def refused_row(timeline: Timeline):
+        return next((r for r in shown_rows(timeline) if r and r.id == refused.id), None)
+
+    def order(timeline: Timeline) -> list[str]:
+        return [
+            r.id for r in shown_rows(timeline) if r and r.id in (before.id, refused.id, after.id)
+        ]
+
+    app = make_app(home, server=server.url, token=server.token("eli"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await opened(pilot)
+        await until(pilot, lambda: "1 rejected" in _slot(pilot), timeout=15)
+        timeline = main_screen(pilot).query_one(Timeline)
+        await until(pilot, lambda: refused_row(timeline) is not None, timeout=5)
+        row = refused_row(timeline)
+        assert "commander or deputy" in row.rejected
+        line = timeline.line(row).plain
+        assert "✗ REJECTED" in line and "commander or deputy" in line and "◌" not in line
+        assert order(timeline) == [before.id, refused.id, after.id]
+        assert main_screen(pilot).state.severity == "SEV2"
+
+    app = make_app(home)  # reopened, no server configured: the refusal is in the database
+    async with app.run_test(size=(160, 40)) as pilot:
+        await opened(pilot)
+        timeline = main_screen(pilot).query_one(Timeline)
+        await until(pilot, lambda: len(order(timeline)) == 3)
+        assert order(timeline) == [before.id, refused.id, after.id]
+        assert "commander or deputy" in timeline.line(refused_row(timeline)).plain

@@ -11,6 +11,16 @@ cursor) is the commit order and per-incident ``seq`` is dense; readers on their 
 connections can never skip a committed event. The fold and the chain head of every
 touched incident are cached in the writer; they are evicted whenever a savepoint or a
 commit fails, and rebuilt from the database on next use.
+
+Device counters: ``device_counters`` maps each ``(device_id, device_seq)`` the server has
+seen — applied or rejected — to the event that used it, so the highest counter of a
+device is one index lookup away. A new event that claims a pair another event holds is
+refused (see ``storage.device_clash``); the claim is made in the push's savepoint, so it
+commits or rolls back with the append it guards.
+
+Schema: ``PRAGMA user_version`` counts the migrations applied; each runs once, in order,
+in one transaction when the storage is opened, so an existing server's database is
+brought up to date (and back-filled) on its first start with a newer warroom.
 """
 
 import asyncio
@@ -44,6 +54,7 @@ from warroom.server.storage import (
     StorageError,
     TokenInfo,
     TokenRole,
+    device_clash,
 )
 
 DB_FILE = "server.db"
@@ -56,7 +67,8 @@ AUTH_CACHE_S = 1.0
 SUBSCRIBER_BACKLOG = 1000
 """Batches a slow subscriber may have queued before it is told to re-read the feed."""
 
-_SCHEMA = """
+_SCHEMA_V1 = (
+    """
 CREATE TABLE IF NOT EXISTS events (
     gseq INTEGER PRIMARY KEY,
     incident_id TEXT NOT NULL,
@@ -67,7 +79,8 @@ CREATE TABLE IF NOT EXISTS events (
     received_at TEXT NOT NULL,
     record TEXT NOT NULL,
     UNIQUE (incident_id, seq)
-);
+)""",
+    """
 CREATE TABLE IF NOT EXISTS rejections (
     event_id TEXT PRIMARY KEY,
     incident_id TEXT NOT NULL,
@@ -75,7 +88,8 @@ CREATE TABLE IF NOT EXISTS rejections (
     body TEXT NOT NULL,
     token_id TEXT NOT NULL,
     received_at TEXT NOT NULL
-);
+)""",
+    """
 CREATE TABLE IF NOT EXISTS tokens (
     id TEXT PRIMARY KEY,
     secret_hash TEXT NOT NULL UNIQUE,
@@ -84,8 +98,35 @@ CREATE TABLE IF NOT EXISTS tokens (
     device TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
     revoked_at TEXT
-);
-"""
+)""",
+)
+"""The first schema, from before migrations were counted (``IF NOT EXISTS``: a database
+made then is at version 0 and already has it)."""
+
+_SCHEMA_V2 = (
+    """
+CREATE TABLE device_counters (
+    device_id TEXT NOT NULL,
+    device_seq INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    PRIMARY KEY (device_id, device_seq)
+) WITHOUT ROWID""",
+    # Back-fill from what the server already holds, first come first kept: a clash that
+    # slipped in before the check existed stays in the record, later ones are refused.
+    """
+INSERT OR IGNORE INTO device_counters
+SELECT json_extract(record, '$.event.device_id'), json_extract(record, '$.event.device_seq'),
+       event_id
+FROM events ORDER BY gseq""",
+    """
+INSERT OR IGNORE INTO device_counters
+SELECT json_extract(body, '$.device_id'), json_extract(body, '$.device_seq'), event_id
+FROM rejections ORDER BY received_at, rowid""",
+)
+"""Device counters (see the module docstring)."""
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_V1, _SCHEMA_V2)
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -93,6 +134,29 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     return conn
+
+
+def _migrate(path: Path) -> None:
+    """Bring the database at ``path`` to ``SCHEMA_VERSION`` (see the module docstring)."""
+    conn = _connect(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StorageError(
+                    f"{path} is from a newer warroom (schema {version}); upgrade warroom"
+                )
+            for statements in MIGRATIONS[version:]:
+                for statement in statements:
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
 
 
 def hash_secret(secret: str) -> str:
@@ -132,8 +196,7 @@ class SQLiteStorage:
         self.public_key = self.key.public_key
         self.key_id = key_id(self.public_key)
         self.checkpoint_every = checkpoint_every
-        with _connect(self.path) as conn:
-            conn.executescript(_SCHEMA)
+        _migrate(self.path)
         self._readers = threading.local()
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
@@ -459,7 +522,7 @@ class SQLiteStorage:
             touched.add(incident_id)
             state = self._state(conn, incident_id)
             body = canonical_text(event)
-            reason = job.admit(state, event)
+            reason = self._claim_counter(conn, event) or job.admit(state, event)
             if reason:
                 conn.execute(
                     "INSERT INTO rejections VALUES (?, ?, ?, ?, ?, ?)",
@@ -492,6 +555,22 @@ class SQLiteStorage:
             results.append(AppendResult(event.id, "applied", False, incident_id, seq, digest))
             items.append(FeedItem(position=gseq, cursor=str(gseq), record=record))
         return results, items
+
+    def _claim_counter(self, conn: sqlite3.Connection, event: Event) -> str | None:
+        """Take the event's ``(device_id, device_seq)``; the reason to refuse it when
+        another event holds them already (the caller has ruled out a retry)."""
+        claimed = conn.execute(
+            "INSERT INTO device_counters VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (event.device_id, event.device_seq, event.id),
+        ).rowcount
+        if claimed:
+            return None
+        holder, highest = conn.execute(
+            "SELECT event_id, (SELECT MAX(device_seq) FROM device_counters WHERE device_id = ?)"
+            " FROM device_counters WHERE device_id = ? AND device_seq = ?",
+            (event.device_id, event.device_id, event.device_seq),
+        ).fetchone()
+        return device_clash(event.device_id, event.device_seq, holder, highest)
 
     def _maybe_checkpoint(self, event: Event, seq: int, digest: str) -> str:
         """Sign every ``checkpoint_every`` events and on resolution; JSON or ``null``."""

@@ -9,7 +9,22 @@ implementation changes neither:
   commit order equals sequence order. Different incidents may append in parallel.
   (PostgreSQL: ``SELECT … FROM incident_heads WHERE incident_id = $1 FOR UPDATE``.)
 * **Idempotent on event id.** An event id seen before — applied or rejected — returns
-  the original outcome with ``duplicate=True`` and changes nothing.
+  the original outcome with ``duplicate=True`` and changes nothing. This is checked
+  first, before any other rule.
+* **One event per device counter.** Each device numbers its events 1, 2, 3, … (``Event.
+  device_seq``). The server keeps every ``(device_id, device_seq)`` it has seen, applied
+  or rejected, with the event that used it (and so the highest counter per device). A
+  *new* event id whose pair is already held by another event means two installs share one
+  device identity — typically a copied ``WARROOM_HOME`` — and is rejected with
+  ``device_clash``'s reason (the client keeps and shows it like any rejection); the event
+  holding the pair keeps it. The claim is made in the same transaction as the append, so
+  it commits or rolls back with it. Gaps are normal and accepted: a counter also numbers
+  events the server never sees (refused whole by a 403, say, or written before a server's
+  data was restored from a backup). Order does not matter either — each pair is judged on
+  its own, so a batch out of counter order is fine, and two events with the same pair in
+  one batch keep the first. (PostgreSQL: a table with that primary key and ``INSERT … ON
+  CONFLICT DO NOTHING`` in the append's transaction; its unique index serialises two
+  appends of one device to different incidents.)
 * **Durable acknowledgement.** ``append`` returns only after the commit is durable.
 * **Readers never skip.** ``feed(after)`` returns committed events in cursor order, and
   no event committed later may sort at or before a cursor already handed out. (SQLite:
@@ -36,6 +51,16 @@ TOKEN_ROLES: tuple[str, ...] = TokenRole.__args__
 
 Admit = Callable[[IncidentState | None, Event], str | None]
 """Judge one event against the incident's state so far: a reason to reject, or None."""
+
+
+def device_clash(device_id: str, device_seq: int, holder: str, highest: int) -> str:
+    """The reason given for an event whose device counter another event already holds."""
+    return (
+        f"device id {device_id} is also used by another install: its entry #{device_seq}"
+        f" is already {holder} (highest seen: #{highest}). Was WARROOM_HOME copied? Give"
+        " this install a home of its own (a new WARROOM_HOME, or move this one aside), run"
+        " `warroom login` there, and write this entry again"
+    )
 
 
 class StorageError(Exception):

@@ -78,5 +78,10 @@ def _v2(db: "sqlite_utils.Database") -> None:
     )
 
 
-MIGRATIONS: list[Callable[["sqlite_utils.Database"], None]] = [_v1, _v2]
+def _v3(db: "sqlite_utils.Database") -> None:
+    """The timeline shows an incident's rejected entries inline: find them by incident."""
+    db["rejected"].create_index(["incident_id"])
+
+
+MIGRATIONS: list[Callable[["sqlite_utils.Database"], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -63,6 +63,9 @@ class Row:
     text: str
     target: str | None = None
     """For corrections and retractions: the id of the entry they amend."""
+    rejected: str | None = None
+    """For an entry the sync server refused: its reason (raw server text). Such a row is
+    not in the record; it is shown, marked, so nothing is ever dropped silently."""
 
     @property
     def order_key(self) -> tuple[float, int]:
@@ -70,7 +73,8 @@ class Row:
         return (self.at.timestamp(), self.seq)
 
 
-def row_from_event(seq: int, event: "Event") -> Row:
+def row_from_event(seq: int, event: "Event", rejected: str | None = None) -> Row:
+    """The row of an event; ``rejected`` is the server's reason when it refused it."""
     from warroom.core.events import Correction, Retraction, payload_text
 
     payload = event.payload
@@ -89,7 +93,17 @@ def row_from_event(seq: int, event: "Event") -> Row:
         at=event.occurred_at,
         text=text,
         target=getattr(payload, "target_id", None),
+        rejected=rejected,
     )
+
+
+REJECTED_TAG = "REJECTED"
+
+
+def rejected_text(row: Row) -> str:
+    """What a rejected row shows beyond its own text — the mark and the server's reason —
+    so the filter matches what is on screen (``/rejected`` finds every refused entry)."""
+    return f"{REJECTED_TAG} {row.rejected}" if row.rejected is not None else ""
 
 
 FILTER_KIND_ALIASES: dict[str, tuple[str, ...]] = {
@@ -124,7 +138,8 @@ class TimelineFilter:
     """``/`` in the timeline: optional kinds before a colon, then text to look for.
 
     ``d: failover`` finds decisions mentioning failover, ``o,h:`` every observation and
-    hypothesis, ``502`` any entry (or its correction, or its author) containing 502.
+    hypothesis, ``502`` any entry (or its correction, or its author, or — for an entry
+    the server rejected — its reason) containing 502.
     Matching ignores case. A query whose part before the colon names no kind is all text,
     so ``http://x`` searches for the URL.
     """
@@ -151,7 +166,9 @@ class TimelineFilter:
             return False
         if not self.text:
             return True
-        haystacks = (row.text, row.actor, fixed_text or "")
+        if row.rejected is not None:  # not in the record: nothing there amends it
+            fixed_text = None
+        haystacks = (row.text, row.actor, fixed_text or "", rejected_text(row))
         return any(self.text in haystack.lower() for haystack in haystacks)
 
     def describe(self) -> str:

@@ -9,6 +9,14 @@
 * The **writer** runs the user's changes through ``WarRoom``, the one write path, and
   wakes the reader so the change shows at once.
 
+Entries the sync server refused live in ``rejected``, not ``events`` (they are out of the
+fold), but the timeline shows them inline, marked, at the time they happened: the reader
+gives each one the position ``-rowid`` (local event positions are positive, so the two
+never meet), answers fetches for negative positions from ``rejected``, adds them to a
+filter's answer, and posts new ones as they arrive. ``rejected`` exists in every local
+database (schema v2), synced or not, and its rows are never deleted or vacuumed, so a
+``rowid`` names the same entry for as long as the screen is open.
+
 SQLite connections belong to the thread that opened them, so each thread opens its own
 ``LocalStore``. The threads run as Textual workers started by the screen, post messages
 to it, and never touch a widget. The queries here only read the schema defined in
@@ -185,6 +193,8 @@ class _Reader:
         """Rows of the open incident up to ``last_seq``, to notice rewritten history."""
         self.version: int | None = None
         self.rejected = 0
+        self.rejected_rowid = 0
+        """The newest ``rejected`` row already shown (or older than the open incident)."""
 
     @property
     def conn(self):
@@ -242,7 +252,9 @@ class _Reader:
         if incident_id is not None:
             incident_id = self.store.resolve_incident(incident_id)  # may refuse: change nothing
         self.version = self.conn.execute("PRAGMA data_version").fetchone()[0]
-        self.rejected = self.conn.execute("SELECT COUNT(*) FROM rejected").fetchone()[0]
+        self.rejected, self.rejected_rowid = self.conn.execute(
+            "SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM rejected"
+        ).fetchone()
         self.last_seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
         summaries = self._summaries()
         self.link._post(msg.Incidents(summaries))
@@ -258,11 +270,15 @@ class _Reader:
             (incident_id, self.last_seq),
         ).fetchall()
         self.count = len(order)
+        order += self.conn.execute(
+            "SELECT -rowid, occurred_at FROM rejected WHERE incident_id = ? AND rowid <= ?",
+            (incident_id, self.rejected_rowid),
+        ).fetchall()
         keyed = sorted((_stamp(at), seq) for seq, at in order)
         seqs = array("q", (seq for _, seq in keyed))
         stamps = array("d", (stamp for stamp, _ in keyed))
-        newest = self._bodies(tuple(seqs[-PAGE:]))
-        self.link._post(msg.Loaded(self.state, seqs, stamps, _rows(newest)))
+        newest = self._rows_at(tuple(seqs[-PAGE:]))
+        self.link._post(msg.Loaded(self.state, seqs, stamps, newest))
 
     # -- reading -------------------------------------------------------------------------
 
@@ -274,16 +290,36 @@ class _Reader:
             f"SELECT seq, body FROM events WHERE seq IN ({marks}) ORDER BY seq", seqs
         ).fetchall()
 
+    def _rows_at(self, seqs: tuple[int, ...]) -> list[Row]:
+        """The rows at timeline positions: events by ``seq``, rejected entries by
+        ``-rowid``."""
+        rows = _rows(self._bodies(tuple(seq for seq in seqs if seq > 0)))
+        refused = tuple(-seq for seq in seqs if seq < 0)
+        if refused:
+            rows += self._rejected_rows(f"rowid IN ({','.join('?' * len(refused))})", refused)
+        return rows
+
+    def _rejected_rows(self, where: str, params: tuple | list) -> list[Row]:
+        """Rows for ``rejected`` entries, each carrying the server's reason."""
+        found = self.conn.execute(
+            f"SELECT -rowid, body, reason FROM rejected WHERE {where} ORDER BY rowid", params
+        ).fetchall()
+        events = _events([(seq, body) for seq, body, _ in found])
+        return [
+            row_from_event(seq, event, reason or "rejected")
+            for (seq, _, reason), event in zip(found, events, strict=True)
+        ]
+
     def _fetch(self, seqs: tuple[int, ...]) -> None:
-        self.link._post(msg.Rows(self.incident_id, _rows(self._bodies(seqs))))
+        self.link._post(msg.Rows(self.incident_id, self._rows_at(seqs)))
 
     def _filter(self, generation: int, query: TimelineFilter) -> None:
         from warroom.core.events import TEXT_KINDS
 
-        where, params = ["incident_id = ?", "seq <= ?"], [self.incident_id, self.last_seq]
-        if query.kinds:
-            where.append(f"kind IN ({','.join('?' * len(query.kinds))})")
-            params += sorted(query.kinds)
+        kinds = sorted(query.kinds)
+        of_kinds = [f"kind IN ({','.join('?' * len(kinds))})"] if kinds else []
+        where = ["incident_id = ?", "seq <= ?", *of_kinds]
+        params = [self.incident_id, self.last_seq, *kinds]
         fixes = self.state.fixes
         if query.text and _prefilterable(query.text):
             # A typed entry's line is made of its body's words, so LIKE narrows those
@@ -301,9 +337,13 @@ class _Reader:
         bodies = self.conn.execute(
             f"SELECT seq, body FROM events WHERE {' AND '.join(where)} ORDER BY seq", params
         ).fetchall()
+        refused = self._rejected_rows(  # few, so their text is matched below, not in SQL
+            " AND ".join(["incident_id = ?", "rowid <= ?", *of_kinds]),
+            [self.incident_id, self.rejected_rowid, *kinds],
+        )
         rows = [
             row
-            for row in _rows(bodies)
+            for row in _rows(bodies) + refused
             if query.matches(row, fixes[row.id].text if row.id in fixes else None)
         ]
         rows.sort(key=lambda row: row.order_key)
@@ -329,10 +369,10 @@ class _Reader:
         if synced and self.incident_id and self._rewritten():
             self._open(self.incident_id)
             return
-        if not rows:
-            return
-        self.last_seq = rows[-1][0]
+        if rows:
+            self.last_seq = rows[-1][0]
         mine = [(seq, body) for seq, incident, _, body in rows if incident == self.incident_id]
+        new_rows: list[Row] = []
         if mine:
             from warroom.core.fold import fold
 
@@ -340,9 +380,25 @@ class _Reader:
             self.state = fold(events, self.state)
             self.count += len(mine)
             new_rows = [row_from_event(seq, e) for (seq, _), e in zip(mine, events, strict=True)]
+        new_rows += self._new_rejected()
+        if new_rows:
             self.link._post(msg.Changed(self.state, new_rows))
         if len(mine) < len(rows):
             self.link._post(msg.Incidents(self._summaries()))
+
+    def _new_rejected(self) -> list[Row]:
+        """Rejected entries of the open incident recorded since the last look: usually a
+        refusal deletes a row already shown, and the incident is reloaded instead; these
+        are refusals of entries the reader had not seen yet."""
+        newest = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM rejected").fetchone()[0]
+        if newest == self.rejected_rowid:
+            return []
+        since, self.rejected_rowid = self.rejected_rowid, newest
+        if self.incident_id is None:
+            return []
+        return self._rejected_rows(
+            "incident_id = ? AND rowid > ? AND rowid <= ?", (self.incident_id, since, newest)
+        )
 
     def _rewritten(self) -> bool:
         """Whether sync rewrote history already shown: it re-sequences this device's pending

@@ -1,5 +1,7 @@
 """One timeline entry in full: the whole text (rows are cut at the pane's width), who,
-when, its id, and any correction — with keys to correct or retract it."""
+when, its id, and any correction — with keys to correct or retract it. An entry the
+server rejected shows the server's reason instead: it is not in the record, so there is
+nothing there to correct."""
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -30,11 +32,17 @@ class EntryDetail(ModalScreen[str | None]):
         text.append(visible(row.actor), style="italic")
         text.append(f"\nid {row.id}\n\n", style="dim")
         text.append(visible(row.text, single_line=False))
-        if self.fix is not None:
-            label = "Retracted" if self.fix.retracted else "Corrected"
-            text.append(f"\n\n{label}: ", style="bold")
-            text.append(visible(self.fix.text, single_line=False))
-        text.append("\n\nc corrects · x retracts · Enter or q closes", style="italic")
+        if row.rejected is not None:
+            text.append("\n\nREJECTED by the server, not in the record: ", style="bold")
+            text.append(visible(row.rejected, single_line=False))
+            keys = "Enter or q closes"
+        else:
+            if self.fix is not None:
+                label = "Retracted" if self.fix.retracted else "Corrected"
+                text.append(f"\n\n{label}: ", style="bold")
+                text.append(visible(self.fix.text, single_line=False))
+            keys = "c corrects · x retracts · Enter or q closes"
+        text.append("\n\n" + keys, style="italic")
         with VerticalScroll(classes="dialog"):
             yield Static(text)
 
@@ -42,4 +50,4 @@ class EntryDetail(ModalScreen[str | None]):
         return not (getattr(self.app, "read_only", False) and action in keymap.MUTATING)
 
     def action_amend(self, action: str) -> None:
-        self.dismiss(f"{action} {self.row.id} ")
+        self.dismiss(None if self.row.rejected is not None else f"{action} {self.row.id} ")

@@ -314,6 +314,13 @@ class WarRoomScreen(Screen):
 
             fix = self.timeline_data.fixes.get(message.row.id)
             self.app.push_screen(EntryDetail(message.row, fix), self._detail_closed)
+        elif message.row.rejected is not None:
+            self.app.notify(
+                "the server rejected this entry, so it is not in the record: nothing to"
+                " amend (log it again if it still matters)",
+                severity="warning",
+                timeout=6,
+            )
         else:
             self.open_command_line(f"{message.action} {message.row.id} ")
 

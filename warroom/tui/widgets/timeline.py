@@ -13,7 +13,16 @@ count of what arrived meanwhile); ``G`` or End follows again. ``/`` filters by k
 text in the reader thread, which answers with the matching positions.
 
 Corrections and retractions never edit a row in place in the record, but the view shows
-the corrected text (marked ✎) or strikes a retracted entry (marked ⊘).
+the corrected text (marked ✎) or strikes a retracted entry (marked ⊘). Entries the sync
+server has not acknowledged yet are marked ◌.
+
+Entries the server *refused* are shown too, never silently dropped: inline, at the time
+they happened like any other entry (the view orders by ``occurred_at``, not by position
+in the log, so a refused entry needs no special place), tagged ``✗ REJECTED`` with the
+server's reason, its own text dimmed because it is not in the record. They come from the
+store's ``rejected`` table under negative positions (see ``store_worker``), are paged and
+cached like the rest, and match ``/`` on their text, their author, the word REJECTED and
+the reason (``/rejected`` lists them all).
 """
 
 from array import array
@@ -29,7 +38,7 @@ from textual.strip import Strip
 
 from warroom.tui import keymap
 from warroom.tui.render import clock, safe
-from warroom.tui.rows import LABEL_WIDTH, Row, TimelineFilter, kind_label
+from warroom.tui.rows import LABEL_WIDTH, REJECTED_TAG, Row, TimelineFilter, kind_label
 from warroom.tui.widgets.cursor_view import CursorView
 
 if TYPE_CHECKING:
@@ -281,6 +290,13 @@ class Timeline(CursorView):
         actor.pad_right(width - actor.cell_len)
         text.append_text(actor)
         text.append(" ")
+        if row.rejected is not None:  # refused by the server: kept here, not in the record
+            text.append(f"✗ {REJECTED_TAG}", style="bold reverse")
+            text.append(" ")
+            text.append_text(safe(row.text, style="dim"))
+            text.append("  server: ", style="italic")
+            text.append_text(safe(row.rejected, style="italic"))
+            return text
         if row.id in self.data.unsent:
             text.append("◌ ", style="dim")  # recorded here, not yet acknowledged by the server
         fix = self.data.fixes.get(row.id)
