@@ -10,6 +10,7 @@ runbooks), then ``WARROOM_*`` environment variables.
 
 import getpass
 import os
+import sys
 import tomllib
 from pathlib import Path
 
@@ -21,6 +22,18 @@ from warroom.core.policy import Policy, load_policy
 from warroom.core.tomlpos import locate
 
 APP = "warroom"
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+"""The source tree this package was imported from, when it is one (an editable install)."""
+
+
+def shipped_dir(name: str) -> Path:
+    """Where the ``layouts`` or ``runbooks`` that come with warroom are: the source
+    checkout's folder (the README's commands install from one), else the copy a wheel
+    installs under the environment's ``share/warroom`` (pyproject's data-files)."""
+    if (CHECKOUT / "pyproject.toml").is_file():
+        return CHECKOUT / name
+    return Path(sys.prefix) / "share" / APP / name
 
 
 class Settings(BaseModel):

@@ -97,7 +97,8 @@ async def test_a_refused_entry_stays_in_the_timeline_across_restarts(home, serve
         await opened(pilot)
         await until(pilot, lambda: "1 rejected" in _slot(pilot), timeout=15)
         timeline = main_screen(pilot).query_one(Timeline)
-        await until(pilot, lambda: refused_row(timeline) is not None, timeout=5)
+        # Until the reload the entry is still shown as sent: wait for the refusal itself.
+        await until(pilot, lambda: getattr(refused_row(timeline), "rejected", None), timeout=5)
         row = refused_row(timeline)
         assert "commander or deputy" in row.rejected
         line = timeline.line(row).plain

@@ -26,12 +26,12 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from warroom.config import Paths
+from warroom.config import Paths, shipped_dir
 from warroom.core.errors import NotFound
 from warroom.core.runbook import MAX_BYTES, PHASES, Runbook, RunbookProblem, parse_runbook
 
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "runbooks"
-"""The repository's ``runbooks/``; used only when it sits in a source checkout."""
+SHIPPED_DIR = shipped_dir("runbooks")
+"""The runbooks that come with warroom (``runbooks/`` in the repository)."""
 
 
 class RunbookSource(BaseModel):
@@ -44,7 +44,7 @@ class RunbookSource(BaseModel):
 def default_sources(paths: Paths, extra: Sequence[Path] = ()) -> list[RunbookSource]:
     """The sources in override order (later wins); the same directory is searched once."""
     candidates = []
-    if (SHIPPED_DIR.parent / "pyproject.toml").is_file():
+    if SHIPPED_DIR.is_dir():
         candidates.append(RunbookSource(kind="shipped", path=SHIPPED_DIR))
     candidates.append(RunbookSource(kind="project", path=Path.cwd() / "runbooks"))
     candidates.append(RunbookSource(kind="user", path=paths.runbooks))

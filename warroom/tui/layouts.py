@@ -27,10 +27,11 @@ from pydantic import (
     model_validator,
 )
 
+from warroom.config import shipped_dir
 from warroom.core.tomlpos import locate
 
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "layouts"
-"""The repository's ``layouts/``, next to ``runbooks/``."""
+SHIPPED_DIR = shipped_dir("layouts")
+"""The layouts that come with warroom (``layouts/`` in the repository)."""
 
 DEFAULT = "commander"
 COMPACT = "compact"
