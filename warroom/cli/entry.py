@@ -43,19 +43,24 @@ def guarded(main: Callable[[], object]) -> None:
     """Run ``main``; every failure a user can cause ends as one ``warroom: error: ...``
     line on stderr and a non-zero exit status, never a traceback (``WARROOM_DEBUG=1``
     shows it), because a traceback on a shared screen mid-outage helps nobody."""
-    from warroom.cli.output import fail
     from warroom.core.errors import WarroomError
 
     try:
         main()
     except WarroomError as exc:
-        fail(str(exc))
+        _fail(str(exc))
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        fail("interrupted")
+        _fail("interrupted")
         sys.exit(130)
     except Exception as exc:  # the last line of defence
         if os.environ.get("WARROOM_DEBUG"):
             raise
-        fail(f"internal error: {type(exc).__name__}: {exc} (set WARROOM_DEBUG=1 for details)")
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set WARROOM_DEBUG=1 for details)")
         sys.exit(70)
+
+
+def _fail(message: str) -> None:
+    from warroom.cli.output import fail  # it imports typer: ~100 ms the screen need not wait
+
+    fail(message)

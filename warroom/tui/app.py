@@ -28,13 +28,13 @@ from textual.message import Message
 from warroom.core.errors import WarroomError
 from warroom.core.timeparse import utcnow
 from warroom.tui import keymap
-from warroom.tui.messages import SyncState
 from warroom.tui.screen_config import TuiConfig
 from warroom.tui.themes import THEMES
 
 if TYPE_CHECKING:
     from warroom.runbooks.library import Catalog
     from warroom.tui.layouts import Layout, Layouts
+    from warroom.tui.messages import SyncState
     from warroom.tui.screens.main import WarRoomScreen
     from warroom.tui.sync_worker import Refused, SyncLink, Unsent
 
@@ -105,6 +105,9 @@ class WarroomApp(App[int]):
         """Why the loader failed; ``launch.run`` raises it once the terminal is restored."""
         for theme in THEMES:
             self.register_theme(theme)
+        if self._loader is not None and not os.environ.get("TEXTUAL_THEME"):
+            # Set before the stylesheet is first built: changing it later rebuilds it.
+            self.theme = "warroom-dark"
         self._watching = False
         self._sync: SyncLink | None = None
 
@@ -123,7 +126,6 @@ class WarroomApp(App[int]):
             return
         from warroom.tui.screens.boot import BootScreen
 
-        self.theme = "warroom-dark"
         self.push_screen(BootScreen(id="boot"))
 
     def post_display_hook(self) -> None:
@@ -304,7 +306,7 @@ class WarroomApp(App[int]):
                 timeout=15,
             )
 
-    def on_sync_state(self, message: SyncState) -> None:
+    def on_sync_state(self, message: "SyncState") -> None:
         """The sync worker's report (see ``messages.SyncState``), for the status strip."""
         from warroom.tui.widgets.status_strip import StatusStrip
 
