@@ -160,3 +160,12 @@ def test_bundles_verify_offline_and_refuse_junk():
     unsynced = {"format": "warroom-export/1", "incident_id": INC, "events": []}
     with pytest.raises(ChainError, match="never synced"):
         verify_bundle(unsynced)
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), -float("inf")])
+def test_an_event_holding_a_non_finite_number_has_no_canonical_form(number):
+    """Pydantic would dump it as null; the chain must refuse it instead of hashing that."""
+    event = make_event("note", text="gauge", gauge={"p99": [number]})
+    with pytest.raises(ValueError):
+        canonical_bytes(event)
+    assert canonical_bytes(make_event("note", text="gauge", gauge={"p99": [1e308]}))

@@ -362,9 +362,13 @@ class Event(BaseModel):
     ``occurred_at`` is when it happened (a scribe may backdate it); ``recorded_at`` is
     when this device wrote it. ``device_id`` and ``device_seq`` order a device's own
     events and let a server detect gaps.
+
+    A NaN or an infinity (which a payload's extra fields can hold) stays one when the
+    event is dumped, where pydantic would write ``null``: the canonical encoding then
+    refuses the event rather than hashing something other than what was sent.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="constants")
 
     id: str = Field(min_length=1, max_length=64)
     incident_id: str = Field(min_length=1, max_length=64)

@@ -14,7 +14,6 @@ date, then send live batches, dropping positions already sent.
 import asyncio
 import gc
 import json
-import math
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warroom import __version__
 from warroom.core.access import check_append
+from warroom.core.chain import canonical_bytes
 from warroom.core.events import Event
 from warroom.core.policy import Policy, default_policy
 from warroom.server.storage import (
@@ -198,35 +198,8 @@ def _frame(item: FeedItem) -> bytes:
 
 NOT_FINITE_HINT = re.compile(rb"NaN|Infinity|\d[eE][+-]?\d{3}")
 """What a JSON body holding a NaN or an infinite number must contain (``1e999`` parses as
-infinity). Only such bodies pay for the exact check."""
-
-
-class _NotFinite(ValueError):
-    pass
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _NotFinite(text)
-    return value
-
-
-def _refuse_constant(text: str) -> float:
-    raise _NotFinite(text)
-
-
-def _all_finite(body: bytes) -> bool:
-    """Whether every number in the body is finite. Events hold arbitrary JSON, and the
-    canonical (hashed) form has no NaN or infinity — pydantic would write them as null,
-    changing what was sent without a word — so such a push is refused instead."""
-    if not NOT_FINITE_HINT.search(body):
-        return True
-    try:
-        json.loads(body, parse_float=_finite, parse_constant=_refuse_constant)
-    except _NotFinite:
-        return False
-    return True  # otherwise malformed, and already refused as such
+infinity). Only such bodies pay for encoding each event canonically, which refuses them:
+JSON has no such numbers, so they could never be hashed or verified."""
 
 
 GC_THRESHOLDS = (50_000, 20, 100)
@@ -327,8 +300,14 @@ def create_app(
     async def push(body: PushRequest, who: Who, request: Request) -> Response:
         """Append a batch in order; retries return the original outcome (``duplicate``)."""
         require(who, "responder", "admin", doing="write entries (viewer tokens are read-only)")
-        if not _all_finite(await request.body()):  # the body is cached: not read twice
-            raise HTTPException(422, "events: NaN and infinite numbers cannot be recorded")
+        if NOT_FINITE_HINT.search(await request.body()):  # cached: the body is not read twice
+            for index, event in enumerate(body.events):
+                try:
+                    canonical_bytes(event)
+                except ValueError:
+                    raise HTTPException(
+                        422, f"events.{index}: NaN and infinite numbers cannot be recorded"
+                    ) from None
 
         def admit(state, event):
             return check_append(rules, state, event, author=who.name, admin=who.role == "admin")
