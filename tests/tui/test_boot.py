@@ -13,6 +13,7 @@ from warroom.core.errors import InvalidInput
 from warroom.core.policy import default_policy
 from warroom.tui.app import TuiConfig, WarroomApp
 from warroom.tui.screens.boot import BootScreen
+from warroom.tui.screens.help import HelpScreen
 from warroom.tui.screens.main import WarRoomScreen
 
 
@@ -43,6 +44,20 @@ async def test_typing_on_the_boot_screen_carries_over(home):
         assert app.screen.focused is entry
         assert (entry.value, entry.cursor_position) == ("o: half typed", len("o: half typed"))
         assert app.screen.state.title == "Queue backlog on billing"
+
+
+async def test_help_opened_during_boot_gives_way_to_the_war_room(home):
+    declare(home, "Queue backlog on billing")
+    gate = threading.Event()
+    app = WarroomApp(gated_loader(home, gate))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"o: half")
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        gate.set()
+        await until(pilot, lambda: isinstance(app.screen, WarRoomScreen) and app.screen.state)
+        assert not any(isinstance(s, BootScreen | HelpScreen) for s in app.screen_stack)
+        assert app.screen.query_one("#entry-input", Input).value == "o: half"
 
 
 async def test_a_failing_loader_ends_the_app_with_its_error(home):

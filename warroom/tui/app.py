@@ -122,7 +122,7 @@ class WarroomApp(App[int]):
         if not self.is_headless:
             self._watch_terminal()
         if self._loader is None:
-            self._open()
+            self._open(self.push_screen)
             return
         from warroom.tui.screens.boot import BootScreen
 
@@ -149,17 +149,18 @@ class WarroomApp(App[int]):
         self.post_message(Configured(config, layouts))
 
     def on_configured(self, message: Configured) -> None:
+        """Replace the boot screen — and the help or palette opened over it meanwhile —
+        with the war-room screen, carrying over what was typed into its entry bar."""
         from warroom.tui.screens.boot import BootScreen
 
         self.config, self.layouts = message.config, message.layouts
         self._loader = None
-        boot = self.screen
-        self._open(boot.draft if isinstance(boot, BootScreen) else "")
+        while not isinstance(self.screen, BootScreen):
+            self.pop_screen()
+        self._open(self.switch_screen, self.screen.draft)
 
-    def _open(self, draft: str = "") -> None:
-        """Show the war-room screen (over the boot screen, if there is one), with the text
-        typed into the boot screen's entry bar carried over."""
-        from warroom.tui.screens.boot import BootScreen
+    def _open(self, show: Callable[["WarRoomScreen"], object], draft: str = "") -> None:
+        """Show the war-room screen with ``show`` (push, or switch from the boot screen)."""
         from warroom.tui.screens.main import WarRoomScreen
 
         self.set_keymap(self.config.keymap)
@@ -172,11 +173,7 @@ class WarroomApp(App[int]):
             )
         for problem in self.layouts.problems:
             self.notify(problem, title="layout", severity="warning", markup=False, timeout=10)
-        screen = WarRoomScreen(draft)
-        if isinstance(self.screen, BootScreen):
-            self.switch_screen(screen)
-        else:
-            self.push_screen(screen)
+        show(WarRoomScreen(draft))
         self._start_sync()
 
     def start_watching(self) -> None:
