@@ -192,9 +192,9 @@ class _Reader:
         self.count = 0
         """Rows of the open incident up to ``last_seq``, to notice rewritten history."""
         self.version: int | None = None
-        self.rejected = 0
         self.rejected_rowid = 0
-        """The newest ``rejected`` row already shown (or older than the open incident)."""
+        """The newest ``rejected`` row already seen (rows are only ever added there, so a
+        new one is how a refusal by the server shows)."""
 
     @property
     def conn(self):
@@ -252,9 +252,7 @@ class _Reader:
         if incident_id is not None:
             incident_id = self.store.resolve_incident(incident_id)  # may refuse: change nothing
         self.version = self.conn.execute("PRAGMA data_version").fetchone()[0]
-        self.rejected, self.rejected_rowid = self.conn.execute(
-            "SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM rejected"
-        ).fetchone()
+        self.rejected_rowid = self._newest_rejected()
         self.last_seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
         summaries = self._summaries()
         self.link._post(msg.Incidents(summaries))
@@ -363,9 +361,8 @@ class _Reader:
             " WHERE seq > ? ORDER BY seq",
             (self.last_seq,),
         ).fetchall()
-        rejected = self.conn.execute("SELECT COUNT(*) FROM rejected").fetchone()[0]
-        synced = any(row[2] for row in rows) or rejected != self.rejected
-        self.rejected = rejected
+        newest_rejected = self._newest_rejected()
+        synced = any(row[2] for row in rows) or newest_rejected != self.rejected_rowid
         if synced and self.incident_id and self._rewritten():
             self._open(self.incident_id)
             return
@@ -380,17 +377,19 @@ class _Reader:
             self.state = fold(events, self.state)
             self.count += len(mine)
             new_rows = [row_from_event(seq, e) for (seq, _), e in zip(mine, events, strict=True)]
-        new_rows += self._new_rejected()
+        new_rows += self._new_rejected(newest_rejected)
         if new_rows:
             self.link._post(msg.Changed(self.state, new_rows))
         if len(mine) < len(rows):
             self.link._post(msg.Incidents(self._summaries()))
 
-    def _new_rejected(self) -> list[Row]:
-        """Rejected entries of the open incident recorded since the last look: usually a
-        refusal deletes a row already shown, and the incident is reloaded instead; these
-        are refusals of entries the reader had not seen yet."""
-        newest = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM rejected").fetchone()[0]
+    def _newest_rejected(self) -> int:
+        return self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM rejected").fetchone()[0]
+
+    def _new_rejected(self, newest: int) -> list[Row]:
+        """Rejected entries of the open incident recorded since the last look (up to row
+        ``newest``): usually a refusal deletes a row already shown, and the incident is
+        reloaded instead; these are refusals of entries the reader had not seen yet."""
         if newest == self.rejected_rowid:
             return []
         since, self.rejected_rowid = self.rejected_rowid, newest
