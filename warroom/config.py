@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from warroom.core.errors import InvalidInput
 from warroom.core.policy import Policy, load_policy
-from warroom.core.tomlpos import locate
+from warroom.core.tomlpos import describe_error
 
 APP = "warroom"
 
@@ -95,10 +95,7 @@ def load_settings(paths: Paths) -> Settings:
         except tomllib.TOMLDecodeError as exc:
             raise InvalidInput(f"{file}: {exc}") from None
         except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = tuple(first["loc"])
-            field = ".".join(str(part) for part in loc)
-            raise InvalidInput(f"{file}:{locate(text, loc)}: {field}: {first['msg']}") from None
+            raise InvalidInput(describe_error(text, str(file), exc.errors()[0])) from None
         for key in ("policy",):
             if key in data:
                 data[key] = str(file.parent / Path(data[key]).expanduser())

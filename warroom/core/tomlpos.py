@@ -8,8 +8,19 @@ one is missing (a missing required field is reported at its table).
 """
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def describe_error(text: str, source: str, error: Mapping[str, Any], what: str = "") -> str:
+    """One pydantic validation error as ``file:line: field: message`` (``what`` names the
+    field when the error is about the whole file)."""
+    loc = tuple(error["loc"])
+    field = ".".join(str(part) for part in loc) or what
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{source}:{locate(text, loc)}: {field}: {message}"
 
 
 def locate(text: str, loc: tuple[str | int, ...]) -> int:

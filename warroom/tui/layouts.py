@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from warroom.config import shipped_dir
-from warroom.core.tomlpos import locate
+from warroom.core.tomlpos import describe_error
 
 SHIPPED_DIR = shipped_dir("layouts")
 """The layouts that come with warroom (``layouts/`` in the repository)."""
@@ -107,12 +107,7 @@ def parse_layout(text: str, source: str) -> Layout:
     try:
         return Layout.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            field = ".".join(str(part) for part in loc)
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{source}:{locate(text, loc)}: {field or 'layout'}: {message}")
+        problems = [describe_error(text, source, error, "layout") for error in exc.errors()]
         raise LayoutError("\n".join(problems)) from None
 
 
