@@ -6,7 +6,7 @@ by a newer client — validate as ``UnknownPayload`` and keep every field, so an
 client shows them as unknown instead of crashing or dropping them.
 """
 
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, Union
 
 from pydantic import (
     AwareDatetime,
@@ -44,6 +44,28 @@ class _Payload(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="allow")
+    kind: str
+    """Each payload narrows this to its own literal; declared here so it is always first."""
+
+
+class _TextEntry(_Payload):
+    """A kind a scribe types directly: its ``text`` is the entry (see ``TEXT_KINDS``)."""
+
+    text: Text
+
+
+class _RoleHolder(_Payload):
+    """A change that names one person in one role."""
+
+    role: Name
+    person: Name
+
+
+class _StepRef(_Payload):
+    """A change about one step of an attached runbook."""
+
+    runbook_id: Name
+    step_id: Name
 
 
 class Declaration(_Payload):
@@ -59,49 +81,42 @@ class Declaration(_Payload):
     detected_at: AwareDatetime | None = None
 
 
-class Note(_Payload):
+class Note(_TextEntry):
     kind: Literal["note"] = "note"
-    text: Text
 
 
-class Observation(_Payload):
+class Observation(_TextEntry):
     kind: Literal["observation"] = "observation"
-    text: Text
 
 
-class Decision(_Payload):
+class Decision(_TextEntry):
     kind: Literal["decision"] = "decision"
-    text: Text
 
 
-class Hypothesis(_Payload):
+class Hypothesis(_TextEntry):
     kind: Literal["hypothesis"] = "hypothesis"
-    text: Text
 
 
-class Action(_Payload):
+class Action(_TextEntry):
     """Something done; ``stage`` separates starting it from reporting its result."""
 
     kind: Literal["action"] = "action"
-    text: Text
     stage: Literal["started", "result"] = "started"
     refers_to: str | None = None
 
 
-class Todo(_Payload):
+class Todo(_TextEntry):
     """A follow-up, possibly with an owner and a due time."""
 
     kind: Literal["todo"] = "todo"
-    text: Text
     owner: Name | None = None
     due: AwareDatetime | None = None
 
 
-class StatusUpdate(_Payload):
+class StatusUpdate(_TextEntry):
     """A message sent (or to be sent) to an audience; the cadence clock watches these."""
 
     kind: Literal["status_update"] = "status_update"
-    text: Text
     audience: Name = "internal"
 
 
@@ -122,17 +137,13 @@ class PhaseChanged(_Payload):
     phase: Name
 
 
-class RoleAssigned(_Payload):
+class RoleAssigned(_RoleHolder):
     kind: Literal["role_assigned"] = "role_assigned"
-    role: Name
-    person: Name
     shadow: bool = False
 
 
-class RoleReleased(_Payload):
+class RoleReleased(_RoleHolder):
     kind: Literal["role_released"] = "role_released"
-    role: Name
-    person: Name
 
 
 class Handoff(_Payload):
@@ -148,10 +159,8 @@ class Handoff(_Payload):
     from_person: Name | None = None
 
 
-class HandoffAccepted(_Payload):
+class HandoffAccepted(_RoleHolder):
     kind: Literal["handoff_accepted"] = "handoff_accepted"
-    role: Name
-    person: Name
 
 
 class ChecklistMarked(_Payload):
@@ -246,12 +255,10 @@ class RunbookAttached(_Payload):
     steps: tuple[RunbookStep, ...]
 
 
-class RunbookStepMarked(_Payload):
+class RunbookStepMarked(_StepRef):
     """Progress on one step of an attached runbook; failing or skipping it needs a note."""
 
     kind: Literal["runbook_step"] = "runbook_step"
-    runbook_id: Name
-    step_id: Name
     action: StepAction
     note: Reason = ""
 
@@ -262,15 +269,13 @@ class RunbookStepMarked(_Payload):
         return self
 
 
-class CommandRun(_Payload):
+class CommandRun(_StepRef):
     """A step's pinned command, run from warroom: how it ended and an excerpt of its output.
 
     ``exit_code`` is ``None`` when the command was stopped at its timeout.
     """
 
     kind: Literal["command_run"] = "command_run"
-    runbook_id: Name
-    step_id: Name
     command: Text
     exit_code: int | None
     duration_s: float = Field(ge=0)
@@ -325,35 +330,15 @@ def _payload_tag(value: Any) -> str:
 
 
 Payload = Annotated[
-    Annotated[Declaration, Tag("declaration")]
-    | Annotated[Note, Tag("note")]
-    | Annotated[Observation, Tag("observation")]
-    | Annotated[Decision, Tag("decision")]
-    | Annotated[Hypothesis, Tag("hypothesis")]
-    | Annotated[Action, Tag("action")]
-    | Annotated[Todo, Tag("todo")]
-    | Annotated[StatusUpdate, Tag("status_update")]
-    | Annotated[SeverityChanged, Tag("severity_changed")]
-    | Annotated[StatusChanged, Tag("status_changed")]
-    | Annotated[PhaseChanged, Tag("phase_changed")]
-    | Annotated[RoleAssigned, Tag("role_assigned")]
-    | Annotated[RoleReleased, Tag("role_released")]
-    | Annotated[Handoff, Tag("handoff")]
-    | Annotated[HandoffAccepted, Tag("handoff_accepted")]
-    | Annotated[ChecklistMarked, Tag("checklist_marked")]
-    | Annotated[Escalation, Tag("escalation")]
-    | Annotated[AlertReceived, Tag("alert_received")]
-    | Annotated[ThresholdCrossed, Tag("threshold_crossed")]
-    | Annotated[Correction, Tag("correction")]
-    | Annotated[Retraction, Tag("retraction")]
-    | Annotated[MilestoneSet, Tag("milestone")]
-    | Annotated[ServicesChanged, Tag("services_changed")]
-    | Annotated[RunbookAttached, Tag("runbook_attached")]
-    | Annotated[RunbookStepMarked, Tag("runbook_step")]
-    | Annotated[CommandRun, Tag("command_run")]
-    | Annotated[UnknownPayload, Tag("unknown")],
+    Union[  # built from KINDS, so a new kind is listed once
+        (
+            *(Annotated[model, Tag(kind)] for kind, model in KINDS.items()),
+            Annotated[UnknownPayload, Tag("unknown")],
+        )
+    ],
     Discriminator(_payload_tag),
 ]
+"""Any payload, told apart by its ``kind``; one not in ``KINDS`` is an ``UnknownPayload``."""
 
 
 class Event(BaseModel):
