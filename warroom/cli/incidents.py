@@ -1,13 +1,13 @@
 """Incident commands: declare, log, roles, severity, status, phase, checklist, export."""
 
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from warroom.cli.output import emit_json, say
+from warroom.cli.params import At, Incident, Json, Reason, report, runtime_of, when
 from warroom.cli.runtime import Runtime
 from warroom.cli.sync_cmd import sync_section
 from warroom.core import events as ev
@@ -17,30 +17,10 @@ from warroom.core.export import to_json_bundle, to_markdown
 from warroom.core.metrics import incident_metrics
 from warroom.core.runbook import walk_steps
 from warroom.core.state import IncidentState
-from warroom.core.timeparse import format_duration, parse_when, utcnow
+from warroom.core.timeparse import format_duration, utcnow
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-Incident = Annotated[str, typer.Argument(help="Incident id (a unique prefix is enough).")]
-At = Annotated[
-    str | None,
-    typer.Option("--at", help="When it happened: -5m, '5m ago', HH:MM or ISO 8601 (default now)."),
-]
-
-
-def _rt(ctx: typer.Context) -> Runtime:
-    return ctx.obj
-
-
-def _when(text: str | None) -> datetime | None:
-    return parse_when(text) if text else None
-
-
-def _done(event: ev.Event, as_json: bool) -> None:
-    """Report a recorded event: the event itself as JSON, or one line for people."""
-    if as_json:
-        emit_json(event)
-    else:
-        say(f"{event.incident_id}: {ev.payload_text(event.payload)}  [{event.id}]")
+Entry = Annotated[str, typer.Argument(help="Id (or unique prefix) of the earlier entry.")]
+Role = Annotated[str, typer.Argument(help="Role id, e.g. commander, scribe, sector-lead.")]
 
 
 def declare(
@@ -64,15 +44,15 @@ def declare(
     as_json: Json = False,
 ) -> None:
     """Declare a new incident and print its id."""
-    event = _rt(ctx).room.declare(
+    event = runtime_of(ctx).room.declare(
         title,
         severity=severity,
         incident_type=incident_type,
         services=services,
         drill=drill,
-        impact_started_at=_when(impact_started),
-        detected_at=_when(detected),
-        at=_when(at),
+        impact_started_at=when(impact_started),
+        detected_at=when(detected),
+        at=when(at),
     )
     if as_json:
         emit_json({"id": event.incident_id, "event": event})
@@ -101,72 +81,72 @@ def log(
     """Add an entry to the timeline (note, observation, action, decision, ...)."""
     if text == "-":
         text = sys.stdin.read()
-    event = _rt(ctx).room.log(
+    event = runtime_of(ctx).room.log(
         incident,
         text,
         kind=kind.replace("-", "_"),
-        at=_when(at),
+        at=when(at),
         audience=audience,
         owner=owner,
         stage=stage,
     )
-    _done(event, as_json)
+    report(event, as_json)
 
 
 def correct(
     ctx: typer.Context,
     incident: Incident,
-    entry: Annotated[str, typer.Argument(help="Id (or unique prefix) of the entry to correct.")],
+    entry: Entry,
     text: Annotated[str, typer.Argument(help="The corrected text.")],
     as_json: Json = False,
 ) -> None:
     """Correct an earlier entry; the record keeps both versions."""
-    _done(_rt(ctx).room.correct(incident, entry, text), as_json)
+    report(runtime_of(ctx).room.correct(incident, entry, text), as_json)
 
 
 def retract(
     ctx: typer.Context,
     incident: Incident,
-    entry: Annotated[str, typer.Argument(help="Id (or unique prefix) of the entry to retract.")],
+    entry: Entry,
     reason: Annotated[str, typer.Argument(help="Why it is withdrawn.")],
     as_json: Json = False,
 ) -> None:
     """Retract an earlier entry; views strike it through, the record keeps it."""
-    _done(_rt(ctx).room.correct(incident, entry, reason, retract=True), as_json)
+    report(runtime_of(ctx).room.correct(incident, entry, reason, retract=True), as_json)
 
 
 def assign(
     ctx: typer.Context,
     incident: Incident,
-    role: Annotated[str, typer.Argument(help="Role id, e.g. commander, scribe, sector-lead.")],
+    role: Role,
     person: Annotated[str, typer.Argument(help="Who takes it.")],
     shadow: Annotated[bool, typer.Option("--shadow", help="As a shadow (trainee).")] = False,
     as_json: Json = False,
 ) -> None:
     """Give a role to a person."""
-    _done(_rt(ctx).room.assign(incident, role, person, shadow=shadow), as_json)
+    report(runtime_of(ctx).room.assign(incident, role, person, shadow=shadow), as_json)
 
 
 def release(
     ctx: typer.Context,
     incident: Incident,
-    role: Annotated[str, typer.Argument(help="Role id.")],
+    role: Role,
     person: Annotated[str, typer.Argument(help="Who gives it up.")],
     as_json: Json = False,
 ) -> None:
     """Release a person from a role."""
-    _done(_rt(ctx).room.release(incident, role, person), as_json)
+    report(runtime_of(ctx).room.release(incident, role, person), as_json)
 
 
 def handoff(
     ctx: typer.Context,
     incident: Incident,
-    role: Annotated[str, typer.Argument(help="Role id, usually commander.")],
+    role: Role,
     person: Annotated[str, typer.Argument(help="The new holder.")],
     as_json: Json = False,
 ) -> None:
     """Hand a role over: the holder is released, the new one seated, pending their ack."""
-    _done(_rt(ctx).room.handoff(incident, role, person), as_json)
+    report(runtime_of(ctx).room.handoff(incident, role, person), as_json)
 
 
 def accept(
@@ -176,18 +156,18 @@ def accept(
     as_json: Json = False,
 ) -> None:
     """Acknowledge a handoff to you (run as the new holder, e.g. with --as)."""
-    _done(_rt(ctx).room.accept_handoff(incident, role), as_json)
+    report(runtime_of(ctx).room.accept_handoff(incident, role), as_json)
 
 
 def severity(
     ctx: typer.Context,
     incident: Incident,
     level: Annotated[str, typer.Argument(help="New severity, e.g. SEV1.")],
-    reason: Annotated[str, typer.Option("--reason", "-r", help="Why.")] = "",
+    reason: Reason = "",
     as_json: Json = False,
 ) -> None:
     """Change the severity."""
-    _done(_rt(ctx).room.set_severity(incident, level, reason), as_json)
+    report(runtime_of(ctx).room.set_severity(incident, level, reason), as_json)
 
 
 def phase(
@@ -197,7 +177,7 @@ def phase(
     as_json: Json = False,
 ) -> None:
     """Move the response to another phase."""
-    _done(_rt(ctx).room.set_phase(incident, name), as_json)
+    report(runtime_of(ctx).room.set_phase(incident, name), as_json)
 
 
 def check(
@@ -209,7 +189,7 @@ def check(
     as_json: Json = False,
 ) -> None:
     """Mark a checklist item done (or clear it with --undo)."""
-    _done(_rt(ctx).room.check(incident, item, checked=not undo, note=note), as_json)
+    report(runtime_of(ctx).room.check(incident, item, checked=not undo, note=note), as_json)
 
 
 def services(
@@ -219,7 +199,7 @@ def services(
     as_json: Json = False,
 ) -> None:
     """Set the affected services."""
-    _done(_rt(ctx).room.set_services(incident, names), as_json)
+    report(runtime_of(ctx).room.set_services(incident, names), as_json)
 
 
 def milestone(
@@ -230,18 +210,18 @@ def milestone(
     as_json: Json = False,
 ) -> None:
     """Record when impact started, was detected, acknowledged, mitigated or resolved."""
-    _done(_rt(ctx).room.set_milestone(incident, name, _when(at) or utcnow()), as_json)
+    report(runtime_of(ctx).room.set_milestone(incident, name, when(at) or utcnow()), as_json)
 
 
 def escalate(
     ctx: typer.Context,
     incident: Incident,
     target: Annotated[str, typer.Argument(help="Who or which tier was paged.")],
-    reason: Annotated[str, typer.Option("--reason", "-r", help="Why.")] = "",
+    reason: Reason = "",
     as_json: Json = False,
 ) -> None:
     """Record an escalation or page."""
-    _done(_rt(ctx).room.escalate(incident, target, reason), as_json)
+    report(runtime_of(ctx).room.escalate(incident, target, reason), as_json)
 
 
 def alert(
@@ -259,7 +239,7 @@ def alert(
         if not sep or not key.strip():
             raise InvalidInput(f"label {label!r} is not key=value")
         parsed[key.strip()] = value
-    _done(_rt(ctx).room.alert(incident, source, summary, parsed), as_json)
+    report(runtime_of(ctx).room.alert(incident, source, summary, parsed), as_json)
 
 
 def status(
@@ -273,9 +253,9 @@ def status(
     as_json: Json = False,
 ) -> None:
     """Show the folded state of an incident, or set its status."""
-    runtime = _rt(ctx)
+    runtime = runtime_of(ctx)
     if new_status is not None:
-        _done(runtime.room.set_status(incident, new_status, reason), as_json)
+        report(runtime.room.set_status(incident, new_status, reason), as_json)
         return
     state = runtime.room.state(incident)
     now = utcnow()
@@ -358,7 +338,7 @@ def list_incidents(
     as_json: Json = False,
 ) -> None:
     """List incidents here, most recently active first."""
-    store = _rt(ctx).store
+    store = runtime_of(ctx).store
     states = [store.state(incident_id) for incident_id in store.incident_ids()]
     if as_json:
         emit_json(
@@ -395,7 +375,7 @@ def export(
     ] = None,
 ) -> None:
     """Export the record as Markdown (the postmortem draft) or a JSON bundle."""
-    runtime = _rt(ctx)
+    runtime = runtime_of(ctx)
     incident_id = runtime.store.resolve_incident(incident)
     if fmt == "md":
         state = runtime.store.state(incident_id)
@@ -418,7 +398,7 @@ def export(
 
 def locate(ctx: typer.Context, as_json: Json = False) -> None:
     """Print where warroom keeps its database, config, policy and runbooks."""
-    paths = _rt(ctx).paths
+    paths = runtime_of(ctx).paths
     info = {
         "home": paths.home,
         "database": paths.database,

@@ -2,7 +2,8 @@
 
 The console script is ``warroom.cli.entry.run``, which also handles errors (one line on
 stderr, never a traceback) and opens the screen for a bare ``warroom`` without loading
-this module at all.
+this module at all. This module never imports ``entry``: the entry point sits above
+the parser, not beside it.
 """
 
 from pathlib import Path
@@ -12,7 +13,6 @@ import typer
 
 from warroom import __version__
 from warroom.cli import incidents, policy_cmd, runbooks_cmd, sync_cmd, tui_cmd
-from warroom.cli.entry import guarded
 from warroom.cli.runtime import Runtime
 
 app = typer.Typer(
@@ -73,8 +73,3 @@ def main(
             read_only=read_only,
             incident=incident,
         )
-
-
-def run() -> None:
-    """The full command line (``warroom.cli.entry.run`` is the console script)."""
-    guarded(lambda: app(prog_name="warroom"))

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from warroom.cli.output import emit_json, report_problems, say
+from warroom.cli.params import Json
 from warroom.core.policy import PolicyError, load_policy
 
 app = typer.Typer(help="Show the policy in force or check a policy file.", no_args_is_help=True)
@@ -14,7 +15,7 @@ app = typer.Typer(help="Show the policy in force or check a policy file.", no_ar
 @app.command("show")
 def show(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Json = False,
 ) -> None:
     """Print the policy in force: severities, roles, phases, cadence, escalations."""
     policy = ctx.obj.policy
@@ -54,7 +55,7 @@ def show(
 @app.command("check")
 def check(
     files: Annotated[list[Path], typer.Argument(help="Policy TOML files to validate.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Json = False,
 ) -> None:
     """Validate policy files; print file:line: field: message for every problem."""
     problems = []

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from warroom.cli.incidents import At, Incident, Json, _done, _rt, _when
 from warroom.cli.output import emit_json, report_problems, say
+from warroom.cli.params import At, Incident, Json, report, runtime_of, when
 from warroom.core import events as ev
 from warroom.core.errors import InvalidInput
 from warroom.core.runbook import CodeBlock, Runbook, RunbookStep, suggest
@@ -30,7 +30,7 @@ _MARKS = {"open": " ", "claimed": "c", "started": ">", "done": "x", "failed": "!
 @app.command("list")
 def list_runbooks(ctx: typer.Context, as_json: Json = False) -> None:
     """List every runbook found, with the file that won and the files it shadows."""
-    catalog = _rt(ctx).runbooks.catalog
+    catalog = runtime_of(ctx).runbooks.catalog
     if as_json:
         emit_json(
             {
@@ -80,7 +80,7 @@ def show(
     as_json: Json = False,
 ) -> None:
     """Show a runbook's phases and steps (or, with --incident, the pinned version's progress)."""
-    runtime = _rt(ctx)
+    runtime = runtime_of(ctx)
     if incident is not None:
         state = runtime.room.state(incident)
         pinned = state.runbooks.get(runbook.strip())
@@ -169,7 +169,7 @@ def check(
     as_json: Json = False,
 ) -> None:
     """Validate runbooks: quiet on success, file:line: message per problem and exit 1."""
-    runtime = _rt(ctx)
+    runtime = runtime_of(ctx)
     if paths:
         problems = check_paths(paths, [phase.id for phase in runtime.policy.phases])
     else:
@@ -180,7 +180,7 @@ def check(
 @app.command("suggest")
 def suggest_cmd(ctx: typer.Context, incident: Incident, as_json: Json = False) -> None:
     """Rank runbooks for an incident by its type, services, severity and title words."""
-    runtime = _rt(ctx)
+    runtime = runtime_of(ctx)
     state = runtime.room.state(incident)
     words = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", state.title.lower())
     ranked = suggest(
@@ -206,7 +206,7 @@ def watch(ctx: typer.Context, as_json: Json = False) -> None:
     """Reload runbooks as they are saved and report what changed, until Ctrl-C."""
     from warroom.runbooks.watcher import RunbookWatcher
 
-    library = _rt(ctx).runbooks
+    library = runtime_of(ctx).runbooks
     watcher = RunbookWatcher(library)
     watcher.subscribe(lambda reload: _report(reload, as_json))
     with watcher:
@@ -252,10 +252,10 @@ def attach(
     as_json: Json = False,
 ) -> None:
     """Pin a runbook to an incident; run it again to re-pin a newer version from disk."""
-    runtime = _rt(ctx)
+    runtime = runtime_of(ctx)
     book: Runbook = runtime.runbooks.catalog.get(runbook).runbook
     previous = runtime.room.state(incident).runbooks.get(book.id)
-    event = runtime.room.attach_runbook(incident, book, at=_when(at))
+    event = runtime.room.attach_runbook(incident, book, at=when(at))
     if as_json:
         emit_json(event)
         return
@@ -289,7 +289,7 @@ def step(
     as_json: Json = False,
 ) -> None:
     """Record progress on a runbook step, or run its pinned command."""
-    runtime = _rt(ctx)
+    runtime = runtime_of(ctx)
     action = action.strip().lower()
     if action == "run":
         event = runtime.room.run_step_command(
@@ -303,7 +303,7 @@ def step(
         return
     if action not in ev.STEP_ACTIONS:
         raise InvalidInput(f"unknown step action {action!r}; choose {STEP_ACTIONS_HELP}")
-    _done(runtime.room.mark_step(incident, step_ref, action, note=note, at=_when(at)), as_json)
+    report(runtime.room.mark_step(incident, step_ref, action, note=note, at=when(at)), as_json)
 
 
 def _confirm(command: CodeBlock) -> bool:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from warroom.cli.output import emit_json, fail, say
+from warroom.cli.params import Json, runtime_of
 from warroom.cli.runtime import Runtime
 from warroom.core.errors import InvalidInput, NotFound, WarroomError
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from warroom.sync.engine import SyncEngine
 
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Data = Annotated[
     Path | None,
     typer.Option("--data", help="Server data folder (default: the 'server' folder in the home)."),
@@ -32,12 +32,8 @@ Data = Annotated[
 token_app = typer.Typer(help="Manage the server's access tokens (run where the server's data is).")
 
 
-def _rt(ctx: typer.Context) -> Runtime:
-    return ctx.obj
-
-
 def _data_dir(ctx: typer.Context, data: Path | None) -> Path:
-    return (data or _rt(ctx).paths.data / "server").expanduser().resolve()
+    return (data or runtime_of(ctx).paths.data / "server").expanduser().resolve()
 
 
 def _storage(ctx: typer.Context, data: Path | None):
@@ -71,7 +67,7 @@ def serve(
     for path in (tls_cert, tls_key):
         if path is not None and not path.is_file():
             raise InvalidInput(f"no such file: {path}")
-    runtime = _rt(ctx)
+    runtime = runtime_of(ctx)
     data_dir = _data_dir(ctx, data)
     storage = SQLiteStorage(data_dir, checkpoint_every=checkpoint_every)
     app = create_app(storage, policy=runtime.policy, heartbeat_s=heartbeat)
@@ -181,7 +177,7 @@ def login(
     from warroom.store.replica import Replica
     from warroom.sync.client import Offline, ServerClient
 
-    runtime = _rt(ctx)
+    runtime = runtime_of(ctx)
     url = url.rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise InvalidInput(f"{url!r} is not an http:// or https:// URL")
@@ -224,7 +220,7 @@ def sync(
     from warroom.sync.client import Offline
     from warroom.sync.engine import SyncStatus
 
-    runtime = _rt(ctx)
+    runtime = runtime_of(ctx)
     if once:
         engine = _engine(runtime)
         try:
@@ -278,7 +274,7 @@ def rejected(
     """List entries the server refused, with its reasons (kept here, not in the record)."""
     from warroom.store.replica import Replica
 
-    store = _rt(ctx).store
+    store = runtime_of(ctx).store
     incident_id = store.resolve_incident(incident) if incident else None
     entries = Replica(store).rejected(incident_id)
     if as_json:
@@ -366,7 +362,7 @@ def _verify_live(ctx: typer.Context, incident: str, key: str | None) -> list["Ve
     from warroom.core.chain import ChainError, verify_log
     from warroom.store.replica import Replica
 
-    runtime = _rt(ctx)
+    runtime = runtime_of(ctx)
     store = runtime.store
     incident_id = store.resolve_incident(incident)
     replica = Replica(store)
