@@ -70,6 +70,10 @@ VIOLATIONS = {
         {"warroom/store/intrusion.py": "from warroom.sync import engine\n"},
         {"layers", "no-circles"},  # sync imports the store
     ),
+    "a new package has no place in the layers": (
+        {"warroom/intrusion/__init__.py": ""},
+        {"layers"},
+    ),
     "the core opens a database": (
         {"warroom/core/intrusion.py": "import sqlite3\n"},
         {"pure-core"},
@@ -88,6 +92,7 @@ VIOLATIONS = {
 def test_a_forbidden_import_fails_naming_its_rule(project_copy: Path, case: str):
     files, expected = VIOLATIONS[case]
     for name, text in files.items():
+        (project_copy / name).parent.mkdir(exist_ok=True)
         (project_copy / name).write_text(text)
     broken, report = broken_rules(project_copy)
     assert set(broken) == {RULES[rule] for rule in expected}, report
