@@ -53,7 +53,9 @@ def test_every_layering_rule_holds():
 def project_copy(tmp_path: Path) -> Path:
     """The package and its pyproject.toml, copied where an import can be added to them."""
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
-    shutil.copytree(ROOT / "warroom", tmp_path / "warroom", ignore=shutil.ignore_patterns("*.pyc"))
+    shutil.copytree(
+        ROOT / "warroom", tmp_path / "warroom", ignore=shutil.ignore_patterns("__pycache__")
+    )
     return tmp_path
 
 
