@@ -42,7 +42,10 @@ SNAPSHOT_EVERY = 1000
 FOLD_CHUNK = 5000
 """Events validated at once while folding; bounds memory on very long incidents."""
 
-BUSY_TIMEOUT_S = 5.0
+BUSY_TIMEOUT_S = 30.0
+"""How long a write waits for another process's transaction: several sync processes
+catching up on one home take turns with a scribe's entries, and an entry typed must be
+recorded, not refused because a catch-up batch was being stored."""
 
 
 class LocalStore:

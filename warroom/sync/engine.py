@@ -31,6 +31,8 @@ from warroom.sync.client import Forbidden, Offline, ServerClient, ServerRefused
 
 PUSH_BATCH = 200
 PAGE = 5000
+INGEST_CHUNK = 1000
+"""Events stored per transaction: each holds the home's write lock about 0.1 s."""
 BACKOFF_START_S = 0.25
 BACKOFF_MAX_S = 30.0
 STREAM_SILENCE_S = 45.0
@@ -154,14 +156,28 @@ class SyncEngine:
                     None if up_to_date else fetcher.submit(client.feed, page["cursor"], PAGE)
                 )
                 try:
-                    if page.get("items"):
-                        report.pulled += replica.ingest(page["items"], page["cursor"])
+                    self._store_page(replica, page, report)
                 finally:
                     if following is not None and not following.done():
                         following.cancel()
                 if following is None:
                     return
                 page = following.result()
+
+    def _store_page(self, replica: Replica, page: dict[str, Any], report: SyncReport) -> None:
+        """Store a feed page in transactions of ``INGEST_CHUNK`` events, each moving the
+        cursor to its last event: a catch-up page of thousands then never holds the home's
+        write lock for long, and a scribe's entry typed meanwhile gets in between."""
+        items = page.get("items") or []
+        for start in range(0, len(items), INGEST_CHUNK):
+            chunk = items[start : start + INGEST_CHUNK]
+            last = start + INGEST_CHUNK >= len(items)
+            cursor = page["cursor"] if last else chunk[-1].get("cursor")
+            if not isinstance(cursor, str):
+                raise ChainError(
+                    f"the server sent a record without a cursor: {str(chunk[-1])[:120]}"
+                )
+            report.pulled += replica.ingest(chunk, cursor)
 
     def sync_once(self) -> SyncReport:
         """Push everything, pull until up to date; raises on any failure."""
@@ -316,9 +332,7 @@ class SyncEngine:
     def _follow_poll(self, client: ServerClient, replica: Replica, report: SyncReport) -> None:
         while not self._stop.is_set():
             page = client.poll(replica.cursor(), self.poll_timeout_s)
-            items = page.get("items") or []
-            if items:
-                report.pulled += replica.ingest(items, page["cursor"])
+            self._store_page(replica, page, report)
             self._update(online=True, last_error=None, **self._counts(replica))
 
 
