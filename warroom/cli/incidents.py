@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from warroom.cli.files import write_private
 from warroom.cli.output import emit_json, say
 from warroom.cli.runtime import Runtime
 from warroom.cli.sync_cmd import sync_section
@@ -411,7 +412,7 @@ def export(
         sys.stdout.write(text)
     else:
         try:
-            output.write_text(text, encoding="utf-8")
+            write_private(output, text)  # the whole record: for its owner's eyes only
         except OSError as exc:
             raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
 

@@ -5,7 +5,6 @@ every other ``warroom`` command starts without paying for them.
 """
 
 import json
-import os
 import socket
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from warroom.cli.files import write_private
 from warroom.cli.output import emit_json, fail, say
 from warroom.cli.runtime import Runtime
 from warroom.core.errors import InvalidInput, NotFound, WarroomError
@@ -166,10 +166,7 @@ def _write_config(path: Path, updates: dict[str, str]) -> None:
         else:
             top.append(entry)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("\n".join([*top, *rest]) + "\n")
-    os.chmod(path, 0o600)
+    write_private(path, "\n".join([*top, *rest]) + "\n")
 
 
 def login(

@@ -316,11 +316,19 @@ def _fold_batch(bodies: list[str], state: IncidentState | None) -> IncidentState
 
 
 def _create_private(path: Path) -> None:
-    """Create the database file (and its folder) readable by its owner only."""
+    """Create the database file (and its folder) readable by its owner only, and take
+    group and other access away from an existing one and its WAL and shared-memory files
+    (SQLite gives those the database's mode), e.g. a home from an older warroom."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            try:
+                if file.stat().st_mode & 0o077:
+                    file.chmod(0o600)
+            except OSError:  # absent, or a read-only home: nothing to tighten there
+                pass
         return
     os.close(fd)
 
