@@ -19,6 +19,7 @@ from warroom.core.metrics import incident_metrics
 from warroom.core.runbook import walk_steps
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import format_duration, parse_when, utcnow
+from warroom.store.replica import Replica
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Incident = Annotated[str, typer.Argument(help="Incident id (a unique prefix is enough).")]
@@ -279,6 +280,7 @@ def status(
         _done(runtime.room.set_status(incident, new_status, reason), as_json)
         return
     state = runtime.room.state(incident)
+    accepted = state.id not in Replica(runtime.store).unaccepted_incidents()
     now = utcnow()
     clocks = update_clocks(runtime.policy, state, now)
     ladder = escalation_ladder(runtime.policy, state, now)
@@ -287,6 +289,7 @@ def status(
         emit_json(
             {
                 "state": state.model_dump(mode="json"),
+                "accepted": accepted,
                 "commander": state.commander,
                 "metrics": {k: (v.total_seconds() if v else None) for k, v in metrics},
                 "update_clocks": [c.model_dump(mode="json") for c in clocks],
@@ -294,7 +297,15 @@ def status(
             }
         )
         return
+    if not accepted:
+        say(_NOT_ACCEPTED.format(id=state.id))
     _print_state(runtime, state, now, clocks, ladder, metrics)
+
+
+_NOT_ACCEPTED = (
+    "NOT ACCEPTED by the server: {id} lives only here; `warroom rejected {id}` says why,"
+    " `warroom rejected {id} --resubmit` sends it again"
+)
 
 
 def _print_state(runtime: Runtime, state: IncidentState, now, clocks, ladder, metrics) -> None:
@@ -361,6 +372,7 @@ def list_incidents(
     """List incidents here, most recently active first."""
     store = _rt(ctx).store
     states = [store.state(incident_id) for incident_id in store.incident_ids()]
+    unaccepted = Replica(store).unaccepted_incidents()
     if as_json:
         emit_json(
             [
@@ -374,6 +386,7 @@ def list_incidents(
                     "drill": s.drill,
                     "declared_at": s.milestones.get("declared"),
                     "events": s.event_count,
+                    "accepted": s.id not in unaccepted,
                 }
                 for s in states
             ]
@@ -382,7 +395,8 @@ def list_incidents(
     if not states:
         say('No incidents yet. Declare one with: warroom declare "what is broken" --severity SEV2')
     for s in states:
-        say(f"{s.id}  {s.severity:<5} {s.status:<13} {s.phase:<12} {s.title}")
+        mark = f"  [NOT ACCEPTED by the server: warroom rejected {s.id}]" * (s.id in unaccepted)
+        say(f"{s.id}  {s.severity:<5} {s.status:<13} {s.phase:<12} {s.title}{mark}")
 
 
 def export(

@@ -99,29 +99,50 @@ class LocalStore:
         the insert, so two processes sharing a home never reuse a number.
         """
         with self._transaction():
-            device_seq = int(self._meta("device_seq") or 0) + 1
-            event = Event(
-                id=event_id,
+            return self.write_own(
+                event_id=event_id,
                 incident_id=incident_id,
                 actor=actor,
                 occurred_at=occurred_at,
-                recorded_at=utcnow(),
-                device_id=self.device_id,
-                device_seq=device_seq,
                 payload=payload,
             )
-            seq = self._insert(event)
-            self.conn.execute(
-                "INSERT INTO outbox (event_id, queued_seq) VALUES (?, ?)", (event.id, seq)
-            )
-            self._set_meta("device_seq", str(device_seq))
+
+    def write_own(
+        self,
+        *,
+        event_id: str,
+        incident_id: str,
+        actor: str,
+        occurred_at: datetime,
+        payload: BaseModel | dict,
+        seq: int | None = None,
+    ) -> Event:
+        """``append_new`` inside the caller's transaction; ``seq`` puts the event at a
+        free place of the log instead of its end (re-issuing an entry keeps its place)."""
+        device_seq = int(self._meta("device_seq") or 0) + 1
+        event = Event(
+            id=event_id,
+            incident_id=incident_id,
+            actor=actor,
+            occurred_at=occurred_at,
+            recorded_at=utcnow(),
+            device_id=self.device_id,
+            device_seq=device_seq,
+            payload=payload,
+        )
+        seq = self._insert(event, seq)
+        self.conn.execute(
+            "INSERT INTO outbox (event_id, queued_seq) VALUES (?, ?)", (event.id, seq)
+        )
+        self._set_meta("device_seq", str(device_seq))
         return event
 
-    def _insert(self, event: Event) -> int:
+    def _insert(self, event: Event, seq: int | None = None) -> int:
         cursor = self.conn.execute(
-            "INSERT INTO events (id, incident_id, kind, actor, occurred_at, recorded_at,"
-            " device_id, device_seq, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (seq, id, incident_id, kind, actor, occurred_at, recorded_at,"
+            " device_id, device_seq, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
+                seq,
                 event.id,
                 event.incident_id,
                 event.kind,
@@ -197,8 +218,8 @@ class LocalStore:
         with _translated_errors(self.path):
             cached, through = self._snapshot(incident_id)
             state, last_seq, folded = self._fold_rows(incident_id, through, cached)
-            if state is None:
-                raise NotFound(f"no incident {incident_id!r}")
+            if state is None:  # no entry in the log: the server refused the declaration
+                return self._refused_state(incident_id)
             if folded >= SNAPSHOT_EVERY:
                 self._save_snapshot(incident_id, state, last_seq)
         return state
@@ -231,6 +252,22 @@ class LocalStore:
         if batch:
             state = _fold_batch(batch, state)
         return state, last_seq, count
+
+    def _refused_state(self, incident_id: str) -> IncidentState:
+        """An incident whose every entry the server refused, folded from those entries in
+        the order they were refused: it stays in view (marked by its readers) instead of
+        vanishing, until it is resubmitted."""
+        events = []
+        for (body,) in self.conn.execute(
+            "SELECT body FROM rejected WHERE incident_id = ? ORDER BY rowid", (incident_id,)
+        ):
+            try:
+                events.append(Event.model_validate_json(body))
+            except ValueError:  # a refused body that is not an event: `rejected` shows it
+                continue
+        if not events:
+            raise NotFound(f"no incident {incident_id!r}")
+        return fold(events)
 
     def _snapshot(self, incident_id: str) -> tuple[IncidentState | None, int]:
         row = self.conn.execute(
