@@ -11,6 +11,7 @@ the store caches a folded snapshot per incident and folds only the tail; the fol
 prefix property (``fold(rest, fold(prefix)) == fold(all)``) makes that exact.
 """
 
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from warroom.core.errors import NotFound, StoreError
+from warroom.core.errors import NotFound, StoreError, WarroomError
 from warroom.core.events import EVENT_LIST, Event
 from warroom.core.fold import INERT_KINDS, apply, fold, note_event
 from warroom.core.ids import new_device_id
@@ -42,10 +43,16 @@ SNAPSHOT_EVERY = 1000
 FOLD_CHUNK = 5000
 """Events validated at once while folding; bounds memory on very long incidents."""
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_S = 30.0
 """How long a write waits for another process's transaction: several sync processes
 catching up on one home take turns with a scribe's entries, and an entry typed must be
 recorded, not refused because a catch-up batch was being stored."""
+
+
+class ReadOnlyHome(WarroomError):
+    """The home cannot be written (permissions, a read-only mount): a person must act."""
 
 
 class LocalStore:
@@ -53,7 +60,18 @@ class LocalStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.read_only = path.exists() and not (
+            os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+        )
+        """A home on a read-only mount or without write permission: reads work, from a
+        connection that writes nothing (no migration, no cached fold); writes are refused
+        with ``ReadOnlyHome``."""
         with _translated_errors(path):
+            if self.read_only:
+                self.conn = _open_read_only(path)
+                self._check_schema(int(self._meta("schema_version") or 0))
+                self.device_id = self._meta("device_id")
+                return
             _create_private(path)
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -220,7 +238,7 @@ class LocalStore:
             state, last_seq, folded = self._fold_rows(incident_id, through, cached)
             if state is None:  # no entry in the log: the server refused the declaration
                 return self._refused_state(incident_id)
-            if folded >= SNAPSHOT_EVERY:
+            if folded >= SNAPSHOT_EVERY and not self.read_only:
                 self._save_snapshot(incident_id, state, last_seq)
         return state
 
@@ -276,7 +294,13 @@ class LocalStore:
         ).fetchone()
         if row is None:
             return None, 0
-        return IncidentState.model_validate_json(row[0]), row[1]
+        try:
+            return IncidentState.model_validate_json(row[0]), row[1]
+        except ValueError:  # only a cache: drop it and fold from the start
+            log.info("%s: dropping a damaged cached fold of %s", self.path, incident_id)
+            if not self.read_only:
+                self.conn.execute("DELETE FROM snapshots WHERE incident_id = ?", (incident_id,))
+            return None, 0
 
     def _save_snapshot(self, incident_id: str, state: IncidentState, through_seq: int) -> None:
         with self._transaction():
@@ -305,6 +329,11 @@ class LocalStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
+        if self.read_only:
+            raise ReadOnlyHome(
+                f"the home {self.path.parent} is read-only: nothing can be recorded in it;"
+                " reading works (make it writable, or use another WARROOM_HOME, to write)"
+            )
         with _translated_errors(self.path):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -330,14 +359,22 @@ class LocalStore:
             self._set_meta("device_id", device_id)
         return device_id
 
+    def _check_schema(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} is from a newer warroom (schema {version}); upgrade warroom"
+            )
+        if self.read_only and version < SCHEMA_VERSION:
+            raise ReadOnlyHome(
+                f"the home {self.path.parent} is read-only and its database is from an older"
+                " warroom: open it once where it is writable, to upgrade it"
+            )
+
     def _migrate(self) -> None:
         self.conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         with self._transaction():
             version = int(self._meta("schema_version") or 0)
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} is from a newer warroom (schema {version}); upgrade warroom"
-                )
+            self._check_schema(version)
             for migration in MIGRATIONS[version:]:
                 migration(self.db)
             self._set_meta("schema_version", str(SCHEMA_VERSION))
@@ -350,6 +387,19 @@ def _fold_batch(bodies: list[str], state: IncidentState | None) -> IncidentState
     for event in events:
         apply(state, event)
     return state
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes: read-only if SQLite can share the home's WAL
+    index, else immutable (a read-only mount where no ``-shm`` file can be made; a home
+    closed cleanly has nothing left in its WAL)."""
+    uri = path.resolve().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        conn.execute("SELECT COUNT(*) FROM meta").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True)
 
 
 def _create_private(path: Path) -> None:
@@ -383,8 +433,15 @@ def _translated_errors(path: Path) -> Iterator[None]:
             ) from None
         raise StoreError(f"cannot use the database {path}: {text}") from None
     except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"{path} is not a usable warroom database ({exc}); move it aside to start afresh"
-        ) from None
+        raise StoreError(damaged(path, exc)) from None
     except OSError as exc:
         raise StoreError(f"cannot open {path}: {exc.strerror or exc}") from None
+
+
+def damaged(path: Path, exc: Exception) -> str:
+    """What to say about a database SQLite cannot read (malformed pages, not a database)."""
+    return (
+        f"the local database at {path} is damaged: {exc}; move it aside and restore it from"
+        " a backup, or `warroom login` again on a fresh home to fetch the shared record"
+        f" (`sqlite3 {path} .recover` may save entries not yet synced)"
+    )

@@ -162,7 +162,8 @@ class Replica:
         if incident_id is not None:
             query += " WHERE incident_id = ?"
             args = (incident_id,)
-        rows = self.conn.execute(query + " ORDER BY occurred_at", args).fetchall()
+        with _translated_errors(self.store.path):
+            rows = self.conn.execute(query + " ORDER BY occurred_at", args).fetchall()
         return [
             RejectedEntry(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6])
             for r in rows
@@ -171,10 +172,11 @@ class Replica:
     def unaccepted_incidents(self) -> set[str]:
         """Incidents whose every entry the server refused, their declaration first: they
         live on in ``rejected`` only, and are shown as not accepted."""
-        rows = self.conn.execute(
-            "SELECT DISTINCT incident_id FROM rejected AS r WHERE NOT EXISTS"
-            " (SELECT 1 FROM events WHERE events.incident_id = r.incident_id)"
-        )
+        with _translated_errors(self.store.path):
+            rows = self.conn.execute(
+                "SELECT DISTINCT incident_id FROM rejected AS r WHERE NOT EXISTS"
+                " (SELECT 1 FROM events WHERE events.incident_id = r.incident_id)"
+            ).fetchall()
         return {row[0] for row in rows}
 
     def rejected_count(self) -> int:
