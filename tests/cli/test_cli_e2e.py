@@ -175,7 +175,8 @@ def test_corrupt_database_is_a_clear_error(cli, _isolated_home: Path):
     _isolated_home.mkdir(parents=True)
     (_isolated_home / "warroom.db").write_bytes(b"this is not sqlite" * 100)
     result = cli("list", check=False)
-    assert result.code == 1 and "not a usable warroom database" in result.err
+    assert result.code == 1 and "the local database at" in result.err
+    assert "is damaged" in result.err and "restore it from" in result.err
     assert "Traceback" not in result.err
 
 

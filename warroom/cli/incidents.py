@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from warroom.cli.files import write_private
 from warroom.cli.output import emit_json, say
 from warroom.cli.params import At, Incident, Json, Reason, report, runtime_of, when
 from warroom.cli.runtime import Runtime
@@ -18,6 +19,7 @@ from warroom.core.metrics import incident_metrics
 from warroom.core.runbook import walk_steps
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import format_duration, utcnow
+from warroom.store.replica import Replica
 
 Entry = Annotated[str, typer.Argument(help="Id (or unique prefix) of the earlier entry.")]
 Role = Annotated[str, typer.Argument(help="Role id, e.g. commander, scribe, sector-lead.")]
@@ -258,6 +260,7 @@ def status(
         report(runtime.room.set_status(incident, new_status, reason), as_json)
         return
     state = runtime.room.state(incident)
+    accepted = state.id not in Replica(runtime.store).unaccepted_incidents()
     now = utcnow()
     clocks = update_clocks(runtime.policy, state, now)
     ladder = escalation_ladder(runtime.policy, state, now)
@@ -266,6 +269,7 @@ def status(
         emit_json(
             {
                 "state": state.model_dump(mode="json"),
+                "accepted": accepted,
                 "commander": state.commander,
                 "metrics": {k: (v.total_seconds() if v else None) for k, v in metrics},
                 "update_clocks": [c.model_dump(mode="json") for c in clocks],
@@ -273,7 +277,15 @@ def status(
             }
         )
         return
+    if not accepted:
+        say(_NOT_ACCEPTED.format(id=state.id))
     _print_state(runtime, state, now, clocks, ladder, metrics)
+
+
+_NOT_ACCEPTED = (
+    "NOT ACCEPTED by the server: {id} lives only here; `warroom rejected {id}` says why,"
+    " `warroom rejected {id} --resubmit` sends it again"
+)
 
 
 def _print_state(runtime: Runtime, state: IncidentState, now, clocks, ladder, metrics) -> None:
@@ -340,6 +352,7 @@ def list_incidents(
     """List incidents here, most recently active first."""
     store = runtime_of(ctx).store
     states = [store.state(incident_id) for incident_id in store.incident_ids()]
+    unaccepted = Replica(store).unaccepted_incidents()
     if as_json:
         emit_json(
             [
@@ -353,6 +366,7 @@ def list_incidents(
                     "drill": s.drill,
                     "declared_at": s.milestones.get("declared"),
                     "events": s.event_count,
+                    "accepted": s.id not in unaccepted,
                 }
                 for s in states
             ]
@@ -361,7 +375,8 @@ def list_incidents(
     if not states:
         say('No incidents yet. Declare one with: warroom declare "what is broken" --severity SEV2')
     for s in states:
-        say(f"{s.id}  {s.severity:<5} {s.status:<13} {s.phase:<12} {s.title}")
+        mark = f"  [NOT ACCEPTED by the server: warroom rejected {s.id}]" * (s.id in unaccepted)
+        say(f"{s.id}  {s.severity:<5} {s.status:<13} {s.phase:<12} {s.title}{mark}")
 
 
 def export(
@@ -391,7 +406,7 @@ def export(
         sys.stdout.write(text)
     else:
         try:
-            output.write_text(text, encoding="utf-8")
+            write_private(output, text)  # the whole record: for its owner's eyes only
         except OSError as exc:
             raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
 

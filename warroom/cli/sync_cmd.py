@@ -5,7 +5,6 @@ every other ``warroom`` command starts without paying for them.
 """
 
 import json
-import os
 import socket
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from warroom.cli.files import write_private
 from warroom.cli.output import emit_json, fail, say
 from warroom.cli.params import Json, runtime_of
 from warroom.cli.runtime import Runtime
@@ -162,18 +162,29 @@ def _write_config(path: Path, updates: dict[str, str]) -> None:
         else:
             top.append(entry)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("\n".join([*top, *rest]) + "\n")
-    os.chmod(path, 0o600)
+    write_private(path, "\n".join([*top, *rest]) + "\n")
 
 
 def login(
     ctx: typer.Context,
     url: Annotated[str, typer.Argument(help="The server, e.g. http://warroom.internal:8350")],
     token: Annotated[str, typer.Option("--token", help="A token from `warroom token create`.")],
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt", help="Re-issue entries written here under another name as the token's."
+        ),
+    ] = False,
+    keep_local: Annotated[
+        bool,
+        typer.Option("--keep-local", help="Keep entries written under another name here, unsent."),
+    ] = False,
 ) -> None:
-    """Check a token against a server and remember both for this home."""
+    """Check a token against a server and remember both for this home.
+
+    Entries written here under another name (the login name, before this) would all be
+    refused by the server: you are asked to adopt them or keep them here unsent."""
+    from warroom.cli.attribution import settle_foreign_entries
     from warroom.store.replica import Replica
     from warroom.sync.client import Offline, ServerClient
 
@@ -188,11 +199,26 @@ def login(
         raise WarroomError(str(exc)) from None
     finally:
         client.close()
-    Replica(runtime.store).bind(url, info["public_key"])
     you = info["you"]
+    replica = Replica(runtime.store)
+    bound, _ = replica.binding()
+    if bound not in (None, url):
+        replica.bind(url, info["public_key"])  # refuses, before anything is asked or changed
+    done = None
+    if you["role"] == "responder":  # admins may write as anyone; viewers write nothing
+        done = settle_foreign_entries(
+            runtime.store,
+            you["name"],
+            adopt=adopt,
+            keep_local=keep_local,
+            login_line=f"warroom login {url} --token …",
+        )
+    replica.bind(url, info["public_key"])
     path = runtime.paths.config_files[0]
     _write_config(path, {"server": url, "token": token, "user": you["name"]})
     say(f"logged in to {url} as {you['name']} ({you['role']}); settings saved in {path}")
+    if done:
+        say(done)
 
 
 def _engine(runtime: Runtime, **kwargs: Any) -> "SyncEngine":
@@ -269,13 +295,27 @@ def sync(
 def rejected(
     ctx: typer.Context,
     incident: Annotated[str | None, typer.Argument(help="Only this incident.")] = None,
+    resubmit: Annotated[
+        bool,
+        typer.Option(
+            "--resubmit", help="Re-issue the incident's refused or unsent entries as you."
+        ),
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """List entries the server refused, with its reasons (kept here, not in the record)."""
     from warroom.store.replica import Replica
 
-    store = runtime_of(ctx).store
+    runtime = runtime_of(ctx)
+    store = runtime.store
     incident_id = store.resolve_incident(incident) if incident else None
+    if resubmit:
+        from warroom.cli.attribution import resubmit as reissue_refused
+
+        if incident_id is None:
+            raise InvalidInput("name the incident whose entries to resubmit")
+        say(reissue_refused(store, incident_id, runtime.actor))
+        return
     entries = Replica(store).rejected(incident_id)
     if as_json:
         emit_json(

@@ -35,6 +35,7 @@ from warroom.core.events import Event
 from warroom.core.policy import Policy, default_policy
 from warroom.server.storage import (
     RESYNC,
+    AppendResult,
     EventStorage,
     FeedItem,
     FeedPage,
@@ -300,19 +301,26 @@ def create_app(
     async def push(body: PushRequest, who: Who, request: Request) -> Response:
         """Append a batch in order; retries return the original outcome (``duplicate``)."""
         require(who, "responder", "admin", doing="write entries (viewer tokens are read-only)")
+        refused: dict[int, AppendResult] = {}  # judged here, event by event, not the batch
         if NOT_FINITE_HINT.search(await request.body()):  # cached: the body is not read twice
             for index, event in enumerate(body.events):
                 try:
                     canonical_bytes(event)
                 except ValueError:
-                    raise HTTPException(
-                        422, f"events.{index}: NaN and infinite numbers cannot be recorded"
-                    ) from None
+                    refused[index] = AppendResult(
+                        event.id,
+                        "rejected",
+                        False,
+                        event.incident_id,
+                        reason="NaN and infinite numbers cannot be recorded",
+                    )
 
         def admit(state, event):
             return check_append(rules, state, event, author=who.name, admin=who.role == "admin")
 
-        results = await storage.append(body.events, admit, who.token_id)
+        admitted = [event for index, event in enumerate(body.events) if index not in refused]
+        appended = iter(await storage.append(admitted, admit, who.token_id) if admitted else ())
+        results = [refused.get(index) or next(appended) for index in range(len(body.events))]
         # Plain JSON from the storage's results: re-validating them per request is pure cost.
         return Response(to_json({"results": results}), media_type="application/json")
 

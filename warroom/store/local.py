@@ -11,6 +11,7 @@ the store caches a folded snapshot per incident and folds only the tail; the fol
 prefix property (``fold(rest, fold(prefix)) == fold(all)``) makes that exact.
 """
 
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from warroom.core.errors import NotFound, StoreError
+from warroom.core.errors import NotFound, StoreError, WarroomError
 from warroom.core.events import EVENT_LIST, Event
 from warroom.core.fold import INERT_KINDS, apply, fold, note_event
 from warroom.core.ids import new_device_id
@@ -42,7 +43,16 @@ SNAPSHOT_EVERY = 1000
 FOLD_CHUNK = 5000
 """Events validated at once while folding; bounds memory on very long incidents."""
 
-BUSY_TIMEOUT_S = 5.0
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_S = 30.0
+"""How long a write waits for another process's transaction: several sync processes
+catching up on one home take turns with a scribe's entries, and an entry typed must be
+recorded, not refused because a catch-up batch was being stored."""
+
+
+class ReadOnlyHome(WarroomError):
+    """The home cannot be written (permissions, a read-only mount): a person must act."""
 
 
 class LocalStore:
@@ -50,7 +60,18 @@ class LocalStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.read_only = path.exists() and not (
+            os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+        )
+        """A home on a read-only mount or without write permission: reads work, from a
+        connection that writes nothing (no migration, no cached fold); writes are refused
+        with ``ReadOnlyHome``."""
         with _translated_errors(path):
+            if self.read_only:
+                self.conn = _open_read_only(path)
+                self._check_schema(int(self._meta("schema_version") or 0))
+                self.device_id = self._meta("device_id")
+                return
             _create_private(path)
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -96,29 +117,50 @@ class LocalStore:
         the insert, so two processes sharing a home never reuse a number.
         """
         with self._transaction():
-            device_seq = int(self._meta("device_seq") or 0) + 1
-            event = Event(
-                id=event_id,
+            return self.write_own(
+                event_id=event_id,
                 incident_id=incident_id,
                 actor=actor,
                 occurred_at=occurred_at,
-                recorded_at=utcnow(),
-                device_id=self.device_id,
-                device_seq=device_seq,
                 payload=payload,
             )
-            seq = self._insert(event)
-            self.conn.execute(
-                "INSERT INTO outbox (event_id, queued_seq) VALUES (?, ?)", (event.id, seq)
-            )
-            self._set_meta("device_seq", str(device_seq))
+
+    def write_own(
+        self,
+        *,
+        event_id: str,
+        incident_id: str,
+        actor: str,
+        occurred_at: datetime,
+        payload: BaseModel | dict,
+        seq: int | None = None,
+    ) -> Event:
+        """``append_new`` inside the caller's transaction; ``seq`` puts the event at a
+        free place of the log instead of its end (re-issuing an entry keeps its place)."""
+        device_seq = int(self._meta("device_seq") or 0) + 1
+        event = Event(
+            id=event_id,
+            incident_id=incident_id,
+            actor=actor,
+            occurred_at=occurred_at,
+            recorded_at=utcnow(),
+            device_id=self.device_id,
+            device_seq=device_seq,
+            payload=payload,
+        )
+        seq = self._insert(event, seq)
+        self.conn.execute(
+            "INSERT INTO outbox (event_id, queued_seq) VALUES (?, ?)", (event.id, seq)
+        )
+        self._set_meta("device_seq", str(device_seq))
         return event
 
-    def _insert(self, event: Event) -> int:
+    def _insert(self, event: Event, seq: int | None = None) -> int:
         cursor = self.conn.execute(
-            "INSERT INTO events (id, incident_id, kind, actor, occurred_at, recorded_at,"
-            " device_id, device_seq, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (seq, id, incident_id, kind, actor, occurred_at, recorded_at,"
+            " device_id, device_seq, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
+                seq,
                 event.id,
                 event.incident_id,
                 event.kind,
@@ -194,9 +236,9 @@ class LocalStore:
         with _translated_errors(self.path):
             cached, through = self._snapshot(incident_id)
             state, last_seq, folded = self._fold_rows(incident_id, through, cached)
-            if state is None:
-                raise NotFound(f"no incident {incident_id!r}")
-            if folded >= SNAPSHOT_EVERY:
+            if state is None:  # no entry in the log: the server refused the declaration
+                return self._refused_state(incident_id)
+            if folded >= SNAPSHOT_EVERY and not self.read_only:
                 self._save_snapshot(incident_id, state, last_seq)
         return state
 
@@ -229,6 +271,22 @@ class LocalStore:
             state = _fold_batch(batch, state)
         return state, last_seq, count
 
+    def _refused_state(self, incident_id: str) -> IncidentState:
+        """An incident whose every entry the server refused, folded from those entries in
+        the order they were refused: it stays in view (marked by its readers) instead of
+        vanishing, until it is resubmitted."""
+        events = []
+        for (body,) in self.conn.execute(
+            "SELECT body FROM rejected WHERE incident_id = ? ORDER BY rowid", (incident_id,)
+        ):
+            try:
+                events.append(Event.model_validate_json(body))
+            except ValueError:  # a refused body that is not an event: `rejected` shows it
+                continue
+        if not events:
+            raise NotFound(f"no incident {incident_id!r}")
+        return fold(events)
+
     def _snapshot(self, incident_id: str) -> tuple[IncidentState | None, int]:
         row = self.conn.execute(
             "SELECT state, through_seq FROM snapshots WHERE incident_id = ? AND fold_version = ?",
@@ -236,7 +294,13 @@ class LocalStore:
         ).fetchone()
         if row is None:
             return None, 0
-        return IncidentState.model_validate_json(row[0]), row[1]
+        try:
+            return IncidentState.model_validate_json(row[0]), row[1]
+        except ValueError:  # only a cache: drop it and fold from the start
+            log.info("%s: dropping a damaged cached fold of %s", self.path, incident_id)
+            if not self.read_only:
+                self.conn.execute("DELETE FROM snapshots WHERE incident_id = ?", (incident_id,))
+            return None, 0
 
     def _save_snapshot(self, incident_id: str, state: IncidentState, through_seq: int) -> None:
         with self._transaction():
@@ -265,6 +329,11 @@ class LocalStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
+        if self.read_only:
+            raise ReadOnlyHome(
+                f"the home {self.path.parent} is read-only: nothing can be recorded in it;"
+                " reading works (make it writable, or use another WARROOM_HOME, to write)"
+            )
         with _translated_errors(self.path):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -290,14 +359,22 @@ class LocalStore:
             self._set_meta("device_id", device_id)
         return device_id
 
+    def _check_schema(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} is from a newer warroom (schema {version}); upgrade warroom"
+            )
+        if self.read_only and version < SCHEMA_VERSION:
+            raise ReadOnlyHome(
+                f"the home {self.path.parent} is read-only and its database is from an older"
+                " warroom: open it once where it is writable, to upgrade it"
+            )
+
     def _migrate(self) -> None:
         self.conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         with self._transaction():
             version = int(self._meta("schema_version") or 0)
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} is from a newer warroom (schema {version}); upgrade warroom"
-                )
+            self._check_schema(version)
             for migration in MIGRATIONS[version:]:
                 migration(self.db)
             self._set_meta("schema_version", str(SCHEMA_VERSION))
@@ -312,12 +389,33 @@ def _fold_batch(bodies: list[str], state: IncidentState | None) -> IncidentState
     return state
 
 
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes: read-only if SQLite can share the home's WAL
+    index, else immutable (a read-only mount where no ``-shm`` file can be made; a home
+    closed cleanly has nothing left in its WAL)."""
+    uri = path.resolve().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        conn.execute("SELECT COUNT(*) FROM meta").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True)
+
+
 def _create_private(path: Path) -> None:
-    """Create the database file (and its folder) readable by its owner only."""
+    """Create the database file (and its folder) readable by its owner only, and take
+    group and other access away from an existing one and its WAL and shared-memory files
+    (SQLite gives those the database's mode), e.g. a home from an older warroom."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            try:
+                if file.stat().st_mode & 0o077:
+                    file.chmod(0o600)
+            except OSError:  # absent, or a read-only home: nothing to tighten there
+                pass
         return
     os.close(fd)
 
@@ -335,8 +433,15 @@ def _translated_errors(path: Path) -> Iterator[None]:
             ) from None
         raise StoreError(f"cannot use the database {path}: {text}") from None
     except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"{path} is not a usable warroom database ({exc}); move it aside to start afresh"
-        ) from None
+        raise StoreError(damaged(path, exc)) from None
     except OSError as exc:
         raise StoreError(f"cannot open {path}: {exc.strerror or exc}") from None
+
+
+def damaged(path: Path, exc: Exception) -> str:
+    """What to say about a database SQLite cannot read (malformed pages, not a database)."""
+    return (
+        f"the local database at {path} is damaged: {exc}; move it aside and restore it from"
+        " a backup, or `warroom login` again on a fresh home to fetch the shared record"
+        f" (`sqlite3 {path} .recover` may save entries not yet synced)"
+    )

@@ -66,7 +66,7 @@ class Replica:
 
     def __init__(self, store: LocalStore) -> None:
         self.store = store
-        self.conn = store.db.conn
+        self.conn = store.conn
 
     # -- which server ------------------------------------------------------------------
 
@@ -150,12 +150,7 @@ class Replica:
             (event_id, incident_id, kind, actor, occurred_at, body, reason, utcnow().isoformat()),
         )
         self.conn.execute("DELETE FROM events WHERE seq = ?", (seq,))
-        self._invalidate(incident_id, seq)
-        self.conn.execute(
-            "DELETE FROM incidents WHERE id = ?"
-            " AND NOT EXISTS (SELECT 1 FROM events WHERE incident_id = ?)",
-            (incident_id, incident_id),
-        )
+        self._invalidate(incident_id, seq)  # the incident stays listed, even if now empty
         return RejectedEntry(
             event_id, incident_id, kind, actor, datetime.fromisoformat(occurred_at), reason, body
         )
@@ -167,11 +162,22 @@ class Replica:
         if incident_id is not None:
             query += " WHERE incident_id = ?"
             args = (incident_id,)
-        rows = self.conn.execute(query + " ORDER BY occurred_at", args).fetchall()
+        with _translated_errors(self.store.path):
+            rows = self.conn.execute(query + " ORDER BY occurred_at", args).fetchall()
         return [
             RejectedEntry(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6])
             for r in rows
         ]
+
+    def unaccepted_incidents(self) -> set[str]:
+        """Incidents whose every entry the server refused, their declaration first: they
+        live on in ``rejected`` only, and are shown as not accepted."""
+        with _translated_errors(self.store.path):
+            rows = self.conn.execute(
+                "SELECT DISTINCT incident_id FROM rejected AS r WHERE NOT EXISTS"
+                " (SELECT 1 FROM events WHERE events.incident_id = r.incident_id)"
+            ).fetchall()
+        return {row[0] for row in rows}
 
     def rejected_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM rejected").fetchone()[0]

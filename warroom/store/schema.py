@@ -83,5 +83,25 @@ def _v3(db: "sqlite_utils.Database") -> None:
     db["rejected"].create_index(["incident_id"])
 
 
-MIGRATIONS: list[Callable[["sqlite_utils.Database"], None]] = [_v1, _v2, _v3]
+def _v4(db: "sqlite_utils.Database") -> None:
+    """Entries re-issued under another name (with consent, at login or on resubmission)
+    keep their original here, linked to the new event; and an incident whose declaration
+    the server refused stays listed, even on homes where an older warroom dropped it."""
+    db["reissued"].create(
+        {
+            "original_id": str,
+            "new_id": str,
+            "incident_id": str,
+            "body": str,
+            "reissued_at": str,
+        },
+        pk="original_id",
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO incidents (id, first_seq)"
+        " SELECT DISTINCT incident_id, NULL FROM rejected"
+    )
+
+
+MIGRATIONS: list[Callable[["sqlite_utils.Database"], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -30,6 +30,10 @@ class Forbidden(WarroomError):
 class ServerRefused(WarroomError):
     """The server answered 4xx for a reason of its own (its message is kept verbatim)."""
 
+    def __init__(self, base_url: str, detail: str) -> None:
+        super().__init__(f"{base_url}: {detail}")
+        self.detail = detail
+
 
 def _detail(response: httpx.Response) -> str:
     try:
@@ -68,7 +72,7 @@ class ServerClient:
         if response.status_code >= 500:
             raise Offline(f"{self.base_url} answered {response.status_code}: {_detail(response)}")
         if response.status_code >= 400:
-            raise ServerRefused(f"{self.base_url}: {_detail(response)}")
+            raise ServerRefused(self.base_url, _detail(response))
         return response
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:

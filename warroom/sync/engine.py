@@ -20,16 +20,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from warroom.core.chain import ChainError
 from warroom.core.errors import StoreError, WarroomError
 from warroom.core.timeparse import utcnow
 from warroom.store.local import LocalStore
 from warroom.store.replica import RejectedEntry, Replica
-from warroom.sync.client import Forbidden, Offline, ServerClient
+from warroom.sync.client import Forbidden, Offline, ServerClient, ServerRefused
 
 PUSH_BATCH = 200
 PAGE = 5000
+INGEST_CHUNK = 1000
+"""Events stored per transaction: each holds the home's write lock about 0.1 s."""
 BACKOFF_START_S = 0.25
 BACKOFF_MAX_S = 30.0
 STREAM_SILENCE_S = 45.0
@@ -116,14 +119,32 @@ class SyncEngine:
 
     def push_all(self, client: ServerClient, replica: Replica, report: SyncReport) -> None:
         while batch := replica.pending(PUSH_BATCH):
-            try:
-                results = client.push([body for _, body in batch])
-            except Forbidden as exc:
-                results = [{"id": i, "status": "rejected", "reason": str(exc)} for i, _ in batch]
-            settled = replica.settle(results)
+            settled = replica.settle(self._push_isolating(client, batch))
             report.pushed += settled.acked
             report.rejected.extend(settled.rejected)
             self._update(online=True, last_error=None, **self._counts(replica))
+
+    def _push_isolating(
+        self, client: ServerClient, batch: list[tuple[str, str]]
+    ) -> list[dict[str, Any]]:
+        """Push ``batch`` in order and return one result per event.
+
+        The server judges entries one by one, but a body it cannot parse at all (an event
+        its model refuses, one too large) is refused whole with a 4xx. One such entry must
+        not hold back the others, nor stop sync for the home: the batch is split in halves,
+        pushed in order, until the offending entry stands alone; that one is rejected
+        with the server's words and kept, like any rejected entry."""
+        try:
+            return client.push([body for _, body in batch])
+        except Forbidden as exc:
+            return [_refusal(event_id, str(exc)) for event_id, _ in batch]
+        except ServerRefused as exc:
+            if len(batch) == 1:
+                return [_refusal(batch[0][0], f"the server refused this entry: {exc.detail}")]
+        middle = len(batch) // 2
+        return self._push_isolating(client, batch[:middle]) + self._push_isolating(
+            client, batch[middle:]
+        )
 
     def pull_all(self, client: ServerClient, replica: Replica, report: SyncReport) -> None:
         """Catch up page by page; the next page downloads while this one is stored."""
@@ -135,14 +156,28 @@ class SyncEngine:
                     None if up_to_date else fetcher.submit(client.feed, page["cursor"], PAGE)
                 )
                 try:
-                    if page.get("items"):
-                        report.pulled += replica.ingest(page["items"], page["cursor"])
+                    self._store_page(replica, page, report)
                 finally:
                     if following is not None and not following.done():
                         following.cancel()
                 if following is None:
                     return
                 page = following.result()
+
+    def _store_page(self, replica: Replica, page: dict[str, Any], report: SyncReport) -> None:
+        """Store a feed page in transactions of ``INGEST_CHUNK`` events, each moving the
+        cursor to its last event: a catch-up page of thousands then never holds the home's
+        write lock for long, and a scribe's entry typed meanwhile gets in between."""
+        items = page.get("items") or []
+        for start in range(0, len(items), INGEST_CHUNK):
+            chunk = items[start : start + INGEST_CHUNK]
+            last = start + INGEST_CHUNK >= len(items)
+            cursor = page["cursor"] if last else chunk[-1].get("cursor")
+            if not isinstance(cursor, str):
+                raise ChainError(
+                    f"the server sent a record without a cursor: {str(chunk[-1])[:120]}"
+                )
+            report.pulled += replica.ingest(chunk, cursor)
 
     def sync_once(self) -> SyncReport:
         """Push everything, pull until up to date; raises on any failure."""
@@ -297,7 +332,9 @@ class SyncEngine:
     def _follow_poll(self, client: ServerClient, replica: Replica, report: SyncReport) -> None:
         while not self._stop.is_set():
             page = client.poll(replica.cursor(), self.poll_timeout_s)
-            items = page.get("items") or []
-            if items:
-                report.pulled += replica.ingest(items, page["cursor"])
+            self._store_page(replica, page, report)
             self._update(online=True, last_error=None, **self._counts(replica))
+
+
+def _refusal(event_id: str, reason: str) -> dict[str, Any]:
+    return {"id": event_id, "status": "rejected", "reason": reason}

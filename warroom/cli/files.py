@@ -1,0 +1,16 @@
+"""Files the command line writes for the user: private to them, whatever the umask."""
+
+import os
+from pathlib import Path
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600).
+
+    Exports hold the whole record and configs hold tokens: an existing file keeps its
+    mode across ``O_TRUNC``, so it is tightened too, before anything is written to it.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(text)
