@@ -32,8 +32,17 @@ def free_port() -> int:
 class Server:
     """``warroom serve`` in a child process; tokens are minted straight into its data."""
 
-    def __init__(self, data: Path, *, heartbeat: float = 0.5, checkpoint_every: int = 10) -> None:
+    def __init__(
+        self,
+        data: Path,
+        *,
+        heartbeat: float = 0.5,
+        checkpoint_every: int = 10,
+        options: tuple[str, ...] = (),
+    ) -> None:
         self.data = data
+        self.options = options
+        """More ``warroom serve`` options."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.heartbeat = heartbeat
@@ -55,6 +64,7 @@ class Server:
                 str(self.heartbeat),
                 "--checkpoint-every",
                 str(self.checkpoint_every),
+                *self.options,
             ],
             env=env,
             stdout=subprocess.DEVNULL,

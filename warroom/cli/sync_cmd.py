@@ -55,11 +55,18 @@ def serve(
     heartbeat: Annotated[
         float, typer.Option(min=0.05, help="Seconds between stream heartbeats.")
     ] = 15.0,
+    header_timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds a client has to send a request's headers.")
+    ] = 10.0,
+    body_timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds a client then has to send the body.")
+    ] = 60.0,  # the largest accepted body (8 MB) at about 1 Mbit/s
 ) -> None:
     """Run the shared backend (SQLite in --data) until interrupted."""
     import uvicorn
 
     from warroom.server.app import create_app
+    from warroom.server.limits import KEEP_ALIVE_S, slow_client_protocol
     from warroom.server.sqlite import SQLiteStorage
 
     if (tls_cert is None) != (tls_key is None):
@@ -86,6 +93,8 @@ def serve(
         host=host,
         port=port,
         log_level="warning",
+        http=slow_client_protocol(header_timeout, body_timeout),
+        timeout_keep_alive=KEEP_ALIVE_S,
         ssl_certfile=str(tls_cert) if tls_cert else None,
         ssl_keyfile=str(tls_key) if tls_key else None,
         timeout_graceful_shutdown=2,

@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     Tag,
     TypeAdapter,
@@ -28,6 +29,10 @@ MAX_TEXT = 10_000
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
+"""A whole number every part of the record can hold (SQLite's integers are 64 bits)."""
 
 Milestone = Literal[
     "impact_started", "detected", "acknowledged", "declared", "mitigated", "resolved"
@@ -277,15 +282,19 @@ class CommandRun(_StepRef):
 
     kind: Literal["command_run"] = "command_run"
     command: Text
-    exit_code: int | None
+    exit_code: Int64 | None
     duration_s: float = Field(ge=0)
     output: Reason = ""
+
+
+def _any_other_kind(schema: dict[str, Any]) -> None:
+    schema["properties"]["kind"]["not"] = {"enum": sorted(KINDS)}
 
 
 class UnknownPayload(BaseModel):
     """A kind from a newer warroom; kept whole so nothing is lost on re-sync or export."""
 
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = ConfigDict(frozen=True, extra="allow", json_schema_extra=_any_other_kind)
     kind: str
 
 
@@ -329,6 +338,26 @@ def _payload_tag(value: Any) -> str:
     return kind if isinstance(kind, str) and kind in KINDS else "unknown"  # [] is unhashable
 
 
+class _KindMapping:
+    """The payload union in JSON Schema as it validates: a known ``kind`` picks its model
+    (a ``discriminator`` with a mapping, ``kind`` required), any other is ``UnknownPayload``.
+
+    ``_payload_tag`` is a function, which JSON Schema cannot express, so pydantic would
+    document a bare ``oneOf`` of overlapping models."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: Any, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        *known, unknown = handler(core_schema)["oneOf"]
+        mapping = {}
+        for reference in known:
+            model = handler.resolve_ref_schema(reference)
+            model["required"] = ["kind", *model.get("required", ())]
+            mapping[model["properties"]["kind"]["const"]] = reference["$ref"]
+        by_kind = {"propertyName": "kind", "mapping": mapping}
+        return {"oneOf": [{"oneOf": known, "discriminator": by_kind}, unknown]}
+
+
 Payload = Annotated[
     Union[  # built from KINDS, so a new kind is listed once
         (
@@ -337,6 +366,7 @@ Payload = Annotated[
         )
     ],
     Discriminator(_payload_tag),
+    _KindMapping(),
 ]
 """Any payload, told apart by its ``kind``; one not in ``KINDS`` is an ``UnknownPayload``."""
 
@@ -361,7 +391,7 @@ class Event(BaseModel):
     occurred_at: AwareDatetime
     recorded_at: AwareDatetime
     device_id: str = Field(min_length=1, max_length=64)
-    device_seq: int = Field(ge=1)
+    device_seq: int = Field(ge=1, le=INT64_MAX)
     payload: Payload
 
     @property

@@ -14,14 +14,12 @@ date, then send live batches, dropping positions already sent.
 import asyncio
 import gc
 import json
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi.responses import Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from pydantic_core import to_json
@@ -30,18 +28,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warroom import __version__
 from warroom.core.access import check_append
-from warroom.core.chain import canonical_bytes
-from warroom.core.events import Event
+from warroom.core.events import INT64_MAX, Event
 from warroom.core.policy import Policy, default_policy
+from warroom.server import errors
+from warroom.server.auth import TokenFirst, identify
+from warroom.server.errors import AUTHENTICATED
+from warroom.server.jsonbody import StrictJSONRoute
 from warroom.server.storage import (
     RESYNC,
-    AppendResult,
     EventStorage,
     FeedItem,
     FeedPage,
-    InvalidCursor,
     Principal,
-    StorageError,
     TokenInfo,
     TokenRole,
 )
@@ -52,6 +50,13 @@ PAGE_LIMIT = 5000
 REPLAY_PAGE = 1000
 HEARTBEAT_S = 15.0
 LONG_POLL_MAX_S = 60.0
+
+CURSOR_PATTERN = r"^[0-9]{0,18}$"
+"""What a feed cursor looks like: a storage's position (``parse_cursor``), in decimal."""
+Cursor = Annotated[
+    str | None,
+    Query(pattern=CURSOR_PATTERN, max_length=18, description="A cursor this server returned."),
+]
 
 
 class PushRequest(BaseModel):
@@ -179,12 +184,6 @@ class _TooLarge(Exception):
     pass
 
 
-def _validation_message(exc: RequestValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-    return f"{where or 'body'}: {first.get('msg', 'invalid')}"
-
-
 def _page_response(page: FeedPage) -> Response:
     """A feed page as JSON, assembled from the stored record texts without re-encoding."""
     records = ",".join(item.record for item in page.items)
@@ -195,12 +194,6 @@ def _page_response(page: FeedPage) -> Response:
 
 def _frame(item: FeedItem) -> bytes:
     return f"id: {item.cursor}\ndata: {item.record}\n\n".encode()
-
-
-NOT_FINITE_HINT = re.compile(rb"NaN|Infinity|\d[eE][+-]?\d{3}")
-"""What a JSON body holding a NaN or an infinite number must contain (``1e999`` parses as
-infinity). Only such bodies pay for encoding each event canonically, which refuses them:
-JSON has no such numbers, so they could never be hashed or verified."""
 
 
 GC_THRESHOLDS = (50_000, 20, 100)
@@ -247,39 +240,19 @@ def create_app(
         description="The shared record of a terminal war room: push, pull and live events.",
         lifespan=lifespan,
     )
+    app.router.route_class = StrictJSONRoute
     app.add_middleware(
         GZipMiddleware, minimum_size=1024, compresslevel=5
     )  # 9 costs 3x the CPU for ~5% smaller pages
     app.add_middleware(BodyLimit, limit=max_body)
+    app.add_middleware(TokenFirst, storage=storage)  # outermost: before any body is read
+    errors.install(app)
     bearer = HTTPBearer(auto_error=False)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": _validation_message(exc)})
-
-    @app.exception_handler(StorageError)
-    async def _unavailable(request: Request, exc: StorageError) -> JSONResponse:
-        return JSONResponse(status_code=503, content={"detail": str(exc)})
-
-    @app.exception_handler(InvalidCursor)
-    async def _bad_cursor(request: Request, exc: InvalidCursor) -> JSONResponse:
-        return JSONResponse(status_code=400, content={"detail": str(exc)})
 
     async def principal(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
-        if credentials is None:
-            raise HTTPException(
-                401,
-                "a bearer token is required (warroom login URL --token T, or WARROOM_TOKEN)",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        found = await storage.authenticate(credentials.credentials)
-        if found is None:
-            raise HTTPException(
-                401, "the token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"}
-            )
-        return found
+        return await identify(storage, credentials.credentials if credentials else None)
 
     Who = Annotated[Principal, Depends(principal)]
 
@@ -287,7 +260,7 @@ def create_app(
         if who.role not in roles:
             raise HTTPException(403, f"a {who.role} token may not {doing}")
 
-    @app.get("/v1/info")
+    @app.get("/v1/info", responses=errors.errors(*AUTHENTICATED))
     async def info(who: Who) -> dict[str, Any]:
         """Who the token belongs to and the key that signs checkpoints (pin it at login)."""
         return {
@@ -297,37 +270,30 @@ def create_app(
             "you": {"name": who.name, "role": who.role, "token_id": who.token_id},
         }
 
-    @app.post("/v1/push", response_model=None, responses={200: {"model": PushResponse}})
-    async def push(body: PushRequest, who: Who, request: Request) -> Response:
+    @app.post(
+        "/v1/push",
+        response_model=None,
+        responses={200: {"model": PushResponse}, **errors.errors(*AUTHENTICATED, 403, 413)},
+    )
+    async def push(body: PushRequest, who: Who) -> Response:
         """Append a batch in order; retries return the original outcome (``duplicate``)."""
         require(who, "responder", "admin", doing="write entries (viewer tokens are read-only)")
-        refused: dict[int, AppendResult] = {}  # judged here, event by event, not the batch
-        if NOT_FINITE_HINT.search(await request.body()):  # cached: the body is not read twice
-            for index, event in enumerate(body.events):
-                try:
-                    canonical_bytes(event)
-                except ValueError:
-                    refused[index] = AppendResult(
-                        event.id,
-                        "rejected",
-                        False,
-                        event.incident_id,
-                        reason="NaN and infinite numbers cannot be recorded",
-                    )
 
         def admit(state, event):
             return check_append(rules, state, event, author=who.name, admin=who.role == "admin")
 
-        admitted = [event for index, event in enumerate(body.events) if index not in refused]
-        appended = iter(await storage.append(admitted, admit, who.token_id) if admitted else ())
-        results = [refused.get(index) or next(appended) for index in range(len(body.events))]
+        results = await storage.append(body.events, admit, who.token_id)
         # Plain JSON from the storage's results: re-validating them per request is pure cost.
         return Response(to_json({"results": results}), media_type="application/json")
 
-    @app.get("/v1/events", response_model=None, responses={200: {"model": FeedPageModel}})
+    @app.get(
+        "/v1/events",
+        response_model=None,
+        responses={200: {"model": FeedPageModel}, **errors.errors(*AUTHENTICATED, 400)},
+    )
     async def events(
         who: Who,
-        after: Annotated[str | None, Query(max_length=40)] = None,
+        after: Cursor = None,
         limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 1000,
     ) -> Response:
         """Every incident's events after a cursor, in commit order (catch-up)."""
@@ -337,12 +303,12 @@ def create_app(
     @app.get(
         "/v1/incidents/{incident_id}/events",
         response_model=None,
-        responses={200: {"model": IncidentPageModel}},
+        responses={200: {"model": IncidentPageModel}, **errors.errors(*AUTHENTICATED, 404)},
     )
     async def incident_events(
         incident_id: str,
         who: Who,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
         limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 1000,
     ) -> Response:
         """One incident's log by its own sequence numbers, with the current head."""
@@ -357,11 +323,18 @@ def create_app(
         )
         return Response(text, media_type="application/json")
 
-    @app.get("/v1/stream", response_class=StreamingResponse)
+    @app.get(
+        "/v1/stream",
+        response_class=StreamingResponse,
+        responses={
+            200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events."},
+            **errors.errors(*AUTHENTICATED, 400),
+        },
+    )
     async def stream(
         who: Who,
-        after: Annotated[str | None, Query(max_length=40)] = None,
-        last_event_id: Annotated[str | None, Header(max_length=40)] = None,
+        after: Cursor = None,
+        last_event_id: Annotated[str | None, Header(pattern=CURSOR_PATTERN, max_length=18)] = None,
     ) -> StreamingResponse:
         """Server-Sent Events: replay from ``Last-Event-ID`` (or ``after``), then live.
 
@@ -409,11 +382,15 @@ def create_app(
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
-    @app.get("/v1/poll", response_model=None, responses={200: {"model": FeedPageModel}})
+    @app.get(
+        "/v1/poll",
+        response_model=None,
+        responses={200: {"model": FeedPageModel}, **errors.errors(*AUTHENTICATED, 400)},
+    )
     async def poll(
         who: Who,
-        after: Annotated[str | None, Query(max_length=40)] = None,
-        timeout: Annotated[float, Query(ge=0, le=LONG_POLL_MAX_S)] = 25.0,
+        after: Cursor = None,
+        timeout: Annotated[float, Query(ge=0, le=LONG_POLL_MAX_S, allow_inf_nan=False)] = 25.0,
         limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 1000,
     ) -> Response:
         """Long-poll fallback for proxies that buffer streams: same cursor, same pages."""
@@ -432,19 +409,19 @@ def create_app(
             subscription.close()
         return _page_response(page)
 
-    @app.get("/v1/tokens")
+    @app.get("/v1/tokens", responses=errors.errors(*AUTHENTICATED, 403))
     async def tokens(who: Who) -> list[TokenOut]:
         require(who, "admin", doing="list tokens")
         return [_token_out(info) for info in await storage.list_tokens()]
 
-    @app.post("/v1/tokens", status_code=201)
+    @app.post("/v1/tokens", status_code=201, responses=errors.errors(*AUTHENTICATED, 403, 413))
     async def create_token(body: TokenCreate, who: Who) -> TokenOut:
         """Create a token; the secret is in this answer only (it is stored hashed)."""
         require(who, "admin", doing="create tokens")
         info, secret = await storage.create_token(body.name.strip(), body.role, body.device)
         return _token_out(info, secret)
 
-    @app.delete("/v1/tokens/{token_id}")
+    @app.delete("/v1/tokens/{token_id}", responses=errors.errors(*AUTHENTICATED, 403, 404))
     async def revoke_token(token_id: str, who: Who) -> dict[str, str]:
         require(who, "admin", doing="revoke tokens")
         if not await storage.revoke_token(token_id):

@@ -1,0 +1,66 @@
+"""How the API answers mistakes, and how its OpenAPI document says so.
+
+Every error answer, whatever its status, is ``{"detail": "<one line>"}`` — a person (or
+the client, which shows it verbatim) can act on the line. FastAPI documents a 422 as a
+list of pydantic errors, which this API never sends, and documents no other error at
+all; ``errors(...)`` declares the real ones per route instead.
+"""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from warroom.server.storage import InvalidCursor, StorageError
+
+
+class Problem(BaseModel):
+    """The body of every error answer."""
+
+    detail: str
+
+
+WHY: dict[int, str] = {
+    400: "The cursor is ahead of this server's log (its data was replaced).",
+    401: "No bearer token, or one that is unknown or revoked.",
+    403: "The token's role may not do this.",
+    404: "No such incident or token on this server.",
+    413: "The request body is larger than the server accepts.",
+    422: "A malformed request: the detail names the field and what is wrong with it.",
+    503: "The server's storage is unavailable; retry later.",
+}
+
+AUTHENTICATED = (401, 422, 503)
+"""What any route behind a token may answer."""
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for a route: the statuses it may answer with a ``Problem``.
+
+    Declaring 422 here also keeps FastAPI from documenting its own validation model."""
+    return {status: {"model": Problem, "description": WHY[status]} for status in statuses}
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    """The first error as ``field.path: message`` (``body`` left out: it is implied)."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    return f"{where or 'body'}: {first.get('msg', 'invalid')}"
+
+
+def install(app: FastAPI) -> None:
+    """Answer validation, storage and cursor errors as one-line ``Problem`` bodies."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": validation_message(exc)})
+
+    @app.exception_handler(StorageError)
+    async def _unavailable(request: Request, exc: StorageError) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+    @app.exception_handler(InvalidCursor)
+    async def _bad_cursor(request: Request, exc: InvalidCursor) -> JSONResponse:
+        return JSONResponse(status_code=400, content={"detail": str(exc)})
