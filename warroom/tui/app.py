@@ -308,7 +308,7 @@ class WarroomApp(App[int]):
         from warroom.tui.widgets.status_strip import StatusStrip
 
         for screen in self._war_rooms():
-            screen.query_one(StatusStrip).show_sync(message.state, message.detail)
+            screen.query_one(StatusStrip).show_sync(message.state, message.detail, message.short)
 
     def _war_rooms(self) -> list["WarRoomScreen"]:
         from warroom.tui.screens.main import WarRoomScreen
