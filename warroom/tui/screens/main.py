@@ -76,6 +76,9 @@ class WarRoomScreen(Screen):
         self.incidents: list[msg.IncidentSummary] = []
         self.timeline_data = TimelineData()
         self.current_layout: Layout | None = None
+        self.chosen_layout: str | None = None
+        """The layout the user asked for; a small terminal shows compact instead, until it
+        grows again."""
         self.layout_forced = False
         self.link: StoreLink | None = None
         self.catalog: Catalog | None = None
@@ -118,10 +121,12 @@ class WarRoomScreen(Screen):
         right after a layout change already reaches the right pane."""
         if forced is not None:
             self.layout_forced = forced
+        if name is not None:
+            self.chosen_layout = name
         size = self.app.size
         layout = choose(
             self.app.layouts,
-            name or (self.current_layout.name if self.current_layout else None),
+            self.chosen_layout,
             forced=self.layout_forced,
             width=size.width,
             height=size.height,
@@ -150,8 +155,8 @@ class WarRoomScreen(Screen):
             self.action_focus_pane(start)
 
     async def reload_layout(self) -> None:
-        """The layout files changed: show the current layout's new definition."""
-        await self.apply_layout(self.current_layout.name if self.current_layout else None)
+        """The layout files changed: show the chosen layout's new definition."""
+        await self.apply_layout(None)
 
     def _section(self, section: Section, layout: Layout) -> Widget:
         columns = layout.split == "columns"
@@ -170,6 +175,7 @@ class WarRoomScreen(Screen):
             container.styles.width = section.size
         else:
             container.styles.height = section.size
+        container.set_class("timeline" in (ref.pane for ref in section.panes), "-timeline")
         return container
 
     def _pane(self, name: str, size: str, columns: bool) -> Widget:
