@@ -34,6 +34,7 @@ from warroom.tui.widgets.command_line import CommandLine
 from warroom.tui.widgets.cursor_view import CursorView
 from warroom.tui.widgets.entry_bar import EntryBar
 from warroom.tui.widgets.roles import RolesPane
+from warroom.tui.widgets.runbook import ACTIONS as READING_ACTIONS
 from warroom.tui.widgets.runbook import RunbookPane
 from warroom.tui.widgets.status_strip import StatusStrip
 from warroom.tui.widgets.text_pane import TextPane
@@ -401,6 +402,10 @@ class WarRoomScreen(Screen):
                 self.ask_to_run(key)
             except WarroomError as exc:
                 self._refused(exc)
+        elif message.action in READING_ACTIONS:
+            from warroom.tui.screens.step_detail import open_reading
+
+            open_reading(self, message.action, key)
         else:  # assign, handoff, a step failed or skipped: the : line asks for the rest
             self.open_command_line(f"{message.action} {key} ")
 
