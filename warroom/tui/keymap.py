@@ -79,9 +79,7 @@ RUNBOOK = (
     KeyAction("runbook.done", "d", "step('done')", "Done", mutating=True),
     KeyAction("runbook.fail", "f", "step('fail')", "Fail", mutating=True),
     KeyAction("runbook.skip", "x", "step('skip')", "Skip", mutating=True),
-    # Not marked mutating although it leads to a record: on a read-only screen the key
-    # stays live so that pressing it says why nothing can run, rather than doing nothing.
-    KeyAction("runbook.run", "r", "run_step", "Run command"),
+    KeyAction("runbook.run", "r", "run_step", "Run command", mutating=True),
     KeyAction("runbook.read", "enter", "read", "Read step"),
     KeyAction("runbook.reference", "m", "reference", "Reference"),
 )

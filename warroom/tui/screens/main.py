@@ -22,7 +22,7 @@ from textual.widgets import ContentSwitcher, Footer, Input
 from warroom.core.errors import InvalidInput, WarroomError
 from warroom.tui import keymap
 from warroom.tui import messages as msg
-from warroom.tui.commands import PaletteEntry, ParsedCommand, parse_command
+from warroom.tui.commands import PaletteEntry, ParsedCommand, command_names, parse_command
 from warroom.tui.entry import parse_entry
 from warroom.tui.layouts import Layout, Section, choose
 from warroom.tui.render import safe
@@ -473,6 +473,8 @@ class WarRoomScreen(Screen):
         state = self.state
         people = sorted({t.person for t in state.tenures}) if state else []
         match source:
+            case "command":
+                return command_names(read_only=self.app.read_only)
             case "severity":
                 return [s.name for s in policy.severities]
             case "status":
