@@ -102,8 +102,10 @@ class StatusStrip(Horizontal):
 
     @property
     def _width(self) -> int:
-        """Cells for the text (the strip's padding left out), before the first layout too."""
-        return self.content_size.width or max(self.app.size.width - 2, 1)
+        """Cells for the text (beside the sync slot, when shown), before the first layout
+        too."""
+        main = self.query_one("#strip-main", Static)
+        return main.content_size.width or max(self.app.size.width - 2, 1)
 
     def describe(self, policy: Policy, state: "IncidentState", now: datetime) -> Text:
         from warroom.core.clocks import escalation_ladder, update_clocks
@@ -133,13 +135,18 @@ class StatusStrip(Horizontal):
             return Text("\n", end="").join([head_line(head, badges, width), facts])
         if badges.cell_len:
             head.append("  ").append_text(badges)
-        facts = status.copy()
-        facts.append(" · phase ").append_text(phase)
-        facts.append(" · ").append_text(commander_forms(state)[0])
-        if age is not None:
-            facts.append(f" · declared {age} ago")
+        every = clock_forms(clocks, now)
         if clocks:
-            facts.append(" · next update: ").append_text(clock_forms(clocks, now)[0])
+            every.insert(0, Text("next update: ", end="").append_text(every[0]))
+        parts = [
+            Part([status]),
+            Part([Text("phase ", end="").append_text(phase)]),
+            Part(commander_forms(state)),
+            Part([Text(f"declared {age} ago" if age else "", end=""), Text(f"T+{age}", end="")]),
+            Part(every),
+        ]
+        # A forced full layout in a narrow terminal shortens too, rather than cut.
+        facts = fit(parts, [3, 4, 4, 2, 4, 2, 4, 3], self._width)
         lines = [head, facts]
         escalation = escalation_forms(ladder, now)[0]
         if escalation.cell_len:
