@@ -160,12 +160,17 @@ async def test_refusals_say_why(home, probe, tmp_path, monkeypatch):
 
 
 async def test_read_only_refuses(home, probe):
+    """Read-only offers no way to run a command: ``r`` is off (not in ``?`` nor the
+    footer) and ``:step run`` says why."""
     app = make_app(home, policy=ALLOWED, layout="responder", layout_forced=True, read_only=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await on_step(pilot, "hello")
         await pilot.press("r")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, ConfirmRun)
+        main_screen(pilot).run_command("step run probe/hello")
         await until(pilot, lambda: "read-only" in notices(app))
-        assert "cannot run a step's command" in notices(app)
+        assert ":step changes the record" in notices(app)
         assert not isinstance(app.screen, ConfirmRun)
         await pilot.pause(0.3)
         assert runs(home, probe) == []

@@ -13,7 +13,7 @@ from warroom.cli.output import emit_json, report_problems, say
 from warroom.cli.params import At, Incident, Json, report, runtime_of, when
 from warroom.core import events as ev
 from warroom.core.errors import InvalidInput
-from warroom.core.runbook import CodeBlock, Runbook, RunbookStep, suggest
+from warroom.core.runbook import CodeBlock, Runbook, RunbookStep, step_count, suggest
 from warroom.core.sanitize import visible
 from warroom.core.state import AttachedRunbook
 from warroom.runbooks.library import LibraryEntry, Reload, check_paths
@@ -42,7 +42,7 @@ def list_runbooks(ctx: typer.Context, as_json: Json = False) -> None:
     for entry in catalog.entries.values():
         book = entry.runbook
         say(f"{book.id}  {book.title}")
-        say(f"    {entry.source}: {entry.path}  ({sum(1 for _ in book.walk())} steps)")
+        say(f"    {entry.source}: {entry.path}  ({step_count(book.steps)} steps)")
         for shadowed in entry.shadowed:
             say(f"    shadows {shadowed}")
     if not catalog.entries:
@@ -65,7 +65,7 @@ def _entry_summary(entry: LibraryEntry) -> dict:
         "incident_types": book.incident_types,
         "severities": book.severities,
         "tags": book.tags,
-        "steps": sum(1 for _ in book.walk()),
+        "steps": step_count(book.steps),
     }
 
 
@@ -259,7 +259,7 @@ def attach(
     if as_json:
         emit_json(event)
         return
-    steps = sum(1 for _ in book.walk())
+    steps = step_count(book.steps)
     version = f"version {book.content_hash[:8]}, {steps} steps from {book.path}"
     if previous is None:
         say(f"{event.incident_id}: attached {book.id} ({version})  [{event.id}]")

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from warroom.core.runbook import RunbookStep
+from warroom.core.runbook import RunbookStep, step_count
 
 MAX_TEXT = 10_000
 """Longest free text accepted in one entry; a runaway paste should not bloat the log."""
@@ -448,7 +448,7 @@ def payload_text(payload: BaseModel) -> str:
         case ServicesChanged():
             return "Services: " + (", ".join(payload.services) or "none")
         case RunbookAttached():
-            version = f"version {payload.content_hash[:8]}, {len(payload.steps)} steps"
+            version = f"version {payload.content_hash[:8]}, {step_count(payload.steps)} steps"
             return f"Runbook {payload.runbook_id} attached: {payload.title} ({version})"
         case RunbookStepMarked():
             done = STEP_STATUS[payload.action]

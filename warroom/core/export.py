@@ -89,7 +89,37 @@ def to_markdown(state: IncidentState, events: Sequence[ev.Event], policy: Policy
         shown = _md(text) + (f" *({_md(mark)})*" if mark else "")
         when, who = _ts(event.occurred_at), _md(event.actor)
         lines.append(f"| {when} | {who} | {event.kind} | {shown} | {event.id} |")
+    lines += _command_runs(events)
     return "\n".join(lines) + "\n"
+
+
+def _command_runs(events: Sequence[ev.Event]) -> list[str]:
+    """What each step command run from warroom printed (the excerpt on the record), in
+    fenced blocks: made visible like all user text, the fence longer than any run of
+    backticks inside, so the output can neither end the block nor drive a terminal."""
+    runs = [e for e in events if isinstance(e.payload, ev.CommandRun)]
+    if not runs:
+        return []
+    lines = ["", "## Command output", ""]
+    for event in sorted(runs, key=lambda e: (e.occurred_at, e.recorded_at)):
+        run: ev.CommandRun = event.payload
+        lines += [f"### {_md(ev.payload_text(run))}", ""]
+        lines.append(f"{_ts(event.occurred_at)}, by {_md(event.actor)} (`{event.id}`)")
+        lines.append("")
+        for title, body in (("command", run.command), ("output", run.output or "(no output)")):
+            text = visible(body, single_line=False)
+            fence = "`" * max(3, _longest_backtick_run(text) + 1)
+            lines += [f"{title}:", "", fence + ("sh" if title == "command" else "text")]
+            lines += [text.rstrip("\n"), fence, ""]
+    return lines
+
+
+def _longest_backtick_run(text: str) -> int:
+    longest = run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    return longest
 
 
 def to_json_bundle(

@@ -230,18 +230,10 @@ class WarroomApp(App[int]):
 
     @work(exclusive=True, group="layout-watcher", exit_on_error=False)
     async def _watch_layouts(self) -> None:
-        """Reload layouts when their files change (watchfiles, imported here: it is not
-        needed for the first frame)."""
-        from watchfiles import awatch
+        """Reload layouts when their files change, or when the user's folder appears."""
+        from warroom.tui.layout_watch import layout_reloads
 
-        from warroom.tui.layouts import SHIPPED_DIR, load_layouts
-
-        directories = [d for d in (SHIPPED_DIR, self.config.paths.layouts) if d.is_dir()]
-        if not directories:
-            return
-
-        async for _changes in awatch(*directories, debounce=300, step=50):
-            layouts = load_layouts(self.config.paths.layouts, known=self.layouts)
+        async for layouts in layout_reloads(self.config.paths.layouts, lambda: self.layouts):
             self.post_message(LayoutsChanged(layouts))
 
     # -- runbook files -------------------------------------------------------------------
@@ -308,7 +300,7 @@ class WarroomApp(App[int]):
         from warroom.tui.widgets.status_strip import StatusStrip
 
         for screen in self._war_rooms():
-            screen.query_one(StatusStrip).show_sync(message.state, message.detail)
+            screen.query_one(StatusStrip).show_sync(message.state, message.detail, message.short)
 
     def _war_rooms(self) -> list["WarRoomScreen"]:
         from warroom.tui.screens.main import WarRoomScreen

@@ -150,12 +150,25 @@ def parse_command(line: str) -> ParsedCommand:
     return ParsedCommand(spec, tuple(part.strip() for part in parts), rest.strip())
 
 
+def command_names(*, read_only: bool) -> list[str]:
+    """The commands a screen offers: on a read-only one, only those that change nothing."""
+    return [spec.name for spec in COMMANDS if not (read_only and spec.mutating)]
+
+
+def offered(choices: Choices) -> list[CommandSpec]:
+    """The commands to offer: those the ``command`` source names (a read-only screen
+    leaves out every one that changes the record), or all when it names none."""
+    names = set(choices("command"))
+    return [spec for spec in COMMANDS if spec.name in names] if names else list(COMMANDS)
+
+
 def complete(line: str, choices: Choices) -> list[str]:
     """Whole-line completions of ``line`` (without the colon), best first."""
     words = line.split(" ")
     if len(words) == 1:
         prefix = words[0].lower()
-        names = [s.name for s in COMMANDS] + [a for s in COMMANDS for a in s.aliases]
+        specs = offered(choices)
+        names = [s.name for s in specs] + [a for s in specs for a in s.aliases]
         return [name for name in names if name.startswith(prefix) and name != prefix]
     spec = BY_NAME.get(words[0].lower())
     if spec is None:
@@ -177,7 +190,7 @@ def expected(line: str, choices: Choices) -> str:
     words = line.split(" ")
     spec = BY_NAME.get(words[0].lower()) if words else None
     if spec is None:
-        return "commands: " + " ".join(s.name for s in COMMANDS)
+        return "commands: " + " ".join(s.name for s in offered(choices))
     index = len(words) - 2
     if index < 0 or index >= len(spec.args) or spec.args[index] == "text":
         return f"{spec.usage} — {spec.help}"

@@ -79,9 +79,23 @@ RUNBOOK = (
     KeyAction("runbook.done", "d", "step('done')", "Done", mutating=True),
     KeyAction("runbook.fail", "f", "step('fail')", "Fail", mutating=True),
     KeyAction("runbook.skip", "x", "step('skip')", "Skip", mutating=True),
-    # Not marked mutating although it leads to a record: on a read-only screen the key
-    # stays live so that pressing it says why nothing can run, rather than doing nothing.
-    KeyAction("runbook.run", "r", "run_step", "Run command"),
+    KeyAction("runbook.run", "r", "run_step", "Run command", mutating=True),
+    KeyAction("runbook.read", "enter", "read", "Read step"),
+    KeyAction("runbook.reference", "m", "reference", "Reference"),
+)
+
+STEP_DETAIL = (
+    KeyAction("step.close", "escape,q,enter", "dismiss(None)", "Close"),
+    KeyAction("step.fail", "f", "fail", "Mark failed", mutating=True),
+    KeyAction("step.run", "r", "run", "Run command", mutating=True),
+    KeyAction("step.reference", "m", "reference", "Reference"),
+)
+
+REFERENCE = (KeyAction("reference.close", "escape,q,enter,m", "dismiss(None)", "Close"),)
+
+CONFIRM = (
+    KeyAction("confirm.yes", "enter,y", "dismiss(True)", "Yes"),
+    KeyAction("confirm.no", "escape,n", "dismiss(False)", "No"),
 )
 
 ROLES = (
@@ -136,6 +150,9 @@ ALL: tuple[KeyAction, ...] = (
     + DECLARE
     + DETAIL
     + RUN_STEP
+    + STEP_DETAIL
+    + REFERENCE
+    + CONFIRM
     + HELP
 )
 BY_ID = {action.id: action for action in ALL}

@@ -124,10 +124,13 @@ class SyncState(Message):
 
     ``state`` is one of ``offline`` (no backend configured: the slot stays hidden),
     ``ok``, ``syncing``, ``behind`` or ``error``; ``detail`` is a few words (``12
-    queued``, ``reconnecting in 4s``). Post it to the app; the status strip shows it.
+    queued``, ``reconnecting in 4s``), ``short`` the same in the few cells the 80-column
+    strip has for it (``⚠ off 07:18 1p 1r``; ``detail`` when not given). Post it to the
+    app; the status strip shows it.
     """
 
-    def __init__(self, state: str, detail: str = "") -> None:
+    def __init__(self, state: str, detail: str = "", short: str = "") -> None:
         super().__init__()
         self.state = state
         self.detail = detail
+        self.short = short or detail

@@ -29,5 +29,19 @@ def short_duration(delta: timedelta) -> str:
 
 
 def clock(moment: datetime) -> str:
-    """A wall-clock time in the terminal's time zone (the room's), to the second."""
+    """A wall-clock time in the terminal's time zone (the room's), to the second; the
+    zone is said once, where the times are (``zone_name``)."""
     return moment.astimezone().strftime("%H:%M:%S")
+
+
+def zone_name() -> str:
+    """The terminal's time zone as people write it (``UTC``, ``CET``), in which every
+    time on screen is shown."""
+    return datetime.now().astimezone().strftime("%Z") or "local time"
+
+
+def stamp(moment: datetime) -> str:
+    """A full date and time with its zone, for the details views: ``2026-11-24 10:00:00
+    UTC``."""
+    local = moment.astimezone()
+    return local.strftime("%Y-%m-%d %H:%M:%S ") + (local.strftime("%Z") or "local time")

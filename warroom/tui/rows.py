@@ -66,6 +66,8 @@ class Row:
     rejected: str | None = None
     """For an entry the sync server refused: its reason (raw server text). Such a row is
     not in the record; it is shown, marked, so nothing is ever dropped silently."""
+    recorded_at: datetime | None = None
+    """When it was written down (``at`` is when it happened: earlier if backdated)."""
 
     @property
     def order_key(self) -> tuple[float, int]:
@@ -94,6 +96,7 @@ def row_from_event(seq: int, event: "Event", rejected: str | None = None) -> Row
         text=text,
         target=getattr(payload, "target_id", None),
         rejected=rejected,
+        recorded_at=event.recorded_at,
     )
 
 

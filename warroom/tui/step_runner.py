@@ -111,7 +111,8 @@ def run_in_thread(run: StepRun, post: "Callable[[Message], Any]") -> None:
 
 def outcome_notice(event: "Event") -> tuple[str, str]:
     """The notice after a recorded run: its text (the last lines of output, made safe)
-    and a severity — information on exit 0, a warning on a timeout, else an error."""
+    and a severity — information on exit 0, a warning on a timeout, else an error, with
+    the offer to mark the step failed."""
     from warroom.core.events import payload_text
 
     payload = event.payload
@@ -122,4 +123,5 @@ def outcome_notice(event: "Event") -> tuple[str, str]:
     text = f"{payload_text(payload)}\n{shown or '(no output)'}"
     if payload.exit_code == 0:
         return text, "information"
+    text += "\nf on the step marks it failed (asks first) · Enter on it shows the output"
     return text, "warning" if payload.exit_code is None else "error"

@@ -19,6 +19,7 @@ from warroom.store.local import LocalStore
 from warroom.store.replica import RejectedEntry, Replica
 from warroom.sync.engine import SyncEngine, SyncStatus
 from warroom.tui.messages import SyncState
+from warroom.tui.render import clock
 
 
 class Unsent(Message):
@@ -38,16 +39,21 @@ class Refused(Message):
 
 
 def describe(status: SyncStatus) -> SyncState:
-    """The status strip's words for an engine status."""
+    """The status strip's words for an engine status, long and short (``1p 1r``)."""
     counts = f"{status.pending} pending" if status.pending else ""
+    short = f"{status.pending}p" if status.pending else ""
     if status.rejected:
         counts = ", ".join(part for part in (counts, f"{status.rejected} rejected") if part)
+        short = " ".join(part for part in (short, f"{status.rejected}r") if part)
     if status.stopped:
-        return SyncState("error", f"STOPPED: {status.stopped}")
+        return SyncState("error", f"STOPPED: {status.stopped}", "✖ sync STOPPED")
     if status.online:
-        return SyncState("syncing" if status.pending else "ok", counts or "online")
-    since = status.offline_since.strftime("%H:%M:%S") if status.offline_since else "start"
-    return SyncState("behind", f"offline since {since}" + (f" · {counts}" if counts else ""))
+        state = "syncing" if status.pending else "ok"
+        mark = "⇅ sync" if status.pending else "✓ sync"
+        return SyncState(state, counts or "online", f"{mark} {short}".strip())
+    since = clock(status.offline_since) if status.offline_since else "start"
+    detail = f"offline since {since}" + (f" · {counts}" if counts else "")
+    return SyncState("behind", detail, " ".join(("⚠ off", since[:5], short)).strip())
 
 
 class SyncLink:

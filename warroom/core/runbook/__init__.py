@@ -35,6 +35,7 @@ from warroom.core.runbook.model import (
     RunbookStep,
     Section,
     StepType,
+    step_count,
     walk_steps,
 )
 from warroom.core.runbook.parser import MAX_BYTES, content_hash, parse_runbook
@@ -61,6 +62,7 @@ __all__ = [
     "content_hash",
     "parse_runbook",
     "slugify",
+    "step_count",
     "suggest",
     "walk_steps",
 ]

@@ -112,6 +112,12 @@ def walk_steps(steps: Iterable[RunbookStep]) -> Iterator[RunbookStep]:
         yield from walk_steps(step.children)
 
 
+def step_count(steps: Iterable[RunbookStep]) -> int:
+    """How many steps a runbook has, as every view says it: sub-steps count (each is
+    marked on its own), reference sections and prose do not."""
+    return sum(1 for _ in walk_steps(steps))
+
+
 class RunbookProblem(Frozen):
     """One problem in a runbook file, printed like a compiler error: ``file:line: message``."""
 

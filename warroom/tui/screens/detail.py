@@ -1,5 +1,6 @@
 """One timeline entry in full: the whole text (rows are cut at the pane's width), who,
-when, its id, and any correction — with keys to correct or retract it. An entry the
+when it happened and — for a backdated entry — when it was recorded, its id, and any
+correction — with keys to correct or retract it. An entry the
 server rejected shows the server's reason instead: it is not in the record, so there is
 nothing there to correct."""
 
@@ -12,8 +13,20 @@ from textual.widgets import Static
 from warroom.core.sanitize import visible
 from warroom.core.state import EntryFix
 from warroom.tui import keymap
-from warroom.tui.render import clock
+from warroom.tui.render import clock, short_duration, stamp
 from warroom.tui.rows import Row, kind_label
+
+
+def when_text(row: Row) -> Text:
+    """When it happened and — when that is not when it was written down (a backdated
+    entry) — when it was recorded, each with its date and zone."""
+    text = Text(f"happened {stamp(row.at)}", end="")
+    recorded = row.recorded_at
+    if recorded is not None and abs((recorded - row.at).total_seconds()) >= 1:
+        late = short_duration(recorded - row.at)
+        text.append(f" · recorded {stamp(recorded)}", style="bold")
+        text.append(f" (backdated {late})" if recorded > row.at else f" ({late})")
+    return text
 
 
 class EntryDetail(ModalScreen[str | None]):
@@ -30,7 +43,8 @@ class EntryDetail(ModalScreen[str | None]):
         row = self.row
         text = Text(f"{kind_label(row.kind)}  {clock(row.at)}  ", style="bold", end="")
         text.append(visible(row.actor), style="italic")
-        text.append(f"\nid {row.id}\n\n", style="dim")
+        text.append(f"\nid {row.id}\n", style="dim")
+        text.append_text(when_text(row)).append("\n\n")
         text.append(visible(row.text, single_line=False))
         if row.rejected is not None:
             text.append("\n\nREJECTED by the server, not in the record: ", style="bold")

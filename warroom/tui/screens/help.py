@@ -29,10 +29,17 @@ class HelpScreen(ModalScreen[None]):
             text.append(f"  {key:<16}", style="bold")
             text.append(f"{description:<22}")
             text.append(f"{binding_id}\n", style="dim")
-        text.append("\nEntry bar (i): ", style="bold")
-        text.append(HINT + ", @14:32 sets the time, t: @owner, s: @audience\n")
+        read_only = getattr(self.app, "read_only", False)
+        if read_only:
+            text.append("\nREAD-ONLY: ", style="bold reverse")
+            text.append("only what changes nothing is offered here.\n")
+        else:
+            text.append("\nEntry bar (i): ", style="bold")
+            text.append(HINT + ", @14:32 sets the time, t: @owner, s: @audience\n")
         text.append("\nCommands (: or ctrl+p)\n", style="bold")
         for spec in COMMANDS:
+            if read_only and spec.mutating:
+                continue
             text.append(f"  {spec.usage:<30}", style="bold")
             text.append(f"{spec.help}\n")
         text.append(

@@ -22,7 +22,7 @@ from textual.widgets import ContentSwitcher, Footer, Input
 from warroom.core.errors import InvalidInput, WarroomError
 from warroom.tui import keymap
 from warroom.tui import messages as msg
-from warroom.tui.commands import PaletteEntry, ParsedCommand, parse_command
+from warroom.tui.commands import PaletteEntry, ParsedCommand, command_names, parse_command
 from warroom.tui.entry import parse_entry
 from warroom.tui.layouts import Layout, Section, choose
 from warroom.tui.render import safe
@@ -34,6 +34,7 @@ from warroom.tui.widgets.command_line import CommandLine
 from warroom.tui.widgets.cursor_view import CursorView
 from warroom.tui.widgets.entry_bar import EntryBar
 from warroom.tui.widgets.roles import RolesPane
+from warroom.tui.widgets.runbook import ACTIONS as READING_ACTIONS
 from warroom.tui.widgets.runbook import RunbookPane
 from warroom.tui.widgets.status_strip import StatusStrip
 from warroom.tui.widgets.text_pane import TextPane
@@ -76,6 +77,9 @@ class WarRoomScreen(Screen):
         self.incidents: list[msg.IncidentSummary] = []
         self.timeline_data = TimelineData()
         self.current_layout: Layout | None = None
+        self.chosen_layout: str | None = None
+        """The layout the user asked for; a small terminal shows compact instead, until it
+        grows again."""
         self.layout_forced = False
         self.link: StoreLink | None = None
         self.catalog: Catalog | None = None
@@ -118,10 +122,12 @@ class WarRoomScreen(Screen):
         right after a layout change already reaches the right pane."""
         if forced is not None:
             self.layout_forced = forced
+        if name is not None:
+            self.chosen_layout = name
         size = self.app.size
         layout = choose(
             self.app.layouts,
-            name or (self.current_layout.name if self.current_layout else None),
+            self.chosen_layout,
             forced=self.layout_forced,
             width=size.width,
             height=size.height,
@@ -150,8 +156,8 @@ class WarRoomScreen(Screen):
             self.action_focus_pane(start)
 
     async def reload_layout(self) -> None:
-        """The layout files changed: show the current layout's new definition."""
-        await self.apply_layout(self.current_layout.name if self.current_layout else None)
+        """The layout files changed: show the chosen layout's new definition."""
+        await self.apply_layout(None)
 
     def _section(self, section: Section, layout: Layout) -> Widget:
         columns = layout.split == "columns"
@@ -170,6 +176,7 @@ class WarRoomScreen(Screen):
             container.styles.width = section.size
         else:
             container.styles.height = section.size
+        container.set_class("timeline" in (ref.pane for ref in section.panes), "-timeline")
         return container
 
     def _pane(self, name: str, size: str, columns: bool) -> Widget:
@@ -395,6 +402,10 @@ class WarRoomScreen(Screen):
                 self.ask_to_run(key)
             except WarroomError as exc:
                 self._refused(exc)
+        elif message.action in READING_ACTIONS:
+            from warroom.tui.screens.step_detail import open_reading
+
+            open_reading(self, message.action, key)
         else:  # assign, handoff, a step failed or skipped: the : line asks for the rest
             self.open_command_line(f"{message.action} {key} ")
 
@@ -462,6 +473,8 @@ class WarRoomScreen(Screen):
         state = self.state
         people = sorted({t.person for t in state.tenures}) if state else []
         match source:
+            case "command":
+                return command_names(read_only=self.app.read_only)
             case "severity":
                 return [s.name for s in policy.severities]
             case "status":

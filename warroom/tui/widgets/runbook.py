@@ -1,12 +1,15 @@
 """The runbook pane: the steps of the attached runbooks, their state and who has them.
 
 Steps show as ``[ ]`` open, ``[c]`` claimed, ``[>]`` started, ``[x]`` done, ``[!]``
-failed, ``[-]`` skipped, grouped under their phase. Rollback and approval steps carry
-a mark of their own (↺ ROLLBACK, ✋ APPROVAL) because those are the ones a commander
-must never miss. The keys claim, start, finish, fail and skip the selected step; failing
-or skipping asks for the reason on the ``:`` line. ``r`` runs the step's pinned command
-after a confirmation (when the policy allows it; see ``step_runner``), and the step
-shows ``⟳ running…`` until it ends.
+failed, ``[-]`` skipped, grouped under their phase, each with its id (what ``:step``
+takes) and — once its command ran — how the last run ended (``ran ok``, ``✗ exit 2``).
+Enter opens the whole step (``screens.step_detail``), ``m`` the runbook's reference
+sections. Rollback and approval steps carry a mark of their own (↺ ROLLBACK,
+✋ APPROVAL) because those are the ones a commander must never miss. The keys claim,
+start, finish, fail and skip the selected step; failing or skipping asks for the reason
+on the ``:`` line — or, after a failed run, offers that run's outcome as the reason.
+``r`` runs the step's pinned command after a confirmation (when the policy allows it;
+see ``step_runner``), and the step shows ``⟳ running…`` until it ends.
 
 The steps shown are the version *pinned* on the incident — what was attached is what is
 followed — and when the file on disk has changed since (the library reloads it live),
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from warroom.core.runbook import step_count
 from warroom.tui import keymap
 from warroom.tui.render import clock, safe
 from warroom.tui.widgets.text_pane import PaneRow, TextPane
@@ -25,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Set
 
     from warroom.core.runbook import RunbookStep
-    from warroom.core.state import AttachedRunbook, IncidentState
+    from warroom.core.state import AttachedRunbook, CommandRecord, IncidentState
     from warroom.runbooks.library import Catalog
 
 BOXES = {
@@ -44,11 +48,41 @@ TYPE_MARKS = {
 }
 
 
+READ_STEP = "step read"
+REFERENCE = "runbook reference"
+FAIL_AFTER_RUN = "step fail-after-run"
+ACTIONS = frozenset({READ_STEP, REFERENCE, FAIL_AFTER_RUN})
+"""The pane's reading actions (``TextPane.Act``), which ``screens.step_detail`` handles."""
+
+
+def failed_run(pinned: "AttachedRunbook", step_id: str) -> "CommandRecord | None":
+    """The step's last run, when it failed and the step is not marked failed yet."""
+    progress = pinned.progress_of(step_id)
+    last = progress.runs[-1] if progress.runs else None
+    if last is None or last.exit_code == 0 or progress.status == "failed":
+        return None
+    return last
+
+
+def run_mark(exit_code: int | None) -> Text:
+    """How the last run of a step's command ended, told apart without colour too:
+    ``ran ok``, or reversed ``✗ exit 2`` / ``✗ timeout``."""
+    if exit_code == 0:
+        return Text("ran ok", style="bold green", end="")
+    word = "timeout" if exit_code is None else f"exit {exit_code}"
+    return Text(f"✗ {word}", style="bold reverse red", end="")
+
+
 class RunbookPane(TextPane):
     pane = "runbook"
     title = "Runbook"
     digit = "4"
     BINDINGS = keymap.bindings(keymap.RUNBOOK)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._failed: set[str] = set()
+        """Steps whose last run failed and that are not marked failed yet."""
 
     def update_from(
         self,
@@ -60,6 +94,7 @@ class RunbookPane(TextPane):
         command is running now."""
         rows: list[PaneRow] = []
         first_open = None
+        self._failed = set()
         if not state.runbooks:
             hint = Text("No runbook attached. ", style="italic", end="")
             count = len(catalog.entries) if catalog else 0
@@ -74,6 +109,8 @@ class RunbookPane(TextPane):
                     rows.append((Text(f"  {(phase or step.section or '').upper()}", "bold"), None))
                 key = f"{pinned.runbook_id}/{step.id}"
                 progress = pinned.progress_of(step.id)
+                if failed_run(pinned, step.id):
+                    self._failed.add(key)
                 line = self._step(step, depth, pinned)
                 if key in running:
                     line.append("  ⟳ running…", style="bold reverse")
@@ -87,7 +124,7 @@ class RunbookPane(TextPane):
         done = sum(status in ("done", "skipped") for status in statuses)
         heading = safe(pinned.title, style="bold")
         heading.append(f"  {pinned.runbook_id} @{pinned.content_hash[:8]}", style="dim")
-        heading.append(f"  {done}/{len(statuses)}", style="bold")
+        heading.append(f"  {done}/{step_count(pinned.steps)}", style="bold")
         rows: list[PaneRow] = [(heading, None)]
         entry = catalog.entries.get(pinned.runbook_id) if catalog else None
         if entry is not None and entry.runbook.content_hash != pinned.content_hash:
@@ -100,6 +137,11 @@ class RunbookPane(TextPane):
         progress = pinned.progress_of(step.id)
         finished = progress.status in ("done", "skipped")
         line = Text("  " + "  " * depth + BOXES[progress.status] + " ", end="")
+        line.append(step.id, style="dim")  # what :step done ID takes
+        line.append(" ")
+        if progress.runs:
+            line.append_text(run_mark(progress.runs[-1].exit_code))
+            line.append(" ")
         mark, style = TYPE_MARKS.get(step.type, ("", ""))
         if mark:
             line.append(mark, style=style)
@@ -117,10 +159,21 @@ class RunbookPane(TextPane):
         return line
 
     def action_step(self, action: str) -> None:
-        self.act(f"step {action}")
+        if action == "fail" and self.selected_key in self._failed:
+            self.act(FAIL_AFTER_RUN)  # asks, with the run's outcome as the reason
+        else:
+            self.act(f"step {action}")
 
     def action_run_step(self) -> None:
         self.act("step run")
+
+    def action_read(self) -> None:
+        """Enter: the whole step — text, sub-steps, commands, what its runs printed."""
+        self.act(READ_STEP)
+
+    def action_reference(self) -> None:
+        """The runbook's reference sections (Meaning, Diagnosis, ...)."""
+        self.act(REFERENCE)
 
 
 def _walk(steps, depth: int = 0):

@@ -20,6 +20,14 @@ from textual.widgets import Static
 from warroom.core.errors import InvalidInput
 from warroom.core.policy import Policy
 from warroom.tui.render import safe, short_duration
+from warroom.tui.strip_compact import (
+    Part,
+    clock_forms,
+    commander_forms,
+    escalation_forms,
+    fit,
+    head_line,
+)
 
 if TYPE_CHECKING:
     from warroom.core.state import IncidentState
@@ -48,18 +56,41 @@ class StatusStrip(Horizontal):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.compact = False
+        self._compact = False
         self._text: Text | None = None
+        self._shown: tuple[Policy, IncidentState, datetime] | None = None
+        self._link: tuple[str, str, str] = ("offline", "", "")
+        """The sync worker's last report: state, detail, and its short form."""
+
+    @property
+    def compact(self) -> bool:
+        return self._compact
+
+    @compact.setter
+    def compact(self, compact: bool) -> None:
+        """The compact strip carries the link itself, on its first line."""
+        self._compact = compact
+        self._show_link()
+        self._redraw()
 
     def compose(self) -> ComposeResult:
         yield Static(Text("warroom — opening the store…", style="bold"), id="strip-main")
         yield Static(id="strip-sync")
 
     def show_message(self, text: Text) -> None:
+        self._shown = None
         self._set(text)
 
     def update_from(self, policy: Policy, state: "IncidentState", now: datetime) -> None:
+        self._shown = (policy, state, now)
         self._set(self.describe(policy, state, now))
+
+    def on_resize(self) -> None:
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if self._shown is not None and self.is_mounted:
+            self._set(self.describe(*self._shown))
 
     def _set(self, text: Text) -> None:
         if text != self._text:
@@ -69,62 +100,84 @@ class StatusStrip(Horizontal):
             relayout = text.plain.count("\n") != lines
             self.query_one("#strip-main", Static).update(text, layout=relayout)
 
+    @property
+    def _width(self) -> int:
+        """Cells for the text (beside the sync slot, when shown), before the first layout
+        too."""
+        main = self.query_one("#strip-main", Static)
+        return main.content_size.width or max(self.app.size.width - 2, 1)
+
     def describe(self, policy: Policy, state: "IncidentState", now: datetime) -> Text:
         from warroom.core.clocks import escalation_ladder, update_clocks
 
         head = Text(f" {state.severity} ", style=severity_style(policy, state.severity), end="")
         head.append(f" {state.id}  ", style="bold")
         head.append_text(safe(state.title, style="bold"))
-        if state.drill:
-            head.append("  DRILL", style="bold reverse")
+        badges = Text(" ", end="").join(self._badges(state))
+        status = Text(state.status.upper(), style="bold", end="")
+        phase = Text(state.phase, style="bold", end="")
         declared = state.milestones.get("declared")
-        facts = Text(end="")
-        facts.append(state.status.upper(), style="bold")
-        facts.append(" · phase ")
-        facts.append(state.phase, style="bold")
-        facts.append(" · IC ")
-        commander = state.commander
-        if commander:
-            facts.append_text(safe(commander, style="bold"))
-        else:
-            facts.append("NONE", style="bold reverse")
-        if declared is not None:
-            age = short_duration(now - declared)
-            facts.append(f" · T+{age}" if self.compact else f" · declared {age} ago")
+        age = short_duration(now - declared) if declared is not None else None
         clocks = update_clocks(policy, state, now)
-        if clocks:
-            facts.append(" · " if self.compact else " · next update: ")
-            for n, clock in enumerate(clocks):
-                if n:
-                    facts.append(" ")
-                name = clock.audience[:3] if self.compact else clock.audience
-                if clock.overdue:
-                    late = short_duration(now - clock.due_at)
-                    facts.append(f"{name} OVERDUE {late}", style="bold reverse")
-                else:
-                    facts.append(f"{name} {short_duration(clock.remaining(now))}")
-        lines = [head, facts]
         ladder = escalation_ladder(policy, state, now)
-        fired = [step for step in ladder if step.fired]
-        waiting = sorted(
-            (s for s in ladder if not s.fired and not s.settled and s.fires_at),
-            key=lambda s: s.fires_at,
-        )
-        if not self.compact and (fired or waiting):
-            escalation = Text("escalation: ", end="")
-            for step in fired:
-                escalation.append(f"FIRED {step.rule.id}", style="bold reverse")
-                escalation.append(f" ({step.rule.action} {step.rule.target}) ")
-            if waiting:
-                step = waiting[0]
-                escalation.append(f"next {step.rule.id} in {short_duration(step.fires_at - now)}")
-            lines.append(escalation)
+        if self.compact:
+            width = self._width
+            parts = [
+                Part([status]),
+                Part([Text("phase ", end="").append_text(phase), phase]),
+                Part(commander_forms(state)),
+                Part([Text(f"T+{age}" if age else "", end=""), Text(end="")]),
+                Part(clock_forms(clocks, now)),
+                Part(escalation_forms(ladder, now)),
+            ]
+            # Least important first: the age, the word "phase", the other clocks, ...
+            facts = fit(parts, [3, 1, 5, 4, 5, 2, 4, 5, 2, 5], width)
+            return Text("\n", end="").join([head_line(head, badges, width), facts])
+        if badges.cell_len:
+            head.append("  ").append_text(badges)
+        every = clock_forms(clocks, now)
+        if clocks:
+            every.insert(0, Text("next update: ", end="").append_text(every[0]))
+        parts = [
+            Part([status]),
+            Part([Text("phase ", end="").append_text(phase)]),
+            Part(commander_forms(state)),
+            Part([Text(f"declared {age} ago" if age else "", end=""), Text(f"T+{age}", end="")]),
+            Part(every),
+        ]
+        # A forced full layout in a narrow terminal shortens too, rather than cut.
+        facts = fit(parts, [3, 4, 4, 2, 4, 2, 4, 3], self._width)
+        lines = [head, facts]
+        escalation = escalation_forms(ladder, now)[0]
+        if escalation.cell_len:
+            lines.append(Text("escalation: ", end="").append_text(escalation))
         return Text("\n", end="").join(lines)
 
-    def show_sync(self, state: str, detail: str) -> None:
-        """The sync worker's slot: hidden while offline (no backend), shown otherwise."""
-        slot = self.query_one("#strip-sync", Static)
-        slot.set_class(state != "offline", "-shown")
+    def _badges(self, state: "IncidentState") -> list[Text]:
+        """What sits right of the title: READ-ONLY, DRILL and (compact) the link."""
+        badges = []
+        if getattr(self.app, "read_only", False):
+            badges.append(Text("READ-ONLY", style="bold reverse", end=""))
+        if state.drill:
+            badges.append(Text("DRILL", style="bold reverse", end=""))
+        state_name, _, short = self._link
+        if self.compact and state_name != "offline" and short:
+            badges.append(Text(short, style=SYNC_STYLES.get(state_name, "bold"), end=""))
+        return badges
+
+    def show_sync(self, state: str, detail: str, short: str = "") -> None:
+        """The sync worker's report: in its own slot on the right (hidden while there is
+        no backend), or — in the compact strip — at the end of the first line."""
+        self._link = (state, detail, short or detail)
+        self._show_link()
+        self._redraw()
+
+    def _show_link(self) -> None:
+        state, detail, _ = self._link
+        slot = self.query_one("#strip-sync", Static) if self.is_mounted else None
+        if slot is None:
+            return
+        slot.set_class(state != "offline" and not self.compact, "-shown")
         label = Text(f"sync {state}", style=SYNC_STYLES.get(state, "bold"), end="")
         if detail:
             label.append(" · ")

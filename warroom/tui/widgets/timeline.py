@@ -37,7 +37,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 
 from warroom.tui import keymap
-from warroom.tui.render import clock, safe
+from warroom.tui.render import clock, safe, zone_name
 from warroom.tui.rows import LABEL_WIDTH, REJECTED_TAG, Row, TimelineFilter, kind_label
 from warroom.tui.widgets.cursor_view import CursorView
 
@@ -173,6 +173,7 @@ class Timeline(CursorView):
 
     def __init__(self, data: TimelineData, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.border_title = f"{self.digit} {self.title} · times {zone_name()}"  # said once
         self.data = data
         self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
         self._unseen = 0

@@ -1,0 +1,35 @@
+"""A read-only screen (``warroom --read-only``) offers nothing it would refuse: the ``:``
+completion, its hint, the palette and ``?`` list only what changes nothing."""
+
+from tests.tui.conftest import main_screen, make_app, opened, until
+from warroom.tui.commands import complete, expected
+from warroom.tui.screens.help import HelpScreen
+
+
+async def test_read_only_offers_only_what_works(home, demo):
+    app = make_app(home, read_only=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot)
+        screen = main_screen(pilot)
+        assert complete("s", screen.choices) == ["switch"]  # not severity, status, step
+        hint = expected("", screen.choices)
+        assert "switch" in hint and "layout" in hint and "quit" in hint
+        assert "severity" not in hint and "declare" not in hint and "accept" not in hint
+        await pilot.press("4", "question_mark")  # the runbook pane's keys
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        shown = app.screen.query_one("Static").render().plain
+        assert "READ-ONLY" in shown and "layout NAME" in shown
+        for refused in ("runbook.run", "runbook.done", "severity SEV", "Entry bar", "declare"):
+            assert refused not in shown, refused
+        assert "runbook.read" in shown and "runbook.reference" in shown
+
+
+async def test_a_writable_screen_offers_everything(home, demo):
+    async with make_app(home).run_test(size=(160, 45)) as pilot:
+        await opened(pilot)
+        screen = main_screen(pilot)
+        assert {"severity", "status", "step", "switch"} <= set(complete("s", screen.choices))
+        await pilot.press("4", "question_mark")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        shown = pilot.app.screen.query_one("Static").render().plain
+        assert "runbook.run" in shown and "severity SEV" in shown and "Entry bar" in shown
