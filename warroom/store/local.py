@@ -148,15 +148,27 @@ class LocalStore:
             ).fetchall()
         return [row[0] for row in rows]
 
+    def has_incident(self, incident_id: str) -> bool:
+        with _translated_errors(self.path):
+            found = self.conn.execute("SELECT 1 FROM incidents WHERE id = ?", (incident_id,))
+            return found.fetchone() is not None
+
     def resolve_incident(self, ref: str) -> str:
-        """Accept an exact id, a unique prefix, or the id without its ``inc-`` prefix."""
-        ids = self.incident_ids()
+        """Accept an exact id, a unique prefix, or the id without its ``inc-`` prefix.
+
+        Every append resolves its incident, so this is two lookups on the ``incidents``
+        primary key (a prefix is a key range), never a pass over every incident.
+        """
         wanted = ref.strip().lower()
-        if wanted in ids:
+        if self.has_incident(wanted):
             return wanted
-        matches = [
-            i for i in ids if i.startswith(wanted) or i.removeprefix("inc-").startswith(wanted)
-        ]
+        with _translated_errors(self.path):
+            rows = self.conn.execute(
+                "SELECT id FROM incidents WHERE id >= ?1 AND id < ?1 || char(1114111)"
+                " UNION SELECT id FROM incidents WHERE id >= ?2 AND id < ?2 || char(1114111)",
+                (wanted, "inc-" + wanted),
+            ).fetchall()
+        matches = [row[0] for row in rows]
         if len(matches) == 1:
             return matches[0]
         if not matches:
