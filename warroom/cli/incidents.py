@@ -13,11 +13,13 @@ from warroom.cli.sync_cmd import sync_section
 from warroom.core import events as ev
 from warroom.core.clocks import escalation_ladder, update_clocks
 from warroom.core.errors import InvalidInput
-from warroom.core.export import to_json_bundle, to_markdown
+from warroom.core.export import json_bundle, markdown
 from warroom.core.metrics import incident_metrics
 from warroom.core.runbook import walk_steps
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import format_duration, parse_when, utcnow
+from warroom.store.exports import stream_bodies, timeline_entries
+from warroom.store.summaries import incident_summaries
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Incident = Annotated[str, typer.Argument(help="Incident id (a unique prefix is enough).")]
@@ -358,8 +360,7 @@ def list_incidents(
     as_json: Json = False,
 ) -> None:
     """List incidents here, most recently active first."""
-    store = _rt(ctx).store
-    states = [store.state(incident_id) for incident_id in store.incident_ids()]
+    summaries = incident_summaries(_rt(ctx).store)
     if as_json:
         emit_json(
             [
@@ -371,16 +372,16 @@ def list_incidents(
                     "phase": s.phase,
                     "commander": s.commander,
                     "drill": s.drill,
-                    "declared_at": s.milestones.get("declared"),
-                    "events": s.event_count,
+                    "declared_at": s.declared_at,
+                    "events": s.events,
                 }
-                for s in states
+                for s in summaries
             ]
         )
         return
-    if not states:
+    if not summaries:
         say('No incidents yet. Declare one with: warroom declare "what is broken" --severity SEV2')
-    for s in states:
+    for s in summaries:
         say(f"{s.id}  {s.severity:<5} {s.status:<13} {s.phase:<12} {s.title}")
 
 
@@ -396,24 +397,24 @@ def export(
 ) -> None:
     """Export the record as Markdown (the postmortem draft) or a JSON bundle."""
     runtime = _rt(ctx)
-    incident_id = runtime.store.resolve_incident(incident)
+    store = runtime.store
+    incident_id = store.resolve_incident(incident)
     if fmt == "md":
-        state = runtime.store.state(incident_id)
-        text = to_markdown(state, runtime.store.events(incident_id), runtime.policy)
+        timeline = timeline_entries(store, incident_id)
+        chunks = markdown(store.state(incident_id), timeline, runtime.policy)
     elif fmt == "json":
-        bodies = runtime.store.event_bodies(incident_id)
-        text = to_json_bundle(
-            incident_id, bodies, utcnow(), sync_section(runtime.store, incident_id)
-        )
+        sync = sync_section(store, incident_id)
+        chunks = json_bundle(incident_id, stream_bodies(store, incident_id), utcnow(), sync)
     else:
         raise InvalidInput(f"unknown format {fmt!r}; choose md or json")
     if output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
+        sys.stdout.writelines(chunks)
+        return
+    try:
+        with output.open("w", encoding="utf-8") as file:
+            file.writelines(chunks)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 def locate(ctx: typer.Context, as_json: Json = False) -> None:

@@ -375,10 +375,12 @@ class Replica:
         self._invalidate(incident_id, local_seq)
 
     def _invalidate(self, incident_id: str, seq: int) -> None:
-        """Drop a cached fold that already includes the row at ``seq``."""
-        self.conn.execute(
-            "DELETE FROM snapshots WHERE incident_id = ? AND through_seq >= ?", (incident_id, seq)
-        )
+        """Drop the caches (fold, summary, timeline order) that include the row at ``seq``."""
+        for table in ("snapshots", "summaries", "timeline_cache"):
+            self.conn.execute(
+                f"DELETE FROM {table} WHERE incident_id = ? AND through_seq >= ?",
+                (incident_id, seq),
+            )
 
     def _checkpoint(
         self, data: dict[str, Any], key: str | None, incident_id: str, seq: int, digest: str
