@@ -89,10 +89,14 @@ def event_order(conn: sqlite3.Connection, incident_id: str, through_seq: int) ->
         " ORDER BY seq",
         (incident_id, after, through_seq),
     )
-    seqs, stamps = merge((seqs, stamps), tail)
     if len(tail) >= CACHE_EVERY:
-        _save(conn, incident_id, through_seq, seqs, stamps)
-    return seqs, stamps
+        # Saved as through the incident's own newest row, never a larger ``seq``: one
+        # freed by deleting another incident's newest row is given to the next insert.
+        newest = tail[-1][1]
+        seqs, stamps = merge((seqs, stamps), tail)
+        _save(conn, incident_id, newest, seqs, stamps)
+        return seqs, stamps
+    return merge((seqs, stamps), tail)
 
 
 def merge(order: Order, keyed: list[tuple[float, int]]) -> Order:
