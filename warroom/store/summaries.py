@@ -12,28 +12,15 @@ home), the listing is still right, only not faster next time.
 """
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 from warroom.core.errors import StoreError
 from warroom.core.state import IncidentState
+from warroom.core.summary import IncidentSummary
 from warroom.store.local import FOLD_VERSION, LocalStore
 
 SUMMARY_VERSION = FOLD_VERSION * 1000 + 1
 """Changes with the fold and with these fields, so stale summaries are refolded."""
-
-
-@dataclass(frozen=True)
-class IncidentSummary:
-    id: str
-    title: str
-    severity: str
-    status: str
-    phase: str
-    commander: str | None
-    drill: bool
-    declared_at: str | None
-    """ISO 8601, as ``warroom list --json`` prints it."""
-    events: int
 
 
 def summarize(state: IncidentState) -> IncidentSummary:

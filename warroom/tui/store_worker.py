@@ -231,17 +231,7 @@ class _Reader:
     def _summaries(self) -> list[msg.IncidentSummary]:
         from warroom.store.summaries import incident_summaries
 
-        return [
-            msg.IncidentSummary(
-                id=s.id,
-                title=s.title,
-                severity=s.severity,
-                status=s.status,
-                phase=s.phase,
-                drill=s.drill,
-            )
-            for s in incident_summaries(self.store)
-        ]
+        return incident_summaries(self.store)
 
     def _open(self, incident_id: str | None) -> None:
         if incident_id is not None:
