@@ -7,6 +7,7 @@ by any later version.
 """
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from warroom.core.timeparse import format_duration
 
 EXPORT_FORMAT = "warroom-export/1"
 
+_MD_SPECIAL = re.compile(r"[\\`*_{}\[\]<>#|!]")
 _MD_ESCAPES = str.maketrans({char: "\\" + char for char in "\\`*_{}[]<>#|!"})
 
 
@@ -27,7 +29,7 @@ def _md(text: str) -> str:
     nor drive the terminal of whoever ``cat``s the export."""
     if not (text.isascii() and text.isprintable()):  # printable ASCII: nothing to show
         text = visible(text)
-    return text.translate(_MD_ESCAPES)
+    return text.translate(_MD_ESCAPES) if _MD_SPECIAL.search(text) else text
 
 
 def _ts(moment: datetime | None) -> str:
