@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from tests.store.test_scaling import counted, fill
 from warroom.actions import WarRoom
 from warroom.core.errors import WarroomError
-from warroom.core.export import _indented, _md, markdown, to_markdown
+from warroom.core.export import _indented, _md, json_bundle, markdown, to_markdown
 from warroom.core.fold import fold
 from warroom.core.policy import default_policy
 from warroom.core.sanitize import visible
 from warroom.store import timeline
-from warroom.store.exports import timeline_entries
+from warroom.store.exports import stream_bodies, timeline_entries
 from warroom.store.local import LocalStore
 from warroom.store.replica import Replica
 from warroom.store.summaries import incident_summaries, summarize
@@ -196,3 +196,27 @@ def test_the_streamed_markdown_is_the_models_markdown(tmp_path: Path) -> None:
     state = store.state(incident)
     streamed = "".join(markdown(state, timeline_entries(store, incident), default_policy()))
     assert streamed == to_markdown(state, store.events(incident), default_policy())
+
+
+def test_an_export_streams_in_memory_bounded_by_a_chunk(tmp_path: Path) -> None:
+    """Models of every event at once cost ~4 KB each (24 MB here); a stream holds a chunk."""
+    import tracemalloc
+
+    store = LocalStore(tmp_path / "w.db")
+    fill(store, "inc-long", 6000)
+    state = store.state("inc-long")
+    state.seen_ids.clear()  # the fold's own memory, not the export's
+    tracemalloc.start()
+    try:
+        for fmt in ("md", "json"):
+            tracemalloc.reset_peak()
+            if fmt == "md":
+                chunks = markdown(state, timeline_entries(store, "inc-long"), POLICY)
+            else:
+                chunks = json_bundle("inc-long", stream_bodies(store, "inc-long"), T0)
+            written = sum(len(chunk) for chunk in chunks)
+            peak = tracemalloc.get_traced_memory()[1]
+            assert written > 300_000 and peak < 4_000_000, (fmt, written, peak)
+    finally:
+        tracemalloc.stop()
+        store.close()
