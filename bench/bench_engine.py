@@ -11,17 +11,24 @@ synchronous=FULL) on that full incident. Loading is measured as the store does i
 (``LocalStore.state``): cold with no snapshot, and warm from the cached snapshot plus a
 tail. Peak RSS is read before the last, informational line, which validates every
 event as a pydantic model (what a full export does).
+
+Side by side with the cold fold runs its floor (issue 11: warroom <= 1.5x): the same
+rows read by the same query and folded as plain dicts by the plainest Python that
+gives the same figures (``plain_fold``) — what the fold costs without its layers.
 """
 
 import argparse
+import json
 import resource
 import statistics
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from warroom.actions import WarRoom
 from warroom.core.events import Event
+from warroom.core.fold import INERT_KINDS
 from warroom.core.ids import new_event_id
 from warroom.core.policy import default_policy
 from warroom.core.timeparse import utcnow
@@ -55,6 +62,35 @@ def _event(store: LocalStore, incident: str, n: int) -> Event:
         device_seq=n + 1,
         payload=payload,
     )
+
+
+def plain_fold(store: LocalStore, incident: str) -> dict:
+    """The floor: the fold's work on plain dicts — every row counted and its time kept,
+    the bodies of the kinds that change state parsed and applied — with no models."""
+    state = {"count": 0, "last": None, "checklist": {}, "last_update": {}, "seen": set()}
+    for _, kind, event_id, occurred_at, body in store.conn.execute(
+        "SELECT seq, kind, id, occurred_at, body FROM events WHERE incident_id = ? AND seq > ?"
+        " ORDER BY seq",
+        (incident, 0),
+    ):
+        if event_id in state["seen"]:
+            continue
+        state["seen"].add(event_id)
+        state["count"] += 1
+        at = datetime.fromisoformat(occurred_at)
+        if state["last"] is None or at > state["last"]:
+            state["last"] = at
+        if kind in INERT_KINDS:
+            continue
+        payload = json.loads(body)["payload"]
+        if kind == "checklist_marked":
+            key = f"{payload['phase']}/{payload['item']}"
+            state["checklist"][key] = {"checked": payload["checked"], "at": at}
+        elif kind == "status_update":
+            state["last_update"][payload.get("audience", "internal")] = at
+        elif kind == "declaration":
+            state.update(title=payload["title"], severity=payload["severity"])
+    return state
 
 
 def _rss_mb() -> float:
@@ -104,6 +140,12 @@ def main() -> None:
         state = store.state(incident)  # cold: no snapshot; writes one
         cold = time.perf_counter() - started
         assert state.event_count == args.events
+        floors = []
+        for _ in range(3):
+            started = time.perf_counter()
+            assert plain_fold(store, incident)["count"] == args.events
+            floors.append(time.perf_counter() - started)
+        floor = statistics.median(floors)
         room.log(incident, "one more")
         started = time.perf_counter()
         warm = store.state(incident)
@@ -111,6 +153,8 @@ def main() -> None:
         assert warm.event_count == args.events + 1
         rows += [
             (f"cold load + fold of {args.events:,} events", f"{cold:.3f} s", "<= 1 s"),
+            ("  floor: the same rows folded as plain dicts", f"{floor:.3f} s", ""),
+            ("  warroom / floor", f"{cold / floor:.2f}x", "<= 1.5x"),
             ("warm load + fold (snapshot + tail)", f"{warm_s * 1000:.1f} ms", ""),
             ("peak RSS so far", f"{_rss_mb():.0f} MB", ""),
         ]

@@ -5,6 +5,7 @@ backend sustains >= 1,000 durable appends/s at p99 <= 50 ms; a fresh client catc
 on 100k events in <= 5 s; server memory per connected subscriber (goal <= 64 KB).
 
     .venv/bin/python bench/bench_sync.py [--subscribers 50] [--events 100000] [--json]
+        [--parts fanout,appends,catchup,memory]
 
 Every part runs against a real ``warroom serve`` child process on 127.0.0.1:
 
@@ -351,7 +352,11 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=50)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--parts", default="fanout,appends,catchup,memory", help="which measurements to run"
+    )
     args = parser.parse_args()
+    parts = args.parts.split(",")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -361,6 +366,8 @@ def main() -> None:
             ("catchup", lambda s: bench_catchup(s, root, args.events)),
             ("memory", bench_memory),
         ):
+            if name not in parts:
+                continue
             server = Server(root / f"data-{name}")
             try:
                 results[name] = run(server)
@@ -368,7 +375,7 @@ def main() -> None:
                 server.stop()
             if not args.json:
                 print(name, json.dumps(results[name], indent=1, default=float), flush=True)
-    if args.json:
+    if args.json or len(results) < 4:
         print(json.dumps(results, indent=2))
         return
     f, a, c, m = results["fanout"], results["appends"], results["catchup"], results["memory"]

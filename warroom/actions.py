@@ -50,7 +50,7 @@ class WarRoom:
         at: datetime | None = None,
     ) -> ev.Event:
         incident_id = new_incident_id()
-        while incident_id in self.store.incident_ids():
+        while self.store.has_incident(incident_id):
             incident_id = new_incident_id()
         payload = self._payload(
             ev.Declaration,

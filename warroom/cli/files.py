@@ -1,11 +1,12 @@
 """Files the command line writes for the user: private to them, whatever the umask."""
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable by its owner only (0600).
+def write_private(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (or its chunks, streamed) to ``path`` readable by its owner only (0600).
 
     Exports hold the whole record and configs hold tokens: an existing file keeps its
     mode across ``O_TRUNC``, so it is tightened too, before anything is written to it.
@@ -13,4 +14,7 @@ def write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         os.fchmod(handle.fileno(), 0o600)
-        handle.write(text)
+        if isinstance(text, str):
+            handle.write(text)
+        else:
+            handle.writelines(text)

@@ -14,12 +14,14 @@ from warroom.cli.sync_cmd import sync_section
 from warroom.core import events as ev
 from warroom.core.clocks import escalation_ladder, update_clocks
 from warroom.core.errors import InvalidInput
-from warroom.core.export import to_json_bundle, to_markdown
+from warroom.core.export import json_bundle, markdown
 from warroom.core.metrics import incident_metrics
 from warroom.core.runbook import walk_steps
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import format_duration, utcnow
+from warroom.store.exports import command_runs, stream_bodies, timeline_entries
 from warroom.store.replica import Replica
+from warroom.store.summaries import incident_summaries
 
 Entry = Annotated[str, typer.Argument(help="Id (or unique prefix) of the earlier entry.")]
 Role = Annotated[str, typer.Argument(help="Role id, e.g. commander, scribe, sector-lead.")]
@@ -351,7 +353,7 @@ def list_incidents(
 ) -> None:
     """List incidents here, most recently active first."""
     store = runtime_of(ctx).store
-    states = [store.state(incident_id) for incident_id in store.incident_ids()]
+    summaries = incident_summaries(store)
     unaccepted = Replica(store).unaccepted_incidents()
     if as_json:
         emit_json(
@@ -364,17 +366,17 @@ def list_incidents(
                     "phase": s.phase,
                     "commander": s.commander,
                     "drill": s.drill,
-                    "declared_at": s.milestones.get("declared"),
-                    "events": s.event_count,
+                    "declared_at": s.declared_at,
+                    "events": s.events,
                     "accepted": s.id not in unaccepted,
                 }
-                for s in states
+                for s in summaries
             ]
         )
         return
-    if not states:
+    if not summaries:
         say('No incidents yet. Declare one with: warroom declare "what is broken" --severity SEV2')
-    for s in states:
+    for s in summaries:
         mark = f"  [NOT ACCEPTED by the server: warroom rejected {s.id}]" * (s.id in unaccepted)
         say(f"{s.id}  {s.severity:<5} {s.status:<13} {s.phase:<12} {s.title}{mark}")
 
@@ -391,24 +393,24 @@ def export(
 ) -> None:
     """Export the record as Markdown (the postmortem draft) or a JSON bundle."""
     runtime = runtime_of(ctx)
-    incident_id = runtime.store.resolve_incident(incident)
+    store = runtime.store
+    incident_id = store.resolve_incident(incident)
     if fmt == "md":
-        state = runtime.store.state(incident_id)
-        text = to_markdown(state, runtime.store.events(incident_id), runtime.policy)
+        timeline = timeline_entries(store, incident_id)
+        runs = command_runs(store, incident_id)
+        chunks = markdown(store.state(incident_id), timeline, runtime.policy, runs)
     elif fmt == "json":
-        bodies = runtime.store.event_bodies(incident_id)
-        text = to_json_bundle(
-            incident_id, bodies, utcnow(), sync_section(runtime.store, incident_id)
-        )
+        sync = sync_section(store, incident_id)
+        chunks = json_bundle(incident_id, stream_bodies(store, incident_id), utcnow(), sync)
     else:
         raise InvalidInput(f"unknown format {fmt!r}; choose md or json")
     if output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            write_private(output, text)  # the whole record: for its owner's eyes only
-        except OSError as exc:
-            raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
+        sys.stdout.writelines(chunks)
+        return
+    try:
+        write_private(output, chunks)  # the whole record: for its owner's eyes only
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 def locate(ctx: typer.Context, as_json: Json = False) -> None:

@@ -7,7 +7,8 @@ by any later version.
 """
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from warroom.core import events as ev
@@ -19,24 +20,47 @@ from warroom.core.timeparse import format_duration
 
 EXPORT_FORMAT = "warroom-export/1"
 
+_MD_SPECIAL = re.compile(r"[\\`*_{}\[\]<>#|!]")
+_MD_ESCAPES = str.maketrans({char: "\\" + char for char in "\\`*_{}[]<>#|!"})
+
 
 def _md(text: str) -> str:
     """Escape user text for Markdown so a title cannot inject links, HTML or headings,
     nor drive the terminal of whoever ``cat``s the export."""
-    out = visible(text).replace("\\", "\\\\")
-    for char in "`*_{}[]<>#|!":
-        out = out.replace(char, "\\" + char)
-    return out
+    if not (text.isascii() and text.isprintable()):  # printable ASCII: nothing to show
+        text = visible(text)
+    return text.translate(_MD_ESCAPES) if _MD_SPECIAL.search(text) else text
 
 
 def _ts(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "unknown"
 
 
-def entry_text(event: ev.Event, state: IncidentState) -> tuple[str, str]:
+def iso_ts(iso: str) -> str:
+    """``_ts`` of a time stored as ``datetime.isoformat`` text, without parsing it (the
+    fields are printed as they stand, in the time's own offset, like ``strftime``)."""
+    if iso[0] == "0":  # a year before 1000: strftime does not pad it
+        return _ts(datetime.fromisoformat(iso))
+    return f"{iso[:10]} {iso[11:19]} UTC"
+
+
+Entry = tuple[str, str, str, str, str]
+"""A timeline line's parts: (when, as ``_ts`` prints it, actor, kind, event id, text)."""
+
+
+def event_entry(event: ev.Event) -> Entry:
+    return (
+        _ts(event.occurred_at),
+        event.actor,
+        event.kind,
+        event.id,
+        ev.payload_text(event.payload),
+    )
+
+
+def entry_text(event_id: str, text: str, state: IncidentState) -> tuple[str, str]:
     """(text shown, mark) for a timeline entry, with corrections and retractions applied."""
-    text = ev.payload_text(event.payload)
-    fix = state.fixes.get(event.id)
+    fix = state.fixes.get(event_id)
     if fix is None:
         return text, ""
     if fix.retracted:
@@ -45,6 +69,22 @@ def entry_text(event: ev.Event, state: IncidentState) -> tuple[str, str]:
 
 
 def to_markdown(state: IncidentState, events: Sequence[ev.Event], policy: Policy) -> str:
+    """The Markdown export of events held as models (the store streams ``markdown``)."""
+    ordered = sorted(events, key=lambda e: (e.occurred_at, e.recorded_at))
+    runs = [e for e in ordered if isinstance(e.payload, ev.CommandRun)]
+    return "".join(markdown(state, map(event_entry, ordered), policy, runs))
+
+
+def markdown(
+    state: IncidentState,
+    timeline: Iterable[Entry],
+    policy: Policy,
+    command_runs: Iterable[ev.Event] = (),
+) -> Iterator[str]:
+    """The Markdown export, a line at a time; ``timeline`` in order of occurrence (then
+    of recording), so an incident of any length is written in constant memory.
+    ``command_runs`` are the incident's ``command_run`` events in the same order: their
+    output excerpts close the export."""
     lines = [f"# {state.id}: {_md(state.title)}", ""]
     lines += [
         f"- **Severity:** {_md(state.severity)}" + (" (drill)" if state.drill else ""),
@@ -84,24 +124,20 @@ def to_markdown(state: IncidentState, events: Sequence[ev.Event], policy: Policy
             lines.append(f"- [{box}] {_md(item.text)} (`{item.id}`){who}")
         lines.append("")
     lines += ["## Timeline", "", "| when | who | kind | entry | id |", "|---|---|---|---|---|"]
-    for event in sorted(events, key=lambda e: (e.occurred_at, e.recorded_at)):
-        text, mark = entry_text(event, state)
+    yield "\n".join(lines) + "\n"
+    for when, actor, kind, event_id, original in timeline:
+        text, mark = entry_text(event_id, original, state)
         shown = _md(text) + (f" *({_md(mark)})*" if mark else "")
-        when, who = _ts(event.occurred_at), _md(event.actor)
-        lines.append(f"| {when} | {who} | {event.kind} | {shown} | {event.id} |")
-    lines += _command_runs(events)
-    return "\n".join(lines) + "\n"
+        yield f"| {when} | {_md(actor)} | {kind} | {shown} | {event_id} |\n"
+    yield from (line + "\n" for line in _command_runs(command_runs))
 
 
-def _command_runs(events: Sequence[ev.Event]) -> list[str]:
+def _command_runs(runs: Iterable[ev.Event]) -> list[str]:
     """What each step command run from warroom printed (the excerpt on the record), in
     fenced blocks: made visible like all user text, the fence longer than any run of
     backticks inside, so the output can neither end the block nor drive a terminal."""
-    runs = [e for e in events if isinstance(e.payload, ev.CommandRun)]
-    if not runs:
-        return []
-    lines = ["", "## Command output", ""]
-    for event in sorted(runs, key=lambda e: (e.occurred_at, e.recorded_at)):
+    lines = []
+    for event in runs:
         run: ev.CommandRun = event.payload
         lines += [f"### {_md(ev.payload_text(run))}", ""]
         lines.append(f"{_ts(event.occurred_at)}, by {_md(event.actor)} (`{event.id}`)")
@@ -111,7 +147,7 @@ def _command_runs(events: Sequence[ev.Event]) -> list[str]:
             fence = "`" * max(3, _longest_backtick_run(text) + 1)
             lines += [f"{title}:", "", fence + ("sh" if title == "command" else "text")]
             lines += [text.rstrip("\n"), fence, ""]
-    return lines
+    return ["", "## Command output", "", *lines] if lines else []
 
 
 def _longest_backtick_run(text: str) -> int:
@@ -122,24 +158,50 @@ def _longest_backtick_run(text: str) -> int:
     return longest
 
 
-def to_json_bundle(
+def json_bundle(
     incident_id: str,
-    bodies: Sequence[str],
+    bodies: Iterable[str],
     exported_at: datetime,
     sync: dict | None = None,
-) -> str:
-    """Every event's stored JSON, verbatim, in log order.
+) -> Iterator[str]:
+    """Every event's stored JSON, verbatim, in log order: ``json.dumps(bundle, indent=2)``
+    of the whole bundle, written an event at a time.
 
     ``sync`` (present once the incident was shared through a server) carries the
     server's sequence numbers, hashes, signed checkpoints and public key, so
     ``warroom verify --bundle`` can check the record offline.
     """
-    bundle = {
-        "format": EXPORT_FORMAT,
-        "incident_id": incident_id,
-        "exported_at": exported_at.isoformat(),
-        "events": [json.loads(body) for body in bodies],
-    }
+    head = {"format": EXPORT_FORMAT, "incident_id": incident_id}
+    head["exported_at"] = exported_at.isoformat()
+    yield json.dumps(head, indent=2)[:-2] + ',\n  "events": ['
+    separator = "\n"
+    for body in bodies:
+        yield separator + "    " + _indented(json.loads(body), "    ")
+        separator = ",\n"
+    yield ("\n  ]" if separator == ",\n" else "]")
     if sync is not None:
-        bundle["sync"] = sync
-    return json.dumps(bundle, indent=2) + "\n"  # ASCII-only: safe to cat on any terminal
+        yield ',\n  "sync": ' + _indented(sync, "  ")
+    yield "\n}\n"  # ASCII-only: safe to cat on any terminal
+
+
+def _indented(value: object, indent: str) -> str:
+    """``json.dumps(value, indent=2)`` as it appears nested at ``indent``: the standard
+    library's indenting encoder is pure Python; this is the same output, faster."""
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = indent + "  "
+        items = [f"{inner}{_STRING(key)}: {_indented(item, inner)}" for key, item in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        inner = indent + "  "
+        items = [inner + _indented(item, inner) for item in value]
+        return "[\n" + ",\n".join(items) + "\n" + indent + "]"
+    if isinstance(value, str):
+        return _STRING(value)
+    return json.dumps(value)
+
+
+_STRING = json.encoder.encode_basestring_ascii

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from warroom.core.errors import NotFound, StoreError, WarroomError
 from warroom.core.events import EVENT_LIST, Event
-from warroom.core.fold import INERT_KINDS, apply, fold, note_event
+from warroom.core.fold import INERT_KINDS, apply, fold
 from warroom.core.ids import new_device_id
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
@@ -190,15 +190,27 @@ class LocalStore:
             ).fetchall()
         return [row[0] for row in rows]
 
+    def has_incident(self, incident_id: str) -> bool:
+        with _translated_errors(self.path):
+            found = self.conn.execute("SELECT 1 FROM incidents WHERE id = ?", (incident_id,))
+            return found.fetchone() is not None
+
     def resolve_incident(self, ref: str) -> str:
-        """Accept an exact id, a unique prefix, or the id without its ``inc-`` prefix."""
-        ids = self.incident_ids()
+        """Accept an exact id, a unique prefix, or the id without its ``inc-`` prefix.
+
+        Every append resolves its incident, so this is two lookups on the ``incidents``
+        primary key (a prefix is a key range), never a pass over every incident.
+        """
         wanted = ref.strip().lower()
-        if wanted in ids:
+        if self.has_incident(wanted):
             return wanted
-        matches = [
-            i for i in ids if i.startswith(wanted) or i.removeprefix("inc-").startswith(wanted)
-        ]
+        with _translated_errors(self.path):
+            rows = self.conn.execute(
+                "SELECT id FROM incidents WHERE id >= ?1 AND id < ?1 || char(1114111)"
+                " UNION SELECT id FROM incidents WHERE id >= ?2 AND id < ?2 || char(1114111)",
+                (wanted, "inc-" + wanted),
+            ).fetchall()
+        matches = [row[0] for row in rows]
         if len(matches) == 1:
             return matches[0]
         if not matches:
@@ -259,16 +271,24 @@ class LocalStore:
         )
         state = state.model_copy(deep=True) if state is not None else None
         last_seq, count, batch = after_seq, 0, []
+        seen: set[str] = set()  # note_event's work for inert rows, tallied without
+        latest: datetime | None = None  # setting a model's attributes per row
         for seq, kind, event_id, occurred_at, body in cursor:
             last_seq, count = seq, count + 1
             if state is not None and kind in INERT_KINDS:
-                note_event(state, event_id, incident_id, datetime.fromisoformat(occurred_at))
+                if event_id not in seen and event_id not in state.seen_ids:
+                    seen.add(event_id)
+                    at = datetime.fromisoformat(occurred_at)
+                    if latest is None or at > latest:
+                        latest = at
                 continue
             batch.append(body)
             if state is None or len(batch) >= FOLD_CHUNK:
                 state, batch = _fold_batch(batch, state), []
         if batch:
             state = _fold_batch(batch, state)
+        if seen and state.id == incident_id:  # note_event ignores strangers
+            _note_all(state, seen, latest)
         return state, last_seq, count
 
     def _refused_state(self, incident_id: str) -> IncidentState:
@@ -378,6 +398,16 @@ class LocalStore:
             for migration in MIGRATIONS[version:]:
                 migration(self.db)
             self._set_meta("schema_version", str(SCHEMA_VERSION))
+
+
+def _note_all(state: IncidentState, seen: set[str], latest: datetime) -> None:
+    """``note_event`` for inert events at once: their count, ids and newest time. Their
+    effect commutes with every handler (and ids are unique in ``events``), so this is
+    the same fold as noting them one by one."""
+    state.seen_ids |= seen
+    state.event_count += len(seen)
+    if state.last_event_at is None or latest > state.last_event_at:
+        state.last_event_at = latest
 
 
 def _fold_batch(bodies: list[str], state: IncidentState | None) -> IncidentState:

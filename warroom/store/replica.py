@@ -321,20 +321,39 @@ class Replica:
 
     def _settle_order(self, incident_id: str, verified: int) -> None:
         """Move unsettled events (pending, or acknowledged but not yet delivered in order)
-        behind the incident's last settled event, keeping their relative order."""
-        last_settled = self.conn.execute(
-            "SELECT MAX(seq) FROM events WHERE incident_id = ? AND server_seq <= ?",
-            (incident_id, verified),
-        ).fetchone()[0]
+        behind the incident's last settled event, keeping their relative order.
+
+        Only the unsettled rows are read (through the ``(incident_id, server_seq)``
+        index), and the last settled row is found walking back from the incident's end
+        over them: a page costs the same whether the incident holds ten events or a
+        million (a full scan per page made catching up quadratic).
+        """
+        unsettled = sorted(
+            seq
+            for (seq,) in self.conn.execute(
+                "SELECT seq FROM events WHERE incident_id = ? AND server_seq IS NULL"
+                " UNION ALL"
+                " SELECT seq FROM events WHERE incident_id = ? AND server_seq > ?",
+                (incident_id, incident_id, verified),
+            )
+        )
+        if not unsettled:
+            return
+        last_settled = None
+        newest_first = self.conn.execute(
+            "SELECT seq, server_seq FROM events WHERE incident_id = ? ORDER BY seq DESC",
+            (incident_id,),
+        )
+        for seq, server_seq in newest_first:
+            if server_seq is not None and server_seq <= verified:
+                last_settled = seq
+                break
+        newest_first.close()
         if last_settled is None:
             return
-        behind = self.conn.execute(
-            "SELECT seq FROM events WHERE incident_id = ? AND seq < ?"
-            " AND (server_seq IS NULL OR server_seq > ?) ORDER BY seq",
-            (incident_id, last_settled, verified),
-        ).fetchall()
-        for (local_seq,) in behind:
-            self._move(local_seq, incident_id)
+        for local_seq in unsettled:
+            if local_seq < last_settled:
+                self._move(local_seq, incident_id)
 
     def _move(
         self,
@@ -362,10 +381,12 @@ class Replica:
         self._invalidate(incident_id, local_seq)
 
     def _invalidate(self, incident_id: str, seq: int) -> None:
-        """Drop a cached fold that already includes the row at ``seq``."""
-        self.conn.execute(
-            "DELETE FROM snapshots WHERE incident_id = ? AND through_seq >= ?", (incident_id, seq)
-        )
+        """Drop the caches (fold, summary, timeline order) that include the row at ``seq``."""
+        for table in ("snapshots", "summaries", "timeline_cache"):
+            self.conn.execute(
+                f"DELETE FROM {table} WHERE incident_id = ? AND through_seq >= ?",
+                (incident_id, seq),
+            )
 
     def _checkpoint(
         self, data: dict[str, Any], key: str | None, incident_id: str, seq: int, digest: str

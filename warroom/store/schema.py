@@ -103,5 +103,26 @@ def _v4(db: "sqlite_utils.Database") -> None:
     )
 
 
-MIGRATIONS: list[Callable[["sqlite_utils.Database"], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: "sqlite_utils.Database") -> None:
+    """Caches for homes with many incidents and incidents with many events, filled on
+    first use after this migration: one line per incident for listings
+    (``warroom.store.summaries``) and each incident's timeline order
+    (``warroom.store.timeline``)."""
+    db["summaries"].create(
+        {"incident_id": str, "version": int, "through_seq": int, "summary": str},
+        pk="incident_id",
+    )
+    db["timeline_cache"].create(
+        {
+            "incident_id": str,
+            "version": int,
+            "through_seq": int,
+            "seqs": bytes,
+            "stamps": bytes,
+        },
+        pk="incident_id",
+    )
+
+
+MIGRATIONS: list[Callable[["sqlite_utils.Database"], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,32 +6,16 @@ over whole: a posted ``IncidentState`` is never mutated again by its sender.
 """
 
 from array import array
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+from warroom.core.summary import IncidentSummary
 from warroom.tui.rows import Row
 
 if TYPE_CHECKING:
     from warroom.core.events import Event
     from warroom.core.state import IncidentState
-
-
-@dataclass(frozen=True)
-class IncidentSummary:
-    """One line of the incident picker."""
-
-    id: str
-    title: str
-    severity: str
-    status: str
-    phase: str
-    drill: bool
-
-    @property
-    def active(self) -> bool:
-        return self.status not in ("resolved", "closed")
 
 
 class Incidents(Message):

@@ -28,7 +28,6 @@ import threading
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +44,7 @@ if TYPE_CHECKING:
     from warroom.core.policy import Policy
     from warroom.core.state import IncidentState
     from warroom.store.local import LocalStore
+    from warroom.store.timeline import Order
 
 POLL_S = 0.25
 """How often the reader looks for changes made by other processes."""
@@ -178,10 +178,6 @@ def _rows(bodies: list[tuple[int, str]]) -> list[Row]:
     ]
 
 
-def _stamp(text: str) -> float:
-    return datetime.fromisoformat(text).timestamp()
-
-
 class _Reader:
     def __init__(self, link: StoreLink) -> None:
         self.link = link
@@ -233,20 +229,9 @@ class _Reader:
     # -- opening -------------------------------------------------------------------------
 
     def _summaries(self) -> list[msg.IncidentSummary]:
-        summaries = []
-        for incident_id in self.store.incident_ids():
-            state = self.store.state(incident_id)
-            summaries.append(
-                msg.IncidentSummary(
-                    id=state.id,
-                    title=state.title,
-                    severity=state.severity,
-                    status=state.status,
-                    phase=state.phase,
-                    drill=state.drill,
-                )
-            )
-        return summaries
+        from warroom.store.summaries import incident_summaries
+
+        return incident_summaries(self.store)
 
     def _open(self, incident_id: str | None) -> None:
         if incident_id is not None:
@@ -263,20 +248,23 @@ class _Reader:
             self.link._post(msg.Incidents(summaries, choose=True))
             return
         self.state = self.store.state(incident_id)
-        order = self.conn.execute(
-            "SELECT seq, occurred_at FROM events WHERE incident_id = ? AND seq <= ?",
-            (incident_id, self.last_seq),
-        ).fetchall()
-        self.count = len(order)
-        order += self.conn.execute(
-            "SELECT -rowid, occurred_at FROM rejected WHERE incident_id = ? AND rowid <= ?",
-            (incident_id, self.rejected_rowid),
-        ).fetchall()
-        keyed = sorted((_stamp(at), seq) for seq, at in order)
-        seqs = array("q", (seq for _, seq in keyed))
-        stamps = array("d", (stamp for stamp, _ in keyed))
+        seqs, stamps = self._timeline_order(incident_id)
         newest = self._rows_at(tuple(seqs[-PAGE:]))
         self.link._post(msg.Loaded(self.state, seqs, stamps, newest))
+
+    def _timeline_order(self, incident_id: str) -> "Order":
+        """Every timeline position of the incident — events by ``seq``, rejected entries
+        by ``-rowid`` — and its time, in timeline order (see ``warroom.store.timeline``)."""
+        from warroom.store import timeline
+
+        order = timeline.event_order(self.conn, incident_id, self.last_seq)
+        self.count = len(order[0])
+        refused = timeline.stamped(
+            self.conn,
+            "SELECT {time}, -rowid FROM rejected WHERE incident_id = ? AND rowid <= ?",
+            (incident_id, self.rejected_rowid),
+        )
+        return timeline.merge(order, refused)
 
     # -- reading -------------------------------------------------------------------------
 

@@ -1,0 +1,72 @@
+"""One line per incident — what ``warroom list`` and the screen's picker show — kept
+beside the events, so listing 10,000 incidents is one query instead of 10,000 folds.
+
+A summary is a projection of the folded state (``LocalStore.state``), saved with the
+``seq`` of the incident's newest row at the time. It is fresh while that row is still
+the newest: an append, or sync moving rows behind remote ones (moved rows get new
+``seq`` values), makes a newer row, so the summary is refolded — from the snapshot cache
+plus the tail — on the next read. A rejection deletes a row, which can leave the newest
+row in place, so ``Replica._invalidate`` drops the summaries that had folded it, exactly
+as it drops snapshots. A summary is a cache: if it cannot be saved (a busy or read-only
+home), the listing is still right, only not faster next time.
+"""
+
+import json
+from dataclasses import asdict
+
+from warroom.core.errors import StoreError
+from warroom.core.state import IncidentState
+from warroom.core.summary import IncidentSummary
+from warroom.store.local import FOLD_VERSION, LocalStore
+
+SUMMARY_VERSION = FOLD_VERSION * 1000 + 1
+"""Changes with the fold and with these fields, so stale summaries are refolded."""
+
+
+def summarize(state: IncidentState) -> IncidentSummary:
+    declared = state.milestones.get("declared")
+    return IncidentSummary(
+        id=state.id,
+        title=state.title,
+        severity=state.severity,
+        status=state.status,
+        phase=state.phase,
+        commander=state.commander,
+        drill=state.drill,
+        declared_at=declared.isoformat() if declared else None,
+        events=state.event_count,
+    )
+
+
+def incident_summaries(store: LocalStore) -> list[IncidentSummary]:
+    """Every incident's summary, most recently active first; stale ones are refolded."""
+    rows = store.conn.execute(
+        "SELECT i.id, (SELECT MAX(seq) FROM events WHERE incident_id = i.id) AS newest,"
+        " s.through_seq, s.summary FROM incidents i"
+        " LEFT JOIN summaries s ON s.incident_id = i.id AND s.version = ?"
+        " ORDER BY newest DESC",
+        (SUMMARY_VERSION,),
+    ).fetchall()
+    found, refreshed = [], []
+    for incident_id, newest, through, saved in rows:
+        if saved is not None and through == newest:
+            found.append(IncidentSummary(**json.loads(saved)))
+            continue
+        summary = summarize(store.state(incident_id))
+        found.append(summary)
+        refreshed.append((incident_id, SUMMARY_VERSION, newest, json.dumps(asdict(summary))))
+    if refreshed:
+        _save(store, refreshed)
+    return found
+
+
+def _save(store: LocalStore, rows: list[tuple]) -> None:
+    try:
+        with store._transaction():
+            store.conn.executemany(
+                "INSERT OR REPLACE INTO summaries (incident_id, version, through_seq, summary)"
+                " VALUES (?, ?, ?, ?)",
+                rows,
+            )
+    except StoreError:
+        pass  # a cache: the next listing refolds what could not be saved
