@@ -55,7 +55,7 @@ def incident_summaries(store: LocalStore) -> list[IncidentSummary]:
         summary = summarize(store.state(incident_id))
         found.append(summary)
         refreshed.append((incident_id, SUMMARY_VERSION, newest, json.dumps(asdict(summary))))
-    if refreshed:
+    if refreshed and not store.read_only:
         _save(store, refreshed)
     return found
 
