@@ -1,0 +1,278 @@
+"""The one writer thread: group commit, sequencing, the chain and device counters.
+
+Durability: WAL with ``synchronous=FULL``, so an acknowledged event survives ``kill -9``
+and power loss. Throughput: a single writer thread drains every push waiting in its
+queue into one transaction (group commit), so fsync is paid once per group instead of
+once per request — about 13% of throughput instead of 60% (``reference/``). Each push
+runs in its own savepoint, so one failing push never takes its neighbours down.
+
+Ordering: SQLite admits one writer at a time, so the global position (``gseq``, the feed
+cursor) is the commit order and per-incident ``seq`` is dense; readers on their own
+connections can never skip a committed event. The fold and the chain head of every
+touched incident are cached in the writer; they are evicted whenever a savepoint or a
+commit fails, and rebuilt from the database on next use.
+
+Device counters: ``device_counters`` maps each ``(device_id, device_seq)`` the server has
+seen — applied or rejected — to the event that used it, so the highest counter of a
+device is one index lookup away. A new event that claims a pair another event holds is
+refused (see ``storage.device_clash``); the claim is made in the push's savepoint, so it
+commits or rolls back with the append it guards.
+"""
+
+import concurrent.futures
+import json
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warroom.core.chain import Head, canonical_text, checkpoint_message, link
+from warroom.core.events import EVENT_LIST, Event, StatusChanged
+from warroom.core.fold import apply, fold
+from warroom.core.state import IncidentState
+from warroom.core.timeparse import utcnow
+from warroom.server.keys import ServerKey
+from warroom.server.sqlite.schema import connect
+from warroom.server.storage import Admit, AppendResult, FeedItem, StorageError, device_clash
+
+GROUP_MAX_EVENTS = 2000
+"""At most this many events per group commit, so one transaction stays short."""
+
+
+@dataclass
+class _Job:
+    events: list[Event]
+    admit: Admit
+    token_id: str
+    future: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
+
+
+class Writer:
+    """Appends on a thread of its own; ``publish`` is called (on that thread) with the
+    items of every commit."""
+
+    def __init__(
+        self,
+        path: Path,
+        key: ServerKey,
+        key_id: str,
+        checkpoint_every: int,
+        publish: Callable[[tuple[FeedItem, ...]], None],
+    ) -> None:
+        self.path = path
+        self.key = key
+        self.key_id = key_id
+        self.checkpoint_every = checkpoint_every
+        self._publish = publish
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._states: dict[str, IncidentState | None] = {}
+        self._heads: dict[str, Head] = {}
+        self._next_gseq = 0
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="warroom-writer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Finish the jobs queued so far, then end the thread (blocking)."""
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def submit(self, events: list[Event], admit: Admit, token_id: str) -> concurrent.futures.Future:
+        job = _Job(events, admit, token_id)
+        self._jobs.put(job)
+        return job.future
+
+    def _loop(self) -> None:
+        conn = connect(self.path)
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # see SQLiteStorage._checkpoint_loop
+        self._reset_caches(conn)
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                conn.close()
+                return
+            group = [job]
+            size = len(job.events)
+            while size < GROUP_MAX_EVENTS:
+                try:
+                    extra = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if extra is None:
+                    self._jobs.put(None)
+                    break
+                group.append(extra)
+                size += len(extra.events)
+            self._commit_group(conn, group)
+
+    def _reset_caches(self, conn: sqlite3.Connection) -> None:
+        self._states.clear()
+        self._heads.clear()
+        self._next_gseq = conn.execute("SELECT COALESCE(MAX(gseq), 0) + 1 FROM events").fetchone()[
+            0
+        ]
+
+    def _commit_group(self, conn: sqlite3.Connection, group: list[_Job]) -> None:
+        outcomes: list[tuple[_Job, list[AppendResult] | BaseException]] = []
+        published: list[FeedItem] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job in group:
+                conn.execute("SAVEPOINT push")
+                mark, touched = self._next_gseq, set()
+                try:
+                    results, items = self._apply_job(conn, job, touched)
+                    conn.execute("RELEASE push")
+                except Exception as exc:  # one bad push must not sink the group
+                    conn.execute("ROLLBACK TO push")
+                    conn.execute("RELEASE push")
+                    self._next_gseq = mark
+                    for incident_id in touched:
+                        self._states.pop(incident_id, None)
+                        self._heads.pop(incident_id, None)
+                    outcomes.append((job, exc))
+                    continue
+                outcomes.append((job, results))
+                published.extend(items)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            self._reset_caches(conn)
+            failure = StorageError(f"the server could not commit: {exc}")
+            for job in group:
+                job.future.set_exception(failure)
+            return
+        for job, outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                job.future.set_exception(outcome)
+            else:
+                job.future.set_result(outcome)
+        if published:
+            self._publish(tuple(published))
+
+    def _state(self, conn: sqlite3.Connection, incident_id: str) -> IncidentState | None:
+        if incident_id not in self._states:
+            rows = conn.execute(
+                "SELECT record FROM events WHERE incident_id = ? ORDER BY seq", (incident_id,)
+            ).fetchall()
+            events = EVENT_LIST.validate_python([json.loads(r[0])["event"] for r in rows])
+            self._states[incident_id] = fold(events) if events else None
+        return self._states[incident_id]
+
+    def _head(self, conn: sqlite3.Connection, incident_id: str) -> Head:
+        if incident_id not in self._heads:
+            row = conn.execute(
+                "SELECT seq, hash FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
+                (incident_id,),
+            ).fetchone()
+            self._heads[incident_id] = (
+                Head(seq=row[0], hash=row[1]) if row else Head.start(incident_id)
+            )
+        return self._heads[incident_id]
+
+    def _apply_job(
+        self, conn: sqlite3.Connection, job: _Job, touched: set[str]
+    ) -> tuple[list[AppendResult], list[FeedItem]]:
+        results: list[AppendResult] = []
+        items: list[FeedItem] = []
+        now = utcnow().isoformat()
+        for event in job.events:
+            incident_id = event.incident_id
+            known = conn.execute(
+                "SELECT incident_id, seq, hash FROM events WHERE event_id = ?", (event.id,)
+            ).fetchone()
+            if known:
+                results.append(
+                    AppendResult(event.id, "applied", True, known[0], known[1], known[2])
+                )
+                continue
+            refused = conn.execute(
+                "SELECT incident_id, reason FROM rejections WHERE event_id = ?", (event.id,)
+            ).fetchone()
+            if refused:
+                results.append(
+                    AppendResult(event.id, "rejected", True, refused[0], reason=refused[1])
+                )
+                continue
+            touched.add(incident_id)
+            state = self._state(conn, incident_id)
+            body = canonical_text(event)
+            reason = self._claim_counter(conn, event) or job.admit(state, event)
+            if reason:
+                conn.execute(
+                    "INSERT INTO rejections VALUES (?, ?, ?, ?, ?, ?)",
+                    (event.id, incident_id, reason, body, job.token_id, now),
+                )
+                results.append(
+                    AppendResult(event.id, "rejected", False, incident_id, reason=reason)
+                )
+                continue
+            head = self._head(conn, incident_id)
+            seq = head.seq + 1
+            digest = link(head.hash, seq, body.encode())
+            checkpoint = self._maybe_checkpoint(event, seq, digest)
+            gseq = self._next_gseq
+            record = (
+                f'{{"cursor":"{gseq}","incident_id":{json.dumps(incident_id)},'
+                f'"server_seq":{seq},"hash":"{digest}","event":{body},'
+                f'"checkpoint":{checkpoint}}}'
+            )
+            conn.execute(
+                "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (gseq, incident_id, seq, event.id, digest, job.token_id, now, record),
+            )
+            self._next_gseq += 1
+            self._heads[incident_id] = Head(seq=seq, hash=digest)
+            if state is None:
+                self._states[incident_id] = fold([event])
+            else:
+                apply(state, event)
+            results.append(AppendResult(event.id, "applied", False, incident_id, seq, digest))
+            items.append(FeedItem(position=gseq, cursor=str(gseq), record=record))
+        return results, items
+
+    def _claim_counter(self, conn: sqlite3.Connection, event: Event) -> str | None:
+        """Take the event's ``(device_id, device_seq)``; the reason to refuse it when
+        another event holds them already (the caller has ruled out a retry)."""
+        claimed = conn.execute(
+            "INSERT INTO device_counters VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (event.device_id, event.device_seq, event.id),
+        ).rowcount
+        if claimed:
+            return None
+        holder, highest = conn.execute(
+            "SELECT event_id, (SELECT MAX(device_seq) FROM device_counters WHERE device_id = ?)"
+            " FROM device_counters WHERE device_id = ? AND device_seq = ?",
+            (event.device_id, event.device_id, event.device_seq),
+        ).fetchone()
+        return device_clash(event.device_id, event.device_seq, holder, highest)
+
+    def _maybe_checkpoint(self, event: Event, seq: int, digest: str) -> str:
+        """Sign every ``checkpoint_every`` events and on resolution; JSON or ``null``."""
+        resolved = isinstance(event.payload, StatusChanged) and event.payload.status == "resolved"
+        if seq % self.checkpoint_every and not resolved:
+            return "null"
+        signed_at = utcnow()
+        signature = self.key.sign(checkpoint_message(event.incident_id, seq, digest, signed_at))
+        return json.dumps(
+            {
+                "incident_id": event.incident_id,
+                "seq": seq,
+                "head": digest,
+                "signed_at": signed_at.isoformat(),
+                "key_id": self.key_id,
+                "signature": signature,
+            },
+            sort_keys=True,
+        )
