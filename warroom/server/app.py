@@ -312,7 +312,7 @@ def create_app(
         def admit(state, event):
             return check_append(rules, state, event, author=who.name, admin=who.role == "admin")
 
-        results = await storage.append(body.events, admit, who.token_id)
+        results = await storage.append(body.events, admit, who)
         # Plain JSON from the storage's results: re-validating them per request is pure cost.
         return Response(to_json({"results": results}), media_type="application/json")
 

@@ -11,20 +11,26 @@ implementation changes neither:
 * **Idempotent on event id.** An event id seen before — applied or rejected — returns
   the original outcome with ``duplicate=True`` and changes nothing. This is checked
   first, before any other rule.
+* **A device belongs to one person.** The first person (token name) to have an entry of
+  a device id applied owns it; an entry of that device pushed with another person's token
+  is rejected with ``device_taken``'s reason. Nothing is claimed for an entry that is
+  refused — by its access rule or otherwise — so no token can squat another person's
+  device or its counters.
 * **One event per device counter.** Each device numbers its events 1, 2, 3, … (``Event.
-  device_seq``). The server keeps every ``(device_id, device_seq)`` it has seen, applied
-  or rejected, with the event that used it (and so the highest counter per device). A
-  *new* event id whose pair is already held by another event means two installs share one
-  device identity — typically a copied ``WARROOM_HOME`` — and is rejected with
+  device_seq``). The server keeps every ``(device_id, device_seq)`` of an applied event,
+  with the event that used it (and so the highest counter per device). A *new* event id
+  whose pair is already held by another event means two installs share one device
+  identity — typically a copied ``WARROOM_HOME`` — and is rejected with
   ``device_clash``'s reason (the client keeps and shows it like any rejection); the event
-  holding the pair keeps it. The claim is made in the same transaction as the append, so
-  it commits or rolls back with it. Gaps are normal and accepted: a counter also numbers
-  events the server never sees (refused whole by a 403, say, or written before a server's
-  data was restored from a backup). Order does not matter either — each pair is judged on
-  its own, so a batch out of counter order is fine, and two events with the same pair in
-  one batch keep the first. (PostgreSQL: a table with that primary key and ``INSERT … ON
-  CONFLICT DO NOTHING`` in the append's transaction; its unique index serialises two
-  appends of one device to different incidents.)
+  holding the pair keeps it. The claim is made after the access rule admitted the event,
+  in the same transaction as the append, so it commits or rolls back with it. Gaps are
+  normal and accepted: a counter also numbers events the server never applied (refused,
+  or written before a server's data was restored from a backup). Order does not matter
+  either — each pair is judged on its own, so a batch out of counter order is fine, and
+  two events with the same pair in one batch keep the first. (PostgreSQL: tables with
+  those primary keys and ``INSERT … ON CONFLICT DO NOTHING`` in the append's
+  transaction; their unique indexes serialise two appends of one device to different
+  incidents.)
 * **Durable acknowledgement.** ``append`` returns only after the commit is durable.
 * **Readers never skip.** ``feed(after)`` returns committed events in cursor order, and
   no event committed later may sort at or before a cursor already handed out. (SQLite:
@@ -59,6 +65,15 @@ def device_clash(device_id: str, device_seq: int, holder: str, highest: int) -> 
         f"device id {device_id} is also used by another install: its entry #{device_seq}"
         f" is already {holder} (highest seen: #{highest}). Was WARROOM_HOME copied? Give"
         " this install a home of its own (a new WARROOM_HOME, or move this one aside), run"
+        " `warroom login` there, and write this entry again"
+    )
+
+
+def device_taken(device_id: str, owner: str, person: str) -> str:
+    """The reason given for an entry pushed by ``person`` of a device ``owner`` owns."""
+    return (
+        f"device id {device_id} belongs to {owner}'s install, and this token is {person}'s:"
+        " each person writes from a home of their own. Use a WARROOM_HOME of your own, run"
         " `warroom login` there, and write this entry again"
     )
 
@@ -149,7 +164,7 @@ class EventStorage(Protocol):
         ...
 
     async def append(
-        self, events: list[Event], admit: Admit, token_id: str
+        self, events: list[Event], admit: Admit, who: Principal
     ) -> list[AppendResult]: ...
 
     async def feed(self, after: int, limit: int) -> FeedPage: ...

@@ -70,7 +70,27 @@ FROM rejections ORDER BY received_at, rowid""",
 )
 """Device counters (see ``writer``)."""
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_V1, _SCHEMA_V2)
+_SCHEMA_V3 = (
+    """
+CREATE TABLE devices (
+    device_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL
+) WITHOUT ROWID""",
+    # Each device belongs to the person whose token first had an entry of it applied,
+    # first come first kept (the entry's actor where its token is unknown).
+    """
+INSERT OR IGNORE INTO devices
+SELECT json_extract(record, '$.event.device_id'),
+       COALESCE((SELECT name FROM tokens WHERE tokens.id = events.token_id),
+                json_extract(record, '$.event.actor'))
+FROM events ORDER BY gseq""",
+    # A refused entry holds nothing: counters taken by rejections (a squatter's included)
+    # are handed back.
+    "DELETE FROM device_counters WHERE event_id NOT IN (SELECT event_id FROM events)",
+)
+"""Device owners; refused entries no longer hold counters (see ``writer``)."""
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -198,7 +198,7 @@ class SQLiteStorage:
 
     # -- writing -------------------------------------------------------------------------
 
-    async def append(self, events: list[Event], admit: Admit, token_id: str) -> list[AppendResult]:
+    async def append(self, events: list[Event], admit: Admit, who: Principal) -> list[AppendResult]:
         if not self._writer.running:
             raise StorageError("the storage is not started")
-        return await asyncio.wrap_future(self._writer.submit(events, admit, token_id))
+        return await asyncio.wrap_future(self._writer.submit(events, admit, who))

@@ -12,19 +12,21 @@ connections can never skip a committed event. The fold and the chain head of eve
 touched incident are cached in the writer; they are evicted whenever a savepoint or a
 commit fails, and rebuilt from the database on next use.
 
-Device counters: ``device_counters`` maps each ``(device_id, device_seq)`` the server has
-seen — applied or rejected — to the event that used it, so the highest counter of a
-device is one index lookup away. A new event that claims a pair another event holds is
-refused (see ``storage.device_clash``); the claim is made in the push's savepoint, so it
-commits or rolls back with the append it guards.
+Device counters: ``devices`` gives each device id the person (token name) who first had
+an entry of it applied, and ``device_counters`` maps each ``(device_id, device_seq)`` of an
+applied entry to its event, so the highest counter of a device is one index lookup away.
+Both are claimed only after the entry passed its access check, in the push's savepoint,
+so they commit or roll back with the append they guard: a refused entry claims nothing,
+and a person can neither use another person's device nor burn its counters
+(``storage.device_taken``, ``storage.device_clash``).
 """
 
-import concurrent.futures
 import json
 import queue
 import sqlite3
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +37,15 @@ from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
 from warroom.server.keys import ServerKey
 from warroom.server.sqlite.schema import connect
-from warroom.server.storage import Admit, AppendResult, FeedItem, StorageError, device_clash
+from warroom.server.storage import (
+    Admit,
+    AppendResult,
+    FeedItem,
+    Principal,
+    StorageError,
+    device_clash,
+    device_taken,
+)
 
 GROUP_MAX_EVENTS = 2000
 """At most this many events per group commit, so one transaction stays short."""
@@ -45,8 +55,8 @@ GROUP_MAX_EVENTS = 2000
 class _Job:
     events: list[Event]
     admit: Admit
-    token_id: str
-    future: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
+    who: Principal
+    future: Future = field(default_factory=Future)
 
 
 class Writer:
@@ -87,8 +97,8 @@ class Writer:
             self._thread.join()
             self._thread = None
 
-    def submit(self, events: list[Event], admit: Admit, token_id: str) -> concurrent.futures.Future:
-        job = _Job(events, admit, token_id)
+    def submit(self, events: list[Event], admit: Admit, who: Principal) -> Future:
+        job = _Job(events, admit, who)
         self._jobs.put(job)
         return job.future
 
@@ -208,11 +218,11 @@ class Writer:
             touched.add(incident_id)
             state = self._state(conn, incident_id)
             body = canonical_text(event)
-            reason = self._claim_counter(conn, event) or job.admit(state, event)
+            reason = job.admit(state, event) or self._claim_device(conn, event, job.who.name)
             if reason:
                 conn.execute(
                     "INSERT INTO rejections VALUES (?, ?, ?, ?, ?, ?)",
-                    (event.id, incident_id, reason, body, job.token_id, now),
+                    (event.id, incident_id, reason, body, job.who.token_id, now),
                 )
                 results.append(
                     AppendResult(event.id, "rejected", False, incident_id, reason=reason)
@@ -230,7 +240,7 @@ class Writer:
             )
             conn.execute(
                 "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (gseq, incident_id, seq, event.id, digest, job.token_id, now, record),
+                (gseq, incident_id, seq, event.id, digest, job.who.token_id, now, record),
             )
             self._next_gseq += 1
             self._heads[incident_id] = Head(seq=seq, hash=digest)
@@ -242,9 +252,18 @@ class Writer:
             items.append(FeedItem(position=gseq, cursor=str(gseq), record=record))
         return results, items
 
-    def _claim_counter(self, conn: sqlite3.Connection, event: Event) -> str | None:
-        """Take the event's ``(device_id, device_seq)``; the reason to refuse it when
-        another event holds them already (the caller has ruled out a retry)."""
+    def _claim_device(self, conn: sqlite3.Connection, event: Event, person: str) -> str | None:
+        """Take the event's device for ``person`` (if new) and its ``(device_id,
+        device_seq)``; the reason to refuse it when the device is another person's or
+        another event holds the pair already (the caller has ruled out a retry)."""
+        conn.execute(
+            "INSERT INTO devices VALUES (?, ?) ON CONFLICT DO NOTHING", (event.device_id, person)
+        )
+        (owner,) = conn.execute(
+            "SELECT owner FROM devices WHERE device_id = ?", (event.device_id,)
+        ).fetchone()
+        if owner != person:
+            return device_taken(event.device_id, owner, person)
         claimed = conn.execute(
             "INSERT INTO device_counters VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (event.device_id, event.device_seq, event.id),
