@@ -19,7 +19,7 @@ from tests.sync.test_faults import _event
 from warroom.core.events import Event
 from warroom.core.ids import new_event_id
 from warroom.server.sqlite import DB_FILE, SCHEMA_VERSION, SQLiteStorage
-from warroom.server.storage import Principal, StorageError
+from warroom.server.storage import StorageError
 
 CLASH = "also used by another install"
 
@@ -134,17 +134,12 @@ def _admit(state, event: Event) -> str | None:
     return "no such incident" if state is None and event.kind != "declaration" else None
 
 
-DORA = Principal("tok-test", "dora", "admin")
-
-
 def _storage_append(data: Path, *events: Event) -> list:
     async def run():
         storage = SQLiteStorage(data)
         await storage.start()
         try:
-            return await storage.append(
-                list(events), _admit, Principal("tok-test", "dora", "admin")
-            )
+            return await storage.append(list(events), _admit, "tok-test")
         finally:
             await storage.close()
 

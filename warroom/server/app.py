@@ -34,15 +34,19 @@ from warroom.core.chain import canonical_bytes
 from warroom.core.events import Event
 from warroom.core.policy import Policy, default_policy
 from warroom.server.storage import (
+    NAME_MAX,
     RESYNC,
     EventStorage,
     FeedItem,
     FeedPage,
     InvalidCursor,
+    LastAdminToken,
     Principal,
     StorageError,
     TokenInfo,
+    TokenRevoked,
     TokenRole,
+    token_fields,
 )
 
 MAX_BODY = 8 * 1024 * 1024
@@ -97,9 +101,11 @@ class IncidentPageModel(BaseModel):
 
 
 class TokenCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    """Name and device are checked by ``token_fields``, as ``warroom token create`` does."""
+
+    name: str = Field(max_length=NAME_MAX)
     role: TokenRole
-    device: str = Field(default="", max_length=200)
+    device: str = Field(default="", max_length=NAME_MAX)
 
 
 class TokenOut(BaseModel):
@@ -312,7 +318,7 @@ def create_app(
         def admit(state, event):
             return check_append(rules, state, event, author=who.name, admin=who.role == "admin")
 
-        results = await storage.append(body.events, admit, who)
+        results = await storage.append(body.events, admit, who.token_id)
         # Plain JSON from the storage's results: re-validating them per request is pure cost.
         return Response(to_json({"results": results}), media_type="application/json")
 
@@ -361,7 +367,7 @@ def create_app(
         proxies from closing an idle stream.
         """
         position = storage.parse_cursor(last_event_id or after)
-        subscription = storage.subscribe()
+        subscription = storage.subscribe(who.token_id)
         try:
             first = await storage.feed(position, REPLAY_PAGE)  # a bad cursor is a 400 here
         except BaseException:
@@ -371,7 +377,7 @@ def create_app(
         async def body() -> AsyncIterator[bytes]:
             last, page = position, first
             try:
-                while True:
+                while not subscription.revoked:  # revoked: the stream ends (see storage)
                     if page.items:
                         last = page.items[-1].position
                         yield b"".join(_frame(item) for item in page.items)
@@ -392,6 +398,8 @@ def create_app(
                             last = fresh[-1].position
                             yield b"".join(_frame(item) for item in fresh)
                     page = await storage.feed(last, REPLAY_PAGE)
+            except TokenRevoked:
+                pass
             finally:
                 subscription.close()
 
@@ -410,7 +418,7 @@ def create_app(
     ) -> Response:
         """Long-poll fallback for proxies that buffer streams: same cursor, same pages."""
         position = storage.parse_cursor(after)
-        subscription = storage.subscribe()
+        subscription = storage.subscribe(who.token_id)
         try:
             page = await storage.feed(position, limit)
             if not page.items and timeout > 0:
@@ -418,6 +426,10 @@ def create_app(
                     await asyncio.wait_for(subscription.get(), timeout)
                 except TimeoutError:
                     pass
+                except TokenRevoked:
+                    raise HTTPException(
+                        401, "the token was revoked", headers={"WWW-Authenticate": "Bearer"}
+                    ) from None
                 else:
                     page = await storage.feed(position, limit)
         finally:
@@ -433,14 +445,33 @@ def create_app(
     async def create_token(body: TokenCreate, who: Who) -> TokenOut:
         """Create a token; the secret is in this answer only (it is stored hashed)."""
         require(who, "admin", doing="create tokens")
-        info, secret = await storage.create_token(body.name.strip(), body.role, body.device)
+        try:
+            name, device = token_fields(body.name, body.device)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+        info, secret = await storage.create_token(name, body.role, device)
         return _token_out(info, secret)
 
     @app.delete("/v1/tokens/{token_id}")
     async def revoke_token(token_id: str, who: Who) -> dict[str, str]:
         require(who, "admin", doing="revoke tokens")
-        if not await storage.revoke_token(token_id):
+        try:
+            revoked = await storage.revoke_token(token_id, keep_an_admin=True)
+        except LastAdminToken as exc:
+            raise HTTPException(409, str(exc)) from None
+        if not revoked:
             raise HTTPException(404, f"no active token {token_id!r}")
         return {"revoked": token_id}
+
+    @app.get("/v1/health")
+    async def health() -> JSONResponse:
+        """Each background thread's state, without a token (for monitoring): 200 while
+        every one is running, 503 when one is retrying after errors or has died."""
+        threads = storage.health()
+        ok = all(thread["state"] == "running" for thread in threads.values())
+        return JSONResponse(
+            status_code=200 if ok else 503,
+            content={"status": "ok" if ok else "degraded", "threads": threads},
+        )
 
     return app

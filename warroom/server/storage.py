@@ -11,9 +11,9 @@ implementation changes neither:
 * **Idempotent on event id.** An event id seen before — applied or rejected — returns
   the original outcome with ``duplicate=True`` and changes nothing. This is checked
   first, before any other rule.
-* **A device belongs to one person.** The first person (token name) to have an entry of
-  a device id applied owns it; an entry of that device pushed with another person's token
-  is rejected with ``device_taken``'s reason. Nothing is claimed for an entry that is
+* **A device belongs to one person.** The person who wrote the first applied entry of a
+  device id (its actor) owns it; an entry of that device written as anyone else is
+  rejected with ``device_taken``'s reason. Nothing is claimed for an entry that is
   refused — by its access rule or otherwise — so no token can squat another person's
   device or its counters.
 * **One event per device counter.** Each device numbers its events 1, 2, 3, … (``Event.
@@ -41,15 +41,19 @@ implementation changes neither:
   commit; a batch may repeat items or be replaced by ``RESYNC`` (the subscriber fell
   behind, or a PostgreSQL LISTEN hint arrived without data), after which the subscriber
   re-reads the feed from its own cursor. Subscribing first, then reading the feed, then
-  taking live batches (dropping positions already sent) loses nothing.
+  taking live batches (dropping positions already sent) loses nothing. A subscription
+  belongs to a token: when the token is revoked, ``get`` raises ``TokenRevoked`` (within
+  a second or two, however it was revoked), and the stream or long poll ends.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from warroom.core.events import Event
+from warroom.core.sanitize import BIDI_CONTROLS, visible
 from warroom.core.state import IncidentState
 
 TokenRole = Literal["viewer", "responder", "admin"]
@@ -70,9 +74,9 @@ def device_clash(device_id: str, device_seq: int, holder: str, highest: int) -> 
 
 
 def device_taken(device_id: str, owner: str, person: str) -> str:
-    """The reason given for an entry pushed by ``person`` of a device ``owner`` owns."""
+    """The reason given for an entry written as ``person`` on a device ``owner`` owns."""
     return (
-        f"device id {device_id} belongs to {owner}'s install, and this token is {person}'s:"
+        f"device id {device_id} belongs to {owner}'s install, and this entry is {person}'s:"
         " each person writes from a home of their own. Use a WARROOM_HOME of your own, run"
         " `warroom login` there, and write this entry again"
     )
@@ -84,6 +88,45 @@ class StorageError(Exception):
 
 class InvalidCursor(ValueError):
     """A cursor this server never handed out."""
+
+
+class TokenRevoked(Exception):
+    """The token of a subscription was revoked: end its stream."""
+
+
+class LastAdminToken(Exception):
+    """Revoking this token would leave no active admin token (HTTP 409)."""
+
+    def __init__(self, token_id: str) -> None:
+        super().__init__(
+            f"{token_id} is the last active admin token: revoking it would leave nobody"
+            " able to manage tokens. Create another admin token first"
+        )
+
+
+NAME_MAX = 200
+_NOT_IN_A_LABEL = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}]")
+
+
+def token_fields(name: str, device: str = "") -> tuple[str, str]:
+    """A new token's person name and device label, trimmed; ``ValueError`` with a
+    sentence to show when one is blank (the name), too long or holds a control or bidi
+    character — the name becomes the author of every entry written with the token, and
+    both are shown in terminals. The one check for the CLI and the HTTP API."""
+    cleaned = []
+    for what, text, required in (("name", name, True), ("device", device, False)):
+        text = text.strip()
+        if required and not text:
+            raise ValueError("the token needs a person's name")
+        if len(text) > NAME_MAX:
+            raise ValueError(f"the token's {what} is longer than {NAME_MAX} characters")
+        if bad := _NOT_IN_A_LABEL.search(text):
+            raise ValueError(
+                f"the token's {what} may not contain control characters"
+                f" (U+{ord(bad.group()):04X} in {visible(text)!r})"
+            )
+        cleaned.append(text)
+    return cleaned[0], cleaned[1]
 
 
 @dataclass(frozen=True)
@@ -164,7 +207,7 @@ class EventStorage(Protocol):
         ...
 
     async def append(
-        self, events: list[Event], admit: Admit, who: Principal
+        self, events: list[Event], admit: Admit, token_id: str
     ) -> list[AppendResult]: ...
 
     async def feed(self, after: int, limit: int) -> FeedPage: ...
@@ -173,7 +216,7 @@ class EventStorage(Protocol):
         self, incident_id: str, after: int, limit: int
     ) -> IncidentPage | None: ...
 
-    def subscribe(self) -> Subscription: ...
+    def subscribe(self, token_id: str) -> Subscription: ...
 
     async def authenticate(self, secret: str) -> Principal | None: ...
 
@@ -183,4 +226,11 @@ class EventStorage(Protocol):
 
     async def list_tokens(self) -> list[TokenInfo]: ...
 
-    async def revoke_token(self, token_id: str) -> bool: ...
+    async def revoke_token(self, token_id: str, *, keep_an_admin: bool = False) -> bool:
+        """False if no such active token; ``LastAdminToken`` (with ``keep_an_admin``)
+        rather than revoke the last active admin token."""
+        ...
+
+    def health(self) -> dict[str, dict[str, Any]]:
+        """Each background thread's state: ``{"state": "running", …}`` by name."""
+        ...

@@ -76,13 +76,10 @@ CREATE TABLE devices (
     device_id TEXT PRIMARY KEY,
     owner TEXT NOT NULL
 ) WITHOUT ROWID""",
-    # Each device belongs to the person whose token first had an entry of it applied,
-    # first come first kept (the entry's actor where its token is unknown).
+    # Each device belongs to the author of its first applied entry, first come first kept.
     """
 INSERT OR IGNORE INTO devices
-SELECT json_extract(record, '$.event.device_id'),
-       COALESCE((SELECT name FROM tokens WHERE tokens.id = events.token_id),
-                json_extract(record, '$.event.actor'))
+SELECT json_extract(record, '$.event.device_id'), json_extract(record, '$.event.actor')
 FROM events ORDER BY gseq""",
     # A refused entry holds nothing: counters taken by rejections (a squatter's included)
     # are handed back.

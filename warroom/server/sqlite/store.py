@@ -4,12 +4,20 @@ This module holds what the HTTP layer calls: the lifecycle of the background thr
 the readers (feed, one incident's log), subscriptions and tokens. Appends go to the one
 writer thread (``writer``), which owns sequencing and group commit; the schema and its
 migrations are in ``schema``, token storage in ``tokens``.
+
+Background threads — the writer, the WAL checkpoint, the revocation watch — survive
+their errors and report in ``health`` (``threads``).
+
+Revocation reaches open streams: every subscription knows its token, and a revoked
+token's subscriptions are ended at once when it was revoked over HTTP, and within
+``REVOCATION_WATCH_S`` when ``warroom token revoke`` did it from another process.
 """
 
 import asyncio
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 from warroom.core.chain import key_id
 from warroom.core.events import Event
@@ -28,25 +36,62 @@ from warroom.server.storage import (
     Principal,
     StorageError,
     TokenInfo,
+    TokenRevoked,
     TokenRole,
 )
+from warroom.server.threads import Periodic
 
 CHECKPOINT_EVERY_S = 1.0
-"""How often the WAL is copied back into the database (see ``_checkpoint_loop``)."""
+"""How often the WAL is copied back into the database (see ``_checkpoint``)."""
+REVOCATION_WATCH_S = 0.5
+"""How often the tokens table is read for revocations made by another process."""
 SUBSCRIBER_BACKLOG = 1000
 """Batches a slow subscriber may have queued before it is told to re-read the feed."""
 
 
 class _Subscription:
-    def __init__(self, owner: "SQLiteStorage") -> None:
+    def __init__(self, owner: "SQLiteStorage", token_id: str) -> None:
         self._owner = owner
+        self.token_id = token_id
+        self.revoked = False
         self.queue: asyncio.Queue[tuple[FeedItem, ...]] = asyncio.Queue()
 
     async def get(self) -> tuple[FeedItem, ...]:
-        return await self.queue.get()
+        batch = await self.queue.get()
+        if self.revoked:
+            raise TokenRevoked(self.token_id)
+        return batch
+
+    def revoke(self) -> None:
+        """End this subscription: a waiting ``get`` raises ``TokenRevoked``."""
+        self.revoked = True
+        self.close()
+        self.queue.put_nowait(RESYNC)
 
     def close(self) -> None:
         self._owner._subscribers.discard(self)
+
+
+class _Checkpoints:
+    """Copy the WAL into the database off the writer's path, on a thread of its own.
+
+    The writer has automatic checkpoints turned off: one inside its commit stalls every
+    append waiting in the group (the 180 ms p99 in reference/sync-protocols.md §4b).
+    A PASSIVE checkpoint here never blocks the writer or the readers.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+
+    def run(self) -> None:
+        self._conn = self._conn or connect(self.path)
+        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
 
 
 class SQLiteStorage:
@@ -64,8 +109,14 @@ class SQLiteStorage:
         self._readers = threading.local()
         self._writer = Writer(self.path, self.key, self.key_id, checkpoint_every, self._published)
         self._tokens = TokenStore(self.path, self._reader)
-        self._checkpointer: threading.Thread | None = None
-        self._closing = threading.Event()
+        self._checkpoints = _Checkpoints(self.path)
+        self._checkpointer = Periodic(
+            "wal-checkpoint", self._checkpoints.run, CHECKPOINT_EVERY_S, self._checkpoints.close
+        )
+        self._revocations = Periodic(
+            "revocation-watch", self._watch_revocations, REVOCATION_WATCH_S
+        )
+        self._revoked: set[str] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._subscribers: set[_Subscription] = set()
 
@@ -73,33 +124,20 @@ class SQLiteStorage:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._closing.clear()
+        self._revoked = await asyncio.to_thread(self._tokens.revoked_ids)
         self._writer.start()
-        self._checkpointer = threading.Thread(
-            target=self._checkpoint_loop, name="warroom-wal-checkpoint", daemon=True
-        )
         self._checkpointer.start()
+        self._revocations.start()
 
     async def close(self) -> None:
-        self._closing.set()
         await asyncio.to_thread(self._writer.stop)
-        if self._checkpointer is not None:
-            await asyncio.to_thread(self._checkpointer.join)
-            self._checkpointer = None
+        await asyncio.to_thread(self._checkpointer.stop)
+        await asyncio.to_thread(self._revocations.stop)
 
-    def _checkpoint_loop(self) -> None:
-        """Copy the WAL into the database off the writer's path.
-
-        The writer has automatic checkpoints turned off: one inside its commit stalls every
-        append waiting in the group (the 180 ms p99 in reference/sync-protocols.md §4b).
-        A PASSIVE checkpoint here never blocks the writer or the readers.
-        """
-        conn = connect(self.path)
-        try:
-            while not self._closing.wait(CHECKPOINT_EVERY_S):
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            conn.close()
+    def health(self) -> dict[str, dict[str, Any]]:
+        """Each background thread's state (see ``threads.ThreadHealth.report``)."""
+        threads = (self._writer.health, self._checkpointer.health, self._revocations.health)
+        return {health.name: health.report() for health in threads}
 
     # -- reading -------------------------------------------------------------------------
 
@@ -162,9 +200,11 @@ class SQLiteStorage:
             head_hash=head[1],
         )
 
-    def subscribe(self) -> _Subscription:
-        sub = _Subscription(self)
+    def subscribe(self, token_id: str) -> _Subscription:
+        sub = _Subscription(self, token_id)
         self._subscribers.add(sub)
+        if token_id in self._revoked:  # revoked while its request was on the way
+            sub.revoke()
         return sub
 
     def _published(self, items: tuple[FeedItem, ...]) -> None:
@@ -193,12 +233,30 @@ class SQLiteStorage:
     async def list_tokens(self) -> list[TokenInfo]:
         return await self._tokens.all()
 
-    async def revoke_token(self, token_id: str) -> bool:
-        return await self._tokens.revoke(token_id)
+    async def revoke_token(self, token_id: str, *, keep_an_admin: bool = False) -> bool:
+        revoked = await self._tokens.revoke(token_id, keep_an_admin=keep_an_admin)
+        if revoked:
+            self._end_streams({token_id})
+        return revoked
+
+    def _watch_revocations(self) -> None:
+        """On the watch thread: pass on revocations made by another process."""
+        revoked = self._tokens.revoked_ids()
+        if not revoked <= self._revoked and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._end_streams, revoked)
+
+    def _end_streams(self, token_ids: set[str]) -> None:
+        """On the event loop: end every subscription of a revoked token, forget it."""
+        fresh = token_ids - self._revoked
+        self._revoked |= fresh
+        self._tokens.forget_cached()
+        for sub in list(self._subscribers):
+            if sub.token_id in fresh:
+                sub.revoke()
 
     # -- writing -------------------------------------------------------------------------
 
-    async def append(self, events: list[Event], admit: Admit, who: Principal) -> list[AppendResult]:
+    async def append(self, events: list[Event], admit: Admit, token_id: str) -> list[AppendResult]:
         if not self._writer.running:
             raise StorageError("the storage is not started")
-        return await asyncio.wrap_future(self._writer.submit(events, admit, who))
+        return await asyncio.wrap_future(self._writer.submit(events, admit, token_id))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from warroom.core.timeparse import utcnow
 from warroom.server.sqlite.schema import connect
-from warroom.server.storage import Principal, TokenInfo, TokenRole
+from warroom.server.storage import LastAdminToken, Principal, TokenInfo, TokenRole
 
 AUTH_CACHE_S = 1.0
 """How long a valid token is remembered without asking the database again."""
@@ -91,14 +91,36 @@ class TokenStore:
             for r in rows
         ]
 
-    async def revoke(self, token_id: str) -> bool:
+    def forget_cached(self) -> None:
+        """Drop every remembered token, so the next request of each is looked up again."""
         self._auth_cache.clear()
-        return await asyncio.to_thread(self._revoke, token_id)
 
-    def _revoke(self, token_id: str) -> bool:
+    async def revoke(self, token_id: str, *, keep_an_admin: bool = False) -> bool:
+        """Revoke an active token; False if there is none by that id. With
+        ``keep_an_admin``, raise ``LastAdminToken`` rather than revoke the last active
+        admin token (checked in the same statement, so two admins revoking each other at
+        once cannot both succeed)."""
+        self.forget_cached()
+        return await asyncio.to_thread(self._revoke, token_id, keep_an_admin)
+
+    def _revoke(self, token_id: str, keep_an_admin: bool) -> bool:
         with connect(self.path) as conn:
             cursor = conn.execute(
-                "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                (utcnow().isoformat(), token_id),
+                "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"
+                " AND NOT (? AND role = 'admin' AND NOT EXISTS (SELECT 1 FROM tokens AS other"
+                "  WHERE other.role = 'admin' AND other.revoked_at IS NULL AND other.id != ?))",
+                (utcnow().isoformat(), token_id, keep_an_admin, token_id),
             )
-        return cursor.rowcount == 1
+            if cursor.rowcount == 1:
+                return True
+            active = conn.execute(
+                "SELECT 1 FROM tokens WHERE id = ? AND revoked_at IS NULL", (token_id,)
+            ).fetchone()
+        if active:
+            raise LastAdminToken(token_id)
+        return False
+
+    def revoked_ids(self) -> set[str]:
+        """Every revoked token's id (the table is small: one row per person and device)."""
+        rows = self._reader().execute("SELECT id FROM tokens WHERE revoked_at IS NOT NULL")
+        return {row[0] for row in rows}

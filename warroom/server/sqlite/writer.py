@@ -12,19 +12,27 @@ connections can never skip a committed event. The fold and the chain head of eve
 touched incident are cached in the writer; they are evicted whenever a savepoint or a
 commit fails, and rebuilt from the database on next use.
 
-Device counters: ``devices`` gives each device id the person (token name) who first had
-an entry of it applied, and ``device_counters`` maps each ``(device_id, device_seq)`` of an
-applied entry to its event, so the highest counter of a device is one index lookup away.
-Both are claimed only after the entry passed its access check, in the push's savepoint,
-so they commit or roll back with the append they guard: a refused entry claims nothing,
-and a person can neither use another person's device nor burn its counters
-(``storage.device_taken``, ``storage.device_clash``).
+Errors: a push whose own savepoint fails is refused alone. An error of the connection or
+the commit (disk full, I/O) fails the whole group with ``StorageError`` (HTTP 503, the
+client retries), drops the connection and pauses writing, doubling the pause while the
+error lasts; groups arriving during the pause are refused at once rather than held. The
+thread never dies of it, and says how it is doing in ``health``.
+
+Device counters: ``devices`` gives each device id the person who wrote its first applied
+entry (its actor: a token writes only as its own person, an admin's as anyone), and
+``device_counters`` maps each ``(device_id, device_seq)`` of an applied entry to its
+event, so the highest counter of a device is one index lookup away. Both are claimed
+only after the entry passed its access check, in the push's savepoint, so they commit or
+roll back with the append they guard: a refused entry claims nothing, and nobody can
+use another person's device or burn its counters (``storage.device_taken``,
+``storage.device_clash``).
 """
 
+import contextlib
 import json
 import queue
 import sqlite3
-import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -41,11 +49,11 @@ from warroom.server.storage import (
     Admit,
     AppendResult,
     FeedItem,
-    Principal,
     StorageError,
     device_clash,
     device_taken,
 )
+from warroom.server.threads import ThreadHealth
 
 GROUP_MAX_EVENTS = 2000
 """At most this many events per group commit, so one transaction stays short."""
@@ -55,7 +63,7 @@ GROUP_MAX_EVENTS = 2000
 class _Job:
     events: list[Event]
     admit: Admit
-    who: Principal
+    token_id: str
     future: Future = field(default_factory=Future)
 
 
@@ -77,53 +85,85 @@ class Writer:
         self.checkpoint_every = checkpoint_every
         self._publish = publish
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self.health = ThreadHealth("writer")
+        self._running = False
+        self._paused_until = 0.0
+        self._failure: StorageError | None = None
         self._states: dict[str, IncidentState | None] = {}
         self._heads: dict[str, Head] = {}
         self._next_gseq = 0
 
     @property
     def running(self) -> bool:
-        return self._thread is not None
+        return self._running
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="warroom-writer", daemon=True)
-        self._thread.start()
+        self._running = True
+        self.health.start(self._loop)
 
     def stop(self) -> None:
         """Finish the jobs queued so far, then end the thread (blocking)."""
-        if self._thread is not None:
+        if self._running:
             self._jobs.put(None)
-            self._thread.join()
-            self._thread = None
+            self.health.thread.join()
+            self._running = False
 
-    def submit(self, events: list[Event], admit: Admit, who: Principal) -> Future:
-        job = _Job(events, admit, who)
+    def submit(self, events: list[Event], admit: Admit, token_id: str) -> Future:
+        job = _Job(events, admit, token_id)
         self._jobs.put(job)
         return job.future
 
     def _loop(self) -> None:
+        conn: sqlite3.Connection | None = None
+        while (group := self._next_group()) is not None:
+            if time.monotonic() < self._paused_until:
+                self._fail(group, self._failure)
+                continue
+            try:
+                conn = conn or self._open()
+                self._commit_group(conn, group)
+            except Exception as exc:  # survive, say so, retry: see the module docstring
+                self._paused_until = time.monotonic() + self.health.failed(exc)
+                self._failure = StorageError(f"the server cannot write right now: {exc}")
+                self._fail(group, self._failure)
+                conn = _close(conn)
+        _close(conn)
+        self.health.stopped()
+
+    def _next_group(self) -> list[_Job] | None:
+        """The jobs waiting, up to ``GROUP_MAX_EVENTS`` events; None when asked to stop."""
+        job = self._jobs.get()
+        if job is None:
+            return None
+        group = [job]
+        size = len(job.events)
+        while size < GROUP_MAX_EVENTS:
+            try:
+                extra = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if extra is None:
+                self._jobs.put(None)
+                break
+            group.append(extra)
+            size += len(extra.events)
+        return group
+
+    @staticmethod
+    def _fail(group: list[_Job], failure: BaseException | None) -> None:
+        for job in group:
+            if not job.future.done():
+                job.future.set_exception(failure or StorageError("the server cannot write"))
+
+    def _open(self) -> sqlite3.Connection:
         conn = connect(self.path)
-        conn.execute("PRAGMA wal_autocheckpoint=0")  # see SQLiteStorage._checkpoint_loop
-        self._reset_caches(conn)
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                conn.close()
-                return
-            group = [job]
-            size = len(job.events)
-            while size < GROUP_MAX_EVENTS:
-                try:
-                    extra = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if extra is None:
-                    self._jobs.put(None)
-                    break
-                group.append(extra)
-                size += len(extra.events)
-            self._commit_group(conn, group)
+        try:
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # see SQLiteStorage._checkpoint
+            self._reset_caches(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def _reset_caches(self, conn: sqlite3.Connection) -> None:
         self._states.clear()
@@ -155,14 +195,11 @@ class Writer:
                 outcomes.append((job, results))
                 published.extend(items)
             conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            self._reset_caches(conn)
-            failure = StorageError(f"the server could not commit: {exc}")
-            for job in group:
-                job.future.set_exception(failure)
-            return
+            raise
+        self.health.ok()
         for job, outcome in outcomes:
             if isinstance(outcome, BaseException):
                 job.future.set_exception(outcome)
@@ -218,11 +255,11 @@ class Writer:
             touched.add(incident_id)
             state = self._state(conn, incident_id)
             body = canonical_text(event)
-            reason = job.admit(state, event) or self._claim_device(conn, event, job.who.name)
+            reason = job.admit(state, event) or self._claim_device(conn, event)
             if reason:
                 conn.execute(
                     "INSERT INTO rejections VALUES (?, ?, ?, ?, ?, ?)",
-                    (event.id, incident_id, reason, body, job.who.token_id, now),
+                    (event.id, incident_id, reason, body, job.token_id, now),
                 )
                 results.append(
                     AppendResult(event.id, "rejected", False, incident_id, reason=reason)
@@ -240,7 +277,7 @@ class Writer:
             )
             conn.execute(
                 "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (gseq, incident_id, seq, event.id, digest, job.who.token_id, now, record),
+                (gseq, incident_id, seq, event.id, digest, job.token_id, now, record),
             )
             self._next_gseq += 1
             self._heads[incident_id] = Head(seq=seq, hash=digest)
@@ -252,18 +289,19 @@ class Writer:
             items.append(FeedItem(position=gseq, cursor=str(gseq), record=record))
         return results, items
 
-    def _claim_device(self, conn: sqlite3.Connection, event: Event, person: str) -> str | None:
-        """Take the event's device for ``person`` (if new) and its ``(device_id,
+    def _claim_device(self, conn: sqlite3.Connection, event: Event) -> str | None:
+        """Take the event's device for its actor (if new) and its ``(device_id,
         device_seq)``; the reason to refuse it when the device is another person's or
         another event holds the pair already (the caller has ruled out a retry)."""
         conn.execute(
-            "INSERT INTO devices VALUES (?, ?) ON CONFLICT DO NOTHING", (event.device_id, person)
+            "INSERT INTO devices VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (event.device_id, event.actor),
         )
         (owner,) = conn.execute(
             "SELECT owner FROM devices WHERE device_id = ?", (event.device_id,)
         ).fetchone()
-        if owner != person:
-            return device_taken(event.device_id, owner, person)
+        if owner != event.actor:
+            return device_taken(event.device_id, owner, event.actor)
         claimed = conn.execute(
             "INSERT INTO device_counters VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (event.device_id, event.device_seq, event.id),
@@ -295,3 +333,10 @@ class Writer:
             },
             sort_keys=True,
         )
+
+
+def _close(conn: sqlite3.Connection | None) -> None:
+    """Close ``conn`` if open, ignoring a connection already broken; always None."""
+    if conn is not None:
+        with contextlib.suppress(sqlite3.Error):
+            conn.close()
