@@ -15,7 +15,7 @@ import asyncio
 import gc
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
@@ -35,8 +35,10 @@ from warroom.core.events import Event
 from warroom.core.policy import Policy, default_policy
 from warroom.server.storage import (
     NAME_MAX,
+    PAGE_BYTES,
     RESYNC,
     EventStorage,
+    EventTooLarge,
     FeedItem,
     FeedPage,
     InvalidCursor,
@@ -49,7 +51,8 @@ from warroom.server.storage import (
     token_fields,
 )
 
-MAX_BODY = 8 * 1024 * 1024
+MAX_BODY = 4 * 1024 * 1024
+"""Largest request body read (413 beyond): a full push of ordinary entries fits."""
 MAX_PUSH_EVENTS = 1000
 PAGE_LIMIT = 5000
 REPLAY_PAGE = 1000
@@ -198,8 +201,34 @@ def _page_response(page: FeedPage) -> Response:
     return Response(text, media_type="application/json")
 
 
+_LINE_BREAKERS = re.compile("[\u2028\u2029\u0085]")
+"""Characters some line readers split on (Python's ``str.splitlines``, JavaScript before
+ES2019). JSON lets them stand raw inside strings, the only place a record can hold them,
+and their ``\\u`` escapes are the same JSON value: escaped, no text can break a frame."""
+
+
 def _frame(item: FeedItem) -> bytes:
-    return f"id: {item.cursor}\ndata: {item.record}\n\n".encode()
+    """One Server-Sent Event: the record on one ``data:`` line, whatever its text."""
+    record = item.record
+    if not record.isascii():  # O(1): most records need no look at all
+        record = _LINE_BREAKERS.sub(lambda m: f"\\u{ord(m.group()):04x}", record)
+    return f"id: {item.cursor}\ndata: {record}\n\n".encode()
+
+
+def _frames(items: list[FeedItem]) -> Iterator[bytes]:
+    """The frames of ``items`` in chunks of about ``PAGE_BYTES``, so one large commit
+    is never copied whole into one write per subscriber."""
+    chunk: list[bytes] = []
+    size = 0
+    for item in items:
+        frame = _frame(item)
+        chunk.append(frame)
+        size += len(frame)
+        if size >= PAGE_BYTES:
+            yield b"".join(chunk)
+            chunk, size = [], 0
+    if chunk:
+        yield b"".join(chunk)
 
 
 NOT_FINITE_HINT = re.compile(rb"NaN|Infinity|\d[eE][+-]?\d{3}")
@@ -265,6 +294,10 @@ def create_app(
     @app.exception_handler(StorageError)
     async def _unavailable(request: Request, exc: StorageError) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+    @app.exception_handler(EventTooLarge)
+    async def _too_large(request: Request, exc: EventTooLarge) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(exc)})
 
     @app.exception_handler(InvalidCursor)
     async def _bad_cursor(request: Request, exc: InvalidCursor) -> JSONResponse:
@@ -380,7 +413,8 @@ def create_app(
                 while not subscription.revoked:  # revoked: the stream ends (see storage)
                     if page.items:
                         last = page.items[-1].position
-                        yield b"".join(_frame(item) for item in page.items)
+                        for chunk in _frames(page.items):
+                            yield chunk
                     if not page.up_to_date:
                         page = await storage.feed(last, REPLAY_PAGE)
                         continue
@@ -396,7 +430,8 @@ def create_app(
                         fresh = [item for item in batch if item.position > last]
                         if fresh:
                             last = fresh[-1].position
-                            yield b"".join(_frame(item) for item in fresh)
+                            for chunk in _frames(fresh):
+                                yield chunk
                     page = await storage.feed(last, REPLAY_PAGE)
             except TokenRevoked:
                 pass

@@ -32,6 +32,9 @@ implementation changes neither:
   transaction; their unique indexes serialise two appends of one device to different
   incidents.)
 * **Durable acknowledgement.** ``append`` returns only after the commit is durable.
+* **Bounded.** An event whose canonical encoding is over ``MAX_EVENT_BYTES`` is refused
+  with ``EventTooLarge`` and nothing of its push is appended; pages stop at
+  ``PAGE_BYTES``.
 * **Readers never skip.** ``feed(after)`` returns committed events in cursor order, and
   no event committed later may sort at or before a cursor already handed out. (SQLite:
   one writer, so the rowid order is the commit order. PostgreSQL: read below
@@ -52,7 +55,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from warroom.core.events import Event
+from warroom.core.events import MAX_EVENT_BYTES, Event
 from warroom.core.sanitize import BIDI_CONTROLS, visible
 from warroom.core.state import IncidentState
 
@@ -84,6 +87,21 @@ def device_taken(device_id: str, owner: str, person: str) -> str:
 
 class StorageError(Exception):
     """The backend could not commit; the client should retry later (HTTP 503)."""
+
+
+PAGE_BYTES = 1024 * 1024
+"""A page of the feed or of an incident's log holds records up to about this many bytes
+(and at least one), whatever its ``limit``; the client continues from its cursor."""
+
+
+class EventTooLarge(ValueError):
+    """An event over ``MAX_EVENT_BYTES`` encoded: the whole push is refused (HTTP 422)."""
+
+    def __init__(self, index: int, event_id: str, size: int) -> None:
+        super().__init__(
+            f"events.{index}: entry {event_id} is {size:,} bytes encoded, over the limit of"
+            f" {MAX_EVENT_BYTES:,} bytes for one entry (its text and every other field)"
+        )
 
 
 class InvalidCursor(ValueError):

@@ -5,6 +5,7 @@ transaction when the storage is opened, so an existing server's database is brou
 to date (and back-filled) on its first start with a newer warroom.
 """
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -89,6 +90,26 @@ FROM events ORDER BY gseq""",
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+PRIVATE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+"""The database and the files SQLite keeps beside it: every one holds the record."""
+
+
+def make_private(path: Path) -> None:
+    """Create the database at ``path`` readable by this user alone, and take group and
+    other access off it and its companions if a folder made earlier left them open.
+
+    SQLite gives its WAL and shared-memory files the database file's mode, so creating
+    the database as 0600 (whatever the umask) keeps every later one private too."""
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for suffix in PRIVATE_SUFFIXES:
+        companion = path.with_name(path.name + suffix)
+        try:
+            if companion.stat().st_mode & 0o077:
+                os.chmod(companion, 0o600)
+        except FileNotFoundError:
+            pass
 
 
 def connect(path: Path) -> sqlite3.Connection:

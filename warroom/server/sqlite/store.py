@@ -22,10 +22,11 @@ from typing import Any
 from warroom.core.chain import key_id
 from warroom.core.events import Event
 from warroom.server.keys import ServerKey
-from warroom.server.sqlite.schema import DB_FILE, connect, migrate
+from warroom.server.sqlite.schema import DB_FILE, connect, make_private, migrate
 from warroom.server.sqlite.tokens import TokenStore
 from warroom.server.sqlite.writer import Writer
 from warroom.server.storage import (
+    PAGE_BYTES,
     RESYNC,
     Admit,
     AppendResult,
@@ -72,6 +73,30 @@ class _Subscription:
         self._owner._subscribers.discard(self)
 
 
+class _Rows(list[tuple[int, str]]):
+    """Rows of a page; ``whole`` is False when ``PAGE_BYTES`` cut it short."""
+
+    whole = True
+
+
+def _bounded(conn: sqlite3.Connection, query: str, *params: object) -> _Rows:
+    """``(position, record)`` rows of ``query`` — which selects those and the record's
+    length in bytes — until their records pass ``PAGE_BYTES`` (at least one row, so a
+    page always moves the cursor on)."""
+    rows, size = _Rows(), 0
+    cursor = conn.execute(query, params)
+    try:  # left unfinished, the statement would hold this reader's snapshot open
+        for position, record, length in cursor:
+            size += length
+            if rows and size > PAGE_BYTES:
+                rows.whole = False
+                break
+            rows.append((position, record))
+    finally:
+        cursor.close()
+    return rows
+
+
 class _Checkpoints:
     """Copy the WAL into the database off the writer's path, on a thread of its own.
 
@@ -105,6 +130,7 @@ class SQLiteStorage:
         self.key = key or ServerKey.load_or_create(data_dir)
         self.public_key = self.key.public_key
         self.key_id = key_id(self.public_key)
+        make_private(self.path)
         migrate(self.path)
         self._readers = threading.local()
         self._writer = Writer(self.path, self.key, self.key_id, checkpoint_every, self._published)
@@ -167,13 +193,16 @@ class SQLiteStorage:
                 f"cursor {after} is ahead of this server's log: was its data replaced?"
                 " Use a fresh WARROOM_HOME to follow this server"
             )
-        rows = conn.execute(
-            "SELECT gseq, record FROM events WHERE gseq > ? ORDER BY gseq LIMIT ?",
-            (after, limit),
-        ).fetchall()
+        rows = _bounded(
+            conn,
+            "SELECT gseq, record, length(CAST(record AS BLOB)) FROM events WHERE gseq > ?"
+            " ORDER BY gseq LIMIT ?",
+            after,
+            limit,
+        )
         items = [FeedItem(position=g, cursor=str(g), record=r) for g, r in rows]
         last = items[-1].position if items else after
-        return FeedPage(items=items, cursor=str(last), up_to_date=len(items) < limit)
+        return FeedPage(items=items, cursor=str(last), up_to_date=len(rows) < limit and rows.whole)
 
     async def incident_log(self, incident_id: str, after: int, limit: int) -> IncidentPage | None:
         return await asyncio.to_thread(self._incident_log, incident_id, after, limit)
@@ -186,11 +215,16 @@ class SQLiteStorage:
         ).fetchone()
         if head is None:
             return None
-        rows = conn.execute(
-            "SELECT seq, record FROM events WHERE incident_id = ? AND seq > ? AND seq <= ?"
+        rows = _bounded(
+            conn,
+            "SELECT seq, record, length(CAST(record AS BLOB)) FROM events"
+            " WHERE incident_id = ? AND seq > ? AND seq <= ?"
             " ORDER BY seq LIMIT ?",
-            (incident_id, after, head[0], limit),
-        ).fetchall()
+            incident_id,
+            after,
+            head[0],
+            limit,
+        )
         next_after = rows[-1][0] if rows else after
         return IncidentPage(
             records=[r for _, r in rows],

@@ -38,8 +38,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from warroom.core.chain import Head, canonical_text, checkpoint_message, link
-from warroom.core.events import EVENT_LIST, Event, StatusChanged
+from warroom.core.chain import Head, canonical_bytes, checkpoint_message, link
+from warroom.core.events import EVENT_LIST, MAX_EVENT_BYTES, Event, StatusChanged
 from warroom.core.fold import apply, fold
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
@@ -48,6 +48,7 @@ from warroom.server.sqlite.schema import connect
 from warroom.server.storage import (
     Admit,
     AppendResult,
+    EventTooLarge,
     FeedItem,
     StorageError,
     device_clash,
@@ -234,7 +235,7 @@ class Writer:
         results: list[AppendResult] = []
         items: list[FeedItem] = []
         now = utcnow().isoformat()
-        for event in job.events:
+        for index, event in enumerate(job.events):
             incident_id = event.incident_id
             known = conn.execute(
                 "SELECT incident_id, seq, hash FROM events WHERE event_id = ?", (event.id,)
@@ -252,14 +253,16 @@ class Writer:
                     AppendResult(event.id, "rejected", True, refused[0], reason=refused[1])
                 )
                 continue
+            body = canonical_bytes(event)
+            if len(body) > MAX_EVENT_BYTES:
+                raise EventTooLarge(index, event.id, len(body))
             touched.add(incident_id)
             state = self._state(conn, incident_id)
-            body = canonical_text(event)
             reason = job.admit(state, event) or self._claim_device(conn, event)
             if reason:
                 conn.execute(
                     "INSERT INTO rejections VALUES (?, ?, ?, ?, ?, ?)",
-                    (event.id, incident_id, reason, body, job.token_id, now),
+                    (event.id, incident_id, reason, body.decode(), job.token_id, now),
                 )
                 results.append(
                     AppendResult(event.id, "rejected", False, incident_id, reason=reason)
@@ -267,12 +270,12 @@ class Writer:
                 continue
             head = self._head(conn, incident_id)
             seq = head.seq + 1
-            digest = link(head.hash, seq, body.encode())
+            digest = link(head.hash, seq, body)
             checkpoint = self._maybe_checkpoint(event, seq, digest)
             gseq = self._next_gseq
             record = (
                 f'{{"cursor":"{gseq}","incident_id":{json.dumps(incident_id)},'
-                f'"server_seq":{seq},"hash":"{digest}","event":{body},'
+                f'"server_seq":{seq},"hash":"{digest}","event":{body.decode()},'
                 f'"checkpoint":{checkpoint}}}'
             )
             conn.execute(
