@@ -13,9 +13,7 @@ import httpx
 
 from tests.sync.conftest import Server
 from tests.sync.test_device_counters import _push
-from warroom.core.events import Event
-from warroom.core.ids import new_event_id
-from warroom.core.timeparse import utcnow
+from tests.sync.test_faults import _event
 from warroom.server.sqlite import DB_FILE, SCHEMA_VERSION
 from warroom.server.sqlite.schema import MIGRATIONS
 
@@ -24,17 +22,11 @@ INC = "inc-own001"
 
 
 def _entry(actor: str, device: str, seq: int, incident_id: str = INC, **payload) -> str:
-    event = Event(
-        id=new_event_id(),
-        incident_id=incident_id,
-        actor=actor,
-        occurred_at=utcnow(),
-        recorded_at=utcnow(),
-        device_id=device,
-        device_seq=seq,
-        payload=payload or {"kind": "note", "text": f"{actor} #{seq}"},
-    )
-    return event.model_dump_json()
+    data = json.loads(_event(incident_id, actor, seq))
+    data["device_id"] = device
+    if payload:
+        data["payload"] = payload
+    return json.dumps(data)
 
 
 def _declaration(actor: str, device: str) -> str:
