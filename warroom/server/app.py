@@ -2,7 +2,8 @@
 
 Every response to a mistake is a 4xx with a one-line ``detail`` a person can act on:
 401 without a valid token, 403 for what the token's role may not do, 404 for unknown
-incidents and tokens, 413 for oversized bodies, 422 for malformed ones. Incident-role
+incidents and tokens, 409 for revoking the last admin token, 413 for bodies over 4 MiB,
+422 for malformed ones and for an entry over 64 KiB encoded. Incident-role
 rules are not HTTP errors: a pushed event that breaks one comes back ``rejected`` with
 its reason, so a batch from a client that was offline is judged event by event.
 
@@ -15,7 +16,7 @@ import asyncio
 import gc
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
@@ -33,13 +34,12 @@ from warroom.core.access import check_append
 from warroom.core.chain import canonical_bytes
 from warroom.core.events import Event
 from warroom.core.policy import Policy, default_policy
+from warroom.server.sse import frames
 from warroom.server.storage import (
     NAME_MAX,
-    PAGE_BYTES,
     RESYNC,
     EventStorage,
     EventTooLarge,
-    FeedItem,
     FeedPage,
     InvalidCursor,
     LastAdminToken,
@@ -199,36 +199,6 @@ def _page_response(page: FeedPage) -> Response:
     flag = json.dumps(page.up_to_date)
     text = f'{{"items":[{records}],"cursor":"{page.cursor}","up_to_date":{flag}}}'
     return Response(text, media_type="application/json")
-
-
-_LINE_BREAKERS = re.compile("[\u2028\u2029\u0085]")
-"""Characters some line readers split on (Python's ``str.splitlines``, JavaScript before
-ES2019). JSON lets them stand raw inside strings, the only place a record can hold them,
-and their ``\\u`` escapes are the same JSON value: escaped, no text can break a frame."""
-
-
-def _frame(item: FeedItem) -> bytes:
-    """One Server-Sent Event: the record on one ``data:`` line, whatever its text."""
-    record = item.record
-    if not record.isascii():  # O(1): most records need no look at all
-        record = _LINE_BREAKERS.sub(lambda m: f"\\u{ord(m.group()):04x}", record)
-    return f"id: {item.cursor}\ndata: {record}\n\n".encode()
-
-
-def _frames(items: list[FeedItem]) -> Iterator[bytes]:
-    """The frames of ``items`` in chunks of about ``PAGE_BYTES``, so one large commit
-    is never copied whole into one write per subscriber."""
-    chunk: list[bytes] = []
-    size = 0
-    for item in items:
-        frame = _frame(item)
-        chunk.append(frame)
-        size += len(frame)
-        if size >= PAGE_BYTES:
-            yield b"".join(chunk)
-            chunk, size = [], 0
-    if chunk:
-        yield b"".join(chunk)
 
 
 NOT_FINITE_HINT = re.compile(rb"NaN|Infinity|\d[eE][+-]?\d{3}")
@@ -413,7 +383,7 @@ def create_app(
                 while not subscription.revoked:  # revoked: the stream ends (see storage)
                     if page.items:
                         last = page.items[-1].position
-                        for chunk in _frames(page.items):
+                        for chunk in frames(page.items):
                             yield chunk
                     if not page.up_to_date:
                         page = await storage.feed(last, REPLAY_PAGE)
@@ -430,7 +400,7 @@ def create_app(
                         fresh = [item for item in batch if item.position > last]
                         if fresh:
                             last = fresh[-1].position
-                            for chunk in _frames(fresh):
+                            for chunk in frames(fresh):
                                 yield chunk
                     page = await storage.feed(last, REPLAY_PAGE)
             except TokenRevoked:
