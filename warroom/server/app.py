@@ -457,7 +457,10 @@ def create_app(
         info, secret = await storage.create_token(name, body.role, device)
         return _token_out(info, secret)
 
-    @app.delete("/v1/tokens/{token_id}")
+    @app.delete(
+        "/v1/tokens/{token_id}",
+        responses={409: {"description": "the last active admin token is not revoked"}},
+    )
     async def revoke_token(token_id: str, who: Who) -> dict[str, str]:
         require(who, "admin", doing="revoke tokens")
         try:
@@ -468,7 +471,10 @@ def create_app(
             raise HTTPException(404, f"no active token {token_id!r}")
         return {"revoked": token_id}
 
-    @app.get("/v1/health")
+    @app.get(
+        "/v1/health",
+        responses={503: {"description": "a background thread is retrying after errors, or died"}},
+    )
     async def health() -> JSONResponse:
         """Each background thread's state, without a token (for monitoring): 200 while
         every one is running, 503 when one is retrying after errors or has died."""

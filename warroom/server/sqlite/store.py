@@ -43,7 +43,7 @@ from warroom.server.storage import (
 from warroom.server.threads import Periodic
 
 CHECKPOINT_EVERY_S = 1.0
-"""How often the WAL is copied back into the database (see ``_checkpoint``)."""
+"""How often the WAL is copied back into the database (see ``_Checkpoints``)."""
 REVOCATION_WATCH_S = 0.5
 """How often the tokens table is read for revocations made by another process."""
 SUBSCRIBER_BACKLOG = 1000
