@@ -113,13 +113,15 @@ def token_create(
     """Create a token and print it once; only its hash is stored."""
     import asyncio
 
-    from warroom.server.storage import TOKEN_ROLES
+    from warroom.server.storage import TOKEN_ROLES, token_fields
 
     if role not in TOKEN_ROLES:
         raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(TOKEN_ROLES)}")
-    if not name.strip():
-        raise InvalidInput("the token needs a person's name")
-    info, secret = asyncio.run(_storage(ctx, data).create_token(name.strip(), role, device))
+    try:
+        name, device = token_fields(name, device)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    info, secret = asyncio.run(_storage(ctx, data).create_token(name, role, device))
     if as_json:
         emit_json({"id": info.id, "name": info.name, "role": info.role, "token": secret})
         return

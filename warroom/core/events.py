@@ -25,6 +25,10 @@ from warroom.core.runbook import RunbookStep, step_count
 
 MAX_TEXT = 10_000
 """Longest free text accepted in one entry; a runaway paste should not bloat the log."""
+MAX_EVENT_BYTES = 64 * 1024
+"""Largest canonical encoding of a whole event (``chain.canonical_bytes``), fields from a
+newer warroom included: they are kept for forward compatibility, so they need a bound of
+their own. A note at ``MAX_TEXT`` of four-byte characters fits well within it."""
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -2,7 +2,8 @@
 
 Every response to a mistake is a 4xx with a one-line ``detail`` a person can act on:
 401 without a valid token, 403 for what the token's role may not do, 404 for unknown
-incidents and tokens, 413 for oversized bodies, 422 for malformed ones. Incident-role
+incidents and tokens, 409 for revoking the last admin token, 413 for bodies over 4 MiB,
+422 for malformed ones and for an entry over 64 KiB encoded. Incident-role
 rules are not HTTP errors: a pushed event that breaks one comes back ``rejected`` with
 its reason, so a batch from a client that was offline is judged event by event.
 
@@ -19,7 +20,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from pydantic_core import to_json
@@ -34,17 +35,22 @@ from warroom.server import errors
 from warroom.server.auth import TokenFirst, identify
 from warroom.server.errors import AUTHENTICATED
 from warroom.server.jsonbody import StrictJSONRoute
+from warroom.server.sse import frames
 from warroom.server.storage import (
+    NAME_MAX,
     RESYNC,
     EventStorage,
-    FeedItem,
     FeedPage,
+    LastAdminToken,
     Principal,
     TokenInfo,
+    TokenRevoked,
     TokenRole,
+    token_fields,
 )
 
-MAX_BODY = 8 * 1024 * 1024
+MAX_BODY = 4 * 1024 * 1024
+"""Largest request body read (413 beyond): a full push of ordinary entries fits."""
 MAX_PUSH_EVENTS = 1000
 PAGE_LIMIT = 5000
 REPLAY_PAGE = 1000
@@ -103,9 +109,11 @@ class IncidentPageModel(BaseModel):
 
 
 class TokenCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    """Name and device are checked by ``token_fields``, as ``warroom token create`` does."""
+
+    name: str = Field(max_length=NAME_MAX)
     role: TokenRole
-    device: str = Field(default="", max_length=200)
+    device: str = Field(default="", max_length=NAME_MAX)
 
 
 class TokenOut(BaseModel):
@@ -190,10 +198,6 @@ def _page_response(page: FeedPage) -> Response:
     flag = json.dumps(page.up_to_date)
     text = f'{{"items":[{records}],"cursor":"{page.cursor}","up_to_date":{flag}}}'
     return Response(text, media_type="application/json")
-
-
-def _frame(item: FeedItem) -> bytes:
-    return f"id: {item.cursor}\ndata: {item.record}\n\n".encode()
 
 
 GC_THRESHOLDS = (50_000, 20, 100)
@@ -342,7 +346,7 @@ def create_app(
         proxies from closing an idle stream.
         """
         position = storage.parse_cursor(last_event_id or after)
-        subscription = storage.subscribe()
+        subscription = storage.subscribe(who.token_id)
         try:
             first = await storage.feed(position, REPLAY_PAGE)  # a bad cursor is a 400 here
         except BaseException:
@@ -352,10 +356,11 @@ def create_app(
         async def body() -> AsyncIterator[bytes]:
             last, page = position, first
             try:
-                while True:
+                while not subscription.revoked:  # revoked: the stream ends (see storage)
                     if page.items:
                         last = page.items[-1].position
-                        yield b"".join(_frame(item) for item in page.items)
+                        for chunk in frames(page.items):
+                            yield chunk
                     if not page.up_to_date:
                         page = await storage.feed(last, REPLAY_PAGE)
                         continue
@@ -371,8 +376,11 @@ def create_app(
                         fresh = [item for item in batch if item.position > last]
                         if fresh:
                             last = fresh[-1].position
-                            yield b"".join(_frame(item) for item in fresh)
+                            for chunk in frames(fresh):
+                                yield chunk
                     page = await storage.feed(last, REPLAY_PAGE)
+            except TokenRevoked:
+                pass
             finally:
                 subscription.close()
 
@@ -395,7 +403,7 @@ def create_app(
     ) -> Response:
         """Long-poll fallback for proxies that buffer streams: same cursor, same pages."""
         position = storage.parse_cursor(after)
-        subscription = storage.subscribe()
+        subscription = storage.subscribe(who.token_id)
         try:
             page = await storage.feed(position, limit)
             if not page.items and timeout > 0:
@@ -403,6 +411,10 @@ def create_app(
                     await asyncio.wait_for(subscription.get(), timeout)
                 except TimeoutError:
                     pass
+                except TokenRevoked:
+                    raise HTTPException(
+                        401, "the token was revoked", headers={"WWW-Authenticate": "Bearer"}
+                    ) from None
                 else:
                     page = await storage.feed(position, limit)
         finally:
@@ -418,14 +430,36 @@ def create_app(
     async def create_token(body: TokenCreate, who: Who) -> TokenOut:
         """Create a token; the secret is in this answer only (it is stored hashed)."""
         require(who, "admin", doing="create tokens")
-        info, secret = await storage.create_token(body.name.strip(), body.role, body.device)
+        try:
+            name, device = token_fields(body.name, body.device)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+        info, secret = await storage.create_token(name, body.role, device)
         return _token_out(info, secret)
 
-    @app.delete("/v1/tokens/{token_id}", responses=errors.errors(*AUTHENTICATED, 403, 404))
+    @app.delete("/v1/tokens/{token_id}", responses=errors.errors(*AUTHENTICATED, 403, 404, 409))
     async def revoke_token(token_id: str, who: Who) -> dict[str, str]:
         require(who, "admin", doing="revoke tokens")
-        if not await storage.revoke_token(token_id):
+        try:
+            revoked = await storage.revoke_token(token_id, keep_an_admin=True)
+        except LastAdminToken as exc:
+            raise HTTPException(409, str(exc)) from None
+        if not revoked:
             raise HTTPException(404, f"no active token {token_id!r}")
         return {"revoked": token_id}
+
+    @app.get(
+        "/v1/health",
+        responses={503: {"description": "a background thread is retrying after errors, or died"}},
+    )
+    async def health() -> JSONResponse:
+        """Each background thread's state, without a token (for monitoring): 200 while
+        every one is running, 503 when one is retrying after errors or has died."""
+        threads = storage.health()
+        ok = all(thread["state"] == "running" for thread in threads.values())
+        return JSONResponse(
+            status_code=200 if ok else 503,
+            content={"status": "ok" if ok else "degraded", "threads": threads},
+        )
 
     return app

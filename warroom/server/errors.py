@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from warroom.server.storage import InvalidCursor, StorageError
+from warroom.server.storage import EventTooLarge, InvalidCursor, StorageError
 
 
 class Problem(BaseModel):
@@ -27,6 +27,7 @@ WHY: dict[int, str] = {
     401: "No bearer token, or one that is unknown or revoked.",
     403: "The token's role may not do this.",
     404: "No such incident or token on this server.",
+    409: "Refused to keep the server manageable: the last active admin token stays.",
     413: "The request body is larger than the server accepts.",
     422: "A malformed request: the detail names the field and what is wrong with it.",
     503: "The server's storage is unavailable; retry later.",
@@ -60,6 +61,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StorageError)
     async def _unavailable(request: Request, exc: StorageError) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+    @app.exception_handler(EventTooLarge)
+    async def _too_large(request: Request, exc: EventTooLarge) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(exc)})
 
     @app.exception_handler(InvalidCursor)
     async def _bad_cursor(request: Request, exc: InvalidCursor) -> JSONResponse:

@@ -11,21 +11,30 @@ implementation changes neither:
 * **Idempotent on event id.** An event id seen before — applied or rejected — returns
   the original outcome with ``duplicate=True`` and changes nothing. This is checked
   first, before any other rule.
+* **A device belongs to one person.** The person who wrote the first applied entry of a
+  device id (its actor) owns it; an entry of that device written as anyone else is
+  rejected with ``device_taken``'s reason. Nothing is claimed for an entry that is
+  refused — by its access rule or otherwise — so no token can squat another person's
+  device or its counters.
 * **One event per device counter.** Each device numbers its events 1, 2, 3, … (``Event.
-  device_seq``). The server keeps every ``(device_id, device_seq)`` it has seen, applied
-  or rejected, with the event that used it (and so the highest counter per device). A
-  *new* event id whose pair is already held by another event means two installs share one
-  device identity — typically a copied ``WARROOM_HOME`` — and is rejected with
+  device_seq``). The server keeps every ``(device_id, device_seq)`` of an applied event,
+  with the event that used it (and so the highest counter per device). A *new* event id
+  whose pair is already held by another event means two installs share one device
+  identity — typically a copied ``WARROOM_HOME`` — and is rejected with
   ``device_clash``'s reason (the client keeps and shows it like any rejection); the event
-  holding the pair keeps it. The claim is made in the same transaction as the append, so
-  it commits or rolls back with it. Gaps are normal and accepted: a counter also numbers
-  events the server never sees (refused whole by a 403, say, or written before a server's
-  data was restored from a backup). Order does not matter either — each pair is judged on
-  its own, so a batch out of counter order is fine, and two events with the same pair in
-  one batch keep the first. (PostgreSQL: a table with that primary key and ``INSERT … ON
-  CONFLICT DO NOTHING`` in the append's transaction; its unique index serialises two
-  appends of one device to different incidents.)
+  holding the pair keeps it. The claim is made after the access rule admitted the event,
+  in the same transaction as the append, so it commits or rolls back with it. Gaps are
+  normal and accepted: a counter also numbers events the server never applied (refused,
+  or written before a server's data was restored from a backup). Order does not matter
+  either — each pair is judged on its own, so a batch out of counter order is fine, and
+  two events with the same pair in one batch keep the first. (PostgreSQL: tables with
+  those primary keys and ``INSERT … ON CONFLICT DO NOTHING`` in the append's
+  transaction; their unique indexes serialise two appends of one device to different
+  incidents.)
 * **Durable acknowledgement.** ``append`` returns only after the commit is durable.
+* **Bounded.** An event whose canonical encoding is over ``MAX_EVENT_BYTES`` is refused
+  with ``EventTooLarge`` and nothing of its push is appended; pages stop at
+  ``PAGE_BYTES``.
 * **Readers never skip.** ``feed(after)`` returns committed events in cursor order, and
   no event committed later may sort at or before a cursor already handed out. (SQLite:
   one writer, so the rowid order is the commit order. PostgreSQL: read below
@@ -35,15 +44,19 @@ implementation changes neither:
   commit; a batch may repeat items or be replaced by ``RESYNC`` (the subscriber fell
   behind, or a PostgreSQL LISTEN hint arrived without data), after which the subscriber
   re-reads the feed from its own cursor. Subscribing first, then reading the feed, then
-  taking live batches (dropping positions already sent) loses nothing.
+  taking live batches (dropping positions already sent) loses nothing. A subscription
+  belongs to a token: when the token is revoked, ``get`` raises ``TokenRevoked`` (within
+  a second or two, however it was revoked), and the stream or long poll ends.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from warroom.core.events import Event
+from warroom.core.events import MAX_EVENT_BYTES, Event
+from warroom.core.sanitize import BIDI_CONTROLS, visible
 from warroom.core.state import IncidentState
 
 TokenRole = Literal["viewer", "responder", "admin"]
@@ -63,12 +76,75 @@ def device_clash(device_id: str, device_seq: int, holder: str, highest: int) -> 
     )
 
 
+def device_taken(device_id: str, owner: str, person: str) -> str:
+    """The reason given for an entry written as ``person`` on a device ``owner`` owns."""
+    return (
+        f"device id {device_id} belongs to {owner}'s install, and this entry is {person}'s:"
+        " each person writes from a home of their own. Use a WARROOM_HOME of your own, run"
+        " `warroom login` there, and write this entry again"
+    )
+
+
 class StorageError(Exception):
     """The backend could not commit; the client should retry later (HTTP 503)."""
 
 
+PAGE_BYTES = 1024 * 1024
+"""A page of the feed or of an incident's log holds records up to about this many bytes
+(and at least one), whatever its ``limit``; the client continues from its cursor."""
+
+
+class EventTooLarge(ValueError):
+    """An event over ``MAX_EVENT_BYTES`` encoded: the whole push is refused (HTTP 422)."""
+
+    def __init__(self, index: int, event_id: str, size: int) -> None:
+        super().__init__(
+            f"events.{index}: entry {event_id} is {size:,} bytes encoded, over the limit of"
+            f" {MAX_EVENT_BYTES:,} bytes for one entry (its text and every other field)"
+        )
+
+
 class InvalidCursor(ValueError):
     """A cursor this server never handed out."""
+
+
+class TokenRevoked(Exception):
+    """The token of a subscription was revoked: end its stream."""
+
+
+class LastAdminToken(Exception):
+    """Revoking this token would leave no active admin token (HTTP 409)."""
+
+    def __init__(self, token_id: str) -> None:
+        super().__init__(
+            f"{token_id} is the last active admin token: revoking it would leave nobody"
+            " able to manage tokens. Create another admin token first"
+        )
+
+
+NAME_MAX = 200
+_NOT_IN_A_LABEL = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}]")
+
+
+def token_fields(name: str, device: str = "") -> tuple[str, str]:
+    """A new token's person name and device label, trimmed; ``ValueError`` with a
+    sentence to show when one is blank (the name), too long or holds a control or bidi
+    character — the name becomes the author of every entry written with the token, and
+    both are shown in terminals. The one check for the CLI and the HTTP API."""
+    cleaned = []
+    for what, text, required in (("name", name, True), ("device", device, False)):
+        text = text.strip()
+        if required and not text:
+            raise ValueError("the token needs a person's name")
+        if len(text) > NAME_MAX:
+            raise ValueError(f"the token's {what} is longer than {NAME_MAX} characters")
+        if bad := _NOT_IN_A_LABEL.search(text):
+            raise ValueError(
+                f"the token's {what} may not contain control characters"
+                f" (U+{ord(bad.group()):04X} in {visible(text)!r})"
+            )
+        cleaned.append(text)
+    return cleaned[0], cleaned[1]
 
 
 @dataclass(frozen=True)
@@ -158,7 +234,7 @@ class EventStorage(Protocol):
         self, incident_id: str, after: int, limit: int
     ) -> IncidentPage | None: ...
 
-    def subscribe(self) -> Subscription: ...
+    def subscribe(self, token_id: str) -> Subscription: ...
 
     async def authenticate(self, secret: str) -> Principal | None: ...
 
@@ -168,4 +244,11 @@ class EventStorage(Protocol):
 
     async def list_tokens(self) -> list[TokenInfo]: ...
 
-    async def revoke_token(self, token_id: str) -> bool: ...
+    async def revoke_token(self, token_id: str, *, keep_an_admin: bool = False) -> bool:
+        """False if no such active token; ``LastAdminToken`` (with ``keep_an_admin``)
+        rather than revoke the last active admin token."""
+        ...
+
+    def health(self) -> dict[str, dict[str, Any]]:
+        """Each background thread's state: ``{"state": "running", …}`` by name."""
+        ...

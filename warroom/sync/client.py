@@ -6,7 +6,8 @@ raised as ``WarroomError`` so the CLI prints them on one line.
 """
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import httpx
@@ -41,6 +42,32 @@ def _detail(response: httpx.Response) -> str:
     except (ValueError, AttributeError):
         detail = None
     return str(detail or response.text[:200] or response.reason_phrase)
+
+
+_END_OF_LINE = re.compile(rb"\r\n|\r|\n")
+
+
+def sse_lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """The lines of an event stream, split only where the SSE format ends lines (CRLF,
+    LF or CR) — not also on U+2028, U+2029 or U+0085 as ``str.splitlines`` does, which
+    cut any entry holding one in two. An unfinished last line is dropped, like an
+    unfinished event."""
+    partial = bytearray()
+    after_cr = False  # a chunk ended on CR: a LF opening the next one is the same break
+    for chunk in chunks:
+        if not chunk:
+            continue
+        if after_cr and chunk.startswith(b"\n"):
+            chunk = chunk[1:]
+        after_cr = False
+        start = 0
+        for end in _END_OF_LINE.finditer(chunk):
+            partial += chunk[start : end.start()]
+            yield partial.decode("utf-8", "replace")
+            partial.clear()
+            start = end.end()
+            after_cr = end.group() == b"\r" and start == len(chunk)
+        partial += chunk[start:]
 
 
 class ServerClient:
@@ -149,7 +176,7 @@ class ServerClient:
             with self.http.stream("GET", "/v1/stream", headers=headers, timeout=timeout) as rsp:
                 self._check(rsp)
                 kind, data = "message", []
-                for line in rsp.iter_lines():
+                for line in sse_lines(rsp.iter_bytes()):
                     if line.startswith(":"):
                         yield "ping", None
                     elif line == "":

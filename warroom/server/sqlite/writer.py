@@ -1,0 +1,345 @@
+"""The one writer thread: group commit, sequencing, the chain and device counters.
+
+Durability: WAL with ``synchronous=FULL``, so an acknowledged event survives ``kill -9``
+and power loss. Throughput: a single writer thread drains every push waiting in its
+queue into one transaction (group commit), so fsync is paid once per group instead of
+once per request — about 13% of throughput instead of 60% (``reference/``). Each push
+runs in its own savepoint, so one failing push never takes its neighbours down.
+
+Ordering: SQLite admits one writer at a time, so the global position (``gseq``, the feed
+cursor) is the commit order and per-incident ``seq`` is dense; readers on their own
+connections can never skip a committed event. The fold and the chain head of every
+touched incident are cached in the writer; they are evicted whenever a savepoint or a
+commit fails, and rebuilt from the database on next use.
+
+Errors: a push whose own savepoint fails is refused alone. An error of the connection or
+the commit (disk full, I/O) fails the whole group with ``StorageError`` (HTTP 503, the
+client retries), drops the connection and pauses writing, doubling the pause while the
+error lasts; groups arriving during the pause are refused at once rather than held. The
+thread never dies of it, and says how it is doing in ``health``.
+
+Device counters: ``devices`` gives each device id the person who wrote its first applied
+entry (its actor: a token writes only as its own person, an admin's as anyone), and
+``device_counters`` maps each ``(device_id, device_seq)`` of an applied entry to its
+event, so the highest counter of a device is one index lookup away. Both are claimed
+only after the entry passed its access check, in the push's savepoint, so they commit or
+roll back with the append they guard: a refused entry claims nothing, and nobody can
+use another person's device or burn its counters (``storage.device_taken``,
+``storage.device_clash``).
+"""
+
+import contextlib
+import json
+import queue
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warroom.core.chain import Head, canonical_bytes, checkpoint_message, link
+from warroom.core.events import EVENT_LIST, MAX_EVENT_BYTES, Event, StatusChanged
+from warroom.core.fold import apply, fold
+from warroom.core.state import IncidentState
+from warroom.core.timeparse import utcnow
+from warroom.server.keys import ServerKey
+from warroom.server.sqlite.schema import connect
+from warroom.server.storage import (
+    Admit,
+    AppendResult,
+    EventTooLarge,
+    FeedItem,
+    StorageError,
+    device_clash,
+    device_taken,
+)
+from warroom.server.threads import ThreadHealth
+
+GROUP_MAX_EVENTS = 2000
+"""At most this many events per group commit, so one transaction stays short."""
+
+
+@dataclass
+class _Job:
+    events: list[Event]
+    admit: Admit
+    token_id: str
+    future: Future = field(default_factory=Future)
+
+
+class Writer:
+    """Appends on a thread of its own; ``publish`` is called (on that thread) with the
+    items of every commit."""
+
+    def __init__(
+        self,
+        path: Path,
+        key: ServerKey,
+        key_id: str,
+        checkpoint_every: int,
+        publish: Callable[[tuple[FeedItem, ...]], None],
+    ) -> None:
+        self.path = path
+        self.key = key
+        self.key_id = key_id
+        self.checkpoint_every = checkpoint_every
+        self._publish = publish
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self.health = ThreadHealth("writer")
+        self._running = False
+        self._paused_until = 0.0
+        self._failure: StorageError | None = None
+        self._states: dict[str, IncidentState | None] = {}
+        self._heads: dict[str, Head] = {}
+        self._next_gseq = 0
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def start(self) -> None:
+        self._running = True
+        self.health.start(self._loop)
+
+    def stop(self) -> None:
+        """Finish the jobs queued so far, then end the thread (blocking)."""
+        if self._running:
+            self._jobs.put(None)
+            self.health.thread.join()
+            self._running = False
+
+    def submit(self, events: list[Event], admit: Admit, token_id: str) -> Future:
+        job = _Job(events, admit, token_id)
+        self._jobs.put(job)
+        return job.future
+
+    def _loop(self) -> None:
+        conn: sqlite3.Connection | None = None
+        while (group := self._next_group()) is not None:
+            if time.monotonic() < self._paused_until:
+                self._fail(group, self._failure)
+                continue
+            try:
+                conn = conn or self._open()
+                self._commit_group(conn, group)
+            except Exception as exc:  # survive, say so, retry: see the module docstring
+                self._paused_until = time.monotonic() + self.health.failed(exc)
+                self._failure = StorageError(f"the server cannot write right now: {exc}")
+                self._fail(group, self._failure)
+                conn = _close(conn)
+        _close(conn)
+        self.health.stopped()
+
+    def _next_group(self) -> list[_Job] | None:
+        """The jobs waiting, up to ``GROUP_MAX_EVENTS`` events; None when asked to stop."""
+        job = self._jobs.get()
+        if job is None:
+            return None
+        group = [job]
+        size = len(job.events)
+        while size < GROUP_MAX_EVENTS:
+            try:
+                extra = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if extra is None:
+                self._jobs.put(None)
+                break
+            group.append(extra)
+            size += len(extra.events)
+        return group
+
+    @staticmethod
+    def _fail(group: list[_Job], failure: BaseException | None) -> None:
+        for job in group:
+            if not job.future.done():
+                job.future.set_exception(failure or StorageError("the server cannot write"))
+
+    def _open(self) -> sqlite3.Connection:
+        conn = connect(self.path)
+        try:
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # see SQLiteStorage._checkpoint
+            self._reset_caches(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _reset_caches(self, conn: sqlite3.Connection) -> None:
+        self._states.clear()
+        self._heads.clear()
+        self._next_gseq = conn.execute("SELECT COALESCE(MAX(gseq), 0) + 1 FROM events").fetchone()[
+            0
+        ]
+
+    def _commit_group(self, conn: sqlite3.Connection, group: list[_Job]) -> None:
+        outcomes: list[tuple[_Job, list[AppendResult] | BaseException]] = []
+        published: list[FeedItem] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job in group:
+                conn.execute("SAVEPOINT push")
+                mark, touched = self._next_gseq, set()
+                try:
+                    results, items = self._apply_job(conn, job, touched)
+                    conn.execute("RELEASE push")
+                except Exception as exc:  # one bad push must not sink the group
+                    conn.execute("ROLLBACK TO push")
+                    conn.execute("RELEASE push")
+                    self._next_gseq = mark
+                    for incident_id in touched:
+                        self._states.pop(incident_id, None)
+                        self._heads.pop(incident_id, None)
+                    outcomes.append((job, exc))
+                    continue
+                outcomes.append((job, results))
+                published.extend(items)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self.health.ok()
+        for job, outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                job.future.set_exception(outcome)
+            else:
+                job.future.set_result(outcome)
+        if published:
+            self._publish(tuple(published))
+
+    def _state(self, conn: sqlite3.Connection, incident_id: str) -> IncidentState | None:
+        if incident_id not in self._states:
+            rows = conn.execute(
+                "SELECT record FROM events WHERE incident_id = ? ORDER BY seq", (incident_id,)
+            ).fetchall()
+            events = EVENT_LIST.validate_python([json.loads(r[0])["event"] for r in rows])
+            self._states[incident_id] = fold(events) if events else None
+        return self._states[incident_id]
+
+    def _head(self, conn: sqlite3.Connection, incident_id: str) -> Head:
+        if incident_id not in self._heads:
+            row = conn.execute(
+                "SELECT seq, hash FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
+                (incident_id,),
+            ).fetchone()
+            self._heads[incident_id] = (
+                Head(seq=row[0], hash=row[1]) if row else Head.start(incident_id)
+            )
+        return self._heads[incident_id]
+
+    def _apply_job(
+        self, conn: sqlite3.Connection, job: _Job, touched: set[str]
+    ) -> tuple[list[AppendResult], list[FeedItem]]:
+        results: list[AppendResult] = []
+        items: list[FeedItem] = []
+        now = utcnow().isoformat()
+        for index, event in enumerate(job.events):
+            incident_id = event.incident_id
+            known = conn.execute(
+                "SELECT incident_id, seq, hash FROM events WHERE event_id = ?", (event.id,)
+            ).fetchone()
+            if known:
+                results.append(
+                    AppendResult(event.id, "applied", True, known[0], known[1], known[2])
+                )
+                continue
+            refused = conn.execute(
+                "SELECT incident_id, reason FROM rejections WHERE event_id = ?", (event.id,)
+            ).fetchone()
+            if refused:
+                results.append(
+                    AppendResult(event.id, "rejected", True, refused[0], reason=refused[1])
+                )
+                continue
+            body = canonical_bytes(event)
+            if len(body) > MAX_EVENT_BYTES:
+                raise EventTooLarge(index, event.id, len(body))
+            touched.add(incident_id)
+            state = self._state(conn, incident_id)
+            reason = job.admit(state, event) or self._claim_device(conn, event)
+            if reason:
+                conn.execute(
+                    "INSERT INTO rejections VALUES (?, ?, ?, ?, ?, ?)",
+                    (event.id, incident_id, reason, body.decode(), job.token_id, now),
+                )
+                results.append(
+                    AppendResult(event.id, "rejected", False, incident_id, reason=reason)
+                )
+                continue
+            head = self._head(conn, incident_id)
+            seq = head.seq + 1
+            digest = link(head.hash, seq, body)
+            checkpoint = self._maybe_checkpoint(event, seq, digest)
+            gseq = self._next_gseq
+            record = (
+                f'{{"cursor":"{gseq}","incident_id":{json.dumps(incident_id)},'
+                f'"server_seq":{seq},"hash":"{digest}","event":{body.decode()},'
+                f'"checkpoint":{checkpoint}}}'
+            )
+            conn.execute(
+                "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (gseq, incident_id, seq, event.id, digest, job.token_id, now, record),
+            )
+            self._next_gseq += 1
+            self._heads[incident_id] = Head(seq=seq, hash=digest)
+            if state is None:
+                self._states[incident_id] = fold([event])
+            else:
+                apply(state, event)
+            results.append(AppendResult(event.id, "applied", False, incident_id, seq, digest))
+            items.append(FeedItem(position=gseq, cursor=str(gseq), record=record))
+        return results, items
+
+    def _claim_device(self, conn: sqlite3.Connection, event: Event) -> str | None:
+        """Take the event's device for its actor (if new) and its ``(device_id,
+        device_seq)``; the reason to refuse it when the device is another person's or
+        another event holds the pair already (the caller has ruled out a retry)."""
+        conn.execute(
+            "INSERT INTO devices VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (event.device_id, event.actor),
+        )
+        (owner,) = conn.execute(
+            "SELECT owner FROM devices WHERE device_id = ?", (event.device_id,)
+        ).fetchone()
+        if owner != event.actor:
+            return device_taken(event.device_id, owner, event.actor)
+        claimed = conn.execute(
+            "INSERT INTO device_counters VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (event.device_id, event.device_seq, event.id),
+        ).rowcount
+        if claimed:
+            return None
+        holder, highest = conn.execute(
+            "SELECT event_id, (SELECT MAX(device_seq) FROM device_counters WHERE device_id = ?)"
+            " FROM device_counters WHERE device_id = ? AND device_seq = ?",
+            (event.device_id, event.device_id, event.device_seq),
+        ).fetchone()
+        return device_clash(event.device_id, event.device_seq, holder, highest)
+
+    def _maybe_checkpoint(self, event: Event, seq: int, digest: str) -> str:
+        """Sign every ``checkpoint_every`` events and on resolution; JSON or ``null``."""
+        resolved = isinstance(event.payload, StatusChanged) and event.payload.status == "resolved"
+        if seq % self.checkpoint_every and not resolved:
+            return "null"
+        signed_at = utcnow()
+        signature = self.key.sign(checkpoint_message(event.incident_id, seq, digest, signed_at))
+        return json.dumps(
+            {
+                "incident_id": event.incident_id,
+                "seq": seq,
+                "head": digest,
+                "signed_at": signed_at.isoformat(),
+                "key_id": self.key_id,
+                "signature": signature,
+            },
+            sort_keys=True,
+        )
+
+
+def _close(conn: sqlite3.Connection | None) -> None:
+    """Close ``conn`` if open, ignoring a connection already broken; always None."""
+    if conn is not None:
+        with contextlib.suppress(sqlite3.Error):
+            conn.close()
