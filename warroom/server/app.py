@@ -108,6 +108,20 @@ class IncidentPageModel(BaseModel):
     head: dict[str, Any]
 
 
+class ThreadReport(BaseModel):
+    state: Literal["running", "retrying", "stopped", "dead"]
+    errors: int
+    last_error: str | None
+    failing_for_s: float | None
+
+
+class HealthReport(BaseModel):
+    """``/v1/health``: the same body with 200 (all running) or 503 (one is not)."""
+
+    status: Literal["ok", "degraded"]
+    threads: dict[str, ThreadReport]
+
+
 class TokenCreate(BaseModel):
     """Name and device are checked by ``token_fields``, as ``warroom token create`` does."""
 
@@ -450,7 +464,14 @@ def create_app(
 
     @app.get(
         "/v1/health",
-        responses={503: {"description": "a background thread is retrying after errors, or died"}},
+        response_model=None,
+        responses={
+            200: {"model": HealthReport},
+            503: {
+                "model": HealthReport,
+                "description": "a background thread is retrying after errors, or died",
+            },
+        },
     )
     async def health() -> JSONResponse:
         """Each background thread's state, without a token (for monitoring): 200 while
