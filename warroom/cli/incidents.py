@@ -1,18 +1,21 @@
 """Incident commands: declare, log, roles, severity, status, phase, checklist, export."""
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from warroom.actions import WarRoom
 from warroom.cli.output import emit_json, say
 from warroom.cli.runtime import Runtime
 from warroom.cli.sync_cmd import sync_section
 from warroom.core import events as ev
 from warroom.core.clocks import escalation_ladder, update_clocks
-from warroom.core.errors import InvalidInput
+from warroom.core.errors import BackdateNeedsConfirmation, InvalidInput
 from warroom.core.export import to_json_bundle, to_markdown
 from warroom.core.metrics import incident_metrics
 from warroom.core.runbook import walk_steps
@@ -27,8 +30,33 @@ At = Annotated[
 ]
 
 
+Yes = Annotated[
+    bool,
+    typer.Option(
+        "--yes", "-y", help="Record it even if dated long before the declaration (no question)."
+    ),
+]
+
+
 def _rt(ctx: typer.Context) -> Runtime:
     return ctx.obj
+
+
+def _room(ctx: typer.Context, yes: bool) -> WarRoom:
+    """The room, confirming far-backdated times up front when ``--yes`` was given."""
+    room = _rt(ctx).room
+    return room.confirming_backdate() if yes else room
+
+
+@contextmanager
+def _ask_for_yes() -> Iterator[None]:
+    """A far-backdated time is refused until confirmed; say how to confirm it here."""
+    try:
+        yield
+    except BackdateNeedsConfirmation as exc:
+        raise BackdateNeedsConfirmation(
+            f"{exc}; if that is right, run it again with --yes"
+        ) from None
 
 
 def _when(text: str | None) -> datetime | None:
@@ -61,19 +89,21 @@ def declare(
         str | None, typer.Option("--detected", help="When it was detected.")
     ] = None,
     at: At = None,
+    yes: Yes = False,
     as_json: Json = False,
 ) -> None:
     """Declare a new incident and print its id."""
-    event = _rt(ctx).room.declare(
-        title,
-        severity=severity,
-        incident_type=incident_type,
-        services=services,
-        drill=drill,
-        impact_started_at=_when(impact_started),
-        detected_at=_when(detected),
-        at=_when(at),
-    )
+    with _ask_for_yes():
+        event = _room(ctx, yes).declare(
+            title,
+            severity=severity,
+            incident_type=incident_type,
+            services=services,
+            drill=drill,
+            impact_started_at=_when(impact_started),
+            detected_at=_when(detected),
+            at=_when(at),
+        )
     if as_json:
         emit_json({"id": event.incident_id, "event": event})
     else:
@@ -96,20 +126,22 @@ def log(
     stage: Annotated[
         str | None, typer.Option("--stage", help="Actions: started or result.")
     ] = None,
+    yes: Yes = False,
     as_json: Json = False,
 ) -> None:
     """Add an entry to the timeline (note, observation, action, decision, ...)."""
     if text == "-":
         text = sys.stdin.read()
-    event = _rt(ctx).room.log(
-        incident,
-        text,
-        kind=kind.replace("-", "_"),
-        at=_when(at),
-        audience=audience,
-        owner=owner,
-        stage=stage,
-    )
+    with _ask_for_yes():
+        event = _room(ctx, yes).log(
+            incident,
+            text,
+            kind=kind.replace("-", "_"),
+            at=_when(at),
+            audience=audience,
+            owner=owner,
+            stage=stage,
+        )
     _done(event, as_json)
 
 
@@ -165,7 +197,7 @@ def handoff(
     person: Annotated[str, typer.Argument(help="The new holder.")],
     as_json: Json = False,
 ) -> None:
-    """Hand a role over: the holder is released, the new one seated, pending their ack."""
+    """Offer a role to someone; the holder keeps it until they accept (`warroom accept`)."""
     _done(_rt(ctx).room.handoff(incident, role, person), as_json)
 
 
@@ -175,7 +207,7 @@ def accept(
     role: Annotated[str, typer.Argument(help="Role handed to you.")] = "commander",
     as_json: Json = False,
 ) -> None:
-    """Acknowledge a handoff to you (run as the new holder, e.g. with --as)."""
+    """Accept a handoff to you, which completes it (run as the new holder, e.g. with --as)."""
     _done(_rt(ctx).room.accept_handoff(incident, role), as_json)
 
 
@@ -227,10 +259,26 @@ def milestone(
     incident: Incident,
     name: Annotated[str, typer.Argument(help=f"One of: {', '.join(ev.MILESTONES)}.")],
     at: At = None,
+    yes: Yes = False,
     as_json: Json = False,
 ) -> None:
     """Record when impact started, was detected, acknowledged, mitigated or resolved."""
-    _done(_rt(ctx).room.set_milestone(incident, name, _when(at) or utcnow()), as_json)
+    with _ask_for_yes():
+        event = _room(ctx, yes).set_milestone(incident, name, _when(at) or utcnow())
+    _done(event, as_json)
+
+
+def reopen(
+    ctx: typer.Context,
+    incident: Incident,
+    reason: Annotated[str, typer.Argument(help="Why the closed incident is opened again.")],
+    to_status: Annotated[
+        str, typer.Option("--status", help="The status it reopens in.")
+    ] = "investigating",
+    as_json: Json = False,
+) -> None:
+    """Reopen a closed incident (a closed incident takes no other entry)."""
+    _done(_rt(ctx).room.reopen(incident, reason, status=to_status), as_json)
 
 
 def escalate(
@@ -317,7 +365,8 @@ def _print_state(runtime: Runtime, state: IncidentState, now, clocks, ladder, me
         elif role.required_when_major and major:
             say(f"  {role.id:<15} VACANT (required on a major incident)")
     for pending in state.pending_handoffs():
-        say(f"  handoff of {pending.role} to {pending.to_person} awaits acknowledgement")
+        giver = pending.from_person or "nobody"
+        say(f"  {pending.role} {giver} -> {pending.to_person} (awaiting acceptance)")
     say("Checklist:")
     for phase_spec in runtime.policy.phases:
         done = sum(state.is_checked(phase_spec.id, i.id) for i in phase_spec.items)
@@ -454,6 +503,7 @@ def register(app: typer.Typer) -> None:
         check,
         services,
         milestone,
+        reopen,
         escalate,
         alert,
         status,
