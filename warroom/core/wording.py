@@ -64,7 +64,7 @@ def plain_message(error: Mapping[str, Any]) -> str:
         )
     if kind in _BOUNDS:
         word, key = _BOUNDS[kind]
-        return f"must be {word} {ctx.get(key)}; it is {value!r}"
+        return f"must be {word} {_number(ctx.get(key))}; it is {_number(value)}"
     if kind in ("value_error", "assertion_error"):
         message = str(error.get("msg", ""))
         return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
@@ -73,6 +73,12 @@ def plain_message(error: Mapping[str, Any]) -> str:
     if kind.endswith("_type") and kind.removesuffix("_type") in _KINDS:
         return f"must be a {_KINDS[kind.removesuffix('_type')]}"
     return str(error.get("msg", "is not valid"))
+
+
+def _number(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value) if isinstance(value, int | float) else repr(value)
 
 
 def _chars(value: object) -> str:
