@@ -77,18 +77,9 @@ class WarRoom:
             drill=drill,
             impact_started_at=impact_started_at,
             detected_at=detected_at,
+            declarer_commands=self.policy.access.declarer_takes_command,
         )
-        declared = self._append(None, payload, at, incident_id=incident_id)
-        if self.policy.access.declarer_takes_command:
-            self._take_command(declared)
-        return declared
-
-    def _take_command(self, declared: ev.Event) -> None:
-        """The declarer holds command until they hand it off: an explicit role entry
-        right after the declaration, at the same time, so the record says so."""
-        seat = self._payload(ev.RoleAssigned, role="commander", person=self.actor)
-        state = self.store.state(declared.incident_id)
-        self._append(state, seat, declared.occurred_at)
+        return self._append(None, payload, at, incident_id=incident_id)
 
     def state(self, incident_ref: str) -> IncidentState:
         return self.store.state(self.store.resolve_incident(incident_ref))

@@ -84,7 +84,7 @@ def test_the_full_tour(cli, incident):
     bundle = json.loads(cli("export", incident, "--format", "json").out)
     kinds = [e["payload"]["kind"] for e in bundle["events"]]
     assert kinds[0] == "declaration" and kinds.count("checklist_marked") == 3
-    assert len(bundle["events"]) == 15  # the declarer taking command, one more handoff
+    assert len(bundle["events"]) == 14  # one more handoff: the declarer held command
 
 
 def test_human_output_and_prefix_ids(cli, incident):
@@ -218,10 +218,7 @@ def test_policy_show_and_check(cli, tmp_path):
     bad.write_text('[[roles]]\nid = "commander"\ntitle = "IC"\nmultiple = "maybe"\n')
     result = cli("policy", "check", str(bad), check=False)
     assert result.code == 1
-    assert (
-        result.out.strip()
-        == f"{bad}:4: roles.0.multiple: must be true or false"
-    )
+    assert result.out.strip() == f"{bad}:4: roles.0.multiple: must be true or false"
 
 
 def test_custom_policy_from_home_is_used(cli, _isolated_home: Path):

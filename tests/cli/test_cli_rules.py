@@ -32,7 +32,7 @@ def test_the_declarer_holds_command_and_others_are_refused_locally(cli, incident
     err = _refused(cli, "accept", incident, user="erin")
     assert err == f"no handoff of commander to erin is waiting on {incident}"
     events = cli("export", incident, "--format", "json").json()["events"]
-    assert [e["payload"]["kind"] for e in events] == ["declaration", "role_assigned"]
+    assert [e["payload"]["kind"] for e in events] == ["declaration"]
 
 
 def test_with_command_vacant_the_refusal_says_who_may(cli, _isolated_home: Path):

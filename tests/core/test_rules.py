@@ -26,21 +26,18 @@ def _check(state, kind, actor="dora", *, minute=1, admin=False, policy=POLICY, *
 
 def _commanded(*events):
     """Declared by dora, who takes command (as ``WarRoom.declare`` writes it)."""
-    seat = make_event("role_assigned", INC, actor="dora", role="commander", person="dora")
-    return fold([declaration(INC, actor="dora"), seat, *events])
+    return fold([declaration(INC, actor="dora", declarer_commands=True), *events])
 
 
 # -- command -------------------------------------------------------------------------------
 
 
-def test_the_declarer_may_take_command_once_and_nobody_else_may_seat_themselves():
-    declared = fold([declaration(INC, actor="dora")])
-    assert _check(declared, "role_assigned", role="commander", person="dora") is None
-    assert _check(declared, "role_assigned", "eve", role="commander", person="eve")
-    strict = parse_policy(
-        "[access]\ndeclarer_while_vacant = false\ndeclarer_takes_command = false\n", "p.toml"
-    )
-    assert _check(declared, "role_assigned", role="commander", person="dora", policy=strict)
+def test_a_declaration_can_say_the_declarer_takes_command():
+    assert _commanded().commander == "dora"
+    assert _commanded().milestones["acknowledged"] == T0
+    old = fold([declaration(INC, actor="dora")])  # a record from before the rule
+    assert old.commander is None
+    assert _check(old, "role_assigned", "eve", role="commander", person="eve")
 
 
 def test_a_vacant_command_says_what_the_policy_allows():

@@ -19,7 +19,7 @@ from warroom.sync.engine import SyncReport
 def test_rejected_events_are_kept_marked_and_shown(clients):
     alice, bob = clients("alice"), clients("bob")
     incident = alice.room.declare("Disk full", severity="SEV3", incident_type="outage").incident_id
-    alice.room.assign(incident, "commander", "alice")
+    alice.room.assign(incident, "scribe", "alice")  # she holds command: she declared
     alice.sync_once()
     bob.sync_once()
     note = bob.room.log(incident, "bob looks at disks")
@@ -115,7 +115,7 @@ def test_a_forged_record_in_a_page_is_refused_before_anything_is_written(clients
 def test_remote_events_land_before_pending_ones_and_stale_snapshots_go(clients):
     alice, bob = clients("alice"), clients("bob")
     incident = alice.room.declare("Queue lag", severity="SEV3", incident_type="outage").incident_id
-    alice.room.assign(incident, "commander", "alice")
+    alice.room.assign(incident, "scribe", "alice")  # she holds command: she declared
     alice.sync_once()
     bob.sync_once()
     for i in range(1100):  # offline, enough for the store to cache a folded snapshot
@@ -152,7 +152,7 @@ def test_the_command_line_round_trip(server, tmp_path, cli):
     incident = cli(
         "declare", "Payments failing", "--severity", "SEV2", home=home_a, user="alice"
     ).out.strip()
-    cli("assign", incident, "commander", "alice", home=home_a, user="alice")
+    cli("assign", incident, "scribe", "sam", home=home_a, user="alice")  # alice commands
     for i in range(8):
         cli("log", incident, f"step {i}", home=home_a, user="alice")
     assert "pushed 10" in cli("sync", "--once", home=home_a, user="alice").out

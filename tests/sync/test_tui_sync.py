@@ -9,11 +9,13 @@ from tests.tui.conftest import (
     main_screen,
     make_app,
     opened,
-    room_for,
     shown_rows,
     until,
     write,
 )
+from warroom.actions import WarRoom
+from warroom.core.policy import parse_policy
+from warroom.store.local import LocalStore
 from warroom.tui.widgets.timeline import Timeline
 
 
@@ -26,15 +28,28 @@ def _slot(pilot) -> str:
     return str(main_screen(pilot).query_one("#strip-sync").render())
 
 
+LENIENT = parse_policy(
+    '[access]\nseverity = ["commander", "deputy", "scribe"]\ndeclarer_takes_command = false\n',
+    "lenient.toml",
+)
+"""A home policy laxer than the server's: the home lets its scribe change severity, so an
+entry the server refuses can still be written locally (the server is the authority)."""
+
+
+def lenient_room(home, actor: str) -> WarRoom:
+    return WarRoom(LocalStore(home / "warroom.db"), LENIENT, actor)
+
+
 def _row(timeline: Timeline, text: str):
     return next((r for r in shown_rows(timeline) if r and r.text == text), None)
 
 
 async def test_the_screen_syncs_and_shows_how_it_is_going(home, server, tmp_path):
     token = server.token("eli")
-    room = room_for(home, "eli")
+    room = lenient_room(home, "eli")
     incident = room.declare("Search down", severity="SEV2", incident_type="outage").incident_id
-    room.assign(incident, "commander", "olga")  # from now on eli may not change severity
+    room.assign(incident, "scribe", "eli")
+    room.assign(incident, "commander", "olga")  # from now on the server refuses eli's severity
     app = make_app(home, server=server.url, token=token)
     olga = Client(tmp_path, "olga", server.url, server.token("olga"))
     try:
@@ -76,8 +91,9 @@ async def test_the_screen_syncs_and_shows_how_it_is_going(home, server, tmp_path
 
 
 async def test_a_refused_entry_stays_in_the_timeline_across_restarts(home, server):
-    room = room_for(home, "eli")
+    room = lenient_room(home, "eli")
     incident = room.declare("Search down", severity="SEV2", incident_type="outage").incident_id
+    room.assign(incident, "scribe", "eli")
     room.assign(incident, "commander", "olga")
     before = room.log(incident, "eli looks at the shards")
     refused = room.set_severity(incident, "SEV1", "eli thinks it is worse")  # not eli's call

@@ -142,10 +142,6 @@ def _role_refusal(policy: Policy, state: IncidentState, event: ev.Event) -> str 
             return need(rules.severity, "changing severity")
         case ev.RoleReleased(person=person) if person == actor:
             return None
-        case ev.RoleAssigned(role="commander", person=person, shadow=False) if (
-            person == actor and _declarer_seat(policy, state, actor)
-        ):
-            return None
         case ev.RoleAssigned() | ev.RoleReleased():
             return need(rules.roles, "assigning roles")
         case ev.Handoff():
@@ -164,13 +160,3 @@ def _role_refusal(policy: Policy, state: IncidentState, event: ev.Event) -> str 
         case ev.RunbookStepMarked():
             return step_refusal(policy, state, payload, actor)
     return None
-
-
-def _declarer_seat(policy: Policy, state: IncidentState, actor: str) -> bool:
-    """The declarer taking command of their new incident (``declarer_takes_command``):
-    allowed once, before anyone has held command."""
-    return (
-        policy.access.declarer_takes_command
-        and actor == state.declared_by
-        and not any(t.role == "commander" for t in state.tenures)
-    )

@@ -57,6 +57,9 @@ class Declaration(_Payload):
     drill: bool = False
     impact_started_at: AwareDatetime | None = None
     detected_at: AwareDatetime | None = None
+    declarer_commands: bool = False
+    """The declarer holds command from the start, until they hand it off (the policy's
+    ``[access] declarer_takes_command``); absent on records from before that rule."""
 
 
 class Note(_Payload):
@@ -410,7 +413,8 @@ def payload_text(payload: BaseModel) -> str:
     """One human line describing a payload, for timelines and exports."""
     match payload:
         case Declaration():
-            return f"Declared {payload.severity} {payload.incident_type}: {payload.title}"
+            declared = f"Declared {payload.severity} {payload.incident_type}: {payload.title}"
+            return declared + (" (the declarer takes command)" if payload.declarer_commands else "")
         case Action(stage="result"):
             return f"(result) {payload.text}"
         case Todo(owner=str() as owner):

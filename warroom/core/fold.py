@@ -86,6 +86,11 @@ def _declaration(state: IncidentState, event: ev.Event) -> None:
     state.milestones.setdefault("detected", p.detected_at or event.occurred_at)
     if p.impact_started_at:
         state.milestones.setdefault("impact_started", p.impact_started_at)
+    if p.declarer_commands:
+        state.tenures.append(
+            Tenure(role="commander", person=event.actor, assumed_at=event.occurred_at)
+        )
+        state.milestones.setdefault("acknowledged", event.occurred_at)
 
 
 def _severity(state: IncidentState, event: ev.Event) -> None:

@@ -116,7 +116,7 @@ class AccessRules(_Strict):
     someone can seat the first commander."""
     declarer_takes_command: bool = True
     """Whoever declares an incident holds command until they hand it off: the declaration
-    is followed, in the same write, by the declarer assuming the commander role."""
+    itself says so (``declarer_commands``), so server and clients fold the same."""
     runbooks: tuple[Ident, ...] = ("commander", "deputy")
     """May re-pin an attached runbook. A re-pin replaces the steps the approval gates and
     pinned commands are read from, so it needs a role; attaching a runbook the first time
