@@ -160,13 +160,16 @@ def test_backdating_far_before_the_declaration_needs_confirmation():
     near = make_event("note", INC, actor="dora", text="x", minute=-60 * 23)
     far = make_event("note", INC, actor="dora", text="x", minute=-60 * 25)
     assert backdate_problem(POLICY, state, near) is None
-    assert "the entry is dated 25.0 h before inc-test01 was declared" in backdate_problem(
-        POLICY, state, far
+    assert backdate_problem(POLICY, state, far) == (
+        "the entry (2026-11-23 08:00 UTC) is dated 25.0 h before inc-test01 was declared;"
+        " the policy asks to confirm anything more than 24 h before the declaration"
     )
     impact = make_event(
         "milestone", INC, actor="dora", milestone="impact_started", at=T0 - timedelta(days=3)
     )
-    assert "the impact start is dated 3.0 days before" in backdate_problem(POLICY, state, impact)
+    assert "the impact start (2026-11-21 09:00 UTC) is dated 3.0 days before" in backdate_problem(
+        POLICY, state, impact
+    )
     lenient = parse_policy("[record]\nbackdate_confirm_hours = 100\n", "p.toml")
     assert backdate_problem(lenient, state, impact) is None
 

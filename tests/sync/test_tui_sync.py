@@ -1,11 +1,13 @@
 """The screen syncs in the background: the strip's indicator, pending marks, refusals."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.sync.conftest import Client
+from tests.sync.conftest import Client, lenient_room
 from tests.tui.conftest import (
+    NOW,
     main_screen,
     make_app,
     opened,
@@ -13,8 +15,6 @@ from tests.tui.conftest import (
     until,
     write,
 )
-from warroom.actions import WarRoom
-from warroom.core.policy import parse_policy
 from warroom.store.local import LocalStore
 from warroom.tui.widgets.timeline import Timeline
 
@@ -28,26 +28,16 @@ def _slot(pilot) -> str:
     return str(main_screen(pilot).query_one("#strip-sync").render())
 
 
-LENIENT = parse_policy(
-    '[access]\nseverity = ["commander", "deputy", "scribe"]\ndeclarer_takes_command = false\n',
-    "lenient.toml",
-)
-"""A home policy laxer than the server's: the home lets its scribe change severity, so an
-entry the server refuses can still be written locally (the server is the authority)."""
-
-
-def lenient_room(home, actor: str) -> WarRoom:
-    return WarRoom(LocalStore(home / "warroom.db"), LENIENT, actor)
-
-
 def _row(timeline: Timeline, text: str):
     return next((r for r in shown_rows(timeline) if r and r.text == text), None)
 
 
 async def test_the_screen_syncs_and_shows_how_it_is_going(home, server, tmp_path):
     token = server.token("eli")
-    room = lenient_room(home, "eli")
-    incident = room.declare("Search down", severity="SEV2", incident_type="outage").incident_id
+    room = lenient_room(LocalStore(home / "warroom.db"), "eli")
+    incident = room.declare(
+        "Search down", severity="SEV2", incident_type="outage", at=NOW - timedelta(hours=1)
+    ).incident_id
     room.assign(incident, "scribe", "eli")
     room.assign(incident, "commander", "olga")  # from now on the server refuses eli's severity
     app = make_app(home, server=server.url, token=token)
@@ -91,8 +81,10 @@ async def test_the_screen_syncs_and_shows_how_it_is_going(home, server, tmp_path
 
 
 async def test_a_refused_entry_stays_in_the_timeline_across_restarts(home, server):
-    room = lenient_room(home, "eli")
-    incident = room.declare("Search down", severity="SEV2", incident_type="outage").incident_id
+    room = lenient_room(LocalStore(home / "warroom.db"), "eli")
+    incident = room.declare(
+        "Search down", severity="SEV2", incident_type="outage", at=NOW - timedelta(hours=1)
+    ).incident_id
     room.assign(incident, "scribe", "eli")
     room.assign(incident, "commander", "olga")
     before = room.log(incident, "eli looks at the shards")

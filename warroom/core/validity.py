@@ -195,9 +195,9 @@ def backdate_problem(policy: Policy, state: IncidentState | None, event: ev.Even
         if moment < limit:
             before = declared - moment
             return (
-                f"{what} is dated {_span(before)} before {event.incident_id} was declared"
-                f" ({_show(moment)}); the policy asks to confirm anything more than"
-                f" {hours:g} h before the declaration"
+                f"{what} ({_show(moment)}) is dated {_span(before)} before"
+                f" {event.incident_id} was declared; the policy asks to confirm anything"
+                f" more than {hours:g} h before the declaration"
             )
     return None
 
