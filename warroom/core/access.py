@@ -19,6 +19,7 @@ from warroom.core.timeparse import utcnow
 from warroom.core.validity import (
     closed_refusal,
     milestone_refusal,
+    runbook_refusal,
     time_refusal,
     vocabulary_refusal,
 )
@@ -66,7 +67,8 @@ def check_append(
     ``author`` is the person the request is authenticated as (the local actor when no
     server is involved); ``state`` is the incident as folded so far (``None`` when the
     incident does not exist yet). What an entry says — names the policy knows, sane
-    times, milestones in order, a closed incident, an honest re-pin — binds admins too;
+    times, milestones in order, a closed incident, steps and commands that are pinned,
+    an honest re-pin — binds admins too;
     only the role rules make way for them.
     """
     if event.actor != author and not admin:
@@ -85,7 +87,7 @@ def check_append(
         return None
     if isinstance(payload, ev.Declaration):
         return f"{event.incident_id} is already declared"
-    problem = closed_refusal(state, payload)
+    problem = closed_refusal(state, payload) or runbook_refusal(state, payload)
     if problem is None and isinstance(payload, ev.RunbookAttached):
         problem = repin_refusal(state, payload)
     if problem or admin:

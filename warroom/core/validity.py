@@ -180,6 +180,24 @@ def closed_refusal(state: IncidentState, payload: object) -> str | None:
     return None
 
 
+def runbook_refusal(state: IncidentState, payload: object) -> str | None:
+    """Why a step mark or a command run does not match what is pinned: the step must be
+    in an attached runbook, and a recorded command must be one pinned with that step, so
+    the record never shows a command other than the one the runbook gave."""
+    if not isinstance(payload, ev.RunbookStepMarked | ev.CommandRun):
+        return None
+    pinned = state.runbooks.get(payload.runbook_id)
+    step = pinned.step(payload.step_id) if pinned else None
+    name = f"{payload.runbook_id}/{payload.step_id}"
+    if step is None:
+        return f"{name} is not a step of a runbook attached to {state.id}"
+    if isinstance(payload, ev.CommandRun) and payload.command not in {
+        block.code for block in step.commands
+    }:
+        return f"the command recorded for {name} is not one pinned with the runbook"
+    return None
+
+
 def backdate_problem(policy: Policy, state: IncidentState | None, event: ev.Event) -> str | None:
     """Why the event's times need a confirmation: more than the policy allows before the
     declaration (``[record] backdate_confirm_hours``)."""
