@@ -40,6 +40,16 @@ def test_a_declaration_can_say_the_declarer_takes_command():
     assert _check(old, "role_assigned", "eve", role="commander", person="eve")
 
 
+def test_a_declaration_taking_command_needs_a_policy_that_allows_it():
+    event = declaration(INC, actor="dora", declarer_commands=True)
+    assert check_append(POLICY, None, event, author="dora", admin=False, now=NOW) is None
+    neither = parse_policy(
+        "[access]\ndeclarer_while_vacant = false\ndeclarer_takes_command = false\n", "p.toml"
+    )
+    refusal = check_append(neither, None, event, author="dora", admin=False, now=NOW)
+    assert refusal.startswith("the policy does not let the declarer take command")
+
+
 def test_a_vacant_command_says_what_the_policy_allows():
     declared = fold([declaration(INC, actor="dora")])
     refusal = _check(declared, "severity_changed", "erin", severity="SEV1")

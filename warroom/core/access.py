@@ -84,7 +84,7 @@ def check_append(
     if state is None:
         if not isinstance(payload, ev.Declaration):
             return f"{event.incident_id} does not exist on the server (its declaration is missing)"
-        return None
+        return None if admin else _declarer_command_refusal(policy, payload)
     if isinstance(payload, ev.Declaration):
         return f"{event.incident_id} is already declared"
     problem = closed_refusal(state, payload) or runbook_refusal(state, payload)
@@ -93,6 +93,20 @@ def check_append(
     if problem or admin:
         return problem
     return _role_refusal(policy, state, event)
+
+
+def _declarer_command_refusal(policy: Policy, declaration: ev.Declaration) -> str | None:
+    """A declaration that seats its declarer as commander is the declarer seating the first
+    commander, which either rule allows; refused only when the policy allows neither."""
+    rules = policy.access
+    if not declaration.declarer_commands or rules.declarer_takes_command:
+        return None
+    if rules.declarer_while_vacant:
+        return None
+    return (
+        "the policy does not let the declarer take command (`[access] declarer_takes_command`"
+        " and `declarer_while_vacant` are off): declare without taking command"
+    )
 
 
 def repin_refusal(state: IncidentState, attach: ev.RunbookAttached) -> str | None:
