@@ -12,13 +12,16 @@ from datetime import datetime
 from pydantic import BaseModel, ValidationError
 
 from warroom.core import events as ev
-from warroom.core.access import step_refusal
-from warroom.core.errors import InvalidInput, NotFound
+from warroom.core.access import check_append
+from warroom.core.errors import BackdateNeedsConfirmation, InvalidInput, NotFound
 from warroom.core.ids import new_event_id, new_incident_id
 from warroom.core.policy import Policy
+from warroom.core.repin import pin_changes
 from warroom.core.runbook import CodeBlock, Runbook, RunbookStep
 from warroom.core.state import AttachedRunbook, IncidentState
 from warroom.core.timeparse import utcnow
+from warroom.core.validity import backdate_problem
+from warroom.core.wording import entry_message
 from warroom.runbooks.runner import CommandOutcome
 from warroom.store.local import LocalStore
 
@@ -27,13 +30,26 @@ class WarRoom:
     """One actor working against one local store under one policy.
 
     Every change takes ``at``, when it happened, for a scribe recording after the fact
-    (``-5m``); the default is now.
+    (``-5m``); the default is now. Every change is checked by the same access rules a
+    server applies (``check_append``, with the local actor as the author), so a room
+    without a server obeys the policy exactly as a shared one does.
+
+    A time more than the policy allows before the declaration raises
+    ``BackdateNeedsConfirmation`` unless the room was made with ``confirm_backdate``
+    (``confirming_backdate()``: the CLI's ``--yes``, the screen's prompt).
     """
 
-    def __init__(self, store: LocalStore, policy: Policy, actor: str) -> None:
+    def __init__(
+        self, store: LocalStore, policy: Policy, actor: str, *, confirm_backdate: bool = False
+    ) -> None:
         self.store = store
         self.policy = policy
         self.actor = actor
+        self.confirm_backdate = confirm_backdate
+
+    def confirming_backdate(self) -> "WarRoom":
+        """The same room, recording far-backdated times without asking again."""
+        return WarRoom(self.store, self.policy, self.actor, confirm_backdate=True)
 
     # -- incidents -----------------------------------------------------------------------
 
@@ -61,8 +77,9 @@ class WarRoom:
             drill=drill,
             impact_started_at=impact_started_at,
             detected_at=detected_at,
+            declarer_commands=self.policy.access.declarer_takes_command,
         )
-        return self._append(incident_id, payload, at)
+        return self._append(None, payload, at, incident_id=incident_id)
 
     def state(self, incident_ref: str) -> IncidentState:
         return self.store.state(self.store.resolve_incident(incident_ref))
@@ -98,8 +115,8 @@ class WarRoom:
             if kind != "action":
                 raise InvalidInput("--stage applies only to actions")
             fields["stage"] = stage
-        incident_id = self.store.resolve_incident(incident_ref)
-        return self._append(incident_id, self._payload(ev.KINDS[kind], **fields), at)
+        state = self.state(incident_ref)
+        return self._append(state, self._payload(ev.KINDS[kind], **fields), at)
 
     def correct(
         self,
@@ -117,15 +134,13 @@ class WarRoom:
             payload = self._payload(ev.Retraction, target_id=target_id, reason=text)
         else:
             payload = self._payload(ev.Correction, target_id=target_id, text=text)
-        return self._append(state.id, payload, at)
+        return self._append(state, payload, at)
 
     def escalate(
         self, incident_ref: str, target: str, reason: str = "", *, at: datetime | None = None
     ) -> ev.Event:
         state = self.state(incident_ref)
-        return self._append(
-            state.id, self._payload(ev.Escalation, target=target, reason=reason), at
-        )
+        return self._append(state, self._payload(ev.Escalation, target=target, reason=reason), at)
 
     def alert(
         self,
@@ -138,7 +153,7 @@ class WarRoom:
     ) -> ev.Event:
         state = self.state(incident_ref)
         payload = self._payload(ev.AlertReceived, source=source, summary=summary, labels=labels)
-        return self._append(state.id, payload, at)
+        return self._append(state, payload, at)
 
     # -- single-valued fields ------------------------------------------------------------
 
@@ -150,7 +165,7 @@ class WarRoom:
         if name == state.severity:
             raise InvalidInput(f"{state.id} is already {name}")
         return self._append(
-            state.id, self._payload(ev.SeverityChanged, severity=name, reason=reason), at
+            state, self._payload(ev.SeverityChanged, severity=name, reason=reason), at
         )
 
     def set_status(
@@ -160,24 +175,33 @@ class WarRoom:
         name = self.policy.status(status)
         if name == state.status:
             raise InvalidInput(f"{state.id} is already {name}")
-        return self._append(
-            state.id, self._payload(ev.StatusChanged, status=name, reason=reason), at
-        )
+        return self._append(state, self._payload(ev.StatusChanged, status=name, reason=reason), at)
+
+    def reopen(
+        self,
+        incident_ref: str,
+        reason: str,
+        *,
+        status: str = "investigating",
+        at: datetime | None = None,
+    ) -> ev.Event:
+        """Open a closed incident again, saying why; a closed one takes nothing else."""
+        state = self.state(incident_ref)
+        payload = self._payload(ev.Reopened, status=self.policy.status(status), reason=reason)
+        return self._append(state, payload, at)
 
     def set_phase(self, incident_ref: str, phase: str, *, at: datetime | None = None) -> ev.Event:
         state = self.state(incident_ref)
         name = self.policy.phase(phase).id
         if name == state.phase:
             raise InvalidInput(f"{state.id} is already in {name}")
-        return self._append(state.id, self._payload(ev.PhaseChanged, phase=name), at)
+        return self._append(state, self._payload(ev.PhaseChanged, phase=name), at)
 
     def set_services(
         self, incident_ref: str, services: Sequence[str], *, at: datetime | None = None
     ) -> ev.Event:
         state = self.state(incident_ref)
-        return self._append(
-            state.id, self._payload(ev.ServicesChanged, services=tuple(services)), at
-        )
+        return self._append(state, self._payload(ev.ServicesChanged, services=tuple(services)), at)
 
     def set_milestone(self, incident_ref: str, milestone: str, at: datetime) -> ev.Event:
         if milestone not in ev.MILESTONES:
@@ -185,9 +209,7 @@ class WarRoom:
                 f"unknown milestone {milestone!r}; choose one of {', '.join(ev.MILESTONES)}"
             )
         state = self.state(incident_ref)
-        return self._append(
-            state.id, self._payload(ev.MilestoneSet, milestone=milestone, at=at), None
-        )
+        return self._append(state, self._payload(ev.MilestoneSet, milestone=milestone, at=at), None)
 
     # -- roles ---------------------------------------------------------------------------
 
@@ -211,7 +233,7 @@ class WarRoom:
                 f"{spec.id} is held by {primaries[0].person}; use `warroom handoff` to pass it on"
             )
         payload = self._payload(ev.RoleAssigned, role=spec.id, person=person, shadow=shadow)
-        return self._append(state.id, payload, at)
+        return self._append(state, payload, at)
 
     def release(
         self, incident_ref: str, role: str, person: str, *, at: datetime | None = None
@@ -220,38 +242,41 @@ class WarRoom:
         spec = self.policy.role(role)
         if not any(t.person == person.strip() for t in state.holders(spec.id)):
             raise InvalidInput(f"{person} does not hold {spec.id} on {state.id}")
-        return self._append(
-            state.id, self._payload(ev.RoleReleased, role=spec.id, person=person), at
-        )
+        return self._append(state, self._payload(ev.RoleReleased, role=spec.id, person=person), at)
 
     def handoff(
         self, incident_ref: str, role: str, to_person: str, *, at: datetime | None = None
     ) -> ev.Event:
-        """Pass a role on explicitly; the new holder still has to acknowledge it."""
+        """Offer a role to someone; it passes to them only when they accept it."""
         state = self.state(incident_ref)
         spec = self.policy.role(role)
         primaries = [t.person for t in state.holders(spec.id) if not t.shadow]
         if to_person.strip() in primaries:
             raise InvalidInput(f"{to_person} already holds {spec.id} on {state.id}")
+        offered = state.pending_handoff(spec.id)
+        if offered is not None and offered.to_person == to_person.strip():
+            raise InvalidInput(
+                f"{spec.id} of {state.id} is already offered to {offered.to_person},"
+                " awaiting their acceptance"
+            )
         payload = self._payload(
             ev.Handoff,
             role=spec.id,
             to_person=to_person,
             from_person=primaries[0] if primaries else None,
         )
-        return self._append(state.id, payload, at)
+        return self._append(state, payload, at)
 
     def accept_handoff(
         self, incident_ref: str, role: str = "commander", *, at: datetime | None = None
     ) -> ev.Event:
         state = self.state(incident_ref)
         spec = self.policy.role(role)
-        if not any(
-            h.role == spec.id and h.to_person == self.actor for h in state.pending_handoffs()
-        ):
+        offered = state.pending_handoff(spec.id)
+        if offered is None or offered.to_person != self.actor:
             raise InvalidInput(f"no handoff of {spec.id} to {self.actor} is waiting on {state.id}")
         payload = self._payload(ev.HandoffAccepted, role=spec.id, person=self.actor)
-        return self._append(state.id, payload, at)
+        return self._append(state, payload, at)
 
     # -- checklist -----------------------------------------------------------------------
 
@@ -272,14 +297,15 @@ class WarRoom:
         payload = self._payload(
             ev.ChecklistMarked, phase=phase.id, item=spec.id, checked=checked, note=note
         )
-        return self._append(state.id, payload, at)
+        return self._append(state, payload, at)
 
     # -- runbooks ------------------------------------------------------------------------
 
     def attach_runbook(
         self, incident_ref: str, runbook: Runbook, *, at: datetime | None = None
     ) -> ev.Event:
-        """Pin a runbook version (hash and parsed steps); a newer version re-pins it."""
+        """Pin a runbook version (hash and parsed steps); a newer version re-pins it, and
+        the re-pin lists what it changes in the steps' types and commands."""
         state = self.state(incident_ref)
         pinned = state.runbooks.get(runbook.id)
         if pinned is not None and pinned.content_hash == runbook.content_hash:
@@ -294,8 +320,10 @@ class WarRoom:
             content_hash=runbook.content_hash,
             source_path=runbook.path,
             steps=runbook.steps,
+            replaces=pinned.content_hash if pinned else None,
+            changes=pin_changes(pinned.steps, runbook.steps, pinned.approval_ids) if pinned else (),
         )
-        return self._append(state.id, payload, at)
+        return self._append(state, payload, at)
 
     def mark_step(
         self,
@@ -327,10 +355,7 @@ class WarRoom:
             action=action,
             note=note,
         )
-        refusal = step_refusal(self.policy, state, payload, self.actor)
-        if refusal:
-            raise InvalidInput(refusal)
-        return self._append(state.id, payload, at)
+        return self._append(state, payload, at)
 
     def run_step_command(
         self,
@@ -383,8 +408,7 @@ class WarRoom:
             duration_s=outcome.duration_s,
             output=outcome.output,
         )
-        incident_id = self.store.resolve_incident(incident_ref)
-        return self._append(incident_id, payload, outcome.started_at)
+        return self._append(self.state(incident_ref), payload, outcome.started_at)
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -399,19 +423,48 @@ class WarRoom:
         try:
             return model(**fields)
         except ValidationError as exc:
-            raise InvalidInput(_first_error(exc)) from None
+            raise InvalidInput(entry_message(exc)) from None
 
-    def _append(self, incident_id: str, payload: BaseModel, at: datetime | None) -> ev.Event:
+    def _append(
+        self,
+        state: IncidentState | None,
+        payload: BaseModel,
+        at: datetime | None,
+        *,
+        incident_id: str = "",
+    ) -> ev.Event:
+        """Check ``payload`` as the server would, then append it: nothing refused is kept.
+
+        ``state`` is the incident so far (``None`` for a declaration, with its new id).
+        """
+        event_id, occurred_at = new_event_id(), at or utcnow()
+        incident_id = state.id if state else incident_id
         try:
-            return self.store.append_new(
-                event_id=new_event_id(),
+            proposed = ev.Event(
+                id=event_id,
                 incident_id=incident_id,
                 actor=self.actor,
-                occurred_at=at or utcnow(),
+                occurred_at=occurred_at,
+                recorded_at=utcnow(),
+                device_id=self.store.device_id,
+                device_seq=1,  # the store stamps the real counter when it writes
                 payload=payload,
             )
         except ValidationError as exc:
-            raise InvalidInput(_first_error(exc)) from None
+            raise InvalidInput(entry_message(exc)) from None
+        refusal = check_append(self.policy, state, proposed, author=self.actor, admin=False)
+        if refusal:
+            raise InvalidInput(refusal)
+        problem = None if self.confirm_backdate else backdate_problem(self.policy, state, proposed)
+        if problem:
+            raise BackdateNeedsConfirmation(problem)
+        return self.store.append_new(
+            event_id=event_id,
+            incident_id=incident_id,
+            actor=self.actor,
+            occurred_at=occurred_at,
+            payload=payload,
+        )
 
 
 def step_command(
@@ -465,9 +518,3 @@ def _find_step(state: IncidentState, ref: str) -> tuple[AttachedRunbook, Runbook
         names = ", ".join(f"{p.runbook_id}/{s.id}" for p, s in found)
         raise InvalidInput(f"step {step_id!r} is in several attached runbooks: name one of {names}")
     return found[0]
-
-
-def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    field = ".".join(str(part) for part in error["loc"]) or "value"
-    return f"{field}: {error['msg']}"

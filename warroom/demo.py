@@ -51,7 +51,6 @@ def build_demo(room: WarRoom, now: datetime | None = None, runbook: Runbook | No
         {"sev": "page"},
         at=at(0.2),
     )
-    ana.assign(iid, "commander", "ana", at=at(0.5))
     ana.assign(iid, "scribe", "bo", at=at(1))
     bo.log(
         iid,
@@ -107,7 +106,7 @@ def build_demo(room: WarRoom, now: datetime | None = None, runbook: Runbook | No
     bo.correct(iid, slow.id, "Error rate down to 11% after partial rollback", at=at(20))
     dee.log(iid, "Rollback complete on all 6 pods", kind="action", stage="result", at=at(23))
     bo.log(iid, "Error rate 3% and falling; p99 1.1s", kind="observation", at=at(25))
-    chen.log(
+    ana.log(  # comms drafts it; the commander publishes external updates
         iid,
         "Payments in the EU are recovering; next update in 20 minutes.",
         kind="status_update",

@@ -78,6 +78,7 @@ def test_payload_text_covers_every_known_kind():
         "declaration": {"title": "t", "incident_type": "outage", "severity": "SEV1"},
         "severity_changed": {"severity": "SEV1"},
         "status_changed": {"status": "monitoring"},
+        "reopened": {"reason": "it came back"},
         "phase_changed": {"phase": "recovery"},
         "role_assigned": {"role": "scribe", "person": "bob"},
         "role_released": {"role": "scribe", "person": "bob"},

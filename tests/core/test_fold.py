@@ -33,7 +33,7 @@ def test_single_valued_fields_last_writer_wins():
     assert state.severity_since == T0 + timedelta(minutes=2)
 
 
-def test_roles_keep_history_and_handoff_releases_previous_holder():
+def test_roles_keep_history_and_a_handoff_completes_when_accepted():
     state = fold(
         [
             declaration(),
@@ -42,14 +42,21 @@ def test_roles_keep_history_and_handoff_releases_previous_holder():
             make_event("handoff", role="commander", to_person="carol", minute=10),
         ]
     )
-    assert state.commander == "carol"
-    alice = next(t for t in state.tenures if t.person == "alice")
-    assert alice.released_at == T0 + timedelta(minutes=10)
-    assert alice.time_in_role(T0 + timedelta(hours=1)) == timedelta(minutes=9)
+    assert state.commander == "alice"  # an offer only: alice holds command until carol accepts
+    offer = state.pending_handoff("commander")
+    assert (offer.from_person, offer.to_person, offer.at) == (
+        "alice",
+        "carol",
+        T0 + timedelta(minutes=10),
+    )
     assert [h.to_person for h in state.pending_handoffs()] == ["carol"]
     accepted = fold(
         [make_event("handoff_accepted", role="commander", person="carol", minute=11)], state
     )
+    assert accepted.commander == "carol"
+    alice = next(t for t in accepted.tenures if t.person == "alice")
+    assert alice.released_at == T0 + timedelta(minutes=11)
+    assert alice.time_in_role(T0 + timedelta(hours=1)) == timedelta(minutes=10)
     assert accepted.pending_handoffs() == []
     assert accepted.milestones["acknowledged"] == T0 + timedelta(minutes=1)
 
@@ -63,7 +70,11 @@ def test_shadow_does_not_become_commander_until_handed_off():
         ]
     )
     assert state.commander == "alice"
-    stepped_up = fold([make_event("handoff", role="commander", to_person="tim", minute=5)], state)
+    offered = fold([make_event("handoff", role="commander", to_person="tim", minute=5)], state)
+    assert offered.commander == "alice"
+    stepped_up = fold(
+        [make_event("handoff_accepted", role="commander", person="tim", minute=6)], offered
+    )
     assert stepped_up.commander == "tim"
     assert [t.person for t in stepped_up.holders("commander")] == ["tim"]
 

@@ -175,7 +175,8 @@ def test_step_progress_and_its_rules(cli, own, incident):
     cli("step", incident, "look", "fail", "--note", "resolver down", user="bob")
     gate = cli("step", incident, "gate", "done", user="bob", check=False)
     assert gate.code == 1 and "needs the commander or deputy" in gate.err
-    cli("assign", incident, "commander", "carol")
+    cli("handoff", incident, "commander", "carol")  # the declarer holds command
+    cli("accept", incident, user="carol")
     assert "Step small/gate done" in cli("step", incident, "gate", "done", user="carol").out
     bad = cli("step", incident, "look", "explode", check=False)
     assert bad.err.startswith("warroom: error: unknown step action 'explode'")

@@ -306,11 +306,15 @@ def test_a_shell_that_cannot_start_is_a_clear_refusal(runner, incident):
 
 
 def test_a_run_is_recorded_only_where_commands_are_allowed(room, runner, incident):
-    block, outcome = CodeBlock(code="true", line=1), CommandOutcome(utcnow(), 0, 0.01, "")
+    block = room.state(incident).runbooks["gated"].step("look").commands[0]  # as pinned
+    outcome = CommandOutcome(utcnow(), 0, 0.01, "")
     with pytest.raises(InvalidInput, match="allow_commands = true"):
         room.record_command_run(incident, "gated", "look", block, outcome)
     event = runner.record_command_run(incident, "gated", "look", block, outcome)
-    assert (event.payload.command, event.occurred_at) == ("true", outcome.started_at)
+    assert (event.payload.command, event.occurred_at) == (block.code, outcome.started_at)
+    with pytest.raises(InvalidInput, match="not one pinned with the runbook"):
+        other = CodeBlock(code="true", line=1)
+        runner.record_command_run(incident, "gated", "look", other, outcome)
 
 
 def test_only_shell_blocks_of_the_step_can_run(runner, incident):

@@ -65,7 +65,7 @@ def test_cached_snapshot_equals_full_fold(store: LocalStore, monkeypatch):
     for n in range(12):
         room.log(incident, f"entry {n}")
         if n == 6:
-            room.assign(incident, "commander", "alice")
+            room.assign(incident, "scribe", "bob")  # alice holds command: she declared
     first = store.state(incident)  # writes a snapshot
     assert store.db.conn.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0] == 1
     room.set_severity(incident, "SEV1")

@@ -16,11 +16,22 @@ import pytest
 from tests.conftest import WARROOM
 from warroom.actions import WarRoom
 from warroom.core.chain import ChainedEvent, Checkpoint, verify_log
-from warroom.core.policy import default_policy
+from warroom.core.policy import default_policy, parse_policy
 from warroom.server.sqlite import SQLiteStorage
 from warroom.store.local import LocalStore
 from warroom.store.replica import Replica
 from warroom.sync.engine import SyncEngine
+
+LENIENT_POLICY = (
+    '[access]\nseverity = ["commander", "deputy", "scribe"]\ndeclarer_takes_command = false\n'
+)
+"""A home policy laxer than the server's default: the home lets its scribe change severity,
+so an entry the server refuses can still be written locally — the server is the authority
+(and the local write path applies the home's policy, as it must offline)."""
+
+
+def lenient_room(store: LocalStore, actor: str) -> WarRoom:
+    return WarRoom(store, parse_policy(LENIENT_POLICY, "lenient.toml"), actor)
 
 
 def free_port() -> int:

@@ -86,11 +86,16 @@ def test_the_declarer_seats_the_first_commander_and_only_while_vacant():
 
 
 def test_rules_follow_the_state_at_that_point_of_the_log():
-    handed = _state(
-        *SEATED, make_event("handoff", INC, actor="carl", role="commander", to_person="dave")
+    offer = make_event("handoff", INC, actor="carl", role="commander", to_person="cleo")
+    offered = _state(*SEATED, offer)
+    assert _check(offered, "severity_changed", "carl", severity="SEV1") is None  # still IC
+    assert _check(offered, "severity_changed", "cleo", severity="SEV1")
+    accepted = fold(
+        [make_event("handoff_accepted", INC, actor="cleo", role="commander", person="cleo")],
+        offered,
     )
-    assert _check(handed, "severity_changed", "carl", severity="SEV1")
-    assert _check(handed, "severity_changed", "dave", severity="SEV1") is None
+    assert _check(accepted, "severity_changed", "carl", severity="SEV1")
+    assert _check(accepted, "severity_changed", "cleo", severity="SEV1") is None
 
 
 def test_self_release_and_handoff_acceptance():

@@ -162,12 +162,13 @@ def test_incident_role_rules_at_append_time(server, tokens):
     # an entry must be written as the token's person
     forged = push("sam", ev("carl", {"kind": "note", "text": "I am carl"}))[0]
     assert forged["status"] == "rejected" and "must be written as 'sam'" in forged["reason"]
-    # judged at that point of the log: after the handoff, carl no longer commands
+    # judged at that point of the log: a handoff is an offer, carl commands until sam accepts
     first, second = push("carl", ev("carl", handoff), ev("carl", severity))
-    assert first["status"] == "applied" and second["status"] == "rejected"
+    assert first["status"] == "applied" and second["status"] == "applied"
     accept = {"kind": "handoff_accepted", "role": "commander", "person": "sam"}
     assert push("carl", ev("carl", accept))[0]["status"] == "rejected"
     assert push("sam", ev("sam", accept))[0]["status"] == "applied"
+    assert push("carl", ev("carl", severity))[0]["status"] == "rejected"
     assert push("sam", ev("sam", severity))[0]["status"] == "applied"
     # unknown incidents and second declarations
     stray = _payload_event("inc-ghost1", "sam", 1, {"kind": "note", "text": "x"})

@@ -22,7 +22,7 @@ def test_three_clients_writing_concurrently_converge(clients, server):
     alice, bob, carol = clients("alice"), clients("bob"), clients("carol")
     declared = alice.room.declare("Checkout down", severity="SEV2", incident_type="outage")
     incident = declared.incident_id
-    alice.room.assign(incident, "commander", "alice")
+    alice.room.assign(incident, "scribe", "carol")  # alice holds command: she declared
     alice.room.assign(incident, "deputy", "bob")
     for client in (alice, bob, carol):
         client.start()

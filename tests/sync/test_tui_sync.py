@@ -1,19 +1,21 @@
 """The screen syncs in the background: the strip's indicator, pending marks, refusals."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.sync.conftest import Client
+from tests.sync.conftest import Client, lenient_room
 from tests.tui.conftest import (
+    NOW,
     main_screen,
     make_app,
     opened,
-    room_for,
     shown_rows,
     until,
     write,
 )
+from warroom.store.local import LocalStore
 from warroom.tui.widgets.timeline import Timeline
 
 
@@ -32,9 +34,12 @@ def _row(timeline: Timeline, text: str):
 
 async def test_the_screen_syncs_and_shows_how_it_is_going(home, server, tmp_path):
     token = server.token("eli")
-    room = room_for(home, "eli")
-    incident = room.declare("Search down", severity="SEV2", incident_type="outage").incident_id
-    room.assign(incident, "commander", "olga")  # from now on eli may not change severity
+    room = lenient_room(LocalStore(home / "warroom.db"), "eli")
+    incident = room.declare(
+        "Search down", severity="SEV2", incident_type="outage", at=NOW - timedelta(hours=1)
+    ).incident_id
+    room.assign(incident, "scribe", "eli")
+    room.assign(incident, "commander", "olga")  # from now on the server refuses eli's severity
     app = make_app(home, server=server.url, token=token)
     olga = Client(tmp_path, "olga", server.url, server.token("olga"))
     try:
@@ -76,8 +81,11 @@ async def test_the_screen_syncs_and_shows_how_it_is_going(home, server, tmp_path
 
 
 async def test_a_refused_entry_stays_in_the_timeline_across_restarts(home, server):
-    room = room_for(home, "eli")
-    incident = room.declare("Search down", severity="SEV2", incident_type="outage").incident_id
+    room = lenient_room(LocalStore(home / "warroom.db"), "eli")
+    incident = room.declare(
+        "Search down", severity="SEV2", incident_type="outage", at=NOW - timedelta(hours=1)
+    ).incident_id
+    room.assign(incident, "scribe", "eli")
     room.assign(incident, "commander", "olga")
     before = room.log(incident, "eli looks at the shards")
     refused = room.set_severity(incident, "SEV1", "eli thinks it is worse")  # not eli's call

@@ -61,6 +61,11 @@ async def test_each_entry_kind_is_recorded_and_keeps_focus(home, demo):
     app = make_app(home)
     async with app.run_test(size=(120, 40)) as pilot:
         await opened(pilot)
+        eli = room_for(home, "eli")  # eli takes command, so the external update is theirs
+        try:
+            eli.accept_handoff(demo, at=NOW - timedelta(seconds=30))
+        finally:
+            eli.store.close()
         before = len(events_of(home, demo))
         lines = {
             "n: a note": ("note", "a note"),
@@ -149,21 +154,25 @@ async def test_assign_handoff_and_accept(home, demo):
     async with app.run_test(size=(160, 45)) as pilot:
         await opened(pilot)
         screen = main_screen(pilot)
-        await command(pilot, "assign recovery-owner zoe")
-        await until(pilot, lambda: screen.state.holders("recovery-owner"))
         roles = screen.query_one(RolesPane)
-        assert any("zoe" in t.plain for t, _ in roles._rows)
         assert screen.state.pending_handoffs()
+        assert screen.state.commander == "ana"  # until eli accepts, ana holds command
         await pilot.press("2")  # the roles pane, cursor on commander
         assert roles.selected_key == "commander"
         await pilot.press("y")  # accept the handoff of command
         await until(pilot, lambda: not screen.state.pending_handoffs())
-        await pilot.press("h")  # hand command on: the : line opens with "handoff commander "
+        assert screen.state.commander == "eli"
+        await command(pilot, "assign recovery-owner zoe")
+        await until(pilot, lambda: screen.state.holders("recovery-owner"))
+        assert any("zoe" in t.plain for t, _ in roles._rows)
+        await pilot.press("2", "h")  # hand command on: the : line opens with "handoff commander "
         await write(pilot, "zoe")
         await pilot.press("enter")
-        await until(pilot, lambda: screen.state.commander == "zoe")
+        await until(pilot, lambda: screen.state.pending_handoffs())
+        assert screen.state.pending_handoff("commander").to_person == "zoe"
+        assert screen.state.commander == "eli"  # an offer, until zoe accepts
         kinds = [e.kind for e in events_of(home, demo)[-3:]]
-        assert kinds == ["role_assigned", "handoff_accepted", "handoff"]
+        assert kinds == ["handoff_accepted", "role_assigned", "handoff"]
 
 
 async def test_space_checks_and_unchecks_an_item(home, demo):
@@ -230,7 +239,7 @@ async def test_changes_from_another_process_appear_within_a_second(home, demo):
     async with app.run_test(size=(120, 40)) as pilot:
         await opened(pilot)
         screen = main_screen(pilot)
-        other = room_for(home, "bo")
+        other = room_for(home, "ana")  # the commander (the demo's handoff awaits eli)
         try:
             other.set_severity(demo, "SEV2", "from a script")
         finally:

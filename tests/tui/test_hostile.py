@@ -52,7 +52,6 @@ def seed(home) -> str:
         entry = room.log(iid, EVIL, kind="observation")
         room.log(iid, EVIL, kind="todo", owner=EVIL)
         room.correct(iid, entry.id, EVIL)
-        room.assign(iid, "commander", EVIL)
         room.assign(iid, "scribe", "bo")
         room.handoff(iid, "scribe", EVIL)
         room.check(iid, "confirm-impact", note=EVIL)

@@ -27,7 +27,9 @@ def seed(home) -> tuple[str, str]:
     """An incident with a refused note between two recorded ones; (incident, refused id)."""
     room = room_for(home, "eli")
     try:
-        iid = room.declare("Search down", severity="SEV2", incident_type="outage").incident_id
+        iid = room.declare(
+            "Search down", severity="SEV2", incident_type="outage", at=NOW - timedelta(hours=1)
+        ).incident_id
         room.log(iid, "alpha before", at=NOW - timedelta(minutes=3))
         room.log(iid, "beta recorded", at=NOW - timedelta(minutes=1))
         refused = room.log(iid, "alpha refused", at=NOW - timedelta(minutes=2))  # backdated
@@ -122,7 +124,9 @@ async def test_the_filter_treats_rejected_entries_like_the_rest(home):
 async def test_a_hostile_rejected_entry_and_reason_are_shown_literally(home):
     room = room_for(home, "eli")
     try:
-        iid = room.declare("Search down", severity="SEV2", incident_type="outage").incident_id
+        iid = room.declare(
+            "Search down", severity="SEV2", incident_type="outage", at=NOW - timedelta(hours=1)
+        ).incident_id
         refuse(room, room.log(iid, EVIL), reason=EVIL)  # a hostile server's reason, too
     finally:
         room.store.close()

@@ -1,11 +1,14 @@
 """Incident commands: declare, log, roles, severity, status, phase, checklist, export."""
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from warroom.actions import WarRoom
 from warroom.cli.files import write_private
 from warroom.cli.output import emit_json, say
 from warroom.cli.params import At, Incident, Json, Reason, report, runtime_of, when
@@ -13,7 +16,7 @@ from warroom.cli.runtime import Runtime
 from warroom.cli.sync_cmd import sync_section
 from warroom.core import events as ev
 from warroom.core.clocks import escalation_ladder, update_clocks
-from warroom.core.errors import InvalidInput
+from warroom.core.errors import BackdateNeedsConfirmation, InvalidInput
 from warroom.core.export import json_bundle, markdown
 from warroom.core.metrics import incident_metrics
 from warroom.core.runbook import walk_steps
@@ -25,6 +28,29 @@ from warroom.store.summaries import incident_summaries
 
 Entry = Annotated[str, typer.Argument(help="Id (or unique prefix) of the earlier entry.")]
 Role = Annotated[str, typer.Argument(help="Role id, e.g. commander, scribe, sector-lead.")]
+Yes = Annotated[
+    bool,
+    typer.Option(
+        "--yes", "-y", help="Record it even if dated long before the declaration (no question)."
+    ),
+]
+
+
+def _room(ctx: typer.Context, yes: bool) -> WarRoom:
+    """The room, confirming far-backdated times up front when ``--yes`` was given."""
+    room = runtime_of(ctx).room
+    return room.confirming_backdate() if yes else room
+
+
+@contextmanager
+def _ask_for_yes() -> Iterator[None]:
+    """A far-backdated time is refused until confirmed; say how to confirm it here."""
+    try:
+        yield
+    except BackdateNeedsConfirmation as exc:
+        raise BackdateNeedsConfirmation(
+            f"{exc}; if that is right, run it again with --yes"
+        ) from None
 
 
 def declare(
@@ -45,19 +71,21 @@ def declare(
         str | None, typer.Option("--detected", help="When it was detected.")
     ] = None,
     at: At = None,
+    yes: Yes = False,
     as_json: Json = False,
 ) -> None:
     """Declare a new incident and print its id."""
-    event = runtime_of(ctx).room.declare(
-        title,
-        severity=severity,
-        incident_type=incident_type,
-        services=services,
-        drill=drill,
-        impact_started_at=when(impact_started),
-        detected_at=when(detected),
-        at=when(at),
-    )
+    with _ask_for_yes():
+        event = _room(ctx, yes).declare(
+            title,
+            severity=severity,
+            incident_type=incident_type,
+            services=services,
+            drill=drill,
+            impact_started_at=when(impact_started),
+            detected_at=when(detected),
+            at=when(at),
+        )
     if as_json:
         emit_json({"id": event.incident_id, "event": event})
     else:
@@ -80,20 +108,22 @@ def log(
     stage: Annotated[
         str | None, typer.Option("--stage", help="Actions: started or result.")
     ] = None,
+    yes: Yes = False,
     as_json: Json = False,
 ) -> None:
     """Add an entry to the timeline (note, observation, action, decision, ...)."""
     if text == "-":
         text = sys.stdin.read()
-    event = runtime_of(ctx).room.log(
-        incident,
-        text,
-        kind=kind.replace("-", "_"),
-        at=when(at),
-        audience=audience,
-        owner=owner,
-        stage=stage,
-    )
+    with _ask_for_yes():
+        event = _room(ctx, yes).log(
+            incident,
+            text,
+            kind=kind.replace("-", "_"),
+            at=when(at),
+            audience=audience,
+            owner=owner,
+            stage=stage,
+        )
     report(event, as_json)
 
 
@@ -149,7 +179,7 @@ def handoff(
     person: Annotated[str, typer.Argument(help="The new holder.")],
     as_json: Json = False,
 ) -> None:
-    """Hand a role over: the holder is released, the new one seated, pending their ack."""
+    """Offer a role to someone; the holder keeps it until they accept (`warroom accept`)."""
     report(runtime_of(ctx).room.handoff(incident, role, person), as_json)
 
 
@@ -159,7 +189,7 @@ def accept(
     role: Annotated[str, typer.Argument(help="Role handed to you.")] = "commander",
     as_json: Json = False,
 ) -> None:
-    """Acknowledge a handoff to you (run as the new holder, e.g. with --as)."""
+    """Accept a handoff to you, which completes it (run as the new holder, e.g. with --as)."""
     report(runtime_of(ctx).room.accept_handoff(incident, role), as_json)
 
 
@@ -211,10 +241,26 @@ def milestone(
     incident: Incident,
     name: Annotated[str, typer.Argument(help=f"One of: {', '.join(ev.MILESTONES)}.")],
     at: At = None,
+    yes: Yes = False,
     as_json: Json = False,
 ) -> None:
     """Record when impact started, was detected, acknowledged, mitigated or resolved."""
-    report(runtime_of(ctx).room.set_milestone(incident, name, when(at) or utcnow()), as_json)
+    with _ask_for_yes():
+        event = _room(ctx, yes).set_milestone(incident, name, when(at) or utcnow())
+    report(event, as_json)
+
+
+def reopen(
+    ctx: typer.Context,
+    incident: Incident,
+    reason: Annotated[str, typer.Argument(help="Why the closed incident is opened again.")],
+    to_status: Annotated[
+        str, typer.Option("--status", help="The status it reopens in.")
+    ] = "investigating",
+    as_json: Json = False,
+) -> None:
+    """Reopen a closed incident (a closed incident takes no other entry)."""
+    report(runtime_of(ctx).room.reopen(incident, reason, status=to_status), as_json)
 
 
 def escalate(
@@ -311,7 +357,8 @@ def _print_state(runtime: Runtime, state: IncidentState, now, clocks, ladder, me
         elif role.required_when_major and major:
             say(f"  {role.id:<15} VACANT (required on a major incident)")
     for pending in state.pending_handoffs():
-        say(f"  handoff of {pending.role} to {pending.to_person} awaits acknowledgement")
+        giver = pending.from_person or "nobody"
+        say(f"  {pending.role} {giver} -> {pending.to_person} (awaiting acceptance)")
     say("Checklist:")
     for phase_spec in runtime.policy.phases:
         done = sum(state.is_checked(phase_spec.id, i.id) for i in phase_spec.items)
@@ -451,6 +498,7 @@ def register(app: typer.Typer) -> None:
         check,
         services,
         milestone,
+        reopen,
         escalate,
         alert,
         status,

@@ -266,6 +266,8 @@ def attach(
     else:
         was = previous.content_hash[:8]
         say(f"{event.incident_id}: re-pinned {book.id} ({version}; was {was})  [{event.id}]")
+        for change in event.payload.changes or ("no step type or command changed",):
+            say(f"  {change}")
 
 
 STEP_ACTIONS_HELP = "claim, start, done, fail, skip, or run (its pinned command)"

@@ -9,9 +9,20 @@ state is itself the fold of the log, every decision can be re-derived from the r
 Pure: the server supplies the state and who is asking.
 """
 
+from datetime import datetime
+
 from warroom.core import events as ev
 from warroom.core.policy import Policy
+from warroom.core.repin import GATE, pin_changes
 from warroom.core.state import IncidentState
+from warroom.core.timeparse import utcnow
+from warroom.core.validity import (
+    closed_refusal,
+    milestone_refusal,
+    runbook_refusal,
+    time_refusal,
+    vocabulary_refusal,
+)
 
 
 def _holds(state: IncidentState, person: str, roles: tuple[str, ...]) -> bool:
@@ -27,12 +38,13 @@ def step_refusal(
 
     Completing is ``done`` or ``skip``; anyone may claim or start an approval step (to go
     and get the approval). The step's type is read from the pinned runbook in the state,
-    never from the event, so a client cannot relabel a gate.
+    never from the event, so a client cannot relabel a gate — and the state keeps a step
+    an approval once any pin made it one, so a re-pin cannot either.
     """
     pinned = state.runbooks.get(mark.runbook_id)
     step = pinned.step(mark.step_id) if pinned else None
     roles = policy.access.approval_steps
-    if step is None or step.type != "approval" or mark.action not in ("done", "skip"):
+    if step is None or step.type != GATE or mark.action not in ("done", "skip"):
         return None
     if _holds(state, actor, roles):
         return None
@@ -48,34 +60,99 @@ def check_append(
     *,
     author: str,
     admin: bool,
+    now: datetime | None = None,
 ) -> str | None:
     """Why ``event`` may not be appended now, or ``None`` if it may.
 
-    ``author`` is the person the request is authenticated as; ``state`` is the incident
-    as folded so far (``None`` when the incident does not exist yet).
+    ``author`` is the person the request is authenticated as (the local actor when no
+    server is involved); ``state`` is the incident as folded so far (``None`` when the
+    incident does not exist yet). What an entry says — names the policy knows, sane
+    times, milestones in order, a closed incident, steps and commands that are pinned,
+    an honest re-pin — binds admins too;
+    only the role rules make way for them.
     """
     if event.actor != author and not admin:
         return f"entries from this token must be written as {author!r}, not {event.actor!r}"
     payload = event.payload
+    problem = (
+        vocabulary_refusal(policy, payload)
+        or time_refusal(event, now or utcnow())
+        or milestone_refusal(state, event)
+    )
+    if problem:
+        return problem
     if state is None:
         if not isinstance(payload, ev.Declaration):
             return f"{event.incident_id} does not exist on the server (its declaration is missing)"
-        return None
+        return None if admin else _declarer_command_refusal(policy, payload)
     if isinstance(payload, ev.Declaration):
         return f"{event.incident_id} is already declared"
-    if admin:
+    problem = closed_refusal(state, payload) or runbook_refusal(state, payload)
+    if problem is None and isinstance(payload, ev.RunbookAttached):
+        problem = repin_refusal(state, payload)
+    if problem or admin:
+        return problem
+    return _role_refusal(policy, state, event)
+
+
+def _declarer_command_refusal(policy: Policy, declaration: ev.Declaration) -> str | None:
+    """A declaration that seats its declarer as commander is the declarer seating the first
+    commander, which either rule allows; refused only when the policy allows neither."""
+    rules = policy.access
+    if not declaration.declarer_commands or rules.declarer_takes_command:
         return None
+    if rules.declarer_while_vacant:
+        return None
+    return (
+        "the policy does not let the declarer take command (`[access] declarer_takes_command`"
+        " and `declarer_while_vacant` are off): declare without taking command"
+    )
+
+
+def repin_refusal(state: IncidentState, attach: ev.RunbookAttached) -> str | None:
+    """Why an attachment does not say truthfully what it replaces and changes."""
+    pinned = state.runbooks.get(attach.runbook_id)
+    if pinned is None:
+        if attach.replaces or attach.changes:
+            return f"{attach.runbook_id} is not attached to {state.id}: nothing to re-pin"
+        return None
+    if attach.replaces != pinned.content_hash:
+        return (
+            f"a re-pin of {attach.runbook_id} must name the version it replaces"
+            f" ({pinned.content_hash[:8]}); attach it again from the current record"
+        )
+    expected = pin_changes(pinned.steps, attach.steps, pinned.approval_ids)
+    if tuple(attach.changes) != expected:
+        listed = "; ".join(expected) or "no step type or command changed"
+        return f"a re-pin of {attach.runbook_id} must list what it changes: {listed}"
+    return None
+
+
+def _role_refusal(policy: Policy, state: IncidentState, event: ev.Event) -> str | None:
     rules = policy.access
     actor = event.actor
     vacant_declarer = (
         rules.declarer_while_vacant and state.commander is None and actor == state.declared_by
     )
 
-    def need(roles: tuple[str, ...], what: str, *, vacancy: bool = True) -> str | None:
-        if _holds(state, actor, roles) or (vacancy and vacant_declarer):
+    def need(roles: tuple[str, ...], what: str) -> str | None:
+        if _holds(state, actor, roles) or vacant_declarer:
             return None
-        return f"{what} needs the {' or '.join(roles)} of {state.id}; {actor} is not"
+        refusal = f"{what} needs the {' or '.join(roles)} of {state.id}; {actor} is not"
+        if state.commander is not None:
+            return refusal
+        if rules.declarer_while_vacant:
+            return (
+                f"{refusal}. Nobody holds command of {state.id} yet: its declarer"
+                f" ({state.declared_by}) may, or whoever takes command"
+                " (`assign commander NAME`) may"
+            )
+        return (
+            f"{refusal}. Nobody holds command of {state.id}, and the policy lets only a"
+            " server admin seat a commander while it is vacant"
+        )
 
+    payload = event.payload
     match payload:
         case ev.SeverityChanged():
             return need(rules.severity, "changing severity")
@@ -86,7 +163,7 @@ def check_append(
         case ev.Handoff():
             return need(rules.roles, "handing off a role")
         case ev.HandoffAccepted(person=person) if person != actor:
-            return f"only {person} can acknowledge a handoff to {person}"
+            return f"only {person} can accept a handoff to {person}"
         case ev.StatusUpdate(audience=audience) if audience in rules.approved_audiences:
             if _holds(state, actor, rules.approvers):
                 return None
@@ -94,6 +171,8 @@ def check_append(
                 f"a status update to {audience} needs the approval of the"
                 f" {' or '.join(rules.approvers)}: ask them to publish it"
             )
+        case ev.RunbookAttached(runbook_id=runbook_id) if runbook_id in state.runbooks:
+            return need(rules.runbooks, f"re-pinning runbook {runbook_id}")
         case ev.RunbookStepMarked():
             return step_refusal(policy, state, payload, actor)
     return None

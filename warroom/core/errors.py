@@ -21,3 +21,9 @@ class InvalidInput(WarroomError):
 
 class StoreError(WarroomError):
     """The local database is locked, corrupt or unreadable."""
+
+
+class BackdateNeedsConfirmation(InvalidInput):
+    """A time far before the declaration (``[record] backdate_confirm_hours``): recorded
+    only when confirmed — ``--yes`` on the command line, a prompt on the screen, which
+    retries through ``WarRoom.confirming_backdate()``."""

@@ -88,6 +88,9 @@ class Declaration(_Payload):
     drill: bool = False
     impact_started_at: AwareDatetime | None = None
     detected_at: AwareDatetime | None = None
+    declarer_commands: bool = False
+    """The declarer holds command from the start, until they hand it off (the policy's
+    ``[access] declarer_takes_command``); absent on records from before that rule."""
 
 
 class Note(_TextEntry):
@@ -141,6 +144,14 @@ class StatusChanged(_Payload):
     reason: Reason = ""
 
 
+class Reopened(_Payload):
+    """Opens a closed incident again; a closed incident refuses every other entry."""
+
+    kind: Literal["reopened"] = "reopened"
+    status: Name = "investigating"
+    reason: Text
+
+
 class PhaseChanged(_Payload):
     kind: Literal["phase_changed"] = "phase_changed"
     phase: Name
@@ -156,10 +167,11 @@ class RoleReleased(_RoleHolder):
 
 
 class Handoff(_Payload):
-    """Command (or any single-holder role) passes from one person to another.
+    """An offer to pass command (or any role) from one person to another.
 
-    The fold releases the previous holder and seats the new one at once, but marks the
-    handoff unacknowledged until the new holder records ``handoff_accepted``.
+    The handoff is complete only when the new holder records ``handoff_accepted`` (as
+    incident command practice has it): until then the giver still holds the role, and
+    the fold keeps the offer pending. A newer offer of the same role replaces it.
     """
 
     kind: Literal["handoff"] = "handoff"
@@ -169,6 +181,8 @@ class Handoff(_Payload):
 
 
 class HandoffAccepted(_RoleHolder):
+    """The new holder takes the role offered to them: the handoff is complete."""
+
     kind: Literal["handoff_accepted"] = "handoff_accepted"
 
 
@@ -253,7 +267,10 @@ class RunbookAttached(_Payload):
 
     The steps travel in the event so the record stays complete when the file later
     changes or disappears, and so a step's command can only ever come from what was
-    pinned. Attaching a newer version is a new event (a re-pin); the old one stays.
+    pinned. Attaching a newer version is a new event (a re-pin); the old one stays. A
+    re-pin names the version it replaces and lists what it changes in the steps (types,
+    commands, steps added or removed), so the record itself shows every change; the
+    access rules refuse a re-pin whose list does not match the two versions.
     """
 
     kind: Literal["runbook_attached"] = "runbook_attached"
@@ -262,6 +279,9 @@ class RunbookAttached(_Payload):
     content_hash: Sha256
     source_path: Reason = ""
     steps: tuple[RunbookStep, ...]
+    replaces: Sha256 | None = None
+    """The content hash of the version this re-pin replaces; ``None`` on a first attach."""
+    changes: tuple[Reason, ...] = ()
 
 
 class RunbookStepMarked(_StepRef):
@@ -313,6 +333,7 @@ KNOWN_PAYLOADS: tuple[type[_Payload], ...] = (
     StatusUpdate,
     SeverityChanged,
     StatusChanged,
+    Reopened,
     PhaseChanged,
     RoleAssigned,
     RoleReleased,
@@ -410,7 +431,8 @@ def payload_text(payload: BaseModel) -> str:
     """One human line describing a payload, for timelines and exports."""
     match payload:
         case Declaration():
-            return f"Declared {payload.severity} {payload.incident_type}: {payload.title}"
+            declared = f"Declared {payload.severity} {payload.incident_type}: {payload.title}"
+            return declared + (" (the declarer takes command)" if payload.declarer_commands else "")
         case Action(stage="result"):
             return f"(result) {payload.text}"
         case Todo(owner=str() as owner):
@@ -421,6 +443,8 @@ def payload_text(payload: BaseModel) -> str:
             return _with_reason(f"Severity -> {payload.severity}", payload.reason)
         case StatusChanged():
             return _with_reason(f"Status -> {payload.status}", payload.reason)
+        case Reopened():
+            return _with_reason(f"Reopened -> {payload.status}", payload.reason)
         case PhaseChanged():
             return f"Phase -> {payload.phase}"
         case RoleAssigned():
@@ -430,9 +454,11 @@ def payload_text(payload: BaseModel) -> str:
             return f"{payload.person} released {payload.role}"
         case Handoff():
             giver = payload.from_person or "nobody"
-            return f"{payload.role} handed from {giver} to {payload.to_person}"
+            return (
+                f"{payload.role} offered from {giver} to {payload.to_person} (awaiting acceptance)"
+            )
         case HandoffAccepted():
-            return f"{payload.person} acknowledged {payload.role}"
+            return f"{payload.person} accepted {payload.role}"
         case ChecklistMarked():
             mark = "checked" if payload.checked else "unchecked"
             return _with_reason(f"{payload.phase}/{payload.item} {mark}", payload.note)
@@ -453,7 +479,13 @@ def payload_text(payload: BaseModel) -> str:
             return "Services: " + (", ".join(payload.services) or "none")
         case RunbookAttached():
             version = f"version {payload.content_hash[:8]}, {step_count(payload.steps)} steps"
-            return f"Runbook {payload.runbook_id} attached: {payload.title} ({version})"
+            if payload.replaces is None:
+                return f"Runbook {payload.runbook_id} attached: {payload.title} ({version})"
+            changed = "; ".join(payload.changes) or "no step type or command changed"
+            return (
+                f"Runbook {payload.runbook_id} re-pinned from {payload.replaces[:8]}:"
+                f" {payload.title} ({version}); {changed}"
+            )
         case RunbookStepMarked():
             done = STEP_STATUS[payload.action]
             return _with_reason(f"Step {payload.runbook_id}/{payload.step_id} {done}", payload.note)

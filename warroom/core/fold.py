@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from warroom.core import events as ev
+from warroom.core.repin import approval_ids, keep_gates
 from warroom.core.state import (
     AttachedRunbook,
     CheckMark,
@@ -20,6 +21,7 @@ from warroom.core.state import (
     EntryFix,
     HandoffRecord,
     IncidentState,
+    StatusUpdateMark,
     StepProgress,
     Tenure,
     checklist_key,
@@ -84,6 +86,11 @@ def _declaration(state: IncidentState, event: ev.Event) -> None:
     state.milestones.setdefault("detected", p.detected_at or event.occurred_at)
     if p.impact_started_at:
         state.milestones.setdefault("impact_started", p.impact_started_at)
+    if p.declarer_commands:
+        state.tenures.append(
+            Tenure(role="commander", person=event.actor, assumed_at=event.occurred_at)
+        )
+        state.milestones.setdefault("acknowledged", event.occurred_at)
 
 
 def _severity(state: IncidentState, event: ev.Event) -> None:
@@ -102,6 +109,12 @@ def _status(state: IncidentState, event: ev.Event) -> None:
         state.milestones.setdefault(milestone, event.occurred_at)
     if status == "resolved":
         state.milestones.setdefault("mitigated", event.occurred_at)
+
+
+def _reopened(state: IncidentState, event: ev.Event) -> None:
+    """Back to work: the resolution no longer stands, so the next one is recorded anew."""
+    state.status = event.payload.status
+    state.milestones.pop("resolved", None)
 
 
 def _phase(state: IncidentState, event: ev.Event) -> None:
@@ -130,28 +143,33 @@ def _released(state: IncidentState, event: ev.Event) -> None:
 
 
 def _handoff(state: IncidentState, event: ev.Event) -> None:
+    """An offer only: the giver keeps the role until the new holder accepts it."""
     p: ev.Handoff = event.payload
     giver = p.from_person
     if giver is None:
         primaries = [t for t in state.holders(p.role) if not t.shadow]
         giver = primaries[0].person if primaries else None
-    if giver:
-        _release(state, p.role, giver, event.occurred_at)
-    _release(state, p.role, p.to_person, event.occurred_at)  # a shadow stepping up
-    state.tenures.append(Tenure(role=p.role, person=p.to_person, assumed_at=event.occurred_at))
+    for record in state.handoffs:
+        if record.role == p.role and record.pending:
+            record.superseded_at = event.occurred_at
     state.handoffs.append(
         HandoffRecord(role=p.role, from_person=giver, to_person=p.to_person, at=event.occurred_at)
     )
-    if p.role == "commander":
-        state.milestones.setdefault("acknowledged", event.occurred_at)
 
 
 def _handoff_accepted(state: IncidentState, event: ev.Event) -> None:
+    """The handoff completes: the giver is released and the new holder seated."""
     p: ev.HandoffAccepted = event.payload
-    for record in reversed(state.handoffs):
-        if record.role == p.role and record.to_person == p.person and record.accepted_at is None:
-            record.accepted_at = event.occurred_at
-            return
+    record = state.pending_handoff(p.role)
+    if record is None or record.to_person != p.person:
+        return
+    record.accepted_at = event.occurred_at
+    if record.from_person:
+        _release(state, p.role, record.from_person, event.occurred_at)
+    _release(state, p.role, p.person, event.occurred_at)  # a shadow stepping up
+    state.tenures.append(Tenure(role=p.role, person=p.person, assumed_at=event.occurred_at))
+    if p.role == "commander":
+        state.milestones.setdefault("acknowledged", event.occurred_at)
 
 
 def _checklist(state: IncidentState, event: ev.Event) -> None:
@@ -162,20 +180,48 @@ def _checklist(state: IncidentState, event: ev.Event) -> None:
 
 
 def _correction(state: IncidentState, event: ev.Event) -> None:
-    state.fixes[event.payload.target_id] = EntryFix(by_event=event.id, text=event.payload.text)
+    target = event.payload.target_id
+    state.fixes[target] = EntryFix(by_event=event.id, text=event.payload.text)
+    _fix_touches_update(state, target)
 
 
 def _retraction(state: IncidentState, event: ev.Event) -> None:
-    state.fixes[event.payload.target_id] = EntryFix(
-        by_event=event.id, text=event.payload.reason, retracted=True
-    )
+    target = event.payload.target_id
+    state.fixes[target] = EntryFix(by_event=event.id, text=event.payload.reason, retracted=True)
+    _fix_touches_update(state, target)
 
 
 def _status_update(state: IncidentState, event: ev.Event) -> None:
     audience = event.payload.audience
+    state.status_updates[event.id] = StatusUpdateMark(audience=audience, at=event.occurred_at)
+    if _is_retracted(state, event.id):
+        return
     previous = state.last_update.get(audience)
     if previous is None or event.occurred_at > previous:
         state.last_update[audience] = event.occurred_at
+
+
+def _is_retracted(state: IncidentState, event_id: str) -> bool:
+    fix = state.fixes.get(event_id)
+    return bool(fix and fix.retracted)
+
+
+def _fix_touches_update(state: IncidentState, target: str) -> None:
+    """A retracted status update no longer counts on the cadence clock (and a corrected
+    one counts again): recompute its audience's last update."""
+    mark = state.status_updates.get(target)
+    if mark is None:
+        return
+    standing = [
+        other.at
+        for event_id, other in state.status_updates.items()
+        if other.audience == mark.audience and not _is_retracted(state, event_id)
+    ]
+    audience = mark.audience
+    if standing:
+        state.last_update[audience] = max(standing)
+    else:
+        state.last_update.pop(audience, None)
 
 
 def _milestone(state: IncidentState, event: ev.Event) -> None:
@@ -188,14 +234,16 @@ def _services(state: IncidentState, event: ev.Event) -> None:
 
 def _runbook_attached(state: IncidentState, event: ev.Event) -> None:
     p: ev.RunbookAttached = event.payload
+    pinned = state.runbooks.get(p.runbook_id)
+    gates = (pinned.approval_ids if pinned else set()) | approval_ids(p.steps)
     version = {
         "title": p.title,
         "content_hash": p.content_hash,
         "source_path": p.source_path,
-        "steps": list(p.steps),
+        "steps": keep_gates(p.steps, gates),  # an approval stays one, whatever a re-pin says
+        "approval_ids": gates,
         "pinned_at": event.occurred_at,
     }
-    pinned = state.runbooks.get(p.runbook_id)
     if pinned is None:
         state.runbooks[p.runbook_id] = AttachedRunbook(
             runbook_id=p.runbook_id,
@@ -247,6 +295,7 @@ _HANDLERS: dict[str, Handler] = {
     "declaration": _declaration,
     "severity_changed": _severity,
     "status_changed": _status,
+    "reopened": _reopened,
     "phase_changed": _phase,
     "role_assigned": _assigned,
     "role_released": _released,

@@ -23,6 +23,7 @@ from pydantic import (
 
 from warroom.core.errors import InvalidInput, NotFound
 from warroom.core.tomlpos import locate
+from warroom.core.wording import field_path, plain_message
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
@@ -93,10 +94,11 @@ class EscalationRule(_Strict):
 
 
 class AccessRules(_Strict):
-    """Who may make privileged changes to an incident; a server enforces these at append time.
+    """Who may make privileged changes to an incident, checked before every append.
 
     Role lists name incident roles (held as primary, not as shadow); server admins may
-    always. Without a server nothing is enforced: a single machine trusts its user.
+    always. The local write path applies the same rules as a server, so a room without
+    one obeys the policy exactly as a shared room does.
     """
 
     severity: tuple[Ident, ...] = ("commander", "deputy")
@@ -112,6 +114,21 @@ class AccessRules(_Strict):
     declarer_while_vacant: bool = True
     """While nobody holds command, the declarer may change severity and roles, so that
     someone can seat the first commander."""
+    declarer_takes_command: bool = True
+    """Whoever declares an incident holds command until they hand it off: the declaration
+    itself says so (``declarer_commands``), so server and clients fold the same."""
+    runbooks: tuple[Ident, ...] = ("commander", "deputy")
+    """May re-pin an attached runbook. A re-pin replaces the steps the approval gates and
+    pinned commands are read from, so it needs a role; attaching a runbook the first time
+    is open to every responder (the version they are working from goes on the record)."""
+
+
+class RecordRules(_Strict):
+    """How far the record's times may stray before warroom asks "are you sure?"."""
+
+    backdate_confirm_hours: float = Field(default=24, ge=0)
+    """An entry, milestone or impact time dated more than this long before the declaration
+    is recorded only once confirmed (``--yes``): an easy slip when typing ``-3d``."""
 
 
 class RunbookRules(_Strict):
@@ -133,6 +150,7 @@ class Policy(_Strict):
     cadence: tuple[Cadence, ...] = ()
     escalations: tuple[EscalationRule, ...] = ()
     access: AccessRules = AccessRules()
+    record: RecordRules = RecordRules()
     runbooks: RunbookRules = RunbookRules()
 
     @model_validator(mode="after")
@@ -153,7 +171,7 @@ class Policy(_Strict):
                 raise ValueError(f"cadence names unknown severity {rule.severity!r}")
             if rule.audience not in self.audiences:
                 raise ValueError(f"cadence names unknown audience {rule.audience!r}")
-        for field in ("severity", "roles", "approvers", "approval_steps"):
+        for field in ("severity", "roles", "approvers", "approval_steps", "runbooks"):
             unknown_roles = set(getattr(self.access, field)) - role_ids
             if unknown_roles:
                 raise ValueError(f"access.{field} names unknown role {sorted(unknown_roles)}")
@@ -312,8 +330,8 @@ def parse_policy(text: str, source: str) -> Policy:
                 PolicyProblem(
                     file=source if in_user_file or not loc else "(built-in defaults)",
                     line=_line_of(text, loc, error["msg"]) if in_user_file or not loc else 1,
-                    field=".".join(str(part) for part in loc),
-                    message=error["msg"].removeprefix("Value error, "),
+                    field=field_path(loc),
+                    message=plain_message(error),
                 )
             )
         raise PolicyError(problems) from None

@@ -39,11 +39,27 @@ class CheckMark(BaseModel):
 
 
 class HandoffRecord(BaseModel):
+    """One offer of a role; the role moves only when ``to_person`` accepts it."""
+
     role: str
     from_person: str | None
     to_person: str
     at: datetime
+    """When the offer was made."""
     accepted_at: datetime | None = None
+    superseded_at: datetime | None = None
+    """A newer offer of the same role replaced this one before it was accepted."""
+
+    @property
+    def pending(self) -> bool:
+        return self.accepted_at is None and self.superseded_at is None
+
+
+class StatusUpdateMark(BaseModel):
+    """When one status update went out, so a retraction can take it back off the clock."""
+
+    audience: str
+    at: datetime
 
 
 class EntryFix(BaseModel):
@@ -97,6 +113,10 @@ class AttachedRunbook(BaseModel):
     pinned_at: datetime
     """When the version in use was pinned (``attached_at`` until the first re-pin)."""
     steps: list[RunbookStep]
+    """The steps in use; a step any pin typed ``approval`` stays an approval (see
+    ``approval_ids``), so a re-pin cannot lift a gate."""
+    approval_ids: set[str] = Field(default_factory=set)
+    """Every step id some pin of this runbook typed ``approval``."""
     progress: dict[str, StepProgress] = Field(default_factory=dict)
 
     def step(self, step_id: str) -> RunbookStep | None:
@@ -124,7 +144,10 @@ class IncidentState(BaseModel):
     checklist: dict[str, CheckMark] = Field(default_factory=dict)
     fixes: dict[str, EntryFix] = Field(default_factory=dict)
     last_update: dict[str, datetime] = Field(default_factory=dict)
-    """When the last status update went to each audience (the cadence clock)."""
+    """When the last status update (not retracted) went to each audience (the cadence
+    clock)."""
+    status_updates: dict[str, StatusUpdateMark] = Field(default_factory=dict)
+    """Every status update by event id, retracted ones included, to recompute the above."""
     runbooks: dict[str, AttachedRunbook] = Field(default_factory=dict)
     """Attached runbooks by id, in the order they were first attached."""
     severity_since: datetime | None = None
@@ -147,11 +170,25 @@ class IncidentState(BaseModel):
         return primary[0].person if primary else None
 
     def pending_handoffs(self) -> list[HandoffRecord]:
-        return [h for h in self.handoffs if h.accepted_at is None]
+        """Offers waiting for the new holder's acceptance (at most one per role)."""
+        return [h for h in self.handoffs if h.pending]
+
+    def pending_handoff(self, role: str) -> HandoffRecord | None:
+        """The offer of ``role`` waiting for acceptance, if any (``IC eli → bo``)."""
+        return next((h for h in reversed(self.handoffs) if h.role == role and h.pending), None)
+
+    @property
+    def closed(self) -> bool:
+        """A closed incident takes no entries until it is explicitly reopened."""
+        return self.status == CLOSED
 
     def is_checked(self, phase: str, item: str) -> bool:
         mark = self.checklist.get(checklist_key(phase, item))
         return bool(mark and mark.checked)
+
+
+CLOSED = "closed"
+"""The status that closes an incident's record (until a ``reopened`` entry)."""
 
 
 def checklist_key(phase: str, item: str) -> str:

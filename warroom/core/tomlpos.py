@@ -11,16 +11,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from warroom.core.wording import field_path, plain_message
+
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 
 
 def describe_error(text: str, source: str, error: Mapping[str, Any], what: str = "") -> str:
-    """One pydantic validation error as ``file:line: field: message`` (``what`` names the
-    field when the error is about the whole file)."""
+    """One pydantic validation error as ``file:line: field: message`` in the user's words
+    (``what`` names the field when the error is about the whole file)."""
     loc = tuple(error["loc"])
-    field = ".".join(str(part) for part in loc) or what
-    message = error["msg"].removeprefix("Value error, ")
-    return f"{source}:{locate(text, loc)}: {field}: {message}"
+    field = field_path(loc) or what
+    return f"{source}:{locate(text, loc)}: {field}: {plain_message(error)}"
 
 
 def locate(text: str, loc: tuple[str | int, ...]) -> int:

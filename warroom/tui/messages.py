@@ -87,12 +87,18 @@ class Recorded(Message):
 
 
 class Rejected(Message):
-    """A change the user asked for was refused (policy, state, or the store)."""
+    """A change the user asked for was refused (policy, state, or the store).
 
-    def __init__(self, message: str, request: Any) -> None:
+    ``confirmed`` is set when the refusal only wants a confirmation (a time far before the
+    declaration): writing it (``link.write(request, confirmed)``) records the change as
+    confirmed, so a prompt can offer to.
+    """
+
+    def __init__(self, message: str, request: Any, confirmed: Any = None) -> None:
         super().__init__()
         self.message = message
         self.request = request
+        self.confirmed = confirmed
 
 
 class StoreFailed(Message):

@@ -28,13 +28,14 @@ import threading
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.worker import get_current_worker
 
-from warroom.core.errors import WarroomError
+from warroom.core.errors import BackdateNeedsConfirmation, WarroomError
 from warroom.tui import messages as msg
 from warroom.tui.rows import Row, TimelineFilter, row_from_event
 
@@ -140,6 +141,10 @@ class StoreLink:
                     continue
                 try:
                     event = change(room)
+                except BackdateNeedsConfirmation as exc:
+                    confirmed = partial(_confirmed, change)
+                    self._post(msg.Rejected(str(exc), request, confirmed))
+                    continue
                 except WarroomError as exc:
                     self._post(msg.Rejected(str(exc), request))
                     continue
@@ -152,6 +157,11 @@ class StoreLink:
                 self._post(msg.Recorded(event, request))
         finally:
             store.close()
+
+
+def _confirmed(change: Callable[["WarRoom"], Any], room: "WarRoom") -> Any:
+    """``change`` made in a room that records far-backdated times without asking."""
+    return change(room.confirming_backdate())
 
 
 def _open_store(link: StoreLink) -> "LocalStore | None":
