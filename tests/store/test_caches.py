@@ -187,7 +187,7 @@ def test_nested_json_is_what_the_standard_library_indents(value) -> None:
 def test_the_streamed_markdown_is_the_models_markdown(tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "w.db")
     room = WarRoom(store, default_policy(), "ana")
-    incident = room.declare("t", severity="SEV2", incident_type="outage").incident_id
+    incident = room.declare("t", severity="SEV2", incident_type="outage", at=T0).incident_id
     for n in range(40):
         at = (T0 + timedelta(seconds=(n * 37) % 50)).astimezone(ZONES[n % 4])
         kind = ("note", "action", "todo", "status_update", "decision")[n % 5]
