@@ -305,10 +305,8 @@ class WarroomApp(App[int]):
 
     def on_sync_state(self, message: "SyncState") -> None:
         """The sync worker's report (see ``messages.SyncState``), for the status strip."""
-        from warroom.tui.widgets.status_strip import StatusStrip
-
         for screen in self._war_rooms():
-            screen.query_one(StatusStrip).show_sync(message.state, message.detail)
+            screen.show_sync(message.state, message.detail)
 
     def _war_rooms(self) -> list["WarRoomScreen"]:
         from warroom.tui.screens.main import WarRoomScreen
