@@ -147,7 +147,6 @@ class WarRoomScreen(CommandDispatch, KeyHandling, StepRuns, SyncDisplay, Screen)
         else:
             self._focus_main_pane()
 
-
     async def reload_layout(self) -> None:
         """The layout files changed: show the current layout's new definition."""
         await self.apply_layout(self.current_layout.name if self.current_layout else None)
