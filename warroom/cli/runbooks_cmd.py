@@ -268,7 +268,7 @@ def attach(
         say(f"{event.incident_id}: re-pinned {book.id} ({version}; was {was})  [{event.id}]")
 
 
-STEP_ACTIONS_HELP = "claim, start, done, fail, skip, or run (its pinned command)"
+STEP_ACTIONS_HELP = "claim, start, done, fail, skip, reopen, or run (its pinned command)"
 
 
 def step(

@@ -193,6 +193,14 @@ class WarroomApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (self.read_only and action in keymap.MUTATING)
 
+    def action_quit(self) -> None:
+        """ctrl+q: the war-room screen asks first when something is at stake."""
+        screens = self._war_rooms()
+        if screens:
+            screens[-1].action_quit()
+        else:
+            self.exit()
+
     def action_help(self) -> None:
         from warroom.tui.screens.help import HelpScreen
 

@@ -56,8 +56,10 @@ class CommandDispatch:
                 return sorted({h.role for h in state.pending_handoffs()}) if state else []
             case "person" | "holder":
                 return people
-            case "item":
-                return [f"{p.id}/{i.id}" for p in policy.phases for i in p.items]
+            case "item":  # the items still to do first: those are the ones being checked
+                items = [(p.id, i.id) for p in policy.phases for i in p.items]
+                done = {item for item in items if state and state.is_checked(*item)}
+                return [f"{p}/{i}" for p, i in sorted(items, key=lambda item: item in done)]
             case "checked_item":
                 return sorted(k for k, m in state.checklist.items() if m.checked) if state else []
             case "incident":
@@ -203,7 +205,7 @@ class CommandDispatch:
         self.app.action_help()
 
     def _cmd_quit(self, cmd: ParsedCommand) -> None:
-        self.app.exit()
+        self.action_quit()  # asks first when something is at stake (``quit_guard``)
 
     def declare(self, title: str, severity: str, kind: str, services: list[str]) -> None:
         self.write(

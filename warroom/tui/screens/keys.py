@@ -1,9 +1,11 @@
-"""Keys, focus and the pane actions of the war-room screen (its part).
+"""Screen keys and focus of the war-room screen (its part).
 
 Screen-wide keys (``keymap.SCREEN``) land in the ``action_*`` methods here; a pane's
-keys on its selected row arrive as ``TextPane.Act``. Focus moves with ``set_focus``
-rather than ``widget.focus()``: the latter is deferred, so keys typed right after ``i``
-or ``:`` (a fast typist, a paste, tmux) would still go to the widget that had focus.
+record keys are in ``pane_keys``. The entry bar is where the keyboard lives: every
+layout starts there, and Escape in a pane goes back to it (Escape in the bar goes to
+the panes). Focus moves with ``set_focus`` rather than ``widget.focus()``: the latter
+is deferred, so keys typed right after ``i`` or ``:`` (a fast typist, a paste, tmux)
+would still go to the widget that had focus.
 """
 
 from typing import TYPE_CHECKING
@@ -12,12 +14,11 @@ from rich.text import Text
 from textual.css.query import NoMatches
 from textual.widgets import ContentSwitcher, Input
 
-from warroom.core.errors import WarroomError
 from warroom.tui import keymap
 from warroom.tui.widgets.command_line import CommandLine
+from warroom.tui.widgets.confirm_line import ConfirmLine
 from warroom.tui.widgets.entry_bar import EntryBar
 from warroom.tui.widgets.status_strip import StatusStrip
-from warroom.tui.widgets.text_pane import TextPane
 
 if TYPE_CHECKING:
     from warroom.core.state import IncidentState
@@ -42,9 +43,18 @@ class KeyHandling:
             self.action_focus_pane(start)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in keymap.YIELD_TO_TYPING and isinstance(self.focused, Input):
-            return False  # a character for the input, not a command to the screen
+        if action in keymap.YIELD_TO_TYPING and isinstance(self.focused, Input | ConfirmLine):
+            return False  # a character for the input (or an answer), not a screen command
+        if action == "pane_act" and parameters == ("step run",):
+            return True  # says on a read-only screen why nothing runs (see keymap.RUNBOOK)
         return not (self.app.read_only and action in keymap.MUTATING)
+
+    def focus_home(self) -> None:
+        """The entry bar — or, on a read-only screen, which has none, the layout's pane."""
+        if self.app.read_only:
+            self._focus_main_pane()
+        else:
+            self.action_focus_entry()
 
     def open_command_line(self, text: str = "", mode: str = ":") -> None:
         self._focus_before = self.focused
@@ -55,7 +65,7 @@ class KeyHandling:
         if previous is not None and previous.is_attached and previous.display:
             self.set_focus(previous)
         else:
-            self._focus_main_pane()
+            self.focus_home()
 
     def action_command_line(self) -> None:
         self.open_command_line()
@@ -124,29 +134,3 @@ class KeyHandling:
 
     def action_help(self) -> None:
         self.app.action_help()
-
-    def action_quit(self) -> None:
-        self.app.exit()
-
-    def on_text_pane_act(self, message: TextPane.Act) -> None:
-        """A pane key on its selected row: roles, checklist items, runbook steps."""
-        state = self.state
-        if state is None:
-            return
-        key = message.key
-        if message.action == "check":
-            phase, item = key.split("/", 1)
-            checked = not state.is_checked(phase, item)
-            self.write(message, lambda room, at: room.check(state.id, key, checked=checked, at=at))
-        elif message.action == "accept":
-            self.write(message, lambda room, at: room.accept_handoff(state.id, key, at=at))
-        elif message.action in ("step claim", "step start", "step done"):
-            step = message.action.split()[1]
-            self.write(message, lambda room, at: room.mark_step(state.id, key, step, at=at))
-        elif message.action == "step run":
-            try:
-                self.ask_to_run(key)
-            except WarroomError as exc:
-                self._refused(exc)
-        else:  # assign, handoff, a step failed or skipped: the : line asks for the rest
-            self.open_command_line(f"{message.action} {key} ")

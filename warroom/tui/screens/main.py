@@ -6,8 +6,9 @@ state they send, hands it to the panes, and turns keys, commands and entries int
 
 This module builds the screen and answers the store threads and the widgets; its other
 parts are mixed in from their own modules: ``dispatch`` (the ``:`` commands), ``keys``
-(keys, focus, pane actions), ``step_runs`` (running a step's command) and
-``sync_display`` (what the sync worker reports).
+(screen keys, focus), ``pane_keys`` (a pane's record keys, typing into a pane),
+``quit_guard``, ``step_runs`` (running a step's command) and ``sync_display`` (what the
+sync worker reports).
 """
 
 from collections.abc import Callable
@@ -23,20 +24,21 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer
 
-from warroom.core.errors import InvalidInput
 from warroom.tui import keymap
 from warroom.tui import messages as msg
-from warroom.tui.entry import parse_entry
 from warroom.tui.layouts import Layout, Section, choose
 from warroom.tui.render import safe
 from warroom.tui.screens.dispatch import CommandDispatch
 from warroom.tui.screens.keys import KeyHandling
+from warroom.tui.screens.pane_keys import PaneKeys
+from warroom.tui.screens.quit_guard import QuitGuard
 from warroom.tui.screens.step_runs import StepRuns
 from warroom.tui.screens.sync_display import SyncDisplay
 from warroom.tui.step_runner import StepRun, outcome_notice
 from warroom.tui.store_worker import StoreLink
 from warroom.tui.widgets.checklist import ChecklistPane
 from warroom.tui.widgets.command_line import CommandLine
+from warroom.tui.widgets.confirm_line import ConfirmLine
 from warroom.tui.widgets.cursor_view import CursorView
 from warroom.tui.widgets.entry_bar import EntryBar
 from warroom.tui.widgets.roles import RolesPane
@@ -66,11 +68,13 @@ class EntryRequest:
         self.text = text
 
 
-class WarRoomScreen(CommandDispatch, KeyHandling, StepRuns, SyncDisplay, Screen):
+class WarRoomScreen(
+    CommandDispatch, KeyHandling, PaneKeys, QuitGuard, StepRuns, SyncDisplay, Screen
+):
     CSS_PATH = "../warroom.tcss"
     """The look of every screen but the boot screen (which must not wait for parsing it)."""
     BINDINGS = keymap.bindings(keymap.SCREEN)
-    AUTO_FOCUS = None  # the layout says where the keyboard starts
+    AUTO_FOCUS = None  # the entry bar, set at once in on_mount (see there)
     app: "WarroomHost"
 
     def __init__(self, draft: str = "") -> None:
@@ -94,12 +98,19 @@ class WarRoomScreen(CommandDispatch, KeyHandling, StepRuns, SyncDisplay, Screen)
         yield StatusStrip(id="status")
         yield Container(id="body")
         yield CommandLine(self.choices, id="command")
-        yield EntryBar(self.app.now, id="entry")
+        yield ConfirmLine(self.type_into_entry, id="confirm")
+        yield EntryBar(self.app.now, self.app.config.policy, self.choices, id="entry")
         yield Footer()
 
     async def on_mount(self) -> None:
+        """The entry bar has the keyboard, and the boot screen's draft, before anything
+        else is done: keys typed while the incident opens land in it, in order."""
         config = self.app.config
-        self.query_one(EntryBar).display = not config.read_only
+        bar = self.query_one(EntryBar)
+        bar.display = not config.read_only
+        if not config.read_only:
+            self.set_focus(bar.input)
+            bar.insert(self._draft)
         self.link = StoreLink(config.paths.database, config.policy, config.actor, self.post_message)
         self.run_worker(self.link.read_loop, thread=True, group="store-read", exit_on_error=False)
         if not config.read_only:
@@ -109,18 +120,13 @@ class WarRoomScreen(CommandDispatch, KeyHandling, StepRuns, SyncDisplay, Screen)
         self.link.open(config.incident)
         self.layout_forced = config.layout_forced
         await self.apply_layout(config.layout)
-        if self._draft and not config.read_only:
-            self.action_focus_entry()
-            entry = self.query_one(EntryBar).input
-            entry.value = self._draft
-            entry.cursor_position = len(self._draft)
         self.set_interval(1.0, self._tick)
 
     async def apply_layout(self, name: str | None, *, forced: bool | None = None) -> None:
         """Show a layout by name (falling back to the default) and rebuild the panes.
 
-        The new panes are mounted and focused before this returns, so a key pressed
-        right after a layout change already reaches the right pane."""
+        The new panes are mounted before this returns, and the entry bar has the focus
+        unless a line (``:``, a question) has it, so no key is lost to the change."""
         if forced is not None:
             self.layout_forced = forced
         size = self.app.size
@@ -142,10 +148,9 @@ class WarRoomScreen(CommandDispatch, KeyHandling, StepRuns, SyncDisplay, Screen)
         self.query_one(StatusStrip).compact = layout.status == "compact"
         self.query_one(Footer).display = layout.footer
         self._show_state()
-        if layout.focus == "entry" and not self.app.read_only:
-            self.action_focus_entry()
-        else:
-            self._focus_main_pane()
+        focused = self.focused
+        if focused is None or not focused.is_attached or isinstance(focused, CursorView):
+            self.focus_home()  # a pane of the old layout had it; lines keep theirs
 
     async def reload_layout(self) -> None:
         """The layout files changed: show the current layout's new definition."""
@@ -272,11 +277,14 @@ class WarRoomScreen(CommandDispatch, KeyHandling, StepRuns, SyncDisplay, Screen)
         elif isinstance(message.request, StepRun):
             text, severity = outcome_notice(event)
             self.app.notify(text, severity=severity, markup=False, timeout=15)
+            self.quit_when_settled(message.request)
 
     @on(msg.Rejected)
     def _rejected(self, message: msg.Rejected) -> None:
         if isinstance(message.request, EntryRequest):
             self.query_one(EntryBar).refused(message.request.text, message.message)
+        elif isinstance(message.request, StepRun):
+            self.quit_when_settled(message.request)
         self.app.notify(message.message, severity="error", markup=False, timeout=6)
 
     @on(msg.StoreFailed)
@@ -299,20 +307,10 @@ class WarRoomScreen(CommandDispatch, KeyHandling, StepRuns, SyncDisplay, Screen)
 
     @on(Timeline.Chosen)
     def _chosen(self, message: Timeline.Chosen) -> None:
-        if message.action == "details":
-            from warroom.tui.screens.detail import EntryDetail
+        from warroom.tui.screens.detail import EntryDetail
 
-            fix = self.timeline_data.fixes.get(message.row.id)
-            self.app.push_screen(EntryDetail(message.row, fix), self._detail_closed)
-        elif message.row.rejected is not None:
-            self.app.notify(
-                "the server rejected this entry, so it is not in the record: nothing to"
-                " amend (log it again if it still matters)",
-                severity="warning",
-                timeout=6,
-            )
-        else:
-            self.open_command_line(f"{message.action} {message.row.id} ")
+        fix = self.timeline_data.fixes.get(message.row.id)
+        self.app.push_screen(EntryDetail(message.row, fix), self._detail_closed)
 
     def _detail_closed(self, action: str | None) -> None:
         if action:
@@ -320,20 +318,13 @@ class WarRoomScreen(CommandDispatch, KeyHandling, StepRuns, SyncDisplay, Screen)
 
     @on(EntryBar.Submit)
     def _entry(self, message: EntryBar.Submit) -> None:
-        text = message.text
-        if text.lstrip().startswith(":"):
+        text, draft = message.text, message.draft
+        if draft is None:
             self.run_command(text.lstrip()[1:])
             return
-        bar = self.query_one(EntryBar)
         incident_id = self.incident_id
         if incident_id is None:
-            bar.refused(text, "no incident is open: declare one with :declare")
-            return
-        now = self.app.now()
-        try:
-            draft = parse_entry(text, now)
-        except InvalidInput as exc:
-            bar.refused(text, str(exc))
+            self.query_one(EntryBar).refused(text, "no incident is open: declare one with :declare")
             return
         self.write(
             EntryRequest(text),
@@ -347,6 +338,13 @@ class WarRoomScreen(CommandDispatch, KeyHandling, StepRuns, SyncDisplay, Screen)
                 stage=draft.stage,
             ),
         )
+
+    def on_key(self, event) -> None:
+        """A character that reached the screen itself — nothing had the focus yet (the
+        screen is opening): it was meant for the entry bar."""
+        if self.focused is None and event.is_printable and event.character:
+            event.stop()
+            self.type_into_entry(event.character)
 
     @on(EntryBar.Leave)
     def _entry_leave(self) -> None:

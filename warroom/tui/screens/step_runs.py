@@ -10,6 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from warroom.core.errors import InvalidInput
+from warroom.core.events import STOPPED_ON_QUIT
 from warroom.tui.step_runner import CommandRan, StepRun, prepare, run_in_thread
 
 if TYPE_CHECKING:
@@ -50,16 +51,29 @@ class StepRuns:
         self.run_worker(work, thread=True, group="step-run", exit_on_error=False)
 
     def on_command_ran(self, message: CommandRan) -> None:
-        """The command ended (or could not start): put the outcome on the record."""
+        """The command ended (or could not start): put the outcome on the record — and
+        when it was stopped because the screen is quitting, say so there."""
         run, outcome = message.run, message.outcome
         self.running.pop(run.slot, None)
         self._show_state()
         if outcome is None:
             self.app.notify(message.error, severity="error", markup=False, timeout=10)
+            self.quit_when_settled(run)
             return
+        if run.stop.is_set():
+            outcome = outcome._replace(output=f"{STOPPED_ON_QUIT}\n{outcome.output}")
+            self.recording |= {run.slot}
         self.write(
             run,
             lambda room, at: room.record_command_run(
                 run.incident_id, run.runbook_id, run.step.id, run.command, outcome
             ),
         )
+
+    def stop_runs(self) -> None:
+        """Stop every command still running (each is recorded as stopped, see above)."""
+        for run in self.running.values():
+            run.stop.set()
+
+    def on_unmount(self) -> None:
+        self.stop_runs()  # the screen is going: no command outlives it

@@ -3,6 +3,10 @@
 Subclasses say how many rows there are and how to render one; this class handles the
 cursor (j/k, g/G, PgUp/PgDn), keeps it in view, and draws its highlight. Rendering by
 line means only visible rows are ever turned into terminal cells, whatever the length.
+
+A character typed into a pane that has no key for it was meant for the entry bar (the
+person thought they were typing there): the pane hands it on (``Typed``) rather than
+drop it, and pastes likewise. Escape goes back to the entry bar.
 """
 
 from typing import ClassVar
@@ -10,7 +14,9 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -92,6 +98,25 @@ class CursorView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self.update_size()
         self.call_after_refresh(self.scroll_to_cursor)
+
+    class Typed(Message):
+        """Text typed or pasted into the pane with no key of its own: for the entry bar."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def on_key(self, event: events.Key) -> None:
+        """Runs before the pane's own (non-priority) keys are looked up: let those be."""
+        if event.is_printable and event.character and event.key not in self.screen.active_bindings:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Typed(event.character))
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        if event.text:
+            self.post_message(self.Typed(event.text))
 
     def on_focus(self) -> None:
         self.refresh()

@@ -116,12 +116,6 @@ class RunbookPane(TextPane):
             line.append_text(safe(progress.note, style="italic"))
         return line
 
-    def action_step(self, action: str) -> None:
-        self.act(f"step {action}")
-
-    def action_run_step(self) -> None:
-        self.act("step run")
-
 
 def _walk(steps, depth: int = 0):
     """Steps with their nesting depth, depth first in document order."""

@@ -164,7 +164,7 @@ class Timeline(CursorView):
             self.query = query
 
     class Chosen(Message):
-        """A row was chosen (Enter, ``c``, ``x``); ``action`` says what for."""
+        """A row was chosen (Enter) to be shown in full; ``action`` says what for."""
 
         def __init__(self, row: Row, action: str) -> None:
             super().__init__()
@@ -365,12 +365,6 @@ class Timeline(CursorView):
 
     def action_details(self) -> None:
         self._choose("details")
-
-    def action_correct(self) -> None:
-        self._choose("correct")
-
-    def action_retract(self) -> None:
-        self._choose("retract")
 
 
 def _insert(order: tuple[array, array], row: Row) -> int:
