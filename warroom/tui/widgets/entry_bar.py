@@ -62,8 +62,10 @@ class EntryInput(LineInput):
             self.screen.focus_next()
 
     def _on_paste(self, event: events.Paste) -> None:
-        """Keep every line of a paste (``Input`` keeps the first)."""
+        """Keep every line of a paste (``Input``'s own handler, kept from running, would
+        keep the first)."""
         event.stop()
+        event.prevent_default()
         if event.text:
             self.insert_typed(event.text)
 

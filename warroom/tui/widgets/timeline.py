@@ -37,7 +37,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 
 from warroom.tui import keymap
-from warroom.tui.render import clock, safe
+from warroom.tui.render import clock, first_line, safe
 from warroom.tui.rows import LABEL_WIDTH, REJECTED_TAG, Row, TimelineFilter, kind_label
 from warroom.tui.widgets.cursor_view import CursorView
 
@@ -293,7 +293,7 @@ class Timeline(CursorView):
         if row.rejected is not None:  # refused by the server: kept here, not in the record
             text.append(f"✗ {REJECTED_TAG}", style="bold reverse")
             text.append(" ")
-            text.append_text(safe(row.text, style="dim"))
+            text.append_text(first_line(row.text, style="dim"))
             text.append("  server: ", style="italic")
             text.append_text(safe(row.rejected, style="italic"))
             return text
@@ -301,15 +301,15 @@ class Timeline(CursorView):
             text.append("◌ ", style="dim")  # recorded here, not yet acknowledged by the server
         fix = self.data.fixes.get(row.id)
         if fix is None:
-            text.append_text(safe(row.text))
+            text.append_text(first_line(row.text))
         elif fix.retracted:
             text.append("⊘ ", style="bold")
-            text.append_text(safe(row.text, style="strike dim"))
+            text.append_text(first_line(row.text, style="strike dim"))
             text.append("  retracted: ", style="italic")
-            text.append_text(safe(fix.text, style="italic"))
+            text.append_text(first_line(fix.text, style="italic"))
         else:
             text.append("✎ ", style="bold")
-            text.append_text(safe(fix.text))
+            text.append_text(first_line(fix.text))
         return text
 
     def _request(self, index: int) -> None:
