@@ -44,6 +44,13 @@ class Tmux:
         self.run("load-buffer", "-b", "p", str(path))
         self.run("paste-buffer", "-p", "-d", "-b", "p", "-t", "w")
 
+    def wait(self, check, what: str, timeout: float = 20) -> None:
+        """``wait_for``, saying what was on the screen when it timed out."""
+        try:
+            wait_for(check, timeout, what)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; the screen:\n{self.screen()}") from None
+
     def close(self) -> None:
         subprocess.run([*self.base, "kill-server"], capture_output=True)
 
@@ -56,7 +63,7 @@ def events(home: Path, incident_id: str):
         room.store.close()
 
 
-def test_stray_keys_in_the_runbook_pane_and_a_200_line_paste(home, tmp_path):
+def test_stray_keys_in_the_panes_and_a_200_line_paste(home, tmp_path):
     room = room_for(home)
     try:
         iid = room.declare("Checkout 502s", severity="SEV2", incident_type="outage").incident_id
@@ -66,23 +73,31 @@ def test_stray_keys_in_the_runbook_pane_and_a_200_line_paste(home, tmp_path):
     before = len(events(home, iid))
     tmux = Tmux(home, "--layout", "responder")
     try:
-        wait_for(lambda: "Checkout 502s" in tmux.screen(), 15, "the incident on screen")
+        tmux.wait(lambda: "Checkout 502s" in tmux.screen(), "the incident on screen")
         tmux.keys("Escape")  # to the panes, then the runbook, as a responder would
         time.sleep(0.3)  # (Escape and a key at once would be read as alt+key)
         tmux.keys("4")
-        wait_for(lambda: "[ ]" in tmux.screen(), 15, "the runbook pane")
+        tmux.wait(lambda: "[ ]" in tmux.screen(), "the runbook pane")
         tmux.keys("dns", literal=True)  # meant for the entry bar
         in_bar = lambda: any(line.strip() == "dns" for line in tmux.screen().splitlines())  # noqa: E731
-        wait_for(in_bar, 15, "dns in the entry bar")
+        tmux.wait(in_bar, "dns in the entry bar")
         assert len(events(home, iid)) == before  # no step marked, nothing written
         tmux.keys("C-u")
         tmux.paste(LOG, tmp_path)
-        wait_for(lambda: "200 lines" in tmux.screen(), 15, "the paste in the entry bar")
+        tmux.wait(lambda: "200 lines" in tmux.screen(), "the paste in the entry bar")
         tmux.keys("Enter")
-        wait_for(lambda: len(events(home, iid)) > before, 20, "the entry in the store")
+        tmux.wait(lambda: len(events(home, iid)) > before, "the entry in the store")
         [entry] = events(home, iid)[before:]
         assert entry.kind == "note" and entry.payload.text == LOG
         assert not [e for e in events(home, iid) if e.kind == "runbook_step"]
+        tmux.keys("Escape")
+        time.sleep(0.3)
+        tmux.keys("3")  # the checklist: a space behind a stray "d" must not check an item
+        tmux.wait(lambda: "TRIAGE" in tmux.screen(), "the checklist")
+        tmux.keys("db is back", literal=True)
+        typed = lambda: any(line.strip() == "db is back" for line in tmux.screen().splitlines())  # noqa: E731
+        tmux.wait(typed, "the words in the entry bar, in order")
+        assert len(events(home, iid)) == before + 1  # no item checked
     finally:
         tmux.close()
 
@@ -100,9 +115,9 @@ def test_text_typed_while_the_screen_opens_arrives_whole(home):
         for character in "early typing test":  # one key at a time, across the handover
             tmux.keys(character, literal=True)
             time.sleep(0.03)
-        wait_for(lambda: "Early" in tmux.screen(), 15, "the incident on screen")
+        tmux.wait(lambda: "Early" in tmux.screen(), "the incident on screen")
         tmux.keys("Enter")
-        wait_for(lambda: len(events(home, iid)) == before + 1, 10, "the entry in the store")
+        tmux.wait(lambda: len(events(home, iid)) == before + 1, "the entry in the store")
         assert events(home, iid)[-1].payload.text == "early typing test"
     finally:
         tmux.close()

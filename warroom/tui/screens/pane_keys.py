@@ -17,9 +17,11 @@ focus loses nothing and writes nothing they did not mean.
 
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.keys import key_to_character
 
 from warroom.core.errors import WarroomError
+from warroom.tui import keymap
 from warroom.tui.widgets.confirm_line import ConfirmLine
 from warroom.tui.widgets.cursor_view import CursorView
 from warroom.tui.widgets.entry_bar import EntryBar
@@ -29,6 +31,10 @@ from warroom.tui.widgets.timeline import Timeline
 if TYPE_CHECKING:
     from warroom.core.state import IncidentState
     from warroom.tui.host import WarroomHost
+
+APP_KEYS = frozenset(key for action in keymap.APP for key in action.keys.split(","))
+"""ctrl+q, the palette, help: the app's even while a question is open (ctrl+q again
+while quit asks means yes)."""
 
 CONFIRMED = {"step claim": "claim", "step start": "start", "step done": "mark done"}
 """Step marks that ask first, and how the question words them."""
@@ -51,6 +57,27 @@ class PaneKeys:
 
     def on_cursor_view_typed(self, message: CursorView.Typed) -> None:
         self.type_into_entry(message.text)
+
+    def take_key(self, event: events.Key) -> bool:
+        """Called by the app for each key as it arrives, before it is handed out: answer
+        an open question, or move a character a pane has no key for to the entry bar.
+
+        Here and not in a handler of the pane: by the time the pane's queue got to the
+        key, the app would have handed it the next keys too — a ``space`` behind a
+        stray ``d`` would check an item before the ``d`` had moved the focus away."""
+        focused = self.focused
+        if isinstance(focused, ConfirmLine) and event.key not in APP_KEYS:
+            focused.answer(event)
+            return True
+        if (
+            isinstance(focused, CursorView)
+            and event.is_printable
+            and event.character
+            and event.key not in self.active_bindings
+        ):
+            self.type_into_entry(event.character)
+            return True
+        return False
 
     def action_pane_act(self, action: str) -> None:
         """A pane's record key on its selected row (timeline entry, role, item, step)."""

@@ -7,8 +7,8 @@ Enter or ``y`` does it. Escape says no. Any other key says no too — and when i
 character, the person was typing: it goes, with the key that opened the question, to
 the entry bar (``carry``), so nothing typed is lost.
 
-Keys already on their way when the question closes (a paste, tmux, a fast typist)
-still arrive here; they are carried to the entry bar the same way.
+The screen hands each key to ``answer`` the moment it arrives (``pane_keys.take_key``),
+so the keys typed after the answer already find the focus where the answer put it.
 """
 
 from collections.abc import Callable
@@ -30,7 +30,7 @@ class ConfirmLine(Static, can_focus=True):
 
     def __init__(self, carry: Callable[[str], None], **kwargs) -> None:
         """``carry(text)``: put typed text into the entry bar (and focus it)."""
-        super().__init__(**kwargs)
+        super().__init__(disabled=True, **kwargs)  # hidden, it could still take focus
         self._carry = carry
         self._yes: Callable[[], None] | None = None
         self._no: Callable[[], None] | None = None
@@ -58,12 +58,14 @@ class ConfirmLine(Static, can_focus=True):
         line.append("  Enter or y: yes · Esc or any other key: no", style="italic")
         self.update(line, layout=False)
         self.add_class("-active")
+        self.disabled = False
         self.screen.set_focus(self)
 
     def _close(self) -> tuple[Callable[[], None] | None, Callable[[], None] | None]:
         yes, no = self._yes, self._no
         self._yes = self._no = None
         self.remove_class("-active")
+        self.disabled = True
         self.update(Text(""), layout=False)
         return yes, no
 
@@ -76,8 +78,12 @@ class ConfirmLine(Static, can_focus=True):
     def on_key(self, event: events.Key) -> None:
         event.stop()
         event.prevent_default()
+        self.answer(event)
+
+    def answer(self, event: events.Key) -> None:
+        """The key that answers the question (see the module's doc)."""
         character = event.character if event.is_printable else None
-        if not self.asking:  # typed before the question closed: it was meant as text
+        if not self.asking:  # a key after the answer: it was meant as text
             if character:
                 self._carry(character)
             return

@@ -5,8 +5,9 @@ cursor (j/k, g/G, PgUp/PgDn), keeps it in view, and draws its highlight. Renderi
 line means only visible rows are ever turned into terminal cells, whatever the length.
 
 A character typed into a pane that has no key for it was meant for the entry bar (the
-person thought they were typing there): the pane hands it on (``Typed``) rather than
-drop it, and pastes likewise. Escape goes back to the entry bar.
+person thought they were typing there): the screen moves it there as it arrives
+(``screens.pane_keys``); a paste the pane hands on (``Typed``). Escape goes back to the
+entry bar.
 """
 
 from typing import ClassVar
@@ -100,18 +101,11 @@ class CursorView(ScrollView, can_focus=True):
         self.call_after_refresh(self.scroll_to_cursor)
 
     class Typed(Message):
-        """Text typed or pasted into the pane with no key of its own: for the entry bar."""
+        """Text pasted into the pane: for the entry bar."""
 
         def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text
-
-    def on_key(self, event: events.Key) -> None:
-        """Runs before the pane's own (non-priority) keys are looked up: let those be."""
-        if event.is_printable and event.character and event.key not in self.screen.active_bindings:
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.Typed(event.character))
 
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
