@@ -30,11 +30,7 @@ def step_marks(home, incident_id) -> list[str]:
 
 
 def hint(app) -> str:
-    return str(main_screen_of(app).query_one("#entry-hint").render())
-
-
-def main_screen_of(app):
-    return next(s for s in app.screen_stack if s.__class__.__name__ == "WarRoomScreen")
+    return str(app.query_one("#entry-hint").render())
 
 
 async def test_every_layout_starts_in_the_entry_bar_and_escape_comes_back(home, demo):

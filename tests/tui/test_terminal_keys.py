@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.tui.conftest import demo_runbook, room_for
+from tests.tui.test_flows import events_of as events
 from tests.tui.test_terminal import TMUX, WARROOM, wait_for
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
@@ -55,14 +56,6 @@ class Tmux:
         subprocess.run([*self.base, "kill-server"], capture_output=True)
 
 
-def events(home: Path, incident_id: str):
-    room = room_for(home)
-    try:
-        return room.store.events(incident_id)
-    finally:
-        room.store.close()
-
-
 def test_stray_keys_in_the_panes_and_a_200_line_paste(home, tmp_path):
     room = room_for(home)
     try:
@@ -83,6 +76,7 @@ def test_stray_keys_in_the_panes_and_a_200_line_paste(home, tmp_path):
         tmux.wait(in_bar, "dns in the entry bar")
         assert len(events(home, iid)) == before  # no step marked, nothing written
         tmux.keys("C-u")
+        tmux.wait(lambda: not in_bar(), "the entry bar cleared")  # then paste
         tmux.paste(LOG, tmp_path)
         tmux.wait(lambda: "200 lines" in tmux.screen(), "the paste in the entry bar")
         tmux.keys("Enter")

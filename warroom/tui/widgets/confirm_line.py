@@ -54,8 +54,8 @@ class ConfirmLine(Static, can_focus=True):
         the next one when that is a character too."""
         self.question = question
         self._yes, self._no, self._typed = yes, no, typed
-        line = safe(question, style="bold")
-        line.append("  Enter or y: yes · Esc or any other key: no", style="italic")
+        line = Text("y/Enter: yes · other key: no  ", style="italic", end="")
+        line.append_text(safe(question, style="bold"))  # the keys first: 80 columns cut
         self.update(line, layout=False)
         self.add_class("-active")
         self.disabled = False
