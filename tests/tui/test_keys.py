@@ -29,8 +29,8 @@ def step_marks(home, incident_id) -> list[str]:
     return [e.payload.action for e in events_of(home, incident_id) if e.kind == "runbook_step"]
 
 
-def hint(app) -> str:
-    return str(app.query_one("#entry-hint").render())
+def hint(pilot) -> str:
+    return str(main_screen(pilot).query_one("#entry-hint").render())
 
 
 async def test_every_layout_starts_in_the_entry_bar_and_escape_comes_back(home, demo):
@@ -142,7 +142,7 @@ async def test_a_200_line_paste_is_one_entry(home, demo):
         await opened(pilot)
         app.post_message(events.Paste(LOG))
         await pilot.pause()
-        assert "200 lines" in hint(app)
+        assert "200 lines" in hint(pilot)
         await pilot.press("enter")
         await until(pilot, lambda: events_of(home, demo)[-1].kind == "note")
         assert events_of(home, demo)[-1].payload.text == LOG
@@ -159,7 +159,7 @@ async def test_a_paste_over_the_limit_is_refused_in_words_and_kept(home, demo):
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause(0.2)
-        assert "entry is 12,034 characters; the limit is 10,000" in hint(app)
+        assert "entry is 12,034 characters; the limit is 10,000" in hint(pilot)
         assert len(app.focused.value) == 12_034
         assert len(events_of(home, demo)) == before
 
@@ -169,9 +169,9 @@ async def test_the_hint_refuses_what_enter_would_refuse(home, demo):
     async with app.run_test(size=(160, 45)) as pilot:
         await opened(pilot)
         await pilot.press(*"s: @exec all good")
-        assert "unknown audience 'exec'" in hint(app)
+        assert "unknown audience 'exec'" in hint(pilot)
         await pilot.press("ctrl+u", *"s: @external all good")
-        assert "status update · to external" in hint(app)
+        assert "status update · to external" in hint(pilot)
 
 
 async def test_tab_completes_with_the_separating_space(home, demo):
