@@ -197,3 +197,14 @@ async def test_check_completion_filters_and_offers_unchecked_items_first(home, d
         assert checked and items[-len(checked) :] == checked  # the demo checked some
         name = items[0].split("/", 1)[1]
         assert complete(f"check {name[:4]}", screen.choices)[0] == f"check {items[0]} "
+
+
+async def test_the_entry_bar_does_not_blink_in_low_bandwidth(home, demo, monkeypatch):
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "cursor_blink", True)  # the fixtures turn it off everywhere
+    app = make_app(home)
+    app.animation_level = "none"  # what TEXTUAL_ANIMATIONS=none (the SSH profile) sets
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot)
+        assert app.focused.id == "entry-input" and not app.focused.cursor_blink

@@ -10,6 +10,10 @@ repainted; its horizontal scrolling still follows the text.
 ``Input`` also selects all its text on focus, so the first key typed replaces it. Every
 line here that gets focus with text in it — a prefilled ``:correct ID``, an entry given
 back after a refusal — means "carry on typing": the cursor goes to the end instead.
+
+With animations off (the low-bandwidth profile) the cursor does not blink: a blinking
+cursor in the entry bar, where the keyboard lives, would repaint an idle screen twice a
+second over SSH.
 """
 
 from textual.geometry import Size
@@ -23,3 +27,7 @@ class LineInput(Input):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("select_on_focus", False)
         super().__init__(*args, **kwargs)
+
+    def on_mount(self) -> None:
+        if self.app.animation_level == "none":
+            self.cursor_blink = False
