@@ -115,6 +115,33 @@ def test_step_marks_set_status_owner_and_times():
     assert state.runbooks["gated"].progress_of("containment-2").status == "open"
 
 
+def test_a_mark_made_by_mistake_is_taken_back_by_a_reopen():
+    state = fold(
+        [
+            declaration(INC),
+            attached(runbook()),
+            mark("look", "done", minute=1),
+            mark("look", "reopen", actor="carol", minute=2),
+        ]
+    )
+    progress = state.runbooks["gated"].progress_of("look")
+    assert (progress.status, progress.finished_at, progress.owner) == ("open", None, None)
+
+
+def test_reopening_is_on_the_record_and_only_for_a_marked_step(room, incident):
+    from warroom.core.events import payload_text
+
+    room.attach_runbook(incident, runbook())
+    with pytest.raises(InvalidInput, match="gated/look is already open"):
+        room.mark_step(incident, "look", "reopen")
+    room.mark_step(incident, "look", "done")
+    event = room.mark_step(incident, "look", "reopen")
+    assert payload_text(event.payload) == "Step gated/look reopened"
+    assert room.state(incident).runbooks["gated"].progress_of("look").status == "open"
+    marks = [e.payload.action for e in room.store.events(incident) if e.kind == "runbook_step"]
+    assert marks == ["done", "reopen"]  # both kept: taken back, never erased
+
+
 def test_marks_and_runs_for_a_runbook_never_attached_are_ignored():
     state = fold([declaration(INC), mark("look", "done")])
     assert state.runbooks == {} and state.event_count == 2

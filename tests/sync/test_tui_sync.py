@@ -53,7 +53,7 @@ async def test_the_screen_syncs_and_shows_how_it_is_going(home, server, tmp_path
             await until(pilot, lambda: _row(timeline, "olga checks the shards"), timeout=10)
 
             server.stop()  # the link drops: entries are still recorded, marked pending
-            await pilot.press("i")
+            # no "i" first: the entry bar has the keyboard from the start
             await write(pilot, "n: written while offline")
             await pilot.press("enter")
             await until(pilot, lambda: "offline since" in _slot(pilot), timeout=15)

@@ -41,7 +41,8 @@ def state_of(home, incident_id):
 
 
 async def type_entry(pilot, text: str) -> None:
-    await pilot.press("i")
+    if pilot.app.focused.id != "entry-input":  # the bar is home; "i" brings it back
+        await pilot.press("i")
     await write(pilot, text)
     await pilot.press("enter")
 
@@ -78,7 +79,7 @@ async def test_each_entry_kind_is_recorded_and_keeps_focus(home, demo):
             "s: @external a status update": ("status_update", "a status update"),
             "plain words are a note": ("note", "plain words are a note"),
         }
-        await pilot.press("i")
+        assert app.focused.id == "entry-input"  # every layout starts in the entry bar
         for line in lines:
             await write(pilot, line)
             await pilot.press("enter")
@@ -140,10 +141,10 @@ async def test_command_line_completes(home, demo):
     app = make_app(home)
     async with app.run_test(size=(120, 40)) as pilot:
         await opened(pilot)
-        await pilot.press(":", *"pha", "tab")
+        await pilot.press("escape", ":", *"pha", "tab")  # the : line of the panes
         command = app.screen.query_one("#command-input")
-        assert command.value == "phase"
-        await pilot.press("space", "r", "e")
+        assert command.value == "phase "
+        await pilot.press("r", "e")
         await until(pilot, lambda: command._suggestion == "phase recovery")
         await pilot.press("tab", "enter")
         await until(pilot, lambda: main_screen(pilot).state.phase == "recovery")
@@ -153,13 +154,14 @@ async def test_assign_handoff_and_accept(home, demo):
     app = make_app(home)  # eli, to whom the demo handed command
     async with app.run_test(size=(160, 45)) as pilot:
         await opened(pilot)
+        await pilot.press("escape")  # from the entry bar, where every layout starts, to the panes
         screen = main_screen(pilot)
         roles = screen.query_one(RolesPane)
         assert screen.state.pending_handoffs()
         assert screen.state.commander == "ana"  # until eli accepts, ana holds command
         await pilot.press("2")  # the roles pane, cursor on commander
         assert roles.selected_key == "commander"
-        await pilot.press("y")  # accept the handoff of command
+        await pilot.press("y", "y")  # accept the handoff of command: it asks first
         await until(pilot, lambda: not screen.state.pending_handoffs())
         assert screen.state.commander == "eli"
         await command(pilot, "assign recovery-owner zoe")
@@ -179,6 +181,7 @@ async def test_space_checks_and_unchecks_an_item(home, demo):
     app = make_app(home)
     async with app.run_test(size=(160, 45)) as pilot:
         await opened(pilot)
+        await pilot.press("escape")  # from the entry bar, where every layout starts, to the panes
         screen = main_screen(pilot)
         await pilot.press("3")
         checklist = screen.query_one(ChecklistPane)
@@ -195,6 +198,7 @@ async def test_filter_by_kind_and_text(home, demo):
     app = make_app(home)
     async with app.run_test(size=(120, 40)) as pilot:
         await opened(pilot)
+        await pilot.press("escape")  # from the entry bar, where every layout starts, to the panes
         timeline = main_screen(pilot).query_one(Timeline)
         everything = timeline.row_count
         await pilot.press("slash")
@@ -220,6 +224,7 @@ async def test_follow_pauses_when_scrolled_up_and_resumes_on_G(home, demo):
     app = make_app(home)
     async with app.run_test(size=(120, 40)) as pilot:
         await opened(pilot)
+        await pilot.press("escape")  # from the entry bar, where every layout starts, to the panes
         timeline = main_screen(pilot).query_one(Timeline)
         await pilot.press("1", "k", "k")
         assert not timeline.follow
@@ -252,6 +257,7 @@ async def test_correct_the_selected_entry(home, demo):
     app = make_app(home)
     async with app.run_test(size=(120, 40)) as pilot:
         await opened(pilot)
+        await pilot.press("escape")  # from the entry bar, where every layout starts, to the panes
         timeline = main_screen(pilot).query_one(Timeline)
         await pilot.press("1", "c")
         command = app.screen.query_one("#command-input")
@@ -267,6 +273,7 @@ async def test_details_of_an_entry(home, demo):
     app = make_app(home)
     async with app.run_test(size=(120, 40)) as pilot:
         await opened(pilot)
+        await pilot.press("escape")  # from the entry bar, where every layout starts, to the panes
         await pilot.press("1", "enter")
         from warroom.tui.screens.detail import EntryDetail
 
@@ -345,6 +352,7 @@ async def test_small_terminal_gets_the_compact_layout(home, demo):
     app = make_app(home)
     async with app.run_test(size=(80, 24)) as pilot:
         await opened(pilot)
+        await pilot.press("escape")  # from the entry bar, where every layout starts, to the panes
         screen = main_screen(pilot)
         assert screen.current_layout.name == "compact"
         await pilot.press("2")  # the stacked side pane brings roles forward
@@ -371,6 +379,7 @@ async def test_help_lists_the_keys_of_the_context(home, demo):
     app = make_app(home)
     async with app.run_test(size=(120, 40)) as pilot:
         await opened(pilot)
+        await pilot.press("escape")  # from the entry bar, where every layout starts, to the panes
         await pilot.press("3", "question_mark")
         from warroom.tui.screens.help import HelpScreen
 
@@ -398,6 +407,7 @@ async def test_keys_are_remapped_by_id(home, demo):
     app = make_app(home, keymap={"pane.roles": "f6", "no.such.key": "f7"})
     async with app.run_test(size=(160, 45)) as pilot:
         await opened(pilot)
+        await pilot.press("escape")  # from the entry bar, where every layout starts, to the panes
         await pilot.press("f6")
         assert app.focused.id == "pane-roles"
         assert any("no.such.key" in n.message for n in app._notifications)
@@ -407,6 +417,7 @@ async def test_runbook_steps_by_key(home, demo):
     app = make_app(home, layout="responder", layout_forced=True, actor="bo")  # the scribe
     async with app.run_test(size=(160, 45)) as pilot:
         await opened(pilot)
+        await pilot.press("escape")  # from the entry bar, where every layout starts, to the panes
         screen = main_screen(pilot)
         pane = screen.query_one(RunbookPane)
         await pilot.press("4")
@@ -414,11 +425,11 @@ async def test_runbook_steps_by_key(home, demo):
         key = pane.selected_key  # the demo's rollback step: started, then claimed after it
         assert key == "checkout-rollback/rollback"
         pinned = lambda: screen.state.runbooks["checkout-rollback"]  # noqa: E731
-        await pilot.press("d")
+        await pilot.press("d", "y")  # marking asks first: y (or Enter) says yes
         await until(pilot, lambda: pinned().progress_of("rollback").status == "done")
         await pilot.press("j")
         assert pane.selected_key == "checkout-rollback/containment-4"
-        await pilot.press("s")
+        await pilot.press("s", "enter")
         await until(pilot, lambda: pinned().progress_of("containment-4").status == "started")
         await pilot.press("f")  # failing needs a reason: the : line asks for it
         command_input = app.screen.query_one("#command-input")
@@ -427,9 +438,9 @@ async def test_runbook_steps_by_key(home, demo):
         await pilot.press("enter")
         await until(pilot, lambda: pinned().progress_of("containment-4").status == "failed")
         assert "error rate still 4%" in "".join(t.plain for t, _ in pane._rows)
-        await pilot.press("j", "c")  # claim the recovery approval; only the IC may give it
+        await pilot.press("j", "c", "y")  # claim the recovery approval; only the IC may give it
         await until(pilot, lambda: pinned().progress_of("recovery-1").status == "claimed")
-        await pilot.press("d")
+        await pilot.press("d", "y")
         await until(pilot, lambda: any("approval" in n.message for n in app._notifications))
         assert pinned().progress_of("recovery-1").status == "claimed"
         texts = [t.plain for t, _ in pane._rows]
@@ -531,7 +542,6 @@ async def test_entries_made_just_before_quitting_are_kept(home, demo):
         await opened(pilot)
         lock.execute("BEGIN IMMEDIATE")
         threading.Timer(0.5, lock.rollback).start()
-        await pilot.press("i")
         for text in ("d: first of two", "d: the last word"):
             await write(pilot, text)
             await pilot.press("enter")

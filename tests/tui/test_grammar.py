@@ -58,7 +58,7 @@ def test_completion_and_hints():
     def values(source):
         return choices(source) or []
 
-    assert complete("ph", values) == ["phase"]
+    assert complete("ph", values) == ["phase "]  # the separating space comes with it
     assert complete("phase r", values) == ["phase recovery"]
     assert complete("sev SEV1 because", values) == []  # free text: nothing to offer
     assert "SEV1 SEV2" in expected("severity ", values)

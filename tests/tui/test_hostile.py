@@ -72,6 +72,7 @@ async def test_every_pane_shows_hostile_text_literally(home):
     app = make_app(home, layout="commander", layout_forced=True, incident=iid)
     async with app.run_test(size=(240, 60), notifications=True) as pilot:
         await opened(pilot)
+        await pilot.press("escape")  # from the entry bar, where every layout starts, to the panes
         screen = main_screen(pilot)
         timeline = screen.query_one("#pane-timeline")
         await until(pilot, lambda: all(timeline.data.rows.get(s) for s in timeline.data.view[0]))

@@ -58,6 +58,7 @@ async def test_a_rejected_entry_is_shown_inline_at_its_time(home):
     app = make_app(home, incident=iid)
     async with app.run_test(size=(140, 30), notifications=True) as pilot:
         await opened(pilot)
+        await pilot.press("escape")  # from the entry bar, where every layout starts, to the panes
         timeline = main_screen(pilot).query_one(Timeline)
         await until(pilot, lambda: "alpha refused" in texts(timeline))
         shown = texts(timeline)
@@ -89,6 +90,7 @@ async def test_the_filter_treats_rejected_entries_like_the_rest(home):
     app = make_app(home, incident=iid)
     async with app.run_test(size=(140, 30)) as pilot:
         await opened(pilot)
+        await pilot.press("escape")  # from the entry bar, where every layout starts, to the panes
         timeline = main_screen(pilot).query_one(Timeline)
         await until(pilot, lambda: "alpha refused" in texts(timeline))
 
@@ -133,6 +135,7 @@ async def test_a_hostile_rejected_entry_and_reason_are_shown_literally(home):
     app = make_app(home, incident=iid)
     async with app.run_test(size=(240, 20)) as pilot:
         await opened(pilot)
+        await pilot.press("escape")  # from the entry bar, where every layout starts, to the panes
         timeline = main_screen(pilot).query_one(Timeline)
         await until(pilot, lambda: any(r and r.rejected for r in shown_rows(timeline)))
         await pilot.pause()

@@ -68,7 +68,7 @@ async def on_step(pilot, step_id: str) -> RunbookPane:
     """Focus the runbook pane and put its cursor on ``step_id``."""
     await opened(pilot)
     pane = main_screen(pilot).query_one(RunbookPane)
-    await pilot.press("4")
+    await pilot.press("escape", "4")  # from the entry bar (home) to the runbook
     await pilot.press("g")
     while pane.selected_key != f"probe/{step_id}":
         before = pane.cursor
@@ -242,7 +242,7 @@ async def test_a_hostile_command_is_shown_literally(home):
     app = make_app(home, policy=ALLOWED, layout="responder", layout_forced=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await opened(pilot)
-        await pilot.press("4", "r")
+        await pilot.press("escape", "4", "r")
         await until(pilot, lambda: isinstance(app.screen, ConfirmRun))
         await pilot.pause()
         text, segments = painted(app.screen.query_one("Static"))

@@ -55,7 +55,7 @@ def test_typed_entry_reaches_the_screen_and_the_store(home):
             ).stdout
 
         wait_for(lambda: "Disk full on db-3" in screen(), 15, "the incident on screen")
-        subprocess.run([*tmux, "send-keys", "-t", session, "i"], check=True)
+        # no "i" first: the entry bar has the keyboard from the start
         subprocess.run(
             [*tmux, "send-keys", "-t", session, "-l", "o: typed through tmux"], check=True
         )

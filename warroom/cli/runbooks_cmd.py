@@ -270,7 +270,7 @@ def attach(
             say(f"  {change}")
 
 
-STEP_ACTIONS_HELP = "claim, start, done, fail, skip, or run (its pinned command)"
+STEP_ACTIONS_HELP = "claim, start, done, fail, skip, reopen, or run (its pinned command)"
 
 
 def step(

@@ -250,7 +250,8 @@ class ServicesChanged(_Payload):
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
-StepAction = Literal["claim", "start", "done", "fail", "skip"]
+StepAction = Literal["claim", "start", "done", "fail", "skip", "reopen"]
+"""``reopen`` takes a mark back (made by mistake): the step is open again, on the record."""
 STEP_ACTIONS: tuple[str, ...] = StepAction.__args__
 STEP_STATUS: dict[str, str] = {
     "claim": "claimed",
@@ -258,6 +259,7 @@ STEP_STATUS: dict[str, str] = {
     "done": "done",
     "fail": "failed",
     "skip": "skipped",
+    "reopen": "open",
 }
 """The status a step is in after each action; also how the timeline words it."""
 
@@ -301,7 +303,8 @@ class RunbookStepMarked(_StepRef):
 class CommandRun(_StepRef):
     """A step's pinned command, run from warroom: how it ended and an excerpt of its output.
 
-    ``exit_code`` is ``None`` when the command was stopped at its timeout.
+    ``exit_code`` is ``None`` when the command was stopped: at its timeout, or — the
+    output then starts with ``STOPPED_ON_QUIT`` — because the screen running it quit.
     """
 
     kind: Literal["command_run"] = "command_run"
@@ -313,6 +316,9 @@ class CommandRun(_StepRef):
 
 def _any_other_kind(schema: dict[str, Any]) -> None:
     schema["properties"]["kind"]["not"] = {"enum": sorted(KINDS)}
+
+
+STOPPED_ON_QUIT = "stopped: warroom quit while the command ran"
 
 
 class UnknownPayload(BaseModel):
@@ -487,12 +493,14 @@ def payload_text(payload: BaseModel) -> str:
                 f" {payload.title} ({version}); {changed}"
             )
         case RunbookStepMarked():
-            done = STEP_STATUS[payload.action]
+            done = "reopened" if payload.action == "reopen" else STEP_STATUS[payload.action]
             return _with_reason(f"Step {payload.runbook_id}/{payload.step_id} {done}", payload.note)
         case CommandRun():
             ran = f"Ran {payload.runbook_id}/{payload.step_id}: "
             if payload.exit_code is None:
-                return ran + f"stopped at the timeout after {payload.duration_s:.1f} s"
+                quit = payload.output.startswith(STOPPED_ON_QUIT)
+                why = "when warroom quit" if quit else "at the timeout"
+                return ran + f"stopped {why} after {payload.duration_s:.1f} s"
             return ran + f"exit {payload.exit_code} in {payload.duration_s:.1f} s"
         case UnknownPayload():
             return f"(unknown event kind {payload.kind!r})"

@@ -270,6 +270,8 @@ def _runbook_step(state: IncidentState, event: ev.Event) -> None:
         progress.status, progress.started_at = "started", event.occurred_at
         progress.owner = progress.owner or event.actor
         progress.finished_at, progress.finished_by, progress.note = None, None, ""
+    elif p.action == "reopen":  # a mark taken back: open again, its command runs kept
+        pinned.progress[p.step_id] = StepProgress(runs=progress.runs)
     else:
         progress.status = ev.STEP_STATUS[p.action]
         progress.finished_at, progress.finished_by = event.occurred_at, event.actor

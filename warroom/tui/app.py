@@ -32,6 +32,8 @@ from warroom.tui.screen_config import TuiConfig
 from warroom.tui.themes import THEMES
 
 if TYPE_CHECKING:
+    from textual.events import Event
+
     from warroom.runbooks.library import Catalog
     from warroom.tui.layouts import Layout, Layouts
     from warroom.tui.messages import SyncState
@@ -193,6 +195,25 @@ class WarroomApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (self.read_only and action in keymap.MUTATING)
 
+    async def on_event(self, event: "Event") -> None:
+        """Each key goes first to the war-room screen's ``take_key`` (see there), in the
+        order the keys arrive; what it does not take is handled as usual."""
+        from textual import events
+
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            take = getattr(self.screen, "take_key", None)
+            if take is not None and take(event):
+                return
+        await super().on_event(event)
+
+    def action_quit(self) -> None:
+        """ctrl+q: the war-room screen asks first when something is at stake."""
+        screens = self._war_rooms()
+        if screens:
+            screens[-1].action_quit()
+        else:
+            self.exit()
+
     def action_help(self) -> None:
         from warroom.tui.screens.help import HelpScreen
 
@@ -297,10 +318,8 @@ class WarroomApp(App[int]):
 
     def on_sync_state(self, message: "SyncState") -> None:
         """The sync worker's report (see ``messages.SyncState``), for the status strip."""
-        from warroom.tui.widgets.status_strip import StatusStrip
-
         for screen in self._war_rooms():
-            screen.query_one(StatusStrip).show_sync(message.state, message.detail, message.short)
+            screen.show_sync(message.state, message.detail, message.short)
 
     def _war_rooms(self) -> list["WarRoomScreen"]:
         from warroom.tui.screens.main import WarRoomScreen

@@ -69,7 +69,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ("step_action", "step", "text"),
         2,
         "step ACTION STEP [note]",
-        "Claim, start, finish, fail, skip or run (its command) a step; fail and skip need a note",
+        "Claim, start, finish, fail, skip, reopen or run (its command) a step; fail and skip"
+        " need a note",
     ),
     CommandSpec(
         "correct",
@@ -163,13 +164,24 @@ def offered(choices: Choices) -> list[CommandSpec]:
 
 
 def complete(line: str, choices: Choices) -> list[str]:
-    """Whole-line completions of ``line`` (without the colon), best first."""
+    """Whole-line completions of ``line`` (without the colon), best first.
+
+    A completed word that more words follow ends with the separating space, so the next
+    word is typed (or completed) straight after it: ``sev`` → ``sev ``, then ``sev SEV1``.
+    Values that start with what is typed come first, then values whose part after a
+    ``/`` does (``stop`` finds ``containment/stop-bleeding``), in ``choices``' order.
+    """
     words = line.split(" ")
     if len(words) == 1:
         prefix = words[0].lower()
         specs = offered(choices)
         names = [s.name for s in specs] + [a for s in specs for a in s.aliases]
-        return [name for name in names if name.startswith(prefix) and name != prefix]
+        matches = sorted((n for n in names if n.startswith(prefix)), key=lambda n: n != prefix)
+        return [
+            name + " " if BY_NAME[name].args else name
+            for name in matches
+            if BY_NAME[name].args or name != prefix
+        ]
     spec = BY_NAME.get(words[0].lower())
     if spec is None:
         return []
@@ -177,12 +189,17 @@ def complete(line: str, choices: Choices) -> list[str]:
     if index >= len(spec.args) or spec.args[index] == "text":
         return []
     head = " ".join(words[:-1]) + " "
-    partial = words[-1].lower()
-    return [
-        head + value
-        for value in choices(spec.args[index])
-        if value.lower().startswith(partial) and value.lower() != partial
-    ]
+    more = " " if index + 1 < len(spec.args) else ""
+    return [head + value + more for value in matching(choices(spec.args[index]), words[-1])]
+
+
+def matching(values: Sequence[str], typed: str) -> list[str]:
+    """``values`` that start with ``typed`` (ignoring case), then those with a part after
+    a ``/`` that does (``phase/item``, ``runbook/step``: the item's own name)."""
+    typed = typed.lower()
+    starts = [v for v in values if v.lower().startswith(typed)]
+    parts = [v for v in values if any(p.startswith(typed) for p in v.lower().split("/")[1:])]
+    return starts + [v for v in parts if v not in starts]
 
 
 def expected(line: str, choices: Choices) -> str:
@@ -194,7 +211,7 @@ def expected(line: str, choices: Choices) -> str:
     index = len(words) - 2
     if index < 0 or index >= len(spec.args) or spec.args[index] == "text":
         return f"{spec.usage} — {spec.help}"
-    values = list(choices(spec.args[index]))
+    values = matching(choices(spec.args[index]), words[-1])
     shown = " ".join(values[:12]) + (" …" if len(values) > 12 else "")
     return f"{spec.usage} — {spec.args[index].replace('_', ' ')}: {shown or '(none)'}"
 

@@ -11,15 +11,20 @@ any order, before the text:
 
 Anything that is not one of these starts the text, so ``http://x is down`` is a note.
 Parsing is pure so the hint under the entry bar can show, while typing, exactly what
-Enter will record.
+Enter will record — or why Enter will refuse it: text over the record's limit, and
+(given the policy) an audience the policy does not know.
 """
 
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from warroom.core.errors import InvalidInput
 from warroom.core.timeparse import format_duration, parse_when
+
+if TYPE_CHECKING:
+    from warroom.core.policy import Policy
 
 PREFIXES: dict[str, tuple[str, str | None]] = {
     "n": ("note", None),
@@ -78,11 +83,18 @@ class EntryDraft:
             parts.append(f"to {self.audience}")
         if self.at is not None:
             parts.append(f"backdated {format_duration(now - self.at)}")
+        lines = self.text.count("\n") + 1
+        if lines > 1:
+            parts.append(f"{lines} lines")
         return " · ".join(parts)
 
 
-def parse_entry(raw: str, now: datetime) -> EntryDraft:
-    """Split the leading tokens off ``raw``; raises ``InvalidInput`` when no text is left."""
+def parse_entry(raw: str, now: datetime, policy: "Policy | None" = None) -> EntryDraft:
+    """Split the leading tokens off ``raw``; raises ``InvalidInput`` when no text is left,
+    when the text is over the record's limit, or — with ``policy`` — when a status
+    update names an audience the policy does not have."""
+    from warroom.core.events import MAX_TEXT  # here: the boot screen imports this module
+
     rest = raw.strip()
     kind, stage, at, who = "note", None, None, None
     seen_kind = False
@@ -99,6 +111,10 @@ def parse_entry(raw: str, now: datetime) -> EntryDraft:
         rest = rest[match.end() :].lstrip()
     if not rest:
         raise InvalidInput("nothing to record: type the entry after the prefix")
+    if len(rest) > MAX_TEXT:
+        raise InvalidInput(f"entry is {len(rest):,} characters; the limit is {MAX_TEXT:,}")
+    if policy is not None and kind == "status_update":
+        who = policy.audience(who or "internal")
     return EntryDraft(
         kind=kind,
         text=rest,

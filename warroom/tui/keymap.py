@@ -6,7 +6,15 @@ in the current context, and ``keymap`` in the configuration remaps any of them b
 is a promise: renaming one breaks users' configuration.
 
 ``mutating`` marks actions that change the record; ``--read-only`` disables them all in
-one place (``WarroomApp.check_action``).
+one place (``WarroomApp.check_action``). Every mutating key of a pane says in ``guard``
+how a stray press is kept off the record — it asks first (a one-line question, or the
+``:`` line with the command typed in, which Enter runs) or it can be taken back by a new
+entry — and the help screen shows that next to the key.
+
+A pane's record keys are *priority* bindings that run on the screen
+(``screen.pane_act``): the app runs them the moment the key arrives, before the keys
+queued behind it are handed out, so the question has the focus before the next key
+does. A character a pane has no key for goes to the entry bar (``CursorView``).
 """
 
 from dataclasses import dataclass
@@ -23,6 +31,8 @@ class KeyAction:
     show: bool = True
     mutating: bool = False
     priority: bool = False
+    guard: str = ""
+    """How a stray press of a record key is kept off the record (shown by ``?``)."""
 
 
 APP = (
@@ -62,26 +72,43 @@ LIST = (
     KeyAction("list.bottom", "G,end", "cursor_bottom", "Bottom", show=False),
     KeyAction("list.page-down", "pagedown,ctrl+f", "page_down", "Page down", show=False),
     KeyAction("list.page-up", "pageup,ctrl+b", "page_up", "Page up", show=False),
+    KeyAction("list.leave", "escape", "screen.focus_entry", "Entry bar", show=False),
 )
+
+ASKS = "asks first (Enter or y)"
+OPENS_LINE = "opens the : line; Enter runs it"
+
+
+def _pane_key(id: str, keys: str, act: str, description: str, guard: str) -> KeyAction:
+    """A pane key that changes the record: run on the screen, at once (see above)."""
+    return KeyAction(
+        id, keys, f"screen.pane_act('{act}')", description, True, True, True, guard=guard
+    )
+
 
 TIMELINE = (
     KeyAction("timeline.follow", "ctrl+t", "toggle_follow", "Follow"),
     KeyAction("timeline.details", "enter", "details", "Details"),
-    KeyAction("timeline.correct", "c", "correct", "Correct", mutating=True),
-    KeyAction("timeline.retract", "x", "retract", "Retract", mutating=True),
+    _pane_key("timeline.correct", "c", "correct", "Correct", OPENS_LINE),
+    _pane_key("timeline.retract", "x", "retract", "Retract", OPENS_LINE),
 )
 
-CHECKLIST = (KeyAction("checklist.check", "space", "check", "Check", mutating=True),)
+CHECKLIST = (
+    _pane_key("checklist.check", "space", "check", "Check", "undo: space again (a new mark)"),
+)
 
 RUNBOOK = (
-    KeyAction("runbook.claim", "c", "step('claim')", "Claim", mutating=True),
-    KeyAction("runbook.start", "s", "step('start')", "Start", mutating=True),
-    KeyAction("runbook.done", "d", "step('done')", "Done", mutating=True),
-    KeyAction("runbook.fail", "f", "step('fail')", "Fail", mutating=True),
-    KeyAction("runbook.skip", "x", "step('skip')", "Skip", mutating=True),
-    KeyAction("runbook.run", "r", "run_step", "Run command", mutating=True),
-    KeyAction("runbook.read", "enter", "read", "Read step"),
-    KeyAction("runbook.reference", "m", "reference", "Reference"),
+    _pane_key("runbook.claim", "c", "step claim", "Claim", ASKS + "; o reopens"),
+    _pane_key("runbook.start", "s", "step start", "Start", ASKS + "; o reopens"),
+    _pane_key("runbook.done", "d", "step done", "Done", ASKS + "; o reopens"),
+    _pane_key("runbook.fail", "f", "step fail", "Fail", OPENS_LINE + "; o reopens"),
+    _pane_key("runbook.skip", "x", "step skip", "Skip", OPENS_LINE + "; o reopens"),
+    _pane_key("runbook.reopen", "o", "step reopen", "Reopen", ASKS),
+    _pane_key(
+        "runbook.run", "r", "step run", "Run command", "shows the command; Enter or y runs it"
+    ),
+    KeyAction("runbook.read", "enter", "screen.pane_act('step read')", "Read step"),
+    KeyAction("runbook.reference", "m", "screen.pane_act('runbook reference')", "Reference"),
 )
 
 STEP_DETAIL = (
@@ -93,20 +120,16 @@ STEP_DETAIL = (
 
 REFERENCE = (KeyAction("reference.close", "escape,q,enter,m", "dismiss(None)", "Close"),)
 
-CONFIRM = (
-    KeyAction("confirm.yes", "enter,y", "dismiss(True)", "Yes"),
-    KeyAction("confirm.no", "escape,n", "dismiss(False)", "No"),
-)
-
 ROLES = (
-    KeyAction("roles.assign", "a", "assign", "Assign", mutating=True),
-    KeyAction("roles.handoff", "h", "handoff", "Hand off", mutating=True),
-    KeyAction("roles.accept", "y", "accept", "Accept", mutating=True),
+    _pane_key("roles.assign", "a", "assign", "Assign", OPENS_LINE),
+    _pane_key("roles.handoff", "h", "handoff", "Hand off", OPENS_LINE),
+    _pane_key("roles.accept", "y", "accept", "Accept", ASKS),
 )
 
 ENTRY = (
     KeyAction("entry.leave", "escape", "leave", "Leave", show=False),
     KeyAction("entry.submit", "ctrl+j", "submit", "Record", show=False, mutating=True),
+    KeyAction("entry.complete", "tab", "complete", "Complete a : line", show=False),
 )
 
 COMMAND_LINE = (
@@ -152,13 +175,16 @@ ALL: tuple[KeyAction, ...] = (
     + RUN_STEP
     + STEP_DETAIL
     + REFERENCE
-    + CONFIRM
     + HELP
 )
 BY_ID = {action.id: action for action in ALL}
 
-MUTATING = frozenset(action.action.split("(")[0] for action in ALL if action.mutating)
-"""Action names (without their arguments) disabled in read-only mode."""
+MUTATING = frozenset(
+    action.action.split("(")[0].removeprefix("screen.") for action in ALL if action.mutating
+)
+"""Action names (without namespace and arguments) disabled in read-only mode; a pane's
+``pane_act`` is one of them, except its reading keys (see ``screens.keys``)."""
+GUARDS = {action.id: action.guard for action in ALL if action.guard}
 
 
 def bindings(group: tuple[KeyAction, ...]) -> list[Binding]:

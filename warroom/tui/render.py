@@ -13,6 +13,17 @@ def safe(text: str, style: str | Style = "") -> Text:
     return Text(visible(text), style=style, no_wrap=True, end="")
 
 
+def first_line(text: str, style: str | Style = "") -> Text:
+    """Multi-line user text in one row: its first line and how many more there are
+    (``⏎ +199 lines``); the details view shows them all."""
+    head, _, rest = text.strip("\n").partition("\n")
+    line = safe(head, style)
+    if rest:
+        more = rest.count("\n") + 1
+        line.append(f"  ⏎ +{more} line{'s' if more > 1 else ''}", style="bold")
+    return line
+
+
 def short_duration(delta: timedelta) -> str:
     """``45s``, ``12m``, ``1h05m``, ``2d03h``: seconds only in the last minute, so a
     screen of clocks changes once a minute and an idle SSH link stays quiet."""

@@ -9,6 +9,7 @@ every other change.
 """
 
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,8 @@ class StepRun:
     changed_on_disk: bool
     """The runbook file differs from the pinned version (the pinned one still runs)."""
     directory: str = field(default_factory=os.getcwd)
+    stop: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
+    """Set to stop the command early (the screen quitting, or going away)."""
 
     @property
     def key(self) -> str:
@@ -96,11 +99,12 @@ class CommandRan(Message):
 
 
 def run_in_thread(run: StepRun, post: "Callable[[Message], Any]") -> None:
-    """The worker: run the command, then post the outcome. Quitting the screen cancels the
-    worker, which stops the command (nothing is recorded then: the screen is gone)."""
+    """The worker: run the command, then post the outcome. Quitting stops the command
+    (``run.stop``) and the screen records it as stopped; a screen that is already gone
+    cancels the worker, and nothing is posted."""
     worker = get_current_worker()
     try:
-        outcome = run_command(run.command, run.timeout, stop=worker.cancelled_event)
+        outcome = run_command(run.command, run.timeout, stop=run.stop)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         post(CommandRan(run, None, f"could not start the command of {run.key}: {reason}"))

@@ -1,5 +1,8 @@
 """``?`` / F1: the keys of the current context (as remapped), entry prefixes, commands.
 
+Each key that changes the record says how a stray press is kept off it: it asks first,
+or it opens the ``:`` line, or a new entry takes it back (``keymap.KeyAction.guard``).
+
 Built from what is live — the bindings active where the focus was when help was asked
 for, the command table, the entry grammar — so it cannot drift from what the keys do.
 """
@@ -28,7 +31,9 @@ class HelpScreen(ModalScreen[None]):
         for key, description, binding_id in self.keys:
             text.append(f"  {key:<16}", style="bold")
             text.append(f"{description:<22}")
-            text.append(f"{binding_id}\n", style="dim")
+            text.append(f"{binding_id:<20}", style="dim")
+            guard = keymap.GUARDS.get(binding_id)
+            text.append(f"changes the record: {guard}\n" if guard else "\n", style="italic")
         read_only = getattr(self.app, "read_only", False)
         if read_only:
             text.append("\nREAD-ONLY: ", style="bold reverse")

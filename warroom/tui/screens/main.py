@@ -3,11 +3,16 @@
 The screen owns the open incident: it starts the store threads, keeps the latest folded
 state they send, hands it to the panes, and turns keys, commands and entries into
 ``WarRoom`` calls run on the writer thread — the only way anything changes.
+
+This module builds the screen and answers the store threads and the widgets; its other
+parts are mixed in from their own modules: ``dispatch`` (the ``:`` commands), ``keys``
+(screen keys, focus), ``pane_keys`` (a pane's record keys, typing into a pane),
+``quit_guard``, ``step_runs`` (running a step's command) and ``sync_display`` (what the
+sync worker reports).
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -17,27 +22,29 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Input
+from textual.widgets import ContentSwitcher, Footer
 
-from warroom.core.errors import InvalidInput, WarroomError
 from warroom.tui import keymap
 from warroom.tui import messages as msg
-from warroom.tui.commands import PaletteEntry, ParsedCommand, command_names, parse_command
-from warroom.tui.entry import parse_entry
 from warroom.tui.layouts import Layout, Section, choose
 from warroom.tui.render import safe
-from warroom.tui.rows import TimelineFilter
-from warroom.tui.step_runner import CommandRan, StepRun, outcome_notice, prepare, run_in_thread
+from warroom.tui.screens.dispatch import CommandDispatch
+from warroom.tui.screens.keys import KeyHandling
+from warroom.tui.screens.pane_keys import PaneKeys
+from warroom.tui.screens.quit_guard import QuitGuard
+from warroom.tui.screens.reading import Reading
+from warroom.tui.screens.step_runs import StepRuns
+from warroom.tui.screens.sync_display import SyncDisplay
+from warroom.tui.step_runner import StepRun, outcome_notice
 from warroom.tui.store_worker import StoreLink
 from warroom.tui.widgets.checklist import ChecklistPane
 from warroom.tui.widgets.command_line import CommandLine
+from warroom.tui.widgets.confirm_line import ConfirmLine
 from warroom.tui.widgets.cursor_view import CursorView
 from warroom.tui.widgets.entry_bar import EntryBar
 from warroom.tui.widgets.roles import RolesPane
-from warroom.tui.widgets.runbook import ACTIONS as READING_ACTIONS
 from warroom.tui.widgets.runbook import RunbookPane
 from warroom.tui.widgets.status_strip import StatusStrip
-from warroom.tui.widgets.text_pane import TextPane
 from warroom.tui.widgets.timeline import Timeline, TimelineData
 
 if TYPE_CHECKING:
@@ -45,7 +52,7 @@ if TYPE_CHECKING:
     from warroom.core.events import Event
     from warroom.core.state import IncidentState
     from warroom.runbooks.library import Catalog
-    from warroom.tui.app import WarroomApp
+    from warroom.tui.host import WarroomHost
 
 PANE_TYPES: dict[str, type[CursorView]] = {
     "timeline": Timeline,
@@ -62,12 +69,14 @@ class EntryRequest:
         self.text = text
 
 
-class WarRoomScreen(Screen):
+class WarRoomScreen(
+    CommandDispatch, KeyHandling, PaneKeys, QuitGuard, Reading, StepRuns, SyncDisplay, Screen
+):
     CSS_PATH = "../warroom.tcss"
     """The look of every screen but the boot screen (which must not wait for parsing it)."""
     BINDINGS = keymap.bindings(keymap.SCREEN)
-    AUTO_FOCUS = None  # the layout says where the keyboard starts
-    app: "WarroomApp"
+    AUTO_FOCUS = None  # the entry bar, set at once in on_mount (see there)
+    app: "WarroomHost"
 
     def __init__(self, draft: str = "") -> None:
         """``draft``: text typed into the boot screen's entry bar, to carry on with."""
@@ -93,12 +102,19 @@ class WarRoomScreen(Screen):
         yield StatusStrip(id="status")
         yield Container(id="body")
         yield CommandLine(self.choices, id="command")
-        yield EntryBar(self.app.now, id="entry")
+        yield ConfirmLine(self.type_into_entry, id="confirm")
+        yield EntryBar(self.app.now, self.app.config.policy, self.choices, id="entry")
         yield Footer()
 
     async def on_mount(self) -> None:
+        """The entry bar has the keyboard, and the boot screen's draft, before anything
+        else is done: keys typed while the incident opens land in it, in order."""
         config = self.app.config
-        self.query_one(EntryBar).display = not config.read_only
+        bar = self.query_one(EntryBar)
+        bar.display = not config.read_only
+        if not config.read_only:
+            self.set_focus(bar.input)
+            bar.insert(self._draft)
         self.link = StoreLink(config.paths.database, config.policy, config.actor, self.post_message)
         self.run_worker(self.link.read_loop, thread=True, group="store-read", exit_on_error=False)
         if not config.read_only:
@@ -108,18 +124,13 @@ class WarRoomScreen(Screen):
         self.link.open(config.incident)
         self.layout_forced = config.layout_forced
         await self.apply_layout(config.layout)
-        if self._draft and not config.read_only:
-            self.action_focus_entry()
-            entry = self.query_one(EntryBar).input
-            entry.value = self._draft
-            entry.cursor_position = len(self._draft)
         self.set_interval(1.0, self._tick)
 
     async def apply_layout(self, name: str | None, *, forced: bool | None = None) -> None:
         """Show a layout by name (falling back to the default) and rebuild the panes.
 
-        The new panes are mounted and focused before this returns, so a key pressed
-        right after a layout change already reaches the right pane."""
+        The new panes are mounted before this returns, and the entry bar has the focus
+        unless a line (``:``, a question) has it, so no key is lost to the change."""
         if forced is not None:
             self.layout_forced = forced
         if name is not None:
@@ -143,17 +154,9 @@ class WarRoomScreen(Screen):
         self.query_one(StatusStrip).compact = layout.status == "compact"
         self.query_one(Footer).display = layout.footer
         self._show_state()
-        if layout.focus == "entry" and not self.app.read_only:
-            self.action_focus_entry()
-        else:
-            self._focus_main_pane()
-
-    def _focus_main_pane(self) -> None:
-        """The layout's starting pane, or its first one when it does not show that pane."""
-        layout = self.current_layout
-        if layout is not None:
-            start = layout.focus if layout.focus in layout.panes else layout.panes[0]
-            self.action_focus_pane(start)
+        focused = self.focused
+        if focused is None or not focused.is_attached or isinstance(focused, CursorView):
+            self.focus_home()  # a pane of the old layout had it; lines keep theirs
 
     async def reload_layout(self) -> None:
         """The layout files changed: show the chosen layout's new definition."""
@@ -272,14 +275,6 @@ class WarRoomScreen(Screen):
             else:
                 self.open_declare_form()
 
-    def show_unsent(self, ids: frozenset[str]) -> None:
-        """Mark the entries the sync server has not acknowledged yet."""
-        target = self._timeline_target()
-        if isinstance(target, Timeline):
-            target.mark_unsent(ids)
-        else:
-            target.unsent = ids
-
     @on(msg.Recorded)
     def _recorded(self, message: msg.Recorded) -> None:
         event = message.event
@@ -289,11 +284,14 @@ class WarRoomScreen(Screen):
         elif isinstance(message.request, StepRun):
             text, severity = outcome_notice(event)
             self.app.notify(text, severity=severity, markup=False, timeout=15)
+            self.quit_when_settled(message.request)
 
     @on(msg.Rejected)
     def _rejected(self, message: msg.Rejected) -> None:
         if isinstance(message.request, EntryRequest):
             self.query_one(EntryBar).refused(message.request.text, message.message)
+        elif isinstance(message.request, StepRun):
+            self.quit_when_settled(message.request)
         self.app.notify(message.message, severity="error", markup=False, timeout=6)
 
     @on(msg.StoreFailed)
@@ -316,20 +314,10 @@ class WarRoomScreen(Screen):
 
     @on(Timeline.Chosen)
     def _chosen(self, message: Timeline.Chosen) -> None:
-        if message.action == "details":
-            from warroom.tui.screens.detail import EntryDetail
+        from warroom.tui.screens.detail import EntryDetail
 
-            fix = self.timeline_data.fixes.get(message.row.id)
-            self.app.push_screen(EntryDetail(message.row, fix), self._detail_closed)
-        elif message.row.rejected is not None:
-            self.app.notify(
-                "the server rejected this entry, so it is not in the record: nothing to"
-                " amend (log it again if it still matters)",
-                severity="warning",
-                timeout=6,
-            )
-        else:
-            self.open_command_line(f"{message.action} {message.row.id} ")
+        fix = self.timeline_data.fixes.get(message.row.id)
+        self.app.push_screen(EntryDetail(message.row, fix), self._detail_closed)
 
     def _detail_closed(self, action: str | None) -> None:
         if action:
@@ -337,20 +325,13 @@ class WarRoomScreen(Screen):
 
     @on(EntryBar.Submit)
     def _entry(self, message: EntryBar.Submit) -> None:
-        text = message.text
-        if text.lstrip().startswith(":"):
+        text, draft = message.text, message.draft
+        if draft is None:
             self.run_command(text.lstrip()[1:])
             return
-        bar = self.query_one(EntryBar)
         incident_id = self.incident_id
         if incident_id is None:
-            bar.refused(text, "no incident is open: declare one with :declare")
-            return
-        now = self.app.now()
-        try:
-            draft = parse_entry(text, now)
-        except InvalidInput as exc:
-            bar.refused(text, str(exc))
+            self.query_one(EntryBar).refused(text, "no incident is open: declare one with :declare")
             return
         self.write(
             EntryRequest(text),
@@ -364,6 +345,13 @@ class WarRoomScreen(Screen):
                 stage=draft.stage,
             ),
         )
+
+    def on_key(self, event) -> None:
+        """A character that reached the screen itself — nothing had the focus yet (the
+        screen is opening): it was meant for the entry bar."""
+        if self.focused is None and event.is_printable and event.character:
+            event.stop()
+            self.type_into_entry(event.character)
 
     @on(EntryBar.Leave)
     def _entry_leave(self) -> None:
@@ -382,33 +370,6 @@ class WarRoomScreen(Screen):
         elif message.text.strip():
             self.run_command(message.text)
 
-    @on(TextPane.Act)
-    def _pane_act(self, message: TextPane.Act) -> None:
-        state = self.state
-        if state is None:
-            return
-        key = message.key
-        if message.action == "check":
-            phase, item = key.split("/", 1)
-            checked = not state.is_checked(phase, item)
-            self.write(message, lambda room, at: room.check(state.id, key, checked=checked, at=at))
-        elif message.action == "accept":
-            self.write(message, lambda room, at: room.accept_handoff(state.id, key, at=at))
-        elif message.action in ("step claim", "step start", "step done"):
-            step = message.action.split()[1]
-            self.write(message, lambda room, at: room.mark_step(state.id, key, step, at=at))
-        elif message.action == "step run":
-            try:
-                self.ask_to_run(key)
-            except WarroomError as exc:
-                self._refused(exc)
-        elif message.action in READING_ACTIONS:
-            from warroom.tui.screens.step_detail import open_reading
-
-            open_reading(self, message.action, key)
-        else:  # assign, handoff, a step failed or skipped: the : line asks for the rest
-            self.open_command_line(f"{message.action} {key} ")
-
     # -- writing -------------------------------------------------------------------------
 
     def write(self, request: object, change: Callable[["WarRoom", datetime], "Event"]) -> None:
@@ -421,329 +382,3 @@ class WarRoomScreen(Screen):
             return
         at = self.app.now()
         self.link.write(request, lambda room: change(room, at))
-
-    # -- running a step's command ---------------------------------------------------------
-
-    def ask_to_run(self, step_ref: str, block: int = 1) -> None:
-        """Show a step's pinned command and run it once confirmed (``r``, ``:step run``)."""
-        if self.app.read_only:
-            raise InvalidInput("read-only: this screen cannot run a step's command")
-        self._require_incident()
-        run = prepare(self.app.config.policy, self.state, self.catalog, step_ref, block)
-        if run.slot in self.running:
-            raise InvalidInput(f"the command of {run.key} is still running")
-        from warroom.tui.screens.run_step import ConfirmRun
-
-        self.app.push_screen(ConfirmRun(run), partial(self._confirmed, run))
-
-    def _confirmed(self, run: StepRun, confirmed: bool | None) -> None:
-        if not confirmed:
-            self.app.notify(f"not confirmed; {run.key} was not run", timeout=3)
-            return
-        self.running[run.slot] = run
-        self._show_state()
-        self.app.notify(f"running {run.key}… (stopped after {run.timeout} s)", timeout=4)
-        work = partial(run_in_thread, run, self.post_message)
-        self.run_worker(work, thread=True, group="step-run", exit_on_error=False)
-
-    @on(CommandRan)
-    def _command_ran(self, message: CommandRan) -> None:
-        run, outcome = message.run, message.outcome
-        self.running.pop(run.slot, None)
-        self._show_state()
-        if outcome is None:
-            self.app.notify(message.error, severity="error", markup=False, timeout=10)
-            return
-        self.write(
-            run,
-            lambda room, at: room.record_command_run(
-                run.incident_id, run.runbook_id, run.step.id, run.command, outcome
-            ),
-        )
-
-    # -- commands ------------------------------------------------------------------------
-
-    def choices(self, source: str) -> Sequence[str]:
-        """Completion values for a command argument source (see ``commands``); values that
-        could not be typed (control characters from a hostile client) are left out."""
-        return [value for value in self._choices(source) if value.isprintable()]
-
-    def _choices(self, source: str) -> Sequence[str]:
-        policy = self.app.config.policy
-        state = self.state
-        people = sorted({t.person for t in state.tenures}) if state else []
-        match source:
-            case "command":
-                return command_names(read_only=self.app.read_only)
-            case "severity":
-                return [s.name for s in policy.severities]
-            case "status":
-                return list(policy.statuses)
-            case "phase":
-                return [p.id for p in policy.phases]
-            case "type":
-                return list(policy.incident_types)
-            case "role":
-                return [r.id for r in policy.roles]
-            case "held_role":
-                return sorted({t.role for t in state.tenures if t.active}) if state else []
-            case "pending_role":
-                return sorted({h.role for h in state.pending_handoffs()}) if state else []
-            case "person" | "holder":
-                return people
-            case "item":
-                return [f"{p.id}/{i.id}" for p in policy.phases for i in p.items]
-            case "checked_item":
-                return sorted(k for k, m in state.checklist.items() if m.checked) if state else []
-            case "incident":
-                return [s.id for s in self.incidents]
-            case "layout":
-                return sorted(self.app.layouts.by_name)
-            case "runbook":
-                return sorted(self.catalog.entries) if self.catalog else []
-            case "step_action":
-                from warroom.core.events import STEP_ACTIONS
-
-                return [*STEP_ACTIONS, "run"]
-            case "step":
-                from warroom.core.runbook import walk_steps
-
-                runbooks = state.runbooks.values() if state else ()
-                return [f"{p.runbook_id}/{s.id}" for p in runbooks for s in walk_steps(p.steps)]
-        return []
-
-    def run_command(self, line: str) -> None:
-        try:
-            parsed = parse_command(line)
-            if parsed.spec.mutating and self.app.read_only:
-                name = parsed.spec.name
-                raise InvalidInput(f":{name} changes the record; this screen is read-only")
-            getattr(self, f"_cmd_{parsed.spec.name}")(parsed)
-        except WarroomError as exc:
-            self._refused(exc)
-
-    def _refused(self, exc: WarroomError) -> None:
-        self.app.notify(str(exc), severity="error", markup=False, timeout=6)
-
-    def run_palette_entry(self, entry: PaletteEntry) -> None:
-        if entry.run:
-            self.run_command(entry.line)
-        else:
-            self.open_command_line(entry.line)
-
-    def _require_incident(self) -> str:
-        if self.incident_id is None:
-            raise InvalidInput("no incident is open: declare one with :declare")
-        return self.incident_id
-
-    def _cmd_severity(self, cmd: ParsedCommand) -> None:
-        iid, level, reason = self._require_incident(), cmd.arg(0, "severity"), cmd.optional(1)
-        self.write(cmd, lambda room, at: room.set_severity(iid, level, reason, at=at))
-
-    def _cmd_status(self, cmd: ParsedCommand) -> None:
-        iid, status, reason = self._require_incident(), cmd.arg(0, "status"), cmd.optional(1)
-        self.write(cmd, lambda room, at: room.set_status(iid, status, reason, at=at))
-
-    def _cmd_phase(self, cmd: ParsedCommand) -> None:
-        iid, phase = self._require_incident(), cmd.arg(0, "phase")
-        self.write(cmd, lambda room, at: room.set_phase(iid, phase, at=at))
-
-    def _cmd_assign(self, cmd: ParsedCommand) -> None:
-        iid, role, person = self._require_incident(), cmd.arg(0, "role"), cmd.arg(1, "person")
-        self.write(cmd, lambda room, at: room.assign(iid, role, person, at=at))
-
-    def _cmd_release(self, cmd: ParsedCommand) -> None:
-        iid, role, person = self._require_incident(), cmd.arg(0, "role"), cmd.arg(1, "person")
-        self.write(cmd, lambda room, at: room.release(iid, role, person, at=at))
-
-    def _cmd_handoff(self, cmd: ParsedCommand) -> None:
-        iid, role, person = self._require_incident(), cmd.arg(0, "role"), cmd.arg(1, "person")
-        self.write(cmd, lambda room, at: room.handoff(iid, role, person, at=at))
-
-    def _cmd_accept(self, cmd: ParsedCommand) -> None:
-        iid, role = self._require_incident(), cmd.optional(0) or "commander"
-        self.write(cmd, lambda room, at: room.accept_handoff(iid, role, at=at))
-
-    def _cmd_check(self, cmd: ParsedCommand) -> None:
-        iid, item, note = self._require_incident(), cmd.arg(0, "item"), cmd.optional(1)
-        self.write(cmd, lambda room, at: room.check(iid, item, note=note, at=at))
-
-    def _cmd_uncheck(self, cmd: ParsedCommand) -> None:
-        iid, item = self._require_incident(), cmd.arg(0, "item")
-        self.write(cmd, lambda room, at: room.check(iid, item, checked=False, at=at))
-
-    def _cmd_attach(self, cmd: ParsedCommand) -> None:
-        iid, name = self._require_incident(), cmd.arg(0, "runbook")
-        if self.catalog is None:
-            raise InvalidInput("the runbooks are still loading; try again in a moment")
-        runbook = self.catalog.get(name).runbook
-        self.write(cmd, lambda room, at: room.attach_runbook(iid, runbook, at=at))
-
-    def _cmd_step(self, cmd: ParsedCommand) -> None:
-        iid, action = self._require_incident(), cmd.arg(0, "action").lower()
-        step, note = cmd.arg(1, "step"), cmd.optional(2)
-        if action == "run":  # the third word picks one of several commands
-            if note and not note.isdigit():
-                raise InvalidInput(f"which of the step's commands: a number, not {note!r}")
-            self.ask_to_run(step, int(note or 1))
-            return
-        self.write(cmd, lambda room, at: room.mark_step(iid, step, action, note=note, at=at))
-
-    def _cmd_correct(self, cmd: ParsedCommand) -> None:
-        iid, entry, text = self._require_incident(), cmd.arg(0, "entry id"), cmd.arg(1, "text")
-        self.write(cmd, lambda room, at: room.correct(iid, entry, text, at=at))
-
-    def _cmd_retract(self, cmd: ParsedCommand) -> None:
-        iid, entry, reason = self._require_incident(), cmd.arg(0, "entry id"), cmd.arg(1, "reason")
-        self.write(cmd, lambda room, at: room.correct(iid, entry, reason, retract=True, at=at))
-
-    def _cmd_escalate(self, cmd: ParsedCommand) -> None:
-        iid, target, reason = self._require_incident(), cmd.arg(0, "target"), cmd.optional(1)
-        self.write(cmd, lambda room, at: room.escalate(iid, target, reason, at=at))
-
-    def _cmd_declare(self, cmd: ParsedCommand) -> None:
-        words = cmd.rest.split()
-        policy = self.app.config.policy
-        severity, kind = policy.severities[0].name, policy.incident_types[0]
-        if words and words[0].lower() in {s.name.lower() for s in policy.severities}:
-            severity = words.pop(0)
-        if words and words[0].lower() in {t.lower() for t in policy.incident_types}:
-            kind = words.pop(0)
-        if not words:
-            self.open_declare_form(severity=severity, incident_type=kind)
-            return
-        self.declare(" ".join(words), severity, kind, [])
-
-    def _cmd_switch(self, cmd: ParsedCommand) -> None:
-        ref = cmd.optional(0)
-        if ref:
-            self.link.open(ref)
-        else:
-            self.action_switch_incident()
-
-    def _cmd_layout(self, cmd: ParsedCommand) -> None:
-        name = cmd.arg(0, "layout name")
-        if name not in self.app.layouts.by_name:
-            known = ", ".join(sorted(self.app.layouts.by_name))
-            raise InvalidInput(f"unknown layout {name!r}; layouts: {known}")
-        self.call_later(self.apply_layout, name, forced=True)
-
-    def _cmd_filter(self, cmd: ParsedCommand) -> None:
-        if cmd.rest:
-            self.set_filter(cmd.rest)
-        else:
-            self.action_filter()
-
-    def _cmd_help(self, cmd: ParsedCommand) -> None:
-        self.app.action_help()
-
-    def _cmd_quit(self, cmd: ParsedCommand) -> None:
-        self.app.exit()
-
-    def declare(self, title: str, severity: str, kind: str, services: list[str]) -> None:
-        self.write(
-            "declare",
-            lambda room, at: room.declare(
-                title, severity=severity, incident_type=kind, services=services, at=at
-            ),
-        )
-
-    def set_filter(self, query: str) -> None:
-        timeline = self._timeline()
-        if timeline is None:
-            self.app.notify("this layout has no timeline", severity="warning")
-            return
-        timeline.set_filter(TimelineFilter.parse(query))
-
-    # -- actions (keys) ------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in keymap.YIELD_TO_TYPING and isinstance(self.focused, Input):
-            return False  # a character for the input, not a command to the screen
-        return not (self.app.read_only and action in keymap.MUTATING)
-
-    # Focus moves with ``set_focus`` rather than ``widget.focus()``: the latter is deferred,
-    # so keys typed right after ``i`` or ``:`` (a fast typist, a paste, tmux) would still
-    # go to the widget that had focus before.
-
-    def open_command_line(self, text: str = "", mode: str = ":") -> None:
-        self._focus_before = self.focused
-        self.query_one(CommandLine).open(mode, text)
-
-    def _restore_focus(self) -> None:
-        previous = getattr(self, "_focus_before", None)
-        if previous is not None and previous.is_attached and previous.display:
-            self.set_focus(previous)
-        else:
-            self._focus_main_pane()
-
-    def action_command_line(self) -> None:
-        self.open_command_line()
-
-    def action_filter(self) -> None:
-        timeline = self._timeline()
-        current = timeline.data.query if timeline else None
-        text = ""
-        if current is not None and current.active:
-            kinds = ",".join(sorted(current.kinds))
-            text = f"{kinds}: {current.text}" if kinds else current.text
-        self.open_command_line(text, mode="/")
-
-    def action_focus_entry(self) -> None:
-        if self.app.read_only:
-            return
-        self.set_focus(self.query_one(EntryBar).input)
-
-    def action_focus_pane(self, name: str) -> None:
-        try:
-            pane = self.query_one(f"#pane-{name}")
-        except NoMatches:
-            self.app.notify(f"the {self.current_layout.name} layout has no {name} pane", timeout=3)
-            return
-        switcher = pane.parent
-        if isinstance(switcher, ContentSwitcher):
-            switcher.current = pane.id
-        self.set_focus(pane)
-
-    def action_switch_incident(self) -> None:
-        from warroom.tui.screens.picker import IncidentPicker
-
-        self.app.push_screen(IncidentPicker(self.incidents, self.incident_id), self._picked)
-
-    def _picked(self, choice: str | None) -> None:
-        from warroom.tui.screens.picker import NEW_INCIDENT
-
-        if choice == NEW_INCIDENT:
-            self.open_declare_form()
-        elif choice:
-            self.link.open(choice)
-
-    def open_declare_form(
-        self, severity: str | None = None, incident_type: str | None = None
-    ) -> None:
-        if self.app.read_only:
-            self.query_one(StatusStrip).show_message(
-                Text("No incident here yet, and this screen is read-only.", style="bold")
-            )
-            return
-        from warroom.tui.screens.declare import DeclareForm
-
-        form = DeclareForm(self.app.config.policy, severity, incident_type)
-        self.app.push_screen(form, self._declared)
-
-    def _declared(self, result: tuple[str, str, str, list[str]] | None) -> None:
-        if result is not None:
-            self.declare(*result)
-
-    async def action_next_layout(self) -> None:
-        names = sorted(self.app.layouts.by_name)
-        current = self.current_layout.name if self.current_layout else names[0]
-        following = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
-        await self.apply_layout(following, forced=True)
-        self.app.notify(f"layout {following}", timeout=2)
-
-    def action_help(self) -> None:
-        self.app.action_help()
-
-    def action_quit(self) -> None:
-        self.app.exit()

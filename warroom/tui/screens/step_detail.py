@@ -9,8 +9,8 @@ summary and reference sections (Meaning, Impact, ...), which are not pinned on t
 incident and so come from the library, marked when the file changed since the pin.
 
 A run that failed — a non-zero exit or the timeout — offers to mark its step failed:
-``f`` on that step (in the pane or here) asks first, in a one-line prompt, with the exit
-as the reason; nothing is marked without that ``y`` or Enter.
+``f`` on that step (in the pane or here) asks first, in the screen's one-line prompt, with
+the exit as the reason; nothing is marked without that ``y`` or Enter (``reading``).
 """
 
 from collections.abc import Callable
@@ -39,71 +39,11 @@ from warroom.tui.widgets.runbook import (
 if TYPE_CHECKING:
     from warroom.core.runbook import Runbook, RunbookStep
     from warroom.core.state import AttachedRunbook, CommandRecord
-    from warroom.tui.screens.main import WarRoomScreen
 
 
 def failure_reason(run: "CommandRecord") -> str:
     ended = "stopped at its timeout" if run.exit_code is None else f"exited {run.exit_code}"
     return f"its command {ended}"
-
-
-def open_reading(screen: "WarRoomScreen", action: str, key: str) -> None:
-    """Handle one of ``ACTIONS`` for the step ``runbook/step`` selected in the pane."""
-    runbook_id, _, step_id = key.partition("/")
-    pinned = screen.state.runbooks.get(runbook_id) if screen.state else None
-    step = pinned.step(step_id) if pinned else None
-    if pinned is None or step is None:
-        return
-    entry = screen.catalog.entries.get(runbook_id) if screen.catalog else None
-    on_disk = entry.runbook if entry else None
-    if action == REFERENCE:
-        screen.app.push_screen(RunbookReference(pinned, on_disk))
-    elif action == FAIL_AFTER_RUN:
-        confirm_failed(screen, key, failed_run(pinned, step_id))
-    else:
-        detail = StepDetail(pinned, step, on_disk, screen.app.config.paths.database)
-        screen.app.push_screen(detail, partial(_step_closed, screen))
-
-
-def confirm_failed(screen: "WarRoomScreen", key: str, run: "CommandRecord | None") -> None:
-    """Ask, then mark the step failed with the run's outcome as the reason; without a
-    failed run the ``:`` line opens for a reason instead."""
-    if run is None:
-        screen.open_command_line(f"step fail {key} ")
-        return
-    reason = failure_reason(run)
-    question = f"Mark {key} failed? ({reason})"
-
-    def answered(yes: bool | None) -> None:
-        if yes:
-            screen.run_command(f"step fail {key} {reason}")
-
-    screen.app.push_screen(Confirm(question), answered)
-
-
-def _step_closed(screen: "WarRoomScreen", choice: tuple[str, str] | None) -> None:
-    if choice is None:
-        return
-    action, key = choice
-    if action == "run":
-        screen.run_command(f"step run {key}")
-    else:
-        open_reading(screen, action, key)
-
-
-class Confirm(ModalScreen[bool]):
-    """A yes/no question on one line: Enter or ``y`` answers yes, Esc or ``n`` no."""
-
-    BINDINGS = keymap.bindings(keymap.CONFIRM)
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        text = Text(visible(self.question), style="bold", end="")
-        text.append("   Enter or y: yes · Esc or n: no", style="italic")
-        yield Static(text, classes="dialog")
 
 
 class RunOutputs(Message):

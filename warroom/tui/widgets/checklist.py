@@ -54,6 +54,3 @@ class ChecklistPane(TextPane):
                 if current and not checked and first_open is None:
                     first_open = key
         self.show(rows, cursor_key=first_open)
-
-    def action_check(self) -> None:
-        self.act("check")

@@ -20,14 +20,20 @@ from warroom.tui.widgets.line_input import LineInput
 FILTER_HINT = "kinds before a colon, then text: d: failover · o,h: · 502 — empty clears"
 
 
-class _Completion(Suggester):
-    def __init__(self, choices: Choices) -> None:
+class CommandCompletion(Suggester):
+    """The best completion of a command line; with ``prefix`` (the entry bar's ``:``)
+    only of lines that start with it."""
+
+    def __init__(self, choices: Choices, prefix: str = "") -> None:
         super().__init__(use_cache=False, case_sensitive=True)
         self._choices = choices
+        self._prefix = prefix
 
     async def get_suggestion(self, value: str) -> str | None:
-        options = commands.complete(value, self._choices)
-        return options[0] if options else None
+        if not value.startswith(self._prefix):
+            return None
+        options = commands.complete(value[len(self._prefix) :], self._choices)
+        return self._prefix + options[0] if options else None
 
 
 class CommandInput(LineInput):
@@ -75,7 +81,7 @@ class CommandLine(Vertical):
             yield Label(":", id="command-prompt")
             # Hidden lines can still take focus in Textual: disabled until opened.
             yield CommandInput(
-                suggester=_Completion(self._choices), id="command-input", disabled=True
+                suggester=CommandCompletion(self._choices), id="command-input", disabled=True
             )
         yield Static(id="command-hint")
 

@@ -3,6 +3,11 @@
 Subclasses say how many rows there are and how to render one; this class handles the
 cursor (j/k, g/G, PgUp/PgDn), keeps it in view, and draws its highlight. Rendering by
 line means only visible rows are ever turned into terminal cells, whatever the length.
+
+A character typed into a pane that has no key for it was meant for the entry bar (the
+person thought they were typing there): the screen moves it there as it arrives
+(``screens.pane_keys``); a paste the pane hands on (``Typed``). Escape goes back to the
+entry bar.
 """
 
 from typing import ClassVar
@@ -10,7 +15,9 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -92,6 +99,18 @@ class CursorView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self.update_size()
         self.call_after_refresh(self.scroll_to_cursor)
+
+    class Typed(Message):
+        """Text pasted into the pane: for the entry bar."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        if event.text:
+            self.post_message(self.Typed(event.text))
 
     def on_focus(self) -> None:
         self.refresh()

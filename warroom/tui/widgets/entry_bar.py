@@ -4,22 +4,47 @@ The hint under the line (shown while the bar has focus) says, as the scribe type
 what Enter will record — the kind the prefix chose, the owner or audience, how far back
 it is dated — or why it cannot be recorded. A line starting with ``:`` runs as a
 command, so the scribe never has to leave the bar to change the severity.
+
+A paste is kept whole, however many lines it has (a stack trace, a log excerpt): the
+one-line input shows each line break as ``␤`` (and a tab as ``␉``), and Enter records
+the text with its line breaks. Textual's ``Input`` would keep only the first line.
 """
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
 from warroom.core.errors import InvalidInput
-from warroom.tui import keymap
-from warroom.tui.entry import HINT, PLACEHOLDER, parse_entry
+from warroom.tui import commands, keymap
+from warroom.tui.commands import Choices
+from warroom.tui.entry import HINT, PLACEHOLDER, EntryDraft, parse_entry
 from warroom.tui.render import safe
+from warroom.tui.widgets.command_line import CommandCompletion
 from warroom.tui.widgets.line_input import LineInput
+
+if TYPE_CHECKING:
+    from warroom.core.policy import Policy
+
+LINE_BREAK, TAB = "\u2424", "\u2409"
+"""How the one-line input shows a line break and a tab of pasted text."""
+
+
+def to_line(text: str) -> str:
+    """Text as the one-line input holds it (see the module's doc)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\n", LINE_BREAK).replace("\t", TAB)
+
+
+def from_line(value: str) -> str:
+    """What the one-line input holds, as the text to record."""
+    return value.replace(LINE_BREAK, "\n").replace(TAB, "\t")
 
 
 class EntryInput(LineInput):
@@ -27,6 +52,30 @@ class EntryInput(LineInput):
 
     def action_leave(self) -> None:
         self.post_message(EntryBar.Leave())
+
+    def action_complete(self) -> None:
+        """Tab: accept the completion of a ``:`` line; otherwise move on, as Tab does."""
+        if self._suggestion:
+            self.value = self._suggestion
+            self.cursor_position = len(self.value)
+        else:
+            self.screen.focus_next()
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """Keep every line of a paste (``Input``'s own handler, kept from running, would
+        keep the first)."""
+        event.stop()
+        event.prevent_default()
+        if event.text:
+            self.insert_typed(event.text)
+
+    def insert_typed(self, text: str) -> None:
+        """Insert ``text`` at the cursor, replacing the selection, line breaks and all."""
+        line = to_line(text)
+        if self.selection.is_empty:
+            self.insert_text_at_cursor(line)
+        else:
+            self.replace(line, *self.selection)
 
 
 class EntryBar(Vertical):
@@ -41,24 +90,47 @@ class EntryBar(Vertical):
     """
 
     class Submit(Message):
-        def __init__(self, text: str) -> None:
+        """Enter on a line that can be recorded (``draft``), or on a ``:`` command."""
+
+        def __init__(self, text: str, draft: EntryDraft | None) -> None:
             super().__init__()
             self.text = text
+            self.draft = draft
 
     class Leave(Message):
-        """Escape in the bar: go back to the timeline (Tab and the digits work too)."""
+        """Escape in the bar: go back to the timeline (then the digits pick a pane)."""
 
-    def __init__(self, now: Callable[[], datetime], **kwargs) -> None:
+    def __init__(
+        self,
+        now: Callable[[], datetime],
+        policy: "Policy | None" = None,
+        choices: Choices | None = None,
+        **kwargs,
+    ) -> None:
+        """``policy``: to refuse in the hint what Enter would refuse (an audience);
+        ``choices``: to complete and explain a ``:`` line as the command line does."""
         super().__init__(**kwargs)
         self._now = now
+        self._policy = policy
+        self._choices = choices or (lambda source: ())
 
     def compose(self) -> ComposeResult:
-        yield EntryInput(placeholder=PLACEHOLDER, id="entry-input")
+        suggester = CommandCompletion(self._choices, prefix=":")
+        yield EntryInput(placeholder=PLACEHOLDER, id="entry-input", suggester=suggester)
         yield Static(Text(HINT), id="entry-hint")
 
     @property
     def input(self) -> EntryInput:
         return self.query_one(EntryInput)
+
+    @property
+    def text(self) -> str:
+        """What is typed, as it would be recorded."""
+        return from_line(self.input.value)
+
+    def insert(self, text: str) -> None:
+        """Typing or a paste that arrived elsewhere (a pane, the question line)."""
+        self.input.insert_typed(text)
 
     def show_hint(self, text: Text) -> None:
         self.query_one("#entry-hint", Static).update(text, layout=False)  # always one line
@@ -67,26 +139,39 @@ class EntryBar(Vertical):
         """An entry was refused: say why, and give the text back unless a new one is typed."""
         if text is not None and not self.input.value:
             with self.input.prevent(Input.Changed):
-                self.input.value = text
+                self.input.value = to_line(text)
+                self.input.cursor_position = len(self.input.value)
         self.show_hint(safe(message, style="bold reverse"))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        value = event.value
+        value = from_line(event.value)
         if not value.strip():
             self.show_hint(Text(HINT))
         elif value.startswith(":"):
-            self.show_hint(Text("Enter runs the command", style="italic"))
+            hint = commands.expected(value.lstrip()[1:], self._choices)
+            self.show_hint(safe(f"Enter runs :{hint}", style="italic"))
         else:
             try:
-                draft = parse_entry(value, self._now())
+                draft = parse_entry(value, self._now(), self._policy)
             except InvalidInput as exc:
                 self.show_hint(safe(f"→ {exc}", style="italic"))
             else:
                 self.show_hint(Text("→ " + draft.describe(self._now()), style="italic"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter: what the hint said it would do — or, refused, the text stays and the
+        hint says why (the same check, so the two never disagree)."""
         event.stop()
-        if event.value.strip():
-            self.post_message(self.Submit(event.value))
-            self.input.value = ""
+        text = from_line(event.value)
+        if not text.strip():
+            return
+        draft = None
+        if not text.lstrip().startswith(":"):
+            try:
+                draft = parse_entry(text, self._now(), self._policy)
+            except InvalidInput as exc:
+                self.refused(None, str(exc))
+                return
+        self.post_message(self.Submit(text, draft))
+        self.input.value = ""

@@ -53,12 +53,3 @@ class RolesPane(TextPane):
                     note.append(" — awaiting acknowledgement (:accept)", style="italic")
                     rows.append((note, None))
         self.show(rows, cursor_key="commander")
-
-    def action_assign(self) -> None:
-        self.act("assign")
-
-    def action_handoff(self) -> None:
-        self.act("handoff")
-
-    def action_accept(self) -> None:
-        self.act("accept")

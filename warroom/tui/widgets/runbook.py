@@ -52,7 +52,7 @@ READ_STEP = "step read"
 REFERENCE = "runbook reference"
 FAIL_AFTER_RUN = "step fail-after-run"
 ACTIONS = frozenset({READ_STEP, REFERENCE, FAIL_AFTER_RUN})
-"""The pane's reading actions (``TextPane.Act``), which ``screens.step_detail`` handles."""
+"""The pane's reading keys' actions (``screen.pane_act``), which ``screens.reading`` opens."""
 
 
 def failed_run(pinned: "AttachedRunbook", step_id: str) -> "CommandRecord | None":
@@ -79,11 +79,6 @@ class RunbookPane(TextPane):
     digit = "4"
     BINDINGS = keymap.bindings(keymap.RUNBOOK)
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._failed: set[str] = set()
-        """Steps whose last run failed and that are not marked failed yet."""
-
     def update_from(
         self,
         state: "IncidentState",
@@ -94,7 +89,6 @@ class RunbookPane(TextPane):
         command is running now."""
         rows: list[PaneRow] = []
         first_open = None
-        self._failed = set()
         if not state.runbooks:
             hint = Text("No runbook attached. ", style="italic", end="")
             count = len(catalog.entries) if catalog else 0
@@ -109,8 +103,6 @@ class RunbookPane(TextPane):
                     rows.append((Text(f"  {(phase or step.section or '').upper()}", "bold"), None))
                 key = f"{pinned.runbook_id}/{step.id}"
                 progress = pinned.progress_of(step.id)
-                if failed_run(pinned, step.id):
-                    self._failed.add(key)
                 line = self._step(step, depth, pinned)
                 if key in running:
                     line.append("  ⟳ running…", style="bold reverse")
@@ -157,23 +149,6 @@ class RunbookPane(TextPane):
             line.append(" — ")
             line.append_text(safe(progress.note, style="italic"))
         return line
-
-    def action_step(self, action: str) -> None:
-        if action == "fail" and self.selected_key in self._failed:
-            self.act(FAIL_AFTER_RUN)  # asks, with the run's outcome as the reason
-        else:
-            self.act(f"step {action}")
-
-    def action_run_step(self) -> None:
-        self.act("step run")
-
-    def action_read(self) -> None:
-        """Enter: the whole step — text, sub-steps, commands, what its runs printed."""
-        self.act(READ_STEP)
-
-    def action_reference(self) -> None:
-        """The runbook's reference sections (Meaning, Diagnosis, ...)."""
-        self.act(REFERENCE)
 
 
 def _walk(steps, depth: int = 0):

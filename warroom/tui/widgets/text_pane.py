@@ -7,7 +7,6 @@ the wire — that matters on a 9600-baud-feeling SSH link.
 """
 
 from rich.text import Text
-from textual.message import Message
 from textual.strip import Strip
 
 from warroom.tui.widgets.cursor_view import CursorView
@@ -16,17 +15,7 @@ PaneRow = tuple[Text, str | None]
 
 
 class TextPane(CursorView):
-    class Act(Message):
-        """A key asked for ``action`` on the selected row (``key`` is the row's key)."""
-
-        def __init__(self, action: str, key: str) -> None:
-            super().__init__()
-            self.action = action
-            self.key = key
-
-    def act(self, action: str) -> None:
-        if self.selected_key is not None:
-            self.post_message(self.Act(action, self.selected_key))
+    """The pane's keys act on ``selected_key`` (see ``screens.keys.KeyHandling.pane_act``)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

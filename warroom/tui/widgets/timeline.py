@@ -37,7 +37,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 
 from warroom.tui import keymap
-from warroom.tui.render import clock, safe, zone_name
+from warroom.tui.render import clock, first_line, safe, zone_name
 from warroom.tui.rows import LABEL_WIDTH, REJECTED_TAG, Row, TimelineFilter, kind_label
 from warroom.tui.widgets.cursor_view import CursorView
 
@@ -164,7 +164,7 @@ class Timeline(CursorView):
             self.query = query
 
     class Chosen(Message):
-        """A row was chosen (Enter, ``c``, ``x``); ``action`` says what for."""
+        """A row was chosen (Enter) to be shown in full; ``action`` says what for."""
 
         def __init__(self, row: Row, action: str) -> None:
             super().__init__()
@@ -294,7 +294,7 @@ class Timeline(CursorView):
         if row.rejected is not None:  # refused by the server: kept here, not in the record
             text.append(f"✗ {REJECTED_TAG}", style="bold reverse")
             text.append(" ")
-            text.append_text(safe(row.text, style="dim"))
+            text.append_text(first_line(row.text, style="dim"))
             text.append("  server: ", style="italic")
             text.append_text(safe(row.rejected, style="italic"))
             return text
@@ -302,15 +302,15 @@ class Timeline(CursorView):
             text.append("◌ ", style="dim")  # recorded here, not yet acknowledged by the server
         fix = self.data.fixes.get(row.id)
         if fix is None:
-            text.append_text(safe(row.text))
+            text.append_text(first_line(row.text))
         elif fix.retracted:
             text.append("⊘ ", style="bold")
-            text.append_text(safe(row.text, style="strike dim"))
+            text.append_text(first_line(row.text, style="strike dim"))
             text.append("  retracted: ", style="italic")
-            text.append_text(safe(fix.text, style="italic"))
+            text.append_text(first_line(fix.text, style="italic"))
         else:
             text.append("✎ ", style="bold")
-            text.append_text(safe(fix.text))
+            text.append_text(first_line(fix.text))
         return text
 
     def _request(self, index: int) -> None:
@@ -366,12 +366,6 @@ class Timeline(CursorView):
 
     def action_details(self) -> None:
         self._choose("details")
-
-    def action_correct(self) -> None:
-        self._choose("correct")
-
-    def action_retract(self) -> None:
-        self._choose("retract")
 
 
 def _insert(order: tuple[array, array], row: Row) -> int:
