@@ -11,7 +11,7 @@ async def test_read_only_offers_only_what_works(home, demo):
     async with app.run_test(size=(160, 45)) as pilot:
         await opened(pilot)
         screen = main_screen(pilot)
-        assert complete("s", screen.choices) == ["switch"]  # not severity, status, step
+        assert complete("s", screen.choices) == ["switch "]  # not severity, status, step
         hint = expected("", screen.choices)
         assert "switch" in hint and "layout" in hint and "quit" in hint
         assert "severity" not in hint and "declare" not in hint and "accept" not in hint
@@ -28,8 +28,8 @@ async def test_a_writable_screen_offers_everything(home, demo):
     async with make_app(home).run_test(size=(160, 45)) as pilot:
         await opened(pilot)
         screen = main_screen(pilot)
-        assert {"severity", "status", "step", "switch"} <= set(complete("s", screen.choices))
-        await pilot.press("4", "question_mark")
+        assert {"severity ", "status ", "step ", "switch "} <= set(complete("s", screen.choices))
+        await pilot.press("escape", "4", "question_mark")
         await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
         shown = pilot.app.screen.query_one("Static").render().plain
         assert "runbook.run" in shown and "severity SEV" in shown and "Entry bar" in shown

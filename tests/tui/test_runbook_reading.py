@@ -11,7 +11,8 @@ from warroom.core.export import to_markdown
 from warroom.core.policy import default_policy
 from warroom.core.runbook import parse_runbook
 from warroom.runbooks.runner import CommandOutcome
-from warroom.tui.screens.step_detail import Confirm, RunbookReference, StepDetail
+from warroom.tui.screens.step_detail import RunbookReference, StepDetail
+from warroom.tui.widgets.confirm_line import ConfirmLine
 from warroom.tui.widgets.runbook import RunbookPane
 from warroom.tui.widgets.timeline import Timeline
 
@@ -51,8 +52,10 @@ def incident_with(home: Path, *runbooks) -> str:
 
 async def select_step(pilot, key: str) -> RunbookPane:
     await opened(pilot)
-    pane = main_screen(pilot).query_one(RunbookPane)
-    await pilot.press("4", "g")
+    screen = main_screen(pilot)
+    pane = screen.query_one(RunbookPane)
+    screen.action_focus_pane("runbook")  # from wherever the focus is: the bar, a pane
+    await pilot.press("g")
     while pane.selected_key != key:
         before = pane.cursor
         await pilot.press("j")
@@ -89,7 +92,7 @@ async def test_m_shows_the_reference_sections(home):
     async with app.run_test(size=(160, 45)) as pilot:
         await opened(pilot)
         await until(pilot, lambda: main_screen(pilot).catalog is not None)
-        await pilot.press("4", "m")
+        await pilot.press("escape", "4", "m")
         await until(pilot, lambda: isinstance(app.screen, RunbookReference))
         shown = modal_text(app)
         assert "## Meaning" in shown and "A container in a pod keeps restarting" in shown
@@ -126,15 +129,17 @@ async def test_a_failed_run_looks_different_and_offers_to_fail_the_step(home):
         assert "f marks the step failed" in text.render().plain
 
         await pilot.press("f")  # asks first; n leaves the step as it is
-        await until(pilot, lambda: isinstance(app.screen, Confirm))
-        assert "Mark probe/broken failed? (its command exited 3)" in modal_text(app)
+        prompt = screen.query_one(ConfirmLine)
+        await until(pilot, lambda: app.screen is screen and prompt.asking)
+        assert "mark probe/broken failed? (its command exited 3)" in prompt.question
         await pilot.press("n")
-        await until(pilot, lambda: app.screen is screen)
+        await until(pilot, lambda: not prompt.asking)
         await pilot.pause(0.2)
         assert screen.state.runbooks["probe"].progress_of("broken").status == "open"
 
+        await select_step(pilot, "probe/broken")
         await pilot.press("f")  # from the pane too; y marks it, the outcome as the reason
-        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        await until(pilot, lambda: prompt.asking)
         await pilot.press("y")
         progress = lambda: screen.state.runbooks["probe"].progress_of("broken")  # noqa: E731
         await until(pilot, lambda: progress().status == "failed")

@@ -28,7 +28,6 @@ def declare(home, title: str, *, minutes_ago: int, severity: str = "SEV1") -> st
     try:
         at = NOW - timedelta(minutes=minutes_ago)
         incident = room.declare(title, severity=severity, incident_type="outage", at=at)
-        room.assign(incident.incident_id, "commander", "eli", at=at)
         return incident.incident_id
     finally:
         room.store.close()

@@ -42,7 +42,7 @@ async def test_a_backdated_entry_shows_when_it_happened_and_when_it_was_recorded
         await opened(pilot)
         timeline = main_screen(pilot).query_one(Timeline)
         await until(pilot, lambda: timeline.row_count == 2 and timeline.selected is not None)
-        await pilot.press("1", "g")  # the failover: backdated before the declaration
+        await pilot.press("escape", "1", "g")  # the failover: backdated before the declaration
         assert timeline.selected.text == "failover started"
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, EntryDetail))

@@ -112,6 +112,7 @@ class WarRoomScreen(
         config = self.app.config
         bar = self.query_one(EntryBar)
         bar.display = not config.read_only
+        bar.disabled = config.read_only  # hidden is not enough: Textual's first focus took it
         if not config.read_only:
             self.set_focus(bar.input)
             bar.insert(self._draft)
