@@ -12,7 +12,8 @@ from warroom.runbooks.library import Reload, RunbookLibrary, RunbookSource
 from warroom.runbooks.watcher import RunbookWatcher, is_temporary
 
 GOOD = "# {title}\n\n## Triage\n- [check] look\n"
-BROKEN = "# Broken\n\n- step\n  ```bash\n  never closed\n"
+BROKEN = "# Broken\n\n- step {#x}\n- same id {#x}\n"
+"""An error (a duplicate step id) at line 4: the file yields no runbook."""
 WAIT = 5.0
 """Longest any test waits for an event that must come (a bound, not a sleep)."""
 QUIET = 0.5
@@ -138,7 +139,7 @@ def test_a_broken_save_keeps_the_last_good_version_and_reports(running, folder):
     reload = feed.next()
     assert reload.changed == () and reload.removed == ()
     assert [str(p) for p in reload.problems] == [
-        f"{folder / 'dns.md'}:4: code block opened with '```' is never closed"
+        f"{folder / 'dns.md'}:4: duplicate step id 'x' (first at line 3)"
     ]
     entry = reload.catalog.get("dns")
     assert entry.stale and entry.runbook.content_hash == good_hash
