@@ -202,7 +202,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, bool):
-        return f"{'true' if value else 'false'}"
+        return "true" if value else "false"
     if isinstance(value, str) and len(value.strip()) > 200:
         return f"text of {len(value.strip())} characters (at most 200)"
     if isinstance(value, str):
