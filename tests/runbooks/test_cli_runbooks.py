@@ -72,7 +72,8 @@ def test_check_prints_each_problem_and_exits_1(cli, tmp_path):
     assert result.code == 1
     assert result.out.splitlines() == [
         f"{folder / 'dup.md'}:2: duplicate step id 'x' (first at line 1)",
-        f"{folder / 'fence.md'}:4: code block opened with '```' is never closed",
+        f"{folder / 'fence.md'}:4: warning: code block opened with '```' is never closed;"
+        " it runs to the end of the file",
         f"{tmp_path / 'missing.md'}:1: cannot read: No such file or directory",
     ]
     as_json = cli("runbooks", "check", str(folder), "--json", check=False)
@@ -227,9 +228,9 @@ def test_watch_reports_saves_and_broken_files(own, tmp_path):
         assert str(own) in json.loads(lines.get(timeout=30))["watching"]
         (own / "small.md").write_text(SMALL.replace("Small", "Smaller"))
         assert json.loads(lines.get(timeout=10))["changed"] == ["small"]
-        (own / "small.md").write_text("```\nnever closed\n")
+        (own / "small.md").write_text("- a {#x}\n- b {#x}\n")
         report = json.loads(lines.get(timeout=10))
-        assert report["changed"] == [] and report["problems"][0]["line"] == 1
+        assert report["changed"] == [] and report["problems"][0]["line"] == 2
     finally:
         process.terminate()
         process.wait(timeout=10)

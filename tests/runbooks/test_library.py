@@ -16,7 +16,8 @@ from warroom.runbooks.library import (
 )
 
 GOOD = "# {title}\n\n## Triage\n- [check] look\n"
-BROKEN = "# Broken\n\n- step\n  ```bash\n  never closed\n"
+BROKEN = "# Broken\n\n- step {#x}\n- same id {#x}\n"
+"""An error (a duplicate step id) at line 4: the file yields no runbook."""
 
 
 def write(path: Path, text: str) -> Path:
@@ -77,7 +78,7 @@ def test_a_broken_file_never_stops_the_others(library, dirs):
     reload = library.load()
     assert reload.changed == ("good",)
     assert [str(p) for p in library.catalog.problems] == [
-        f"{team / 'bad.md'}:4: code block opened with '```' is never closed",
+        f"{team / 'bad.md'}:4: duplicate step id 'x' (first at line 3)",
         f"{team / 'binary.md'}:1: binary file (contains NUL bytes)",
     ]
     with pytest.raises(NotFound, match=r"runbook 'bad' does not parse: .*bad.md:4"):

@@ -14,6 +14,7 @@ from warroom.core.runbook import (
     STEP_TYPES,
     Runbook,
     RunbookProblem,
+    has_errors,
     parse_runbook,
     suggest,
 )
@@ -24,7 +25,7 @@ SHIPPED = Path(__file__).resolve().parents[2] / "runbooks"
 def parse(text: str, name: str = "rb.md", **kwargs) -> tuple[Runbook | None, list[str]]:
     raw = textwrap.dedent(text).lstrip("\n").encode()
     runbook, problems = parse_runbook(raw, f"/books/{name}", **kwargs)
-    assert (runbook is None) == bool(problems)
+    assert (runbook is None) == has_errors(problems)
     return runbook, [str(p) for p in problems]
 
 
@@ -100,8 +101,8 @@ def test_empty_front_matter_and_yaml_end_marker():
     assert ok("---\ntitle: T\n...\n- a\n").title == "T"
 
 
-def test_unknown_front_matter_key_is_reported_at_its_line():
-    _, problems = parse(
+def test_an_unknown_key_like_a_known_one_is_kept_with_a_warning_at_its_line():
+    runbook, problems = parse(
         """
         ---
         title: T
@@ -109,8 +110,11 @@ def test_unknown_front_matter_key_is_reported_at_its_line():
         ---
         """
     )
-    assert len(problems) == 1
-    assert problems[0].startswith("/books/rb.md:3: unknown front matter key 'service'")
+    assert problems == [
+        "/books/rb.md:3: warning: unknown front matter key 'service' kept as metadata;"
+        " did you mean 'services'?"
+    ]
+    assert runbook.metadata == {"service": "checkout"} and runbook.services == ()
 
 
 def test_wrong_type_is_reported_at_the_key():
@@ -125,7 +129,11 @@ def test_wrong_type_is_reported_at_the_key():
         ---
         """
     )
-    assert [p.split(": front matter ")[0] for p in problems] == ["/books/rb.md:4", "/books/rb.md:6"]
+    assert problems == [
+        "/books/rb.md:4: front matter services: expected a name or a list of names, got a table",
+        "/books/rb.md:6: warning: front matter last_reviewed: expected a date such as"
+        " 2024-05-31, got 'yesterday'; the runbook counts as never reviewed",
+    ]
 
 
 def test_invalid_yaml_is_reported_at_its_line():
@@ -380,9 +388,14 @@ def test_inline_triple_backticks_are_not_a_fence():
     assert ids(runbook) == ["step-1", "step-2"]
 
 
-def test_an_unterminated_code_block_is_reported_at_its_opening_line():
-    _, problems = parse("# T\n\n- step\n  ```bash\n  echo\n")
-    assert problems == ["/books/rb.md:4: code block opened with '```' is never closed"]
+def test_an_unterminated_code_block_runs_to_the_end_with_a_warning_at_its_opening_line():
+    runbook, problems = parse("# T\n\n- step\n  ```bash\n  echo one\n\n  echo two\n")
+    assert problems == [
+        "/books/rb.md:4: warning: code block opened with '```' is never closed;"
+        " it runs to the end of the file"
+    ]
+    (block,) = runbook.steps[0].commands
+    assert (block.language, block.code, block.line) == ("bash", "echo one\n\necho two", 4)
 
 
 # Phases ---------------------------------------------------------------------------------
@@ -660,7 +673,7 @@ MARKDOWNISH = st.lists(
 @given(MARKDOWNISH)
 def test_parsing_never_raises_on_markdown_like_text(lines):
     runbook, problems = parse_runbook("\n".join(lines).encode("utf-8", "surrogatepass"), "f.md")
-    assert (runbook is None) == bool(problems)
+    assert (runbook is None) == has_errors(problems)
     assert all(p.line >= 1 for p in problems)
 
 
@@ -668,7 +681,7 @@ def test_parsing_never_raises_on_markdown_like_text(lines):
 @given(st.binary(max_size=500))
 def test_parsing_never_raises_on_arbitrary_bytes(raw):
     runbook, problems = parse_runbook(raw, "f.md")
-    assert (runbook is None) == bool(problems)
+    assert (runbook is None) == has_errors(problems)
 
 
 # Shipped runbooks -----------------------------------------------------------------------

@@ -12,7 +12,8 @@ from warroom.runbooks.library import Reload, RunbookLibrary, RunbookSource
 from warroom.runbooks.watcher import RunbookWatcher, is_temporary
 
 GOOD = "# {title}\n\n## Triage\n- [check] look\n"
-BROKEN = "# Broken\n\n- step\n  ```bash\n  never closed\n"
+BROKEN = "# Broken\n\n- step {#x}\n- same id {#x}\n"
+"""An error (a duplicate step id) at line 4: the file yields no runbook."""
 WAIT = 5.0
 """Longest any test waits for an event that must come (a bound, not a sleep)."""
 QUIET = 0.5
@@ -131,6 +132,22 @@ def test_is_temporary():
     assert not is_temporary("x.md") and not is_temporary("dir/4913x.md")
 
 
+def test_a_save_with_only_warnings_is_used_and_its_warnings_reported(running, folder):
+    _, feed = running
+    (folder / "dns.md").write_text(
+        "---\nweight: 3\n---\n# DNS\n\n- [check] dig\n  ```sh\n  dig +short\n"
+    )
+    reload = feed.next()
+    assert reload.changed == ("dns",)
+    assert [str(p) for p in reload.problems] == [
+        f"{folder / 'dns.md'}:7: warning: code block opened with '```' is never closed;"
+        " it runs to the end of the file"
+    ]
+    entry = reload.catalog.get("dns")
+    assert not entry.stale and entry.runbook.metadata == {"weight": 3}
+    assert entry.runbook.step("step-1").commands[0].code == "dig +short"
+
+
 def test_a_broken_save_keeps_the_last_good_version_and_reports(running, folder):
     _, feed = running
     good_hash = running[0].library.catalog.get("dns").runbook.content_hash
@@ -138,7 +155,7 @@ def test_a_broken_save_keeps_the_last_good_version_and_reports(running, folder):
     reload = feed.next()
     assert reload.changed == () and reload.removed == ()
     assert [str(p) for p in reload.problems] == [
-        f"{folder / 'dns.md'}:4: code block opened with '```' is never closed"
+        f"{folder / 'dns.md'}:4: duplicate step id 'x' (first at line 3)"
     ]
     entry = reload.catalog.get("dns")
     assert entry.stale and entry.runbook.content_hash == good_hash

@@ -38,14 +38,18 @@ def say(text: str = "") -> None:
     sys.stdout.write(visible(text, single_line=False) + "\n")
 
 
-def report_problems(problems: Sequence[object], as_json: bool) -> None:
-    """The ``check`` commands' contract: quiet on success, one line per problem, exit 1."""
+def report_problems(problems: Sequence[object], as_json: bool, failed: bool | None = None) -> None:
+    """The ``check`` commands' contract: quiet on success, one line per problem, exit 1.
+
+    ``failed`` says whether the problems fail the check (default: any problem does);
+    warnings alone print and exit 0."""
+    failed = bool(problems) if failed is None else failed
     if as_json:
-        emit_json({"ok": not problems, "problems": problems})
+        emit_json({"ok": not failed, "problems": problems})
     else:
         for problem in problems:
             say(str(problem))
-    if problems:
+    if failed:
         raise typer.Exit(1)
 
 

@@ -13,15 +13,30 @@ from warroom.cli.output import emit_json, report_problems, say
 from warroom.cli.params import At, Incident, Json, report, runtime_of, when
 from warroom.core import events as ev
 from warroom.core.errors import InvalidInput
-from warroom.core.runbook import CodeBlock, Runbook, RunbookStep, step_count, suggest
+from warroom.core.runbook import (
+    CodeBlock,
+    Runbook,
+    RunbookProblem,
+    RunbookStep,
+    has_errors,
+    step_count,
+    suggest,
+)
 from warroom.core.sanitize import visible
 from warroom.core.state import AttachedRunbook
-from warroom.runbooks.library import LibraryEntry, Reload, check_paths
+from warroom.runbooks.library import LibraryEntry, Reload, check_paths, read_runbook
 from warroom.runbooks.runner import run_command
 
 app = typer.Typer(help="Find, read, check and suggest runbooks.", no_args_is_help=True)
 
 RunbookId = Annotated[str, typer.Argument(help="Runbook id: the file name without .md.")]
+RunbookOrFile = Annotated[
+    str,
+    typer.Argument(
+        metavar="RUNBOOK",
+        help="Runbook id (the file name without .md), or the path of a .md file to read as is.",
+    ),
+]
 
 _MARKS = {"open": " ", "claimed": "c", "started": ">", "done": "x", "failed": "!", "skipped": "-"}
 """One character per step status, for the ``[ ]`` box in listings."""
@@ -48,7 +63,14 @@ def list_runbooks(ctx: typer.Context, as_json: Json = False) -> None:
     if not catalog.entries:
         say("No runbooks found; `warroom locate` shows where your own go.")
     if catalog.problems:
-        say(f"{len(catalog.problems)} problem(s) in runbook files: run `warroom runbooks check`")
+        say(f"{_count(catalog.problems)} in runbook files: run `warroom runbooks check`")
+
+
+def _count(problems: tuple[RunbookProblem, ...] | list[RunbookProblem]) -> str:
+    """``2 error(s), 1 warning(s)``: how many of each, naming only the kinds present."""
+    errors = sum(problem.is_error for problem in problems)
+    counts = ((errors, "error(s)"), (len(problems) - errors, "warning(s)"))
+    return ", ".join(f"{n} {kind}" for n, kind in counts if n)
 
 
 def _entry_summary(entry: LibraryEntry) -> dict:
@@ -72,14 +94,17 @@ def _entry_summary(entry: LibraryEntry) -> dict:
 @app.command("show")
 def show(
     ctx: typer.Context,
-    runbook: RunbookId,
+    runbook: RunbookOrFile,
     incident: Annotated[
         str | None,
         typer.Option("--incident", "-i", help="Show the version pinned there, with progress."),
     ] = None,
     as_json: Json = False,
 ) -> None:
-    """Show a runbook's phases and steps (or, with --incident, the pinned version's progress)."""
+    """Show a runbook's phases and steps (or, with --incident, the pinned version's progress).
+
+    RUNBOOK may be the path of a Markdown file, shown as parsed without being in the
+    library: how a runbook from another repository reads before it is added."""
     runtime = runtime_of(ctx)
     if incident is not None:
         state = runtime.room.state(incident)
@@ -92,11 +117,28 @@ def show(
         say(f"{pinned.title}  ({pinned.runbook_id} @{pinned.content_hash[:8]} on {state.id})")
         _print_steps(pinned.steps, pinned)
         return
-    entry = runtime.runbooks.catalog.get(runbook)
+    if _is_path(runbook):
+        entry = _file_entry(Path(runbook), [phase.id for phase in runtime.policy.phases])
+    else:
+        entry = runtime.runbooks.catalog.get(runbook)
     if as_json:
-        emit_json(_entry_summary(entry) | {"runbook": entry.runbook})
+        emit_json(_entry_summary(entry) | {"runbook": entry.runbook, "problems": entry.problems})
         return
     _print_runbook(entry)
+
+
+def _is_path(argument: str) -> bool:
+    """A file path rather than an id: it ends in ``.md`` or names a directory part."""
+    return argument.strip().lower().endswith(".md") or "/" in argument or "\\" in argument
+
+
+def _file_entry(path: Path, phases: list[str]) -> LibraryEntry:
+    """One file read as the library would, outside it; an error refuses it, file:line."""
+    book, problems = read_runbook(path, phases)
+    if book is None:
+        listed = "\n".join(str(problem) for problem in problems)
+        raise InvalidInput(f"{path} is not a runbook warroom can read:\n{listed}")
+    return LibraryEntry(runbook=book, path=path, source="file", problems=tuple(problems))
 
 
 def _print_runbook(entry: LibraryEntry) -> None:
@@ -122,6 +164,12 @@ def _print_runbook(entry: LibraryEntry) -> None:
         say()
         say(f"{section.title}:")
         say(section.text)
+    if entry.problems:
+        say()
+        suffix = " (the last good version is shown)" if entry.stale else ""
+        say(f"{_count(entry.problems)}{suffix}:")
+        for problem in entry.problems:
+            say(f"  {problem}")
 
 
 def _print_steps(
@@ -166,15 +214,23 @@ def check(
         list[Path] | None,
         typer.Argument(help="Files or folders to check (default: every runbook source)."),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Treat warnings as errors (exit 1 on any).")
+    ] = False,
     as_json: Json = False,
 ) -> None:
-    """Validate runbooks: quiet on success, file:line: message per problem and exit 1."""
+    """Validate runbooks: quiet on success, one file:line: message per problem.
+
+    Errors (a file that does not load) exit 1; warnings (a file that loads, read as the
+    warning says) are printed and exit 0, unless --strict makes them errors."""
     runtime = runtime_of(ctx)
     if paths:
         problems = check_paths(paths, [phase.id for phase in runtime.policy.phases])
     else:
         problems = list(runtime.runbooks.catalog.problems)
-    report_problems(problems, as_json)
+    if strict:
+        problems = [problem.model_copy(update={"severity": "error"}) for problem in problems]
+    report_problems(problems, as_json, failed=has_errors(problems))
 
 
 @app.command("suggest")

@@ -11,10 +11,12 @@ and which were shadowed:
 3. the user's runbooks — ``$WARROOM_HOME/runbooks``, else the platform data directory;
 4. directories named in the configuration (``runbook_dirs``), in the order given.
 
-Each source is searched recursively for ``*.md`` files; ``README.md``, hidden files and
-folders, and editor temporaries are not runbooks. A file that fails to parse never
-stops the others: its problems are reported, and if it parsed before, its last good
-version stays in use until it is fixed. ``refresh`` re-reads only what changed, which
+Each source is searched recursively for ``*.md`` files; ``README.md``, a static-site
+generator's section pages (``_index.md``, and any name starting with ``_``), hidden files
+and folders, and editor temporaries are not runbooks. A file with only warnings loads,
+its warnings reported beside it. A file with an error never stops the others: its
+problems are reported, and if it parsed before, its last good version stays in use
+until it is fixed. ``refresh`` re-reads only what changed, which
 is what the watcher calls on every save.
 """
 
@@ -28,7 +30,14 @@ from pydantic import BaseModel
 
 from warroom.config import Paths, shipped_dir
 from warroom.core.errors import NotFound
-from warroom.core.runbook import MAX_BYTES, PHASES, Runbook, RunbookProblem, parse_runbook
+from warroom.core.runbook import (
+    MAX_BYTES,
+    PHASES,
+    Runbook,
+    RunbookProblem,
+    has_errors,
+    parse_runbook,
+)
 
 SHIPPED_DIR = shipped_dir("runbooks")
 """The runbooks that come with warroom (``runbooks/`` in the repository)."""
@@ -60,12 +69,15 @@ def default_sources(paths: Paths, extra: Sequence[Path] = ()) -> list[RunbookSou
 
 
 def is_runbook_file(path: Path) -> bool:
-    """A Markdown file that is not a README, hidden, or an editor's temporary."""
+    """A Markdown file that is not a README, a section page, hidden, or a temporary.
+
+    Hugo and Jekyll keep a folder's index page in ``_index.md`` (front matter only) and
+    their partials in ``_``-named files; neither is a runbook."""
     name = path.name
     return (
         name.lower().endswith(".md")
         and name.lower() != "readme.md"
-        and not name.startswith((".", "#", "~"))
+        and not name.startswith((".", "#", "~", "_"))
     )
 
 
@@ -93,7 +105,8 @@ def read_runbook(
 
 
 def check_paths(paths: Iterable[Path], phases: Sequence[str] = PHASES) -> list[RunbookProblem]:
-    """Every problem in the given files and folders: what ``warroom runbooks check`` prints.
+    """Every problem, errors and warnings, in the given files and folders: what
+    ``warroom runbooks check`` prints.
 
     A folder is searched like a source; a file named explicitly is checked as given.
     """
@@ -107,8 +120,9 @@ def check_paths(paths: Iterable[Path], phases: Sequence[str] = PHASES) -> list[R
 class LibraryEntry(BaseModel):
     """The runbook in use for one id, the file it came from and the files it shadows.
 
-    ``problems`` are the winning file's current problems: when there are any, the file
-    is broken on disk and ``runbook`` is its last good version.
+    ``problems`` are the winning file's current problems. Warnings alone leave
+    ``runbook`` the file as it is on disk; with an error the file is broken on disk
+    and ``runbook`` is its last good version (``stale``).
     """
 
     runbook: Runbook
@@ -119,7 +133,7 @@ class LibraryEntry(BaseModel):
 
     @property
     def stale(self) -> bool:
-        return bool(self.problems)
+        return has_errors(self.problems)
 
 
 class Catalog:
@@ -136,7 +150,8 @@ class Catalog:
         entry = self.entries.get(runbook_id.strip())
         if entry is not None:
             return entry
-        broken = [p for p in self.problems if Path(p.file).stem == runbook_id.strip()]
+        wanted = runbook_id.strip()
+        broken = [p for p in self.problems if p.is_error and Path(p.file).stem == wanted]
         if broken:
             raise NotFound(f"runbook {runbook_id!r} does not parse: {broken[0]}")
         raise NotFound(f"unknown runbook {runbook_id!r}; see `warroom runbooks list`")

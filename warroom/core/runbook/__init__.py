@@ -16,14 +16,20 @@ in ``runbooks/README.md``):
 
 Parsing never raises on bad input: a runbook file is user content that may be binary,
 huge, half-saved or hostile, and one bad file must not stop the others loading. Every
-problem is returned with its file and line, the way a compiler would report it; a file
-with any problem yields no runbook, so a library can keep the last good version.
+problem is returned with its file and line, the way a compiler would report it. A
+problem is an error or a warning: a file with any error yields no runbook, so a library
+can keep the last good version; a file with only warnings (front matter written for a
+static-site generator, a code fence never closed) loads, read as the warning says.
+
+``runbook_for_url`` finds the runbook an alert's ``runbook_url`` annotation links to
+(``links``).
 
 This package is pure (no I/O): it parses bytes it is given, so it is as fast to test as
 it is to run on a thousand files. Import from here; the modules are its parts.
 """
 
 from warroom.core.runbook.frontmatter import FRONT_MATTER_KEYS, FrontMatter
+from warroom.core.runbook.links import runbook_for_url
 from warroom.core.runbook.markdown import MAX_DEPTH
 from warroom.core.runbook.model import (
     PHASES,
@@ -35,6 +41,7 @@ from warroom.core.runbook.model import (
     RunbookStep,
     Section,
     StepType,
+    has_errors,
     step_count,
     walk_steps,
 )
@@ -60,7 +67,9 @@ __all__ = [
     "StepType",
     "Suggestion",
     "content_hash",
+    "has_errors",
     "parse_runbook",
+    "runbook_for_url",
     "slugify",
     "step_count",
     "suggest",

@@ -50,7 +50,10 @@ class Block(NamedTuple):
 
 
 def split_blocks(lines: list[str], start: int, problem: Report) -> list[Block]:
-    """Split the body into blocks, reading fenced code as one block each."""
+    """Split the body into blocks, reading fenced code as one block each.
+
+    A fence never closed runs to the end of the file, as CommonMark reads it (a
+    warning: the runbook loads, and a renderer shows the same thing)."""
     blocks: list[Block] = []
     n, end = start, len(lines)
     while n < end:
@@ -69,9 +72,14 @@ def split_blocks(lines: list[str], start: int, problem: Report) -> list[Block]:
             if fence and not (first == "`" and "`" in line[fence.end() :]):
                 marker = fence.group(2)
                 close = next((m for m in range(n + 1, end) if _closes(lines[m], marker)), None)
-                if close is None:
-                    problem(n + 1, f"code block opened with {marker!r} is never closed")
-                    break
+                if close is None:  # CommonMark: the block runs to the end of the document
+                    problem(
+                        n + 1,
+                        f"code block opened with {marker!r} is never closed;"
+                        " it runs to the end of the file",
+                        "warning",
+                    )
+                    close = end if lines[-1] else end - 1  # the newline ending the file
                 blocks.append(
                     Block("fence", n, indent, marker, end=close, language=fence.group(3).lower())
                 )

@@ -1,14 +1,14 @@
-"""What a parsed runbook is: its steps, sections, code blocks and problems.
+"""What a parsed runbook is: its steps, sections, code blocks, metadata and problems.
 
 These are the shapes every other layer sees (a pinned runbook's steps travel inside
 ``runbook_attached`` events); how they are read from Markdown is the rest of the package.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Literal
+from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 PHASES: tuple[str, ...] = ("triage", "containment", "eradication", "recovery")
 """The default response phases a heading may name."""
@@ -29,8 +29,17 @@ STEP_TYPES: tuple[str, ...] = StepType.__args__
 SHELL_LANGUAGES = frozenset({"", "sh", "bash", "shell", "zsh"})
 """Code block languages that hold shell commands (an untagged block counts as shell)."""
 
-Report = Callable[[int, str], object]
-"""How the parser's parts report a problem: ``report(line, message)``; parsing goes on."""
+Severity = Literal["error", "warning"]
+"""An error means the file yields no runbook; a warning means it loads, read as described."""
+
+
+class Report(Protocol):
+    """How the parser's parts report a problem: ``report(line, message)``; parsing goes on.
+
+    ``severity="warning"`` marks what the parser could read sensibly anyway (an
+    unterminated code fence runs to the end of the file, say)."""
+
+    def __call__(self, line: int, message: str, severity: Severity = "error") -> object: ...
 
 
 class Frozen(BaseModel):
@@ -93,6 +102,9 @@ class Runbook(Frozen):
     last_reviewed: date | None = None
     summary: str = ""
     """Prose before the first section: what the runbook is for."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    """Front matter keys warroom does not use (a static-site generator's ``weight``,
+    ``aliases``, ``draft``, ...), kept as read, with dates as ISO strings."""
     sections: tuple[Section, ...] = ()
     steps: tuple[RunbookStep, ...] = ()
 
@@ -119,11 +131,23 @@ def step_count(steps: Iterable[RunbookStep]) -> int:
 
 
 class RunbookProblem(Frozen):
-    """One problem in a runbook file, printed like a compiler error: ``file:line: message``."""
+    """One problem in a runbook file, printed like a compiler's: ``file:line: message``
+    for an error, ``file:line: warning: message`` for a warning."""
 
     file: str
     line: int
     message: str
+    severity: Severity = "error"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        marker = "warning: " if self.severity == "warning" else ""
+        return f"{self.file}:{self.line}: {marker}{self.message}"
+
+
+def has_errors(problems: Iterable[RunbookProblem]) -> bool:
+    """Whether any problem stops the file loading (warnings alone do not)."""
+    return any(problem.is_error for problem in problems)

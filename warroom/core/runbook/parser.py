@@ -1,5 +1,9 @@
 """``parse_runbook``: one file's bytes to a runbook, or every problem with its line.
 
+Problems are errors or warnings: any error and the file yields no runbook; warnings
+alone (an unterminated code fence, a mistyped ``title``) leave a runbook that loads,
+read the way the warning says, with the warnings beside it.
+
 It refuses what cannot be a runbook (too large, binary, not UTF-8, control characters),
 then reads the front matter (``frontmatter``), walks the Markdown body (``markdown``)
 and types and names the steps (``steps``).
@@ -12,7 +16,7 @@ from pathlib import PurePath
 
 from warroom.core.runbook.frontmatter import read_front_matter
 from warroom.core.runbook.markdown import Builder, split_blocks
-from warroom.core.runbook.model import PHASES, Runbook, RunbookProblem
+from warroom.core.runbook.model import PHASES, Runbook, RunbookProblem, Severity, has_errors
 
 MAX_BYTES = 1 << 20
 """Largest runbook accepted (1 MiB); a runbook longer than that is not read in an outage."""
@@ -29,7 +33,8 @@ def content_hash(raw: bytes) -> str:
 def parse_runbook(
     raw: bytes, path: str | PurePath, phases: Sequence[str] = PHASES
 ) -> tuple[Runbook | None, list[RunbookProblem]]:
-    """Parse one runbook file's bytes; the runbook, or ``None`` and every problem found.
+    """Parse one runbook file's bytes: the runbook (``None`` when any problem is an
+    error) and every problem found, errors and warnings, in file order.
 
     ``path`` names the file in problems and gives the runbook id (its stem). ``phases``
     are the phase names headings may use (the policy's phases).
@@ -38,8 +43,8 @@ def parse_runbook(
     stem = PurePath(path).stem
     problems: list[RunbookProblem] = []
 
-    def problem(line: int, message: str) -> list[RunbookProblem]:
-        problems.append(RunbookProblem(file=file, line=line, message=message))
+    def problem(line: int, message: str, severity: Severity = "error") -> list[RunbookProblem]:
+        problems.append(RunbookProblem(file=file, line=line, message=message, severity=severity))
         return problems
 
     if len(raw) > MAX_BYTES:
@@ -62,7 +67,7 @@ def parse_runbook(
     builder = Builder(lines, phases, problem)
     builder.build(split_blocks(lines, body_start, problem))
     summary, sections, steps = builder.result()
-    if problems or meta is None:
+    if has_errors(problems) or meta is None:
         return None, problems
     runbook = Runbook(
         id=stem,
@@ -75,11 +80,12 @@ def parse_runbook(
         severities=meta.severities,
         tags=meta.tags,
         last_reviewed=meta.last_reviewed,
+        metadata=meta.metadata,
         summary=summary,
         sections=sections,
         steps=steps,
     )
-    return runbook, []
+    return runbook, problems
 
 
 def _byte_line(raw: bytes, offset: int) -> int:
