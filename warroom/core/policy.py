@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from warroom.core.alert_rules import AlertRule, check_rules
 from warroom.core.errors import InvalidInput, NotFound
 from warroom.core.tomlpos import locate
 
@@ -134,6 +135,8 @@ class Policy(_Strict):
     escalations: tuple[EscalationRule, ...] = ()
     access: AccessRules = AccessRules()
     runbooks: RunbookRules = RunbookRules()
+    rules: tuple[AlertRule, ...] = ()
+    """What alerts do: see ``warroom.core.alert_rules``."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -163,6 +166,7 @@ class Policy(_Strict):
             unknown = set(esc.severities) - severities | ({esc.severity} - severities - {None})
             if unknown:
                 raise ValueError(f"escalation {esc.id!r} names unknown severity {sorted(unknown)}")
+        check_rules(self.rules, self)
         return self
 
     # Lookups that turn a user's typing into a canonical value or a clear error.
@@ -274,7 +278,7 @@ def default_policy() -> Policy:
     return Policy.model_validate(tomllib.loads(DEFAULT_POLICY_TEXT))
 
 
-SEVERITY_BOUND_SECTIONS = ("cadence", "escalations")
+SEVERITY_BOUND_SECTIONS = ("cadence", "escalations", "rules")
 """Default sections written for the default scale; a new scale starts without them."""
 
 
@@ -282,7 +286,7 @@ def parse_policy(text: str, source: str) -> Policy:
     """Validate policy text over the defaults; raise ``PolicyError`` listing every problem.
 
     Sections present in ``text`` replace the default sections of the same name. A file
-    that replaces the severity scale also drops the default cadence and escalations,
+    that replaces the severity scale also drops the default cadence, escalations and rules,
     which name the default severities and would otherwise make the file invalid.
     """
     try:
