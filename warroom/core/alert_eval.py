@@ -10,16 +10,19 @@ Applying a decision (through the one write path) is the caller's, so the dry run
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from warroom.core.alert_match import render_template, runbook_from_url
-from warroom.core.alert_rules import AlertRule, DeclareAction, RunbookAction, TodoAction
+from warroom.core.alert_rules import (
+    AlertRule,
+    DeclareAction,
+    RunbookAction,
+    TodoAction,
+    Vocabulary,
+)
 from warroom.core.alerts import Alert
-
-if TYPE_CHECKING:
-    from warroom.core.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ def _test(rule: AlertRule, alert: Alert) -> tuple[bool, list[str]]:
 
 
 def evaluate(
-    policy: "Policy",
+    policy: Vocabulary,
     alert: Alert,
     incidents: Sequence[IncidentSummary] = (),
     runbook_ids: Collection[str] | None = None,
@@ -159,7 +162,7 @@ class _Run:
 
     def __init__(
         self,
-        policy: "Policy",
+        policy: Vocabulary,
         alert: Alert,
         incidents: Sequence[IncidentSummary],
         runbook_ids: Collection[str] | None,
@@ -272,7 +275,7 @@ class _Run:
 
 
 def evaluate_all(
-    policy: "Policy",
+    policy: Vocabulary,
     alerts: Sequence[Alert],
     incidents: Sequence[IncidentSummary] = (),
     runbook_ids: Collection[str] | None = None,

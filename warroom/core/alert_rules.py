@@ -17,14 +17,25 @@ What a rule would do to an alert is ``warroom.core.alert_eval``'s to say.
 """
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import Annotated, Any, Protocol, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from warroom.core.alert_match import MatcherField, ThresholdField, check_template
 
-if TYPE_CHECKING:
-    from warroom.core.policy import Policy
+
+class Vocabulary(Protocol):
+    """What rules need of the policy that holds them (``warroom.core.policy.Policy``,
+    which imports this module, so it is named by its shape, not imported)."""
+
+    rules: tuple["AlertRule", ...]
+
+    def severity(self, name: str) -> Any: ...
+    def severity_rank(self, name: str) -> int: ...
+    def incident_type(self, name: str) -> str: ...
+    def audience(self, name: str) -> str: ...
+    def role(self, role_id: str) -> Any: ...
+
 
 ACTIONS = ("declare", "raise_severity", "page", "notify", "todo", "runbook")
 _SETTINGS = {"id", "description", "match", "thresholds", "continue"}
@@ -102,7 +113,7 @@ class AlertRule(_Strict):
         return self
 
 
-def check_rules(rules: Sequence[AlertRule], policy: "Policy") -> None:
+def check_rules(rules: Sequence[AlertRule], policy: Vocabulary) -> None:
     """Every name a rule uses is one the policy knows; ``ValueError`` names the field."""
     seen: set[str] = set()
     for index, rule in enumerate(rules):
