@@ -120,3 +120,7 @@ def test_policy_check_reports_rule_errors_with_file_and_line(cli, tmp_path):
     good = tmp_path / "good.toml"
     good.write_text(POLICY)
     assert cli("policy", "check", str(good)).out == ""
+    shown = cli("policy", "show").out
+    assert "  latency-p99: p99 latency above 2 s: SEV2, page the owning team" in shown
+    rules = cli("policy", "show", "--json").json()["rules"]
+    assert rules[0]["thresholds"] == ["p99_latency_ms > 2000"]

@@ -325,3 +325,10 @@ def test_policy_file_errors_say_file_line_and_field(tmp_path: Path, body, expect
 def test_a_new_severity_scale_drops_the_default_rules():
     policy = parse_policy('[[severities]]\nname = "P1"\n', "scale.toml")
     assert policy.rules == ()
+
+
+def test_new_incident_types_drop_the_default_rules_that_declare_the_old_ones():
+    policy = parse_policy('incident_types = ["outage", "drill"]\n', "types.toml")
+    assert policy.rules == ()
+    kept = parse_policy('incident_types = ["outage"]\n[[rules]]\nid = "a"\npage = "x"\n', "t")
+    assert [r.id for r in kept.rules] == ["a"]

@@ -287,7 +287,8 @@ def parse_policy(text: str, source: str) -> Policy:
 
     Sections present in ``text`` replace the default sections of the same name. A file
     that replaces the severity scale also drops the default cadence, escalations and rules,
-    which name the default severities and would otherwise make the file invalid.
+    which name the default severities and would otherwise make the file invalid; one
+    that replaces the incident types drops the default rules, which declare them.
     """
     try:
         data = tomllib.loads(text)
@@ -300,6 +301,8 @@ def parse_policy(text: str, source: str) -> Policy:
     if "severities" in data:
         for section in SEVERITY_BOUND_SECTIONS:
             defaults.pop(section, None)
+    if "incident_types" in data:
+        defaults.pop("rules", None)  # the default rules declare default incident types
     merged = defaults | data
     try:
         return Policy.model_validate(merged)
