@@ -17,7 +17,7 @@ def show(
     ctx: typer.Context,
     as_json: Json = False,
 ) -> None:
-    """Print the policy in force: severities, roles, phases, cadence, escalations."""
+    """Print the policy in force: severities, roles, phases, cadence, escalations, rules."""
     policy = ctx.obj.policy
     if as_json:
         emit_json(policy)
@@ -50,6 +50,10 @@ def show(
     say("Escalations:")
     for esc in policy.escalations:
         say(f"  {esc.id}: {esc.description or esc.when}")
+    say("Alert rules (in order; `warroom rules test PAYLOAD` tries them):")
+    for rule in policy.rules:
+        tests = [m.text for m in rule.match] + [t.text for t in rule.thresholds]
+        say(f"  {rule.id}: {rule.description or ', '.join(tests) or 'every alert'}")
 
 
 @app.command("check")

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from warroom.core.alert_rules import AlertRule, check_rules
 from warroom.core.errors import InvalidInput, NotFound
 from warroom.core.tomlpos import locate
 from warroom.core.wording import field_path, plain_message
@@ -152,6 +153,8 @@ class Policy(_Strict):
     access: AccessRules = AccessRules()
     record: RecordRules = RecordRules()
     runbooks: RunbookRules = RunbookRules()
+    rules: tuple[AlertRule, ...] = ()
+    """What alerts do: see ``warroom.core.alert_rules``."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -181,6 +184,7 @@ class Policy(_Strict):
             unknown = set(esc.severities) - severities | ({esc.severity} - severities - {None})
             if unknown:
                 raise ValueError(f"escalation {esc.id!r} names unknown severity {sorted(unknown)}")
+        check_rules(self.rules, self)
         return self
 
     # Lookups that turn a user's typing into a canonical value or a clear error.
@@ -292,7 +296,7 @@ def default_policy() -> Policy:
     return Policy.model_validate(tomllib.loads(DEFAULT_POLICY_TEXT))
 
 
-SEVERITY_BOUND_SECTIONS = ("cadence", "escalations")
+SEVERITY_BOUND_SECTIONS = ("cadence", "escalations", "rules")
 """Default sections written for the default scale; a new scale starts without them."""
 
 
@@ -300,8 +304,9 @@ def parse_policy(text: str, source: str) -> Policy:
     """Validate policy text over the defaults; raise ``PolicyError`` listing every problem.
 
     Sections present in ``text`` replace the default sections of the same name. A file
-    that replaces the severity scale also drops the default cadence and escalations,
-    which name the default severities and would otherwise make the file invalid.
+    that replaces the severity scale also drops the default cadence, escalations and rules,
+    which name the default severities and would otherwise make the file invalid; one
+    that replaces the incident types drops the default rules, which declare them.
     """
     try:
         data = tomllib.loads(text)
@@ -314,6 +319,8 @@ def parse_policy(text: str, source: str) -> Policy:
     if "severities" in data:
         for section in SEVERITY_BOUND_SECTIONS:
             defaults.pop(section, None)
+    if "incident_types" in data:
+        defaults.pop("rules", None)  # the default rules declare default incident types
     merged = defaults | data
     try:
         return Policy.model_validate(merged)

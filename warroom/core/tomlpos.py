@@ -89,11 +89,12 @@ def _find_key(lines: list[str], start: int, end: int, key: str) -> int | None:
 
 
 def _nth_inline_item(lines: list[str], key_line: int, item: int) -> int:
-    """Line of the ``item``-th element of a multi-line inline array starting at key_line."""
+    """Line of the ``item``-th element (a table or a string, one a line) of a multi-line
+    inline array starting at key_line."""
     count = -1
     for n in range(key_line, len(lines)):
         stripped = lines[n].strip()
-        if n > key_line and stripped.startswith("{"):
+        if n > key_line and stripped.startswith(("{", '"', "'")):  # a table or a string
             count += 1
         if n == key_line and stripped.endswith("]"):
             return key_line
