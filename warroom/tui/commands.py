@@ -42,6 +42,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
         aliases=("sev",),
     ),
     CommandSpec("status", ("status", "text"), 1, "status STATUS [reason]", "Change the status"),
+    CommandSpec(
+        "reopen", ("text",), 1, "reopen REASON", "Open a closed incident again (it says why)"
+    ),
     CommandSpec("phase", ("phase",), 1, "phase PHASE", "Move the response to another phase"),
     CommandSpec("assign", ("role", "person"), 2, "assign ROLE PERSON", "Give a role to someone"),
     CommandSpec(

@@ -113,6 +113,10 @@ class CommandDispatch:
         iid, status, reason = self._require_incident(), cmd.arg(0, "status"), cmd.optional(1)
         self.write(cmd, lambda room, at: room.set_status(iid, status, reason, at=at))
 
+    def _cmd_reopen(self, cmd: ParsedCommand) -> None:
+        iid, reason = self._require_incident(), cmd.arg(0, "reason")
+        self.write(cmd, lambda room, at: room.reopen(iid, reason, at=at))
+
     def _cmd_phase(self, cmd: ParsedCommand) -> None:
         iid, phase = self._require_incident(), cmd.arg(0, "phase")
         self.write(cmd, lambda room, at: room.set_phase(iid, phase, at=at))

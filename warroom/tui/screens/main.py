@@ -289,11 +289,30 @@ class WarRoomScreen(
 
     @on(msg.Rejected)
     def _rejected(self, message: msg.Rejected) -> None:
+        if message.confirmed is not None:
+            self._confirm_backdate(message)
+            return
         if isinstance(message.request, EntryRequest):
             self.query_one(EntryBar).refused(message.request.text, message.message)
         elif isinstance(message.request, StepRun):
             self.quit_when_settled(message.request)
         self.app.notify(message.message, severity="error", markup=False, timeout=6)
+
+    def _confirm_backdate(self, message: msg.Rejected) -> None:
+        """A time far before the declaration: record it only once the user says so; the
+        scribe's text comes back to the bar if they do not."""
+        request = message.request
+
+        def not_recorded() -> None:  # after the answering key reached the bar, if it did
+            if isinstance(request, EntryRequest):
+                bar = self.query_one(EntryBar)
+                self.call_later(bar.give_back, request.text, "not recorded: " + message.message)
+
+        self.confirm(
+            f"{message.message}. Record it anyway?",
+            lambda: self.link.write(request, message.confirmed),
+            no=not_recorded,
+        )
 
     @on(msg.StoreFailed)
     def _store_failed(self, message: msg.StoreFailed) -> None:

@@ -148,14 +148,18 @@ class PaneKeys:
         else:
             self.open_command_line(f"{action} {row.id} ")
 
-    def confirm(self, question: str, yes, typed: str = "") -> None:
-        """Ask ``question`` on the one-line prompt; ``yes()`` only on Enter or ``y``."""
+    def confirm(self, question: str, yes, typed: str = "", no=None) -> None:
+        """Ask ``question`` on the one-line prompt; ``yes()`` only on Enter or ``y``,
+        ``no()`` (if given) on anything else."""
         previous = self.focused
+        then = no
 
         def no() -> None:
             if previous is not None and previous.is_attached:
                 self.set_focus(previous)
             self.app.notify(f"not done: {question.rstrip('?')}", timeout=3)
+            if then is not None:
+                then()
 
         def yes_then_back() -> None:
             if previous is not None and previous.is_attached:

@@ -143,6 +143,13 @@ class EntryBar(Vertical):
                 self.input.cursor_position = len(self.input.value)
         self.show_hint(safe(message, style="bold reverse"))
 
+    def give_back(self, text: str, message: str) -> None:
+        """Put ``text`` back in front of whatever the bar holds now, and say why."""
+        with self.input.prevent(Input.Changed):
+            self.input.value = to_line(text) + self.input.value
+            self.input.cursor_position = len(self.input.value)
+        self.show_hint(safe(message, style="bold reverse"))
+
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         value = from_line(event.value)
