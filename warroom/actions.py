@@ -64,7 +64,12 @@ class WarRoom:
         impact_started_at: datetime | None = None,
         detected_at: datetime | None = None,
         at: datetime | None = None,
+        take_command: bool | None = None,
     ) -> ev.Event:
+        """Declare an incident; the declarer takes command as the policy says, unless
+        ``take_command`` says otherwise (intake declares with command left vacant)."""
+        if take_command is None:
+            take_command = self.policy.access.declarer_takes_command
         incident_id = new_incident_id()
         while self.store.has_incident(incident_id):
             incident_id = new_incident_id()
@@ -77,7 +82,7 @@ class WarRoom:
             drill=drill,
             impact_started_at=impact_started_at,
             detected_at=detected_at,
-            declarer_commands=self.policy.access.declarer_takes_command,
+            declarer_commands=take_command,
         )
         return self._append(None, payload, at, incident_id=incident_id)
 
@@ -150,9 +155,14 @@ class WarRoom:
         labels: dict[str, str],
         *,
         at: datetime | None = None,
+        **details: object,
     ) -> ev.Event:
+        """Record an alert; ``details`` are the other ``AlertReceived`` fields
+        (annotations, values, links, fingerprint, group_key, status)."""
         state = self.state(incident_ref)
-        payload = self._payload(ev.AlertReceived, source=source, summary=summary, labels=labels)
+        payload = self._payload(
+            ev.AlertReceived, source=source, summary=summary, labels=labels, **details
+        )
         return self._append(state, payload, at)
 
     # -- single-valued fields ------------------------------------------------------------

@@ -12,7 +12,15 @@ from typing import Annotated
 import typer
 
 from warroom import __version__
-from warroom.cli import incidents, policy_cmd, rules_cmd, runbooks_cmd, sync_cmd, tui_cmd
+from warroom.cli import (
+    incidents,
+    intake_cmd,
+    policy_cmd,
+    rules_cmd,
+    runbooks_cmd,
+    sync_cmd,
+    tui_cmd,
+)
 from warroom.cli.runtime import Runtime
 
 app = typer.Typer(
@@ -26,6 +34,7 @@ app = typer.Typer(
 incidents.register(app)
 app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(rules_cmd.app, name="rules")
+app.add_typer(intake_cmd.app, name="intake")
 sync_cmd.register(app)
 runbooks_cmd.register(app)
 tui_cmd.register(app)

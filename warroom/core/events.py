@@ -205,10 +205,23 @@ class Escalation(_Payload):
 
 
 class AlertReceived(_Payload):
+    """An alert from a monitoring system, as it arrived: the record of intake.
+
+    ``fingerprint`` is the dedup key (a repeat of the same fingerprint and status changes
+    nothing) and ``status`` says whether it fired or resolved; both default so entries
+    written before intake recorded them still read."""
+
     kind: Literal["alert_received"] = "alert_received"
     source: Name
     summary: Text
     labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, float] = Field(default_factory=dict)
+    links: tuple[dict[str, str], ...] = ()
+    """Each ``{"title": …, "url": …}``."""
+    fingerprint: Reason = ""
+    group_key: Reason = ""
+    status: Literal["firing", "resolved"] = "firing"
 
 
 class ThresholdCrossed(_Payload):
@@ -470,6 +483,8 @@ def payload_text(payload: BaseModel) -> str:
             return _with_reason(f"{payload.phase}/{payload.item} {mark}", payload.note)
         case Escalation():
             return _with_reason(f"Escalated to {payload.target}", payload.reason)
+        case AlertReceived(status="resolved"):
+            return f"Alert resolved ({payload.source}): {payload.summary}"
         case AlertReceived():
             return f"Alert from {payload.source}: {payload.summary}"
         case ThresholdCrossed():

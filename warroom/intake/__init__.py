@@ -1,0 +1,1 @@
+"""Alerts turned into incidents and entries, through the one write path."""

@@ -1,0 +1,211 @@
+"""Apply parsed alerts to a home: the evaluation of ``core.alert_eval``, carried out.
+
+The same ``evaluate_all`` that ``warroom rules test`` prints decides here, so the dry run
+and the real intake cannot disagree. Every change goes through ``WarRoom`` (the one write
+path) as the intake actor (``intake:alertmanager``, ``intake:generic``, …):
+
+- a repeat (same fingerprint, same status as on an open incident's record) changes nothing;
+- a resolution is recorded, as an ``alert_received`` with status resolved, on the incident
+  holding the alert;
+- a new alert declares an incident (with command left vacant: a bot does not command, a
+  person takes it) or lands on the open one the rules attach it to; the alert is recorded,
+  then each rule that fired is recorded as a note (which rule, why, what it does), a page
+  as an ``escalation``, a TODO as a TODO. Severity is only ever raised; when the access
+  rules refuse the raise (a person commands the incident), the rule's wish and the
+  refusal go on the record as a note for the commander instead.
+
+All or nothing per payload, as far as a local store allows: every entry is validated
+before the first write, so a payload that cannot be recorded writes nothing.
+"""
+
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from warroom.actions import WarRoom
+from warroom.core import events as ev
+from warroom.core.alert_eval import Decision, FiredRule, IncidentSummary, evaluate_all
+from warroom.core.alerts import Alert, MalformedPayload
+from warroom.core.errors import InvalidInput
+from warroom.core.wording import entry_message
+from warroom.store.local import LocalStore
+
+
+@dataclass
+class Applied:
+    """What intake did with one alert, for a person and for ``--json``."""
+
+    fingerprint: str
+    status: str
+    summary: str
+    news: str
+    incident: str = ""
+    done: list[str] = field(default_factory=list)
+
+
+def intake_actor(alerts: list[Alert]) -> str:
+    """Who intake writes as: ``intake:`` and the monitoring system that sent the payload."""
+    return f"intake:{alerts[0].source if alerts else 'generic'}"
+
+
+def open_incidents(store: LocalStore) -> list[IncidentSummary]:
+    """The open incidents with the alerts on their records (fingerprint → last status)."""
+    summaries = []
+    for incident_id in store.incident_ids():
+        state = store.state(incident_id)
+        if state.closed:
+            continue
+        alerts: dict[str, str] = {}
+        groups: list[str] = []
+        for event in store.events(incident_id):
+            payload = event.payload
+            if isinstance(payload, ev.AlertReceived) and payload.fingerprint:
+                alerts[payload.fingerprint] = payload.status
+                if payload.group_key and payload.group_key not in groups:
+                    groups.append(payload.group_key)
+        summaries.append(
+            IncidentSummary(
+                id=state.id,
+                severity=state.severity,
+                status=state.status,
+                services=tuple(state.services),
+                group_keys=tuple(groups),
+                alerts=alerts,
+            )
+        )
+    return summaries
+
+
+def alert_fields(alert: Alert) -> dict:
+    """The ``AlertReceived`` fields of an alert, as ``WarRoom.alert`` takes them."""
+    return {
+        "source": alert.source,
+        "summary": alert.summary,
+        "labels": dict(alert.labels),
+        "annotations": dict(alert.annotations),
+        "values": dict(alert.values),
+        "links": tuple({"title": link.title, "url": link.url} for link in alert.links),
+        "fingerprint": alert.fingerprint,
+        "group_key": alert.group_key,
+        "status": alert.status,
+    }
+
+
+def _validate(alerts: list[Alert], decisions: list[Decision]) -> None:
+    """Every alert and every declaration the payload makes, checked before any write."""
+    try:
+        for index, (alert, decision) in enumerate(zip(alerts, decisions, strict=True)):
+            where = f"alerts.{index}"
+            ev.AlertReceived(**alert_fields(alert))
+            for action in _planned(decision):
+                if action.kind == "declare":
+                    details = action.details
+                    ev.Declaration(
+                        title=details["title"],
+                        severity=details["severity"],
+                        incident_type=details["type"],
+                        services=tuple(details["services"]),
+                    )
+    except ValidationError as exc:
+        raise MalformedPayload(f"{where}: {entry_message(exc)}") from None
+
+
+def _planned(decision: Decision) -> list:
+    return [action for fired in decision.fired for action in fired.actions]
+
+
+class _Carrier:
+    """Carries out decisions in order; ``new-N`` stand-ins become the declared ids."""
+
+    def __init__(self, room: WarRoom) -> None:
+        self.room = room
+        self.declared: dict[str, str] = {}
+
+    def real(self, incident: str) -> str:
+        return self.declared.get(incident, incident)
+
+    def apply(self, alert: Alert, decision: Decision) -> Applied:
+        applied = Applied(alert.fingerprint, alert.status, alert.summary, decision.news)
+        if decision.news == "repeat":
+            applied.incident = decision.incident
+            applied.done.append(f"a repeat of an alert on {decision.incident}: nothing changed")
+            return applied
+        if alert.status == "resolved":
+            if not decision.incident:
+                applied.done.append("resolved, but no open incident holds it: nothing recorded")
+                return applied
+            applied.incident = self.real(decision.incident)
+            self.room.alert(applied.incident, **alert_fields(alert))
+            applied.done.append(f"recorded the resolution on {applied.incident}")
+            return applied
+        target = self._target(decision, applied)
+        if not target:
+            applied.done.append("no rule fires and no open incident holds it: nothing recorded")
+            return applied
+        self.room.alert(target, **alert_fields(alert))
+        applied.done.append(f"recorded the alert on {target}")
+        for fired in decision.fired:
+            self._carry_rule(target, fired, applied)
+        return applied
+
+    def _target(self, decision: Decision, applied: Applied) -> str:
+        """The incident the alert lands on, declaring it if a rule says so."""
+        for action in _planned(decision):
+            if action.kind == "declare":
+                details = action.details
+                declared = self.room.declare(
+                    details["title"],
+                    severity=details["severity"],
+                    incident_type=details["type"],
+                    services=details["services"],
+                    take_command=False,
+                )
+                self.declared[f"new-{len(self.declared) + 1}"] = declared.incident_id
+                applied.incident = declared.incident_id
+                applied.done.append(f"declared {declared.incident_id}: {details['title']}")
+                return applied.incident
+            if action.kind == "attach":
+                applied.incident = self.real(action.incident)
+                applied.done.append(action.text.replace(action.incident, applied.incident))
+                return applied.incident
+        applied.incident = self.real(decision.incident)
+        return applied.incident
+
+    def _carry_rule(self, target: str, fired: FiredRule, applied: Applied) -> None:
+        plans = "; ".join(a.text for a in fired.actions if a.kind not in ("declare", "attach"))
+        reason = f"rule {fired.rule} fired: {'; '.join(fired.why)}"
+        self.room.log(target, reason + (f" -> {plans}" if plans else ""))
+        applied.done.append(f"recorded why: {reason}")
+        for action in fired.actions:
+            if action.kind == "raise_severity":
+                self._raise(target, action.details["severity"], fired.rule, applied)
+            elif action.kind == "page":
+                self.room.escalate(target, action.details["target"], reason)
+                applied.done.append(f"paged {action.details['target']} (recorded as due)")
+            elif action.kind == "todo":
+                details = action.details
+                self.room.log(target, details["text"], kind="todo", owner=details["owner"] or None)
+                applied.done.append(f"added TODO {details['text']!r}")
+
+    def _raise(self, target: str, severity: str, rule: str, applied: Applied) -> None:
+        """Raise, never lower; a refusal by the access rules is put on the record."""
+        policy, current = self.room.policy, self.room.state(target).severity
+        if policy.severity_rank(severity) >= policy.severity_rank(current):
+            return
+        try:
+            self.room.set_severity(target, severity, f"alert rule {rule}")
+        except InvalidInput as refusal:
+            self.room.log(target, f"rule {rule} asks to raise {target} to {severity}: {refusal}")
+            applied.done.append(f"could not raise to {severity}: {refusal}")
+            return
+        applied.done.append(f"raised {target} to {severity}")
+
+
+def apply_alerts(room: WarRoom, alerts: list[Alert]) -> list[Applied]:
+    """Apply a payload's alerts to ``room``'s home; what was done with each, in order.
+
+    ``room`` writes as the intake actor (see ``intake_actor``)."""
+    decisions = evaluate_all(room.policy, alerts, open_incidents(room.store))
+    _validate(alerts, decisions)
+    carrier = _Carrier(room)
+    return [carrier.apply(a, d) for a, d in zip(alerts, decisions, strict=True)]
