@@ -270,7 +270,10 @@ def create_app(
     async def principal(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
-        return await identify(storage, credentials.credentials if credentials else None)
+        who = await identify(storage, credentials.credentials if credentials else None)
+        if who.role == "intake":
+            raise HTTPException(403, "an intake token may only post alerts")
+        return who
 
     Who = Annotated[Principal, Depends(principal)]
 

@@ -59,7 +59,9 @@ from warroom.core.events import MAX_EVENT_BYTES, Event
 from warroom.core.sanitize import BIDI_CONTROLS, visible
 from warroom.core.state import IncidentState
 
-TokenRole = Literal["viewer", "responder", "admin"]
+TokenRole = Literal["viewer", "responder", "admin", "intake"]
+"""``intake`` (for monitoring systems) may post alerts and nothing else: every route but
+the intake ones refuses it."""
 TOKEN_ROLES: tuple[str, ...] = TokenRole.__args__
 
 Admit = Callable[[IncidentState | None, Event], str | None]
