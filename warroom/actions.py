@@ -89,6 +89,11 @@ class WarRoom:
     def state(self, incident_ref: str) -> IncidentState:
         return self.store.state(self.store.resolve_incident(incident_ref))
 
+    def _current(self, incident_ref: str) -> IncidentState:
+        """The incident as the rules of the next change read it: the store's working
+        fold, folded forward (not copied) — for checks here only, never handed out."""
+        return self.store.working_state(self.store.resolve_incident(incident_ref))
+
     # -- the timeline --------------------------------------------------------------------
 
     def log(
@@ -120,7 +125,7 @@ class WarRoom:
             if kind != "action":
                 raise InvalidInput("--stage applies only to actions")
             fields["stage"] = stage
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         return self._append(state, self._payload(ev.KINDS[kind], **fields), at)
 
     def correct(
@@ -133,7 +138,7 @@ class WarRoom:
         at: datetime | None = None,
     ) -> ev.Event:
         """Point a correction or retraction at an earlier entry; nothing is edited in place."""
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         target_id = self._find_event(state.id, target)
         if retract:
             payload = self._payload(ev.Retraction, target_id=target_id, reason=text)
@@ -144,7 +149,7 @@ class WarRoom:
     def escalate(
         self, incident_ref: str, target: str, reason: str = "", *, at: datetime | None = None
     ) -> ev.Event:
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         return self._append(state, self._payload(ev.Escalation, target=target, reason=reason), at)
 
     def alert(
@@ -159,7 +164,7 @@ class WarRoom:
     ) -> ev.Event:
         """Record an alert; ``details`` are the other ``AlertReceived`` fields
         (annotations, values, links, fingerprint, group_key, status)."""
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         payload = self._payload(
             ev.AlertReceived, source=source, summary=summary, labels=labels, **details
         )
@@ -170,7 +175,7 @@ class WarRoom:
     def set_severity(
         self, incident_ref: str, severity: str, reason: str = "", *, at: datetime | None = None
     ) -> ev.Event:
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         name = self.policy.severity(severity).name
         if name == state.severity:
             raise InvalidInput(f"{state.id} is already {name}")
@@ -181,7 +186,7 @@ class WarRoom:
     def set_status(
         self, incident_ref: str, status: str, reason: str = "", *, at: datetime | None = None
     ) -> ev.Event:
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         name = self.policy.status(status)
         if name == state.status:
             raise InvalidInput(f"{state.id} is already {name}")
@@ -196,12 +201,12 @@ class WarRoom:
         at: datetime | None = None,
     ) -> ev.Event:
         """Open a closed incident again, saying why; a closed one takes nothing else."""
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         payload = self._payload(ev.Reopened, status=self.policy.status(status), reason=reason)
         return self._append(state, payload, at)
 
     def set_phase(self, incident_ref: str, phase: str, *, at: datetime | None = None) -> ev.Event:
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         name = self.policy.phase(phase).id
         if name == state.phase:
             raise InvalidInput(f"{state.id} is already in {name}")
@@ -210,7 +215,7 @@ class WarRoom:
     def set_services(
         self, incident_ref: str, services: Sequence[str], *, at: datetime | None = None
     ) -> ev.Event:
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         return self._append(state, self._payload(ev.ServicesChanged, services=tuple(services)), at)
 
     def set_milestone(self, incident_ref: str, milestone: str, at: datetime) -> ev.Event:
@@ -218,7 +223,7 @@ class WarRoom:
             raise InvalidInput(
                 f"unknown milestone {milestone!r}; choose one of {', '.join(ev.MILESTONES)}"
             )
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         return self._append(state, self._payload(ev.MilestoneSet, milestone=milestone, at=at), None)
 
     # -- roles ---------------------------------------------------------------------------
@@ -232,7 +237,7 @@ class WarRoom:
         shadow: bool = False,
         at: datetime | None = None,
     ) -> ev.Event:
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         spec = self.policy.role(role)
         holders = state.holders(spec.id)
         if any(t.person == person.strip() for t in holders):
@@ -248,7 +253,7 @@ class WarRoom:
     def release(
         self, incident_ref: str, role: str, person: str, *, at: datetime | None = None
     ) -> ev.Event:
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         spec = self.policy.role(role)
         if not any(t.person == person.strip() for t in state.holders(spec.id)):
             raise InvalidInput(f"{person} does not hold {spec.id} on {state.id}")
@@ -258,7 +263,7 @@ class WarRoom:
         self, incident_ref: str, role: str, to_person: str, *, at: datetime | None = None
     ) -> ev.Event:
         """Offer a role to someone; it passes to them only when they accept it."""
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         spec = self.policy.role(role)
         primaries = [t.person for t in state.holders(spec.id) if not t.shadow]
         if to_person.strip() in primaries:
@@ -280,7 +285,7 @@ class WarRoom:
     def accept_handoff(
         self, incident_ref: str, role: str = "commander", *, at: datetime | None = None
     ) -> ev.Event:
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         spec = self.policy.role(role)
         offered = state.pending_handoff(spec.id)
         if offered is None or offered.to_person != self.actor:
@@ -299,7 +304,7 @@ class WarRoom:
         note: str = "",
         at: datetime | None = None,
     ) -> ev.Event:
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         phase, spec = self.policy.checklist_item(item, state.phase)
         if state.is_checked(phase.id, spec.id) == checked:
             word = "already checked" if checked else "not checked"
@@ -316,7 +321,7 @@ class WarRoom:
     ) -> ev.Event:
         """Pin a runbook version (hash and parsed steps); a newer version re-pins it, and
         the re-pin lists what it changes in the steps' types and commands."""
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         pinned = state.runbooks.get(runbook.id)
         if pinned is not None and pinned.content_hash == runbook.content_hash:
             raise InvalidInput(
@@ -345,7 +350,7 @@ class WarRoom:
         at: datetime | None = None,
     ) -> ev.Event:
         """Claim, start, finish, fail or skip a step of an attached runbook."""
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         pinned, step = _find_step(state, step_ref)
         if action in ("fail", "skip") and not note.strip():
             why = "what went wrong" if action == "fail" else "why"
@@ -382,7 +387,7 @@ class WarRoom:
         the file on disk or from what someone typed, and ``execute`` is given the
         policy's timeout. The outcome is recorded whether the command succeeded or not.
         """
-        state = self.state(incident_ref)
+        state = self._current(incident_ref)
         pinned, step, command = step_command(self.policy, state, step_ref, block)
         if not confirm(command):
             raise InvalidInput("not confirmed; nothing was run")
@@ -418,7 +423,7 @@ class WarRoom:
             duration_s=outcome.duration_s,
             output=outcome.output,
         )
-        return self._append(self.state(incident_ref), payload, outcome.started_at)
+        return self._append(self._current(incident_ref), payload, outcome.started_at)
 
     # -- plumbing ------------------------------------------------------------------------
 

@@ -60,6 +60,8 @@ class LocalStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._working: dict[str, tuple[tuple[int, int], int, IncidentState]] = {}
+        """``working_state``'s folds: incident → (connection key, last seq folded, state)."""
         self.read_only = path.exists() and not (
             os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
         )
@@ -117,13 +119,16 @@ class LocalStore:
         the insert, so two processes sharing a home never reuse a number.
         """
         with self._transaction():
-            return self.write_own(
+            event = self.write_own(
                 event_id=event_id,
                 incident_id=incident_id,
                 actor=actor,
                 occurred_at=occurred_at,
                 payload=payload,
             )
+        key = self._connection_key()  # rows added at the end: kept folds still hold
+        self._working = {k: (key, seq, st) for k, (_, seq, st) in self._working.items()}
+        return event
 
     def write_own(
         self,
@@ -243,6 +248,32 @@ class LocalStore:
                 (incident_id, after_seq),
             ).fetchall()
 
+    def working_state(self, incident_id: str) -> IncidentState:
+        """The incident folded for this connection's own writer: kept between calls and
+        folded forward in place, so the rules of an append fold the rows added since the
+        last one, not the whole incident (100k events: ~0.2 s a copy otherwise).
+
+        Any other change — another connection's commit (``data_version``), or one on this
+        connection that is not an ``append_new`` (sync moving rows, a refusal deleting
+        one: ``total_changes``) — starts again from the snapshot. The object is the
+        store's: read it, never keep it or hand it to another thread (``state`` copies).
+        """
+        with _translated_errors(self.path):
+            kept = self._working.get(incident_id)
+            if kept is not None and kept[0] == self._connection_key():
+                _, through, base = kept
+            else:
+                base, through = self._snapshot(incident_id)  # fresh from JSON: ours
+            state, last_seq, _ = self._fold_rows(incident_id, through, base, copy=False)
+            if state is None:
+                return self._refused_state(incident_id)
+            self._working[incident_id] = (self._connection_key(), last_seq, state)
+            return state
+
+    def _connection_key(self) -> tuple[int, int]:
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return version, self.conn.total_changes
+
     def state(self, incident_id: str) -> IncidentState:
         """The folded incident, from the cached snapshot plus the events behind it."""
         with _translated_errors(self.path):
@@ -255,9 +286,10 @@ class LocalStore:
         return state
 
     def _fold_rows(
-        self, incident_id: str, after_seq: int, state: IncidentState | None
+        self, incident_id: str, after_seq: int, state: IncidentState | None, *, copy: bool = True
     ) -> tuple[IncidentState | None, int, int]:
-        """Fold the rows after ``after_seq`` onto a copy of ``state``, streaming.
+        """Fold the rows after ``after_seq`` onto a copy of ``state`` (onto ``state``
+        itself with ``copy=False``), streaming.
 
         Inert kinds get the envelope bookkeeping only (their effect commutes with every
         handler, so order does not matter); the rest are validated in batches of
@@ -269,7 +301,8 @@ class LocalStore:
             " WHERE incident_id = ? AND seq > ? ORDER BY seq",
             (incident_id, after_seq),
         )
-        state = state.model_copy(deep=True) if state is not None else None
+        if copy and state is not None:
+            state = state.model_copy(deep=True)
         last_seq, count, batch = after_seq, 0, []
         seen: set[str] = set()  # note_event's work for inert rows, tallied without
         latest: datetime | None = None  # setting a model's attributes per row

@@ -1,0 +1,63 @@
+"""The write path's working fold (``LocalStore.working_state``) is the incident as a
+fold from scratch gives it, however the log changed, and an append folds only what was
+added since the last one, not the whole incident."""
+
+from pathlib import Path
+
+from tests.store.test_scaling import fill
+from warroom.actions import WarRoom
+from warroom.core.policy import default_policy
+from warroom.store.local import LocalStore
+
+POLICY = default_policy()
+
+
+def same(store: LocalStore, incident: str) -> bool:
+    return store.working_state(incident).model_dump() == store.state(incident).model_dump()
+
+
+def test_the_working_fold_follows_appends_other_writers_and_deletions(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "w.db")
+    room = WarRoom(store, POLICY, "ana")
+    incident = room.declare("Queue lag", severity="SEV3", incident_type="outage").incident_id
+    for n in range(20):
+        room.log(incident, f"entry {n}", kind=("note", "decision")[n % 2])
+        assert same(store, incident)
+    room.set_severity(incident, "SEV2", "wider than it looked")
+    assert store.working_state(incident).severity == "SEV2"
+
+    other = WarRoom(LocalStore(store.path), POLICY, "ana")  # another process's writes
+    other.set_severity(incident, "SEV1", "checkout down")
+    assert store.working_state(incident).severity == "SEV1" and same(store, incident)
+
+    newest = store.conn.execute("SELECT MAX(seq) FROM events").fetchone()[0]
+    with store._transaction():  # what a refusal does on this very connection
+        store.conn.execute("DELETE FROM events WHERE seq = ?", (newest,))
+    assert store.working_state(incident).severity == "SEV2" and same(store, incident)
+    room.log(incident, "after the refusal")  # takes the freed seq again
+    assert same(store, incident)
+
+
+def test_an_append_folds_what_was_added_not_the_incident(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "w.db")
+    room = WarRoom(store, POLICY, "ana")
+    incident = room.declare("Long one", severity="SEV2", incident_type="outage").incident_id
+    fill(store, incident, 3000, first=1)
+    store.state(incident)  # a snapshot of the 3,000 now exists: loading it is the cost
+    folded, loaded = [], []
+    fold_rows, snapshot = store._fold_rows, store._snapshot
+
+    def counting(*args, **kwargs):
+        result = fold_rows(*args, **kwargs)
+        folded.append(result[2])
+        return result
+
+    def loading(*args):
+        loaded.append(args)
+        return snapshot(*args)
+
+    store._fold_rows, store._snapshot = counting, loading
+    for n in range(5):
+        room.log(incident, f"entry {n}")
+    assert len(loaded) == 1  # the incident is read whole once (a snapshot parse is O(n))
+    assert max(folded[1:]) <= 1, folded  # then each append folds only the one before
