@@ -75,6 +75,10 @@ LIST = (
     KeyAction("list.leave", "escape", "screen.focus_entry", "Entry bar", show=False),
 )
 
+READ_STEP = "step read"
+READ_REFERENCE = "runbook reference"
+"""The runbook pane's reading actions (``screen.pane_act``), opened by ``screens.reading``."""
+
 ASKS = "asks first (Enter or y)"
 OPENS_LINE = "opens the : line; Enter runs it"
 
@@ -107,8 +111,8 @@ RUNBOOK = (
     _pane_key(
         "runbook.run", "r", "step run", "Run command", "shows the command; Enter or y runs it"
     ),
-    KeyAction("runbook.read", "enter", "screen.pane_act('step read')", "Read step"),
-    KeyAction("runbook.reference", "m", "screen.pane_act('runbook reference')", "Reference"),
+    KeyAction("runbook.read", "enter", f"screen.pane_act('{READ_STEP}')", "Read step"),
+    KeyAction("runbook.reference", "m", f"screen.pane_act('{READ_REFERENCE}')", "Reference"),
 )
 
 STEP_DETAIL = (

@@ -48,8 +48,7 @@ TYPE_MARKS = {
 }
 
 
-READ_STEP = "step read"
-REFERENCE = "runbook reference"
+READ_STEP, REFERENCE = keymap.READ_STEP, keymap.READ_REFERENCE
 FAIL_AFTER_RUN = "step fail-after-run"
 ACTIONS = frozenset({READ_STEP, REFERENCE, FAIL_AFTER_RUN})
 """The pane's reading keys' actions (``screen.pane_act``), which ``screens.reading`` opens."""
