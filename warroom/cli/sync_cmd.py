@@ -512,7 +512,10 @@ def _verify_server(
 
 
 def register(app: typer.Typer) -> None:
+    from warroom.cli.database import migrate
+
     app.command()(serve)
+    app.command()(migrate)
     app.command()(login)
     app.command()(sync)
     app.command()(verify)
