@@ -13,14 +13,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import psycopg
 
-from warroom.server.storage import FeedItem
-
-if TYPE_CHECKING:
-    from warroom.server.postgres.store import PostgresStorage
+from warroom.server.storage import FeedItem, FeedPage
 
 log = logging.getLogger("warroom.server")
 
@@ -29,8 +26,22 @@ LISTEN_WINDOW_S = 0.5
 """How long the listener waits for hints before it polls the feed anyway."""
 
 
+class Relayed(Protocol):
+    """What the relay needs of its storage (``PostgresStorage``)."""
+
+    url: str
+    replica_id: str
+    _loop: asyncio.AbstractEventLoop | None
+
+    async def feed(self, after: int, limit: int) -> FeedPage: ...
+
+    def last_position(self) -> int: ...
+
+    def _publish(self, items: tuple[FeedItem, ...]) -> None: ...
+
+
 class Relay:
-    def __init__(self, storage: "PostgresStorage") -> None:
+    def __init__(self, storage: Relayed) -> None:
         self._storage = storage
         self.seen = 0
         self._reading = False
