@@ -306,7 +306,8 @@ def bench_appends(server: Server, connections: int = 50, seconds: float = 10.0) 
 def fill(server: Server, events: int) -> None:
     token = server.token("filler")
     incident = "inc-catchup"
-    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as http:
+    auth = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server.url, headers=auth, timeout=120) as http:
         n, batch = 0, []
         while n < events:
             n += 1
