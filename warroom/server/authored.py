@@ -22,7 +22,9 @@ Identity: one device per actor (the storage gives each device to one person, the
 of its first entry), named from a server id kept in ``authored.json`` in the server's
 data folder. Counters are reserved there in blocks before use, so a restart — even after
 ``kill -9`` — continues above every counter it may have used; the gap is harmless (gaps
-are normal, see ``warroom.server.storage``).
+are normal, see ``warroom.server.storage``). A replica on PostgreSQL has no data folder
+of its own: it takes a fresh server id each start (``ServerAuthor(None)``), so two
+replicas, or one restarted, never share a device and its counters start again at 1.
 
 All or nothing: ``commit`` appends the batch as one push whose access check raises on
 the first refusal, which rolls the whole push back in the storage (its savepoint), so a
@@ -66,10 +68,10 @@ class BatchRefused(Exception):
 class ServerAuthor:
     """The server's own device identities and counters, kept in its data folder."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.path = data_dir / IDENTITY_FILE
+    def __init__(self, data_dir: Path | None) -> None:
+        self.path = data_dir / IDENTITY_FILE if data_dir is not None else None
         self._lock = threading.Lock()
-        saved = json.loads(self.path.read_text()) if self.path.exists() else {}
+        saved = json.loads(self.path.read_text()) if self.path and self.path.exists() else {}
         self.server_id: str = saved.get("server_id") or "srv-" + secrets.token_hex(4)
         self._reserved: dict[str, int] = dict(saved.get("reserved", {}))
         self._next: dict[str, int] = {device: top + 1 for device, top in self._reserved.items()}
@@ -92,6 +94,8 @@ class ServerAuthor:
 
     def _save(self) -> None:
         """Write the identity durably: a temporary file, fsync, rename."""
+        if self.path is None:
+            return
         temporary = self.path.with_suffix(".tmp")
         text = json.dumps({"server_id": self.server_id, "reserved": self._reserved})
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
