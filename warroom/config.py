@@ -121,7 +121,7 @@ def server_urls(server: str) -> list[str]:
     urls: list[str] = []
     for part in server.split(","):
         url = part.strip().rstrip("/")
-        if not url.startswith(("http://", "https://")) or "://" == url[-3:]:
+        if not url.startswith(("http://", "https://")) or url[-3:] == "://":
             raise InvalidInput(
                 f"{part.strip()!r} is not an http:// or https:// URL"
                 " (several servers are separated by commas)"

@@ -22,12 +22,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from warroom.config import server_urls
 from warroom.core.chain import ChainError
 from warroom.core.errors import StoreError, WarroomError
 from warroom.core.timeparse import utcnow
 from warroom.store.local import LocalStore
 from warroom.store.replica import RejectedEntry, Replica
-from warroom.config import server_urls
 from warroom.sync.client import Forbidden, Offline, ServerRefused
 from warroom.sync.failover import FailoverClient
 
