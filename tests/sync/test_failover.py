@@ -2,8 +2,9 @@
 
 The SQLite backend runs one server per data folder, so its replicas take turns: A is
 killed with SIGKILL under load and B starts on A's data at another port, then B is
-killed and A comes back, then A is killed for good and B comes back. Clients configured with both URLs must move on each time without
-losing, doubling or reordering anything, and ``warroom verify`` must pass.
+killed and A comes back, then A is killed for good and B comes back. Clients configured
+with both URLs must move on each time without losing, doubling or reordering anything,
+and ``warroom verify`` must pass.
 """
 
 import json

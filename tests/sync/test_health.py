@@ -24,7 +24,7 @@ from warroom.server import threads
 from warroom.server.app import create_app
 from warroom.server.sqlite import store, writer
 
-THREADS = {"writer", "wal-checkpoint", "revocation-watch"}
+THREADS = {"writer", "wal-checkpoint", "revocation-watch", "leader-lease"}
 
 
 def test_a_real_server_reports_every_thread_running(server: Server):

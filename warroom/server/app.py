@@ -35,6 +35,7 @@ from warroom.server import errors
 from warroom.server.auth import TokenFirst, identify
 from warroom.server.errors import AUTHENTICATED
 from warroom.server.jsonbody import StrictJSONRoute
+from warroom.server.leader import BackgroundJobs
 from warroom.server.sse import frames
 from warroom.server.storage import (
     NAME_MAX,
@@ -115,11 +116,20 @@ class ThreadReport(BaseModel):
     failing_for_s: float | None
 
 
+class LeaderReport(BaseModel):
+    """Whether this replica runs the background jobs (``server/leader.py``)."""
+
+    holder: str
+    leading: bool
+    jobs: list[str]
+
+
 class HealthReport(BaseModel):
     """``/v1/health``: the same body with 200 (all running) or 503 (one is not)."""
 
     status: Literal["ok", "degraded"]
     threads: dict[str, ThreadReport]
+    leader: LeaderReport
 
 
 class TokenCreate(BaseModel):
@@ -239,17 +249,22 @@ def create_app(
     policy: Policy | None = None,
     heartbeat_s: float = HEARTBEAT_S,
     max_body: int = MAX_BODY,
+    jobs: BackgroundJobs | None = None,
 ) -> FastAPI:
-    """The ASGI app over ``storage``; the policy's ``[access]`` rules judge every append."""
+    """The ASGI app over ``storage``; the policy's ``[access]`` rules judge every append.
+    ``jobs`` run while this replica holds the background-jobs lease (none by default)."""
     rules = policy or default_policy()
+    background = jobs or BackgroundJobs(storage)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await storage.start()
+        await background.start()
         settle_heap()
         try:
             yield
         finally:
+            await background.stop()
             await storage.close()
 
     app = FastAPI(
@@ -479,11 +494,15 @@ def create_app(
     async def health() -> JSONResponse:
         """Each background thread's state, without a token (for monitoring): 200 while
         every one is running, 503 when one is retrying after errors or has died."""
-        threads = storage.health()
+        threads = storage.health() | background.health()
         ok = all(thread["state"] == "running" for thread in threads.values())
         return JSONResponse(
             status_code=200 if ok else 503,
-            content={"status": "ok" if ok else "degraded", "threads": threads},
+            content={
+                "status": "ok" if ok else "degraded",
+                "threads": threads,
+                "leader": background.leader(),
+            },
         )
 
     return app
