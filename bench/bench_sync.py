@@ -65,12 +65,24 @@ def free_port() -> int:
 
 
 class Server:
+    database: str | None = None
+    """Set by ``--backend postgres``: each server then gets a fresh database on it."""
+    cluster = None
+
     def __init__(self, data: Path) -> None:
         self.data = data
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.storage = SQLiteStorage(data)
-        cmd = [WARROOM, "serve", "--port", str(self.port), "--data", str(data)]
+        if Server.cluster is not None:
+            from warroom.server.postgres import PostgresStorage
+
+            database = Server.cluster.database("bench")
+            self.storage = PostgresStorage(database)
+            where = ["--database", database]
+        else:
+            self.storage = SQLiteStorage(data)
+            where = ["--data", str(data)]
+        cmd = [WARROOM, "serve", "--port", str(self.port), *where]
         env = dict(os.environ, WARROOM_HOME=str(data.parent / "server-home"))
         self.proc = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
         for _ in range(400):
@@ -377,14 +389,41 @@ def main() -> None:
     parser.add_argument(
         "--parts", default="fanout,appends,catchup,memory", help="which measurements to run"
     )
+    parser.add_argument(
+        "--backend",
+        default="sqlite",
+        help="sqlite, postgres, or both (sqlite,postgres: side by side in one run; PostgreSQL"
+        " is a throwaway durable cluster, fsync on, see tests/pgcluster.py)",
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the append runs")
     args = parser.parse_args()
+    backends = args.backend.split(",")
+    if backends == ["sqlite"]:
+        run_backend(args)
+        return
+    everything = {}
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests import pgcluster
+
+    for backend in backends:
+        if backend == "postgres":
+            with pgcluster.cluster(durable=True) as running:
+                Server.cluster = running
+                everything[backend] = run_backend(args, quiet=True)
+                Server.cluster = None
+        else:
+            everything[backend] = run_backend(args, quiet=True)
+    print(json.dumps(everything, indent=2, default=float))
+
+
+def run_backend(args, quiet: bool = False) -> dict:
     parts = args.parts.split(",")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for name, run in (
             ("fanout", lambda s: bench_fanout(s, root, args.subscribers)),
-            ("appends", bench_appends),
+            ("appends", lambda s: bench_appends(s, seconds=args.seconds)),
             ("catchup", lambda s: bench_catchup(s, root, args.events)),
             ("memory", bench_memory),
             ("held", None),
@@ -393,7 +432,7 @@ def main() -> None:
                 continue
             if name == "held":
                 results[name] = bench_held(root, [int(n) for n in args.held.split(",")])
-                if not args.json:
+                if not (args.json or quiet):
                     print(name, json.dumps(results[name], indent=1, default=float), flush=True)
                 continue
             server = Server(root / f"data-{name}")
@@ -401,11 +440,13 @@ def main() -> None:
                 results[name] = run(server)
             finally:
                 server.stop()
-            if not args.json:
+            if not (args.json or quiet):
                 print(name, json.dumps(results[name], indent=1, default=float), flush=True)
+    if quiet:
+        return results
     if args.json or set(results) != {"fanout", "appends", "catchup", "memory"}:
         print(json.dumps(results, indent=2))
-        return
+        return results
     f, a, c, m = results["fanout"], results["appends"], results["catchup"], results["memory"]
     print()
     print(
@@ -429,6 +470,7 @@ def main() -> None:
         f" ({m['subscribers']} idle streams; RSS {m['rss_before_mb']:.0f} ->"
         f" {m['rss_after_mb']:.0f} MB)   [goal <= 64 KB]"
     )
+    return results
 
 
 if __name__ == "__main__":

@@ -61,3 +61,22 @@ def cli(tmp_path: Path):
         return result
 
     return run
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster for the whole run (``tests/pgcluster.py``), or a
+    skip saying why none can be had here."""
+    from tests import pgcluster
+
+    reason = pgcluster.unavailable()
+    if reason:
+        pytest.skip(reason)
+    with pgcluster.cluster() as running:
+        yield running
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster) -> str:
+    """A fresh, empty database on the session's cluster."""
+    return postgres_cluster.database()

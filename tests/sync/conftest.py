@@ -18,6 +18,7 @@ from warroom.actions import WarRoom
 from warroom.core.chain import ChainedEvent, Checkpoint, verify_log
 from warroom.core.policy import default_policy, parse_policy
 from warroom.server.sqlite import SQLiteStorage
+from warroom.server.storage import TokenInfo
 from warroom.store.local import LocalStore
 from warroom.store.replica import Replica
 from warroom.sync.engine import SyncEngine
@@ -40,8 +41,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+BACKENDS = ("sqlite", "postgres")
+"""Every server test runs against each storage backend (``server`` is parametrised)."""
+
+
 class Server:
-    """``warroom serve`` in a child process; tokens are minted straight into its data."""
+    """``warroom serve`` in a child process; tokens are minted straight into its data
+    (the SQLite folder ``data``, or the PostgreSQL ``database`` when one is given)."""
 
     def __init__(
         self,
@@ -50,8 +56,10 @@ class Server:
         heartbeat: float = 0.5,
         checkpoint_every: int = 10,
         options: tuple[str, ...] = (),
+        database: str | None = None,
     ) -> None:
         self.data = data
+        self.database = database
         self.options = options
         """More ``warroom serve`` options."""
         self.port = free_port()
@@ -59,7 +67,17 @@ class Server:
         self.heartbeat = heartbeat
         self.checkpoint_every = checkpoint_every
         self.proc: subprocess.Popen | None = None
-        self.storage = SQLiteStorage(data)
+        if database:
+            from warroom.server.postgres import PostgresStorage
+
+            self.storage = PostgresStorage(database)
+        else:
+            self.storage = SQLiteStorage(data)
+
+    @property
+    def storage_args(self) -> tuple[str, ...]:
+        """The options that point a ``warroom`` command at this server's storage."""
+        return ("--database", self.database) if self.database else ("--data", str(self.data))
 
     def start(self) -> "Server":
         env = dict(os.environ, WARROOM_HOME=str(self.data.parent / "server-home"))
@@ -69,8 +87,7 @@ class Server:
                 "serve",
                 "--port",
                 str(self.port),
-                "--data",
-                str(self.data),
+                *self.storage_args,
                 "--heartbeat",
                 str(self.heartbeat),
                 "--checkpoint-every",
@@ -97,6 +114,15 @@ class Server:
         with ThreadPoolExecutor(1) as pool:
             return pool.submit(asyncio.run, self.storage.create_token(name, role)).result()[1]
 
+    def tokens(self) -> list[TokenInfo]:
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, self.storage.list_tokens()).result()
+
+    def close_storage(self) -> None:
+        """Close the storage this object mints tokens with (its database pool)."""
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, self.storage.close()).result()
+
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
@@ -111,11 +137,27 @@ class Server:
                 self.kill()
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str | None:
+    """None for SQLite, else a fresh PostgreSQL database's URL (skipped, with the reason,
+    where no PostgreSQL can be had)."""
+    if request.param == "sqlite":
+        return None
+    return request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture
-def server(tmp_path: Path):
-    srv = Server(tmp_path / "server-data").start()
+def server(tmp_path: Path, backend: str | None):
+    srv = Server(tmp_path / "server-data", database=backend).start()
     yield srv
     srv.stop()
+    srv.close_storage()
+
+
+def sqlite_only(server: Server, why: str) -> None:
+    """Skip a test that reads or edits the SQLite file itself."""
+    if server.database:
+        pytest.skip(f"SQLite only: {why}")
 
 
 class Client:

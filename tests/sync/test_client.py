@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.conftest import WARROOM
-from tests.sync.conftest import LENIENT_POLICY, Server, lenient_room, wait_until
+from tests.sync.conftest import LENIENT_POLICY, Server, lenient_room, sqlite_only, wait_until
 from warroom.core.chain import ChainError, Head, canonical_bytes, link
 from warroom.core.fold import fold
 from warroom.server.sqlite import AUTH_CACHE_S
@@ -51,6 +51,7 @@ def test_a_viewer_token_gets_its_entries_rejected_not_dropped(clients):
 
 def _rewrite_server_history(server: Server, incident_id: str, seq: int, text: str) -> None:
     """What a compromised server could do: edit an event and recompute every later hash."""
+    sqlite_only(server, "edits the server's SQLite file as a compromised server would")
     server.stop()
     db = sqlite3.connect(server.data / "server.db")
     rows = db.execute(
@@ -139,12 +140,12 @@ def test_remote_events_land_before_pending_ones_and_stale_snapshots_go(clients):
 
 
 def test_the_command_line_round_trip(server, tmp_path, cli):
-    data = str(server.data)
-    admin = cli("token", "create", "root", "--role", "admin", "--data", data).out.strip()
-    alice = cli("token", "create", "alice", "--role", "responder", "--data", data).out.strip()
-    listed = cli("token", "list", "--data", data, "--json").json()
+    data = server.storage_args
+    admin = cli("token", "create", "root", "--role", "admin", *data).out.strip()
+    alice = cli("token", "create", "alice", "--role", "responder", *data).out.strip()
+    listed = cli("token", "list", *data, "--json").json()
     assert {t["name"] for t in listed} == {"root", "alice"} and "token" not in listed[0]
-    assert cli("token", "create", "x", "--role", "god", "--data", data, check=False).code != 0
+    assert cli("token", "create", "x", "--role", "god", *data, check=False).code != 0
     home_a, home_b = tmp_path / "a", tmp_path / "b"
     out = cli("login", server.url, "--token", alice, home=home_a).out
     assert "as alice (responder)" in out
@@ -170,7 +171,7 @@ def test_the_command_line_round_trip(server, tmp_path, cli):
     bad = cli("verify", "--bundle", str(bundle), check=False)
     assert bad.code == 3 and "altered" in bad.err
     home_c = tmp_path / "c"  # a responder who is neither commander nor deputy
-    carl = cli("token", "create", "carl", "--role", "responder", "--data", data).out.strip()
+    carl = cli("token", "create", "carl", "--role", "responder", *data).out.strip()
     cli("login", server.url, "--token", carl, home=home_c)
     (home_c / "policy.toml").write_text(LENIENT_POLICY)  # carl's home lets its scribe
     cli("sync", "--once", home=home_c, user="carl")
@@ -181,7 +182,7 @@ def test_the_command_line_round_trip(server, tmp_path, cli):
     assert [r["kind"] for r in refused] == ["severity_changed"]
     assert "refused: changing severity" in cli("rejected", incident, home=home_c).out
     token_id = next(t["id"] for t in listed if t["name"] == "alice")
-    cli("token", "revoke", token_id, "--data", data)
+    cli("token", "revoke", token_id, *data)
     time.sleep(AUTH_CACHE_S)  # another process revoked it: the server notices within this
     refused = cli("sync", "--once", home=home_a, user="alice", check=False)
     assert refused.code != 0 and "refused the token" in refused.err

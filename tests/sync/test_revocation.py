@@ -4,7 +4,6 @@ Tokens are revoked over HTTP by an admin, or by ``warroom token revoke`` on the 
 machine (another process: the server notices by watching its tokens table).
 """
 
-import sqlite3
 import subprocess
 import threading
 import time
@@ -16,7 +15,6 @@ from tests.conftest import WARROOM
 from tests.sync.conftest import Server, wait_until
 from tests.sync.test_device_counters import _push
 from tests.sync.test_faults import _event
-from warroom.server.sqlite import DB_FILE
 from warroom.sync.client import Offline, ServerClient
 
 INC = "inc-rev001"
@@ -59,7 +57,7 @@ def _revoke_over_http(server: Server, token_id: str) -> None:
 
 def _revoke_from_the_cli(server: Server, token_id: str) -> None:
     subprocess.run(
-        [WARROOM, "token", "revoke", token_id, "--data", str(server.data)],
+        [WARROOM, "token", "revoke", token_id, *server.storage_args],
         check=True,
         capture_output=True,
         timeout=30,
@@ -67,10 +65,7 @@ def _revoke_from_the_cli(server: Server, token_id: str) -> None:
 
 
 def _token_id(server: Server, name: str) -> str:
-    with sqlite3.connect(server.data / DB_FILE) as conn:
-        found = conn.execute("SELECT id FROM tokens WHERE name = ?", (name,)).fetchone()[0]
-    conn.close()
-    return found
+    return next(token.id for token in server.tokens() if token.name == name)
 
 
 @pytest.mark.parametrize("revoke", [_revoke_over_http, _revoke_from_the_cli])

@@ -30,7 +30,7 @@ def test_the_last_admin_token_cannot_be_revoked_over_http(server: Server, cli):
             assert deb.delete(f"/v1/tokens/{viewer['id']}").status_code == 200
             assert deb.get("/v1/tokens").status_code == 200
     # on the server's machine the operator may (they can always make a new one there)
-    cli("token", "revoke", made.json()["id"], "--data", str(server.data))
+    cli("token", "revoke", made.json()["id"], *server.storage_args)
 
 
 BAD_NAMES = [
@@ -53,7 +53,7 @@ def test_token_names_are_checked_over_http_as_by_the_cli(server: Server, cli):
         assert [t["name"] for t in root.get("/v1/tokens").json()] == ["root"]
     for name, device, says in BAD_NAMES[::2]:  # each process start costs a second
         args = ["token", "create", name, "--role", "viewer", "--device", device]
-        refused = cli(*args, "--data", str(server.data), check=False)
+        refused = cli(*args, *server.storage_args, check=False)
         assert refused.code != 0 and says in refused.err and "Traceback" not in refused.err
 
 
@@ -61,7 +61,5 @@ def test_a_good_token_name_is_trimmed_alike(server: Server, cli):
     with _admin(server, server.token("root", "admin")) as root:
         made = root.post("/v1/tokens", json={"name": "  Zoë Ng ", "role": "viewer"}).json()
         assert made["name"] == "Zoë Ng"
-    listed = cli(
-        "token", "create", "  Zoë Ng ", "--role", "viewer", "--json", "--data", str(server.data)
-    )
+    listed = cli("token", "create", "  Zoë Ng ", "--role", "viewer", "--json", *server.storage_args)
     assert '"name": "Zoë Ng"' in listed.out

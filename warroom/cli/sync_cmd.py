@@ -29,6 +29,16 @@ Data = Annotated[
     typer.Option("--data", help="Server data folder (default: the 'server' folder in the home)."),
 ]
 
+Database = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        envvar="WARROOM_DATABASE",
+        help="A postgresql:// URL: keep the shared record in PostgreSQL instead of --data.",
+        show_default=False,
+    ),
+]
+
 token_app = typer.Typer(help="Manage the server's access tokens (run where the server's data is).")
 
 
@@ -36,10 +46,32 @@ def _data_dir(ctx: typer.Context, data: Path | None) -> Path:
     return (data or runtime_of(ctx).paths.data / "server").expanduser().resolve()
 
 
-def _storage(ctx: typer.Context, data: Path | None):
+def _storage(ctx: typer.Context, data: Path | None, database: str | None, **options: Any):
+    """The server's storage: PostgreSQL with ``--database``, else SQLite in ``--data``."""
+    if database:
+        from warroom.cli.database import postgres_storage
+
+        if data is not None:
+            raise InvalidInput("give --data (SQLite) or --database (PostgreSQL), not both")
+        return postgres_storage(database, **options)
     from warroom.server.sqlite import SQLiteStorage
 
-    return SQLiteStorage(_data_dir(ctx, data))
+    return SQLiteStorage(_data_dir(ctx, data), **options)
+
+
+def _with_storage(ctx: typer.Context, data: Path | None, database: str | None, call: Any) -> Any:
+    """Run ``call(storage)`` once and close the storage (a database pool included)."""
+    import asyncio
+
+    storage = _storage(ctx, data, database)
+
+    async def run() -> Any:
+        try:
+            return await call(storage)
+        finally:
+            await storage.close()
+
+    return asyncio.run(run())
 
 
 def serve(
@@ -47,6 +79,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind; 0.0.0.0 exposes it.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8350,
     data: Data = None,
+    database: Database = None,
     tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
     checkpoint_every: Annotated[
@@ -62,12 +95,12 @@ def serve(
         float, typer.Option(min=0.1, help="Seconds a client then has to send the body.")
     ] = 60.0,  # the largest accepted body (8 MB) at about 1 Mbit/s
 ) -> None:
-    """Run the shared backend (SQLite in --data) until interrupted."""
+    """Run the shared backend (SQLite in --data, or PostgreSQL) until interrupted."""
     import uvicorn
 
+    from warroom.cli.database import shown_url
     from warroom.server.app import create_app
     from warroom.server.limits import KEEP_ALIVE_S, slow_client_protocol
-    from warroom.server.sqlite import SQLiteStorage
 
     if (tls_cert is None) != (tls_key is None):
         raise InvalidInput("--tls-cert and --tls-key go together")
@@ -75,8 +108,7 @@ def serve(
         if path is not None and not path.is_file():
             raise InvalidInput(f"no such file: {path}")
     runtime = runtime_of(ctx)
-    data_dir = _data_dir(ctx, data)
-    storage = SQLiteStorage(data_dir, checkpoint_every=checkpoint_every)
+    storage = _storage(ctx, data, database, checkpoint_every=checkpoint_every)
     app = create_app(storage, policy=runtime.policy, heartbeat_s=heartbeat)
     try:
         probe = socket.create_server((host, port))
@@ -84,7 +116,8 @@ def serve(
         raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     probe.close()
     scheme = "https" if tls_cert else "http"
-    sys.stderr.write(f"warroom serving {scheme}://{host}:{port} (data in {data_dir})\n")
+    where = f"database {shown_url(database)}" if database else f"data in {_data_dir(ctx, data)}"
+    sys.stderr.write(f"warroom serving {scheme}://{host}:{port} ({where})\n")
     if not tls_cert and host not in ("127.0.0.1", "localhost", "::1"):
         sys.stderr.write("warning: tokens travel in clear text without --tls-cert/--tls-key\n")
     sys.stderr.flush()
@@ -108,10 +141,10 @@ def token_create(
     role: Annotated[str, typer.Option("--role", help="viewer, responder or admin.")],
     device: Annotated[str, typer.Option("--device", help="Which device it is for.")] = "",
     data: Data = None,
+    database: Database = None,
     as_json: Json = False,
 ) -> None:
     """Create a token and print it once; only its hash is stored."""
-    import asyncio
 
     from warroom.server.storage import TOKEN_ROLES, token_fields
 
@@ -121,7 +154,9 @@ def token_create(
         name, device = token_fields(name, device)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    info, secret = asyncio.run(_storage(ctx, data).create_token(name, role, device))
+    info, secret = _with_storage(
+        ctx, data, database, lambda storage: storage.create_token(name, role, device)
+    )
     if as_json:
         emit_json({"id": info.id, "name": info.name, "role": info.role, "token": secret})
         return
@@ -130,11 +165,12 @@ def token_create(
 
 
 @token_app.command("list")
-def token_list(ctx: typer.Context, data: Data = None, as_json: Json = False) -> None:
+def token_list(
+    ctx: typer.Context, data: Data = None, database: Database = None, as_json: Json = False
+) -> None:
     """List tokens (never their secrets)."""
-    import asyncio
 
-    tokens = asyncio.run(_storage(ctx, data).list_tokens())
+    tokens = _with_storage(ctx, data, database, lambda storage: storage.list_tokens())
     if as_json:
         emit_json([vars(t) for t in tokens])
         return
@@ -148,11 +184,11 @@ def token_revoke(
     ctx: typer.Context,
     token_id: Annotated[str, typer.Argument(help="The token id (tok-…).")],
     data: Data = None,
+    database: Database = None,
 ) -> None:
     """Revoke a token; requests with it are refused from now on."""
-    import asyncio
 
-    if not asyncio.run(_storage(ctx, data).revoke_token(token_id)):
+    if not _with_storage(ctx, data, database, lambda storage: storage.revoke_token(token_id)):
         raise NotFound(f"no active token {token_id!r}; `warroom token list` shows them")
     say(f"revoked {token_id}")
 
@@ -485,7 +521,10 @@ def _verify_server(
 
 
 def register(app: typer.Typer) -> None:
+    from warroom.cli.database import migrate
+
     app.command()(serve)
+    app.command()(migrate)
     app.command()(login)
     app.command()(sync)
     app.command()(verify)

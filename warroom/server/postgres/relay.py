@@ -1,0 +1,129 @@
+"""Live events on one replica: the committed feed, relayed in position order.
+
+Subscribers drop positions at or below the last they sent, so a batch must never carry
+a position lower than one already relayed, or that event would be skipped for good. The
+relay therefore keeps ``seen``, the last position it passed on: a commit of this
+replica's own writer that continues exactly from ``seen`` goes out at once; anything
+else — a gap left by another replica's commit, a ``LISTEN`` hint, the safety poll —
+makes it read the feed from ``seen`` (one reader for all subscribers) and relay what it
+finds. Hints are coalesced: while a read is running, more hints just ask for one more.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Protocol
+
+import psycopg
+
+from warroom.server.storage import FeedItem, FeedPage
+
+log = logging.getLogger("warroom.server")
+
+RELAY_PAGE = 1000
+LISTEN_WINDOW_S = 0.5
+"""How long the listener waits for hints before it polls the feed anyway."""
+
+
+class Relayed(Protocol):
+    """What the relay needs of its storage (``PostgresStorage``)."""
+
+    url: str
+    replica_id: str
+    _loop: asyncio.AbstractEventLoop | None
+
+    async def feed(self, after: int, limit: int) -> FeedPage: ...
+
+    def last_position(self) -> int: ...
+
+    def _publish(self, items: tuple[FeedItem, ...]) -> None: ...
+
+
+class Relay:
+    def __init__(self, storage: Relayed) -> None:
+        self._storage = storage
+        self.seen = 0
+        self._reading = False
+        self._again = False
+        self._task: asyncio.Task | None = None
+        self._channel = ""
+        self._listen_conn: psycopg.Connection | None = None
+
+    async def start(self, channel: str) -> None:
+        self._channel = channel
+        self.seen = await asyncio.to_thread(self._storage.last_position)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+
+    # -- on the event loop ---------------------------------------------------------------
+
+    def committed(self, items: tuple[FeedItem, ...]) -> None:
+        """This replica's writer committed ``items``."""
+        fresh = tuple(item for item in items if item.position > self.seen)
+        if not fresh:
+            return
+        if not self._reading and fresh[0].position == self.seen + 1:
+            self.seen = fresh[-1].position
+            self._storage._publish(fresh)
+        else:
+            self.hint()
+
+    def hint(self) -> None:
+        """Something may have been committed after ``seen``: read and relay it."""
+        if self._reading:
+            self._again = True
+            return
+        self._reading = True
+        self._task = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            again = True
+            while again:
+                self._again = False
+                while True:
+                    page = await self._storage.feed(self.seen, RELAY_PAGE)
+                    fresh = tuple(item for item in page.items if item.position > self.seen)
+                    if fresh:
+                        self.seen = fresh[-1].position
+                        self._storage._publish(fresh)
+                    if page.up_to_date:
+                        break
+                again = self._again
+        except Exception as exc:  # the database is away: the next poll tries again
+            log.warning("live relay could not read the feed: %s", exc)
+        finally:
+            self._reading = False
+
+    # -- on the listener thread ----------------------------------------------------------
+
+    def listen(self) -> None:
+        """Wait up to ``LISTEN_WINDOW_S`` for hints from other replicas, then poll."""
+        if self._listen_conn is None:
+            self._listen_conn = psycopg.connect(
+                self._storage.url, autocommit=True, connect_timeout=10
+            )
+            self._listen_conn.execute(f"LISTEN {self._channel}")
+        own = self._storage.replica_id + ":"
+        deadline = time.monotonic() + LISTEN_WINDOW_S
+        while (left := deadline - time.monotonic()) > 0:
+            hints = self._listen_conn.notifies(timeout=left, stop_after=1)
+            if any(not hint.payload.startswith(own) for hint in hints):
+                break  # another replica committed (this one's own commits are relayed)
+        self._poke()
+
+    def _poke(self) -> None:
+        loop = self._storage._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.hint)
+
+    def stop_listening(self) -> None:
+        conn, self._listen_conn = self._listen_conn, None
+        if conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                conn.close()

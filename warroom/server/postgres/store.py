@@ -1,0 +1,183 @@
+"""``PostgresStorage``: several stateless ``warroom serve`` replicas on one database.
+
+What is the same as the embedded backend is SQLite's: subscriptions and their backlog,
+the token facade with its short cache, the revocation watch (``SQLiteStorage`` is the
+base class; this one replaces its lifecycle, readers, writer and tables). What differs:
+
+* appends go to this replica's writer thread (``writer``), which serialises them per
+  incident with row locks and takes dense, commit-ordered global positions;
+* readers use a ``psycopg_pool`` pool, one connection per reading thread at a time;
+* live: each replica relays the committed feed to its own subscribers in position order
+  (``relay``). Its own commits are relayed at once; another replica's reach it through a
+  ``LISTEN`` hint (payload-free as far as it is concerned: a hint only says "read the
+  feed"), and a safety poll reads the feed anyway every ``SAFETY_POLL_S``, so a dropped
+  notification (a listener reconnecting, say) costs at most that delay.
+"""
+
+import asyncio
+import uuid
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from warroom.core.chain import key_id
+from warroom.server.postgres.relay import Relay
+from warroom.server.postgres.schema import connect, load_or_create_key, migrate
+from warroom.server.postgres.tokens import PostgresTokens
+from warroom.server.postgres.writer import NOTIFY_CHANNEL, Writer
+from warroom.server.sqlite.store import REVOCATION_WATCH_S, SQLiteStorage
+from warroom.server.storage import (
+    PAGE_BYTES,
+    FeedItem,
+    FeedPage,
+    IncidentPage,
+    InvalidCursor,
+)
+from warroom.server.threads import Periodic
+
+SAFETY_POLL_S = 0.5
+"""The longest a missed LISTEN hint can delay another replica's events to a stream."""
+POOL_MAX = 10
+
+_PAGE = """
+SELECT position, record, rows_read FROM (
+    SELECT position, record,
+           sum(octet_length(record)) OVER (ORDER BY position) AS upto,
+           row_number() OVER (ORDER BY position) AS n,
+           count(*) OVER () AS rows_read
+    FROM ({rows}) AS page
+) AS sized
+WHERE n = 1 OR upto <= %(bytes)s
+ORDER BY position
+"""
+"""Rows of ``rows`` (which selects ``position, record`` in order, limited) until their
+records pass ``PAGE_BYTES`` (at least one row), measured in the database so a page never
+brings more than that over the wire."""
+
+
+def _bounded(conn: psycopg.Connection, rows: str, params: dict) -> tuple[list, bool]:
+    """``(position, record)`` rows and whether the byte bound left none of them out."""
+    found = conn.execute(_PAGE.format(rows=rows), {**params, "bytes": PAGE_BYTES}).fetchall()
+    whole = not found or len(found) == found[0][2]
+    return [(position, record) for position, record, _ in found], whole
+
+
+class PostgresStorage(SQLiteStorage):
+    """``EventStorage`` on the PostgreSQL database at ``url``."""
+
+    def __init__(self, url: str, *, checkpoint_every: int = 100) -> None:  # no SQLite file
+        self.url = url
+        with connect(url, autocommit=True) as conn:
+            migrate(conn)
+            self.key = load_or_create_key(conn)
+        self.public_key = self.key.public_key
+        self.key_id = key_id(self.public_key)
+        self.replica_id = uuid.uuid4().hex[:12]
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=POOL_MAX,
+            kwargs={"autocommit": True},
+            open=False,
+            name=f"warroom-{self.replica_id}",
+        )
+        self._pool_open = False
+        self._writer = Writer(
+            url, self.key, self.key_id, checkpoint_every, self._published, self.replica_id
+        )
+        self._tokens = PostgresTokens(self._pooled())
+        self._relay = Relay(self)
+        self._listener = Periodic(
+            "live-hints", self._relay.listen, 0.001, self._relay.stop_listening
+        )
+        self._revocations = Periodic(
+            "revocation-watch", self._watch_revocations, REVOCATION_WATCH_S
+        )
+        self._revoked: set[str] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._subscribers = set()
+
+    def _pooled(self) -> ConnectionPool:
+        """The pool, opened on first use (token commands use it without ``start``)."""
+        if not self._pool_open:
+            self._pool.open()
+            self._pool_open = True
+        return self._pool
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._pooled()
+        self._revoked = await asyncio.to_thread(self._tokens.revoked_ids)
+        await self._relay.start(NOTIFY_CHANNEL)
+        self._writer.start()
+        self._listener.start()
+        self._revocations.start()
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._writer.stop)
+        await asyncio.to_thread(self._listener.stop)
+        await asyncio.to_thread(self._revocations.stop)
+        await self._relay.stop()
+        if self._pool_open:
+            await asyncio.to_thread(self._pool.close)
+            self._pool_open = False
+
+    def health(self) -> dict[str, dict[str, Any]]:
+        threads = (self._writer.health, self._listener.health, self._revocations.health)
+        return {health.name: health.report() for health in threads}
+
+    # -- reading -------------------------------------------------------------------------
+
+    def last_position(self) -> int:
+        with self._pooled().connection() as conn:
+            return conn.execute("SELECT pos FROM feed_head WHERE id = 1").fetchone()[0]
+
+    def _feed(self, after: int, limit: int) -> FeedPage:
+        with self._pooled().connection() as conn:
+            if after and after > conn.execute("SELECT pos FROM feed_head").fetchone()[0]:
+                raise InvalidCursor(
+                    f"cursor {after} is ahead of this server's log: was its data replaced?"
+                    " Use a fresh WARROOM_HOME to follow this server"
+                )
+            rows, whole = _bounded(
+                conn,
+                "SELECT pos AS position, record FROM events WHERE pos > %(after)s"
+                " ORDER BY pos LIMIT %(limit)s",
+                {"after": after, "limit": limit},
+            )
+        items = [FeedItem(position=g, cursor=str(g), record=r) for g, r in rows]
+        last = items[-1].position if items else after
+        return FeedPage(items=items, cursor=str(last), up_to_date=len(rows) < limit and whole)
+
+    def _incident_log(self, incident_id: str, after: int, limit: int) -> IncidentPage | None:
+        with self._pooled().connection() as conn:
+            head = conn.execute(
+                "SELECT seq, hash FROM incident_heads WHERE incident_id = %s AND seq > 0",
+                (incident_id,),
+            ).fetchone()
+            if head is None:
+                return None
+            rows, _ = _bounded(
+                conn,
+                "SELECT seq AS position, record FROM events WHERE incident_id = %(incident)s"
+                " AND seq > %(after)s AND seq <= %(head)s ORDER BY seq LIMIT %(limit)s",
+                {"incident": incident_id, "after": after, "head": head[0], "limit": limit},
+            )
+        next_after = rows[-1][0] if rows else after
+        return IncidentPage(
+            records=[r for _, r in rows],
+            next_after=next_after,
+            up_to_date=next_after >= head[0],
+            head_seq=head[0],
+            head_hash=head[1],
+        )
+
+    # -- live ----------------------------------------------------------------------------
+
+    def _published(self, items: tuple[FeedItem, ...]) -> None:
+        """Called by the writer thread after each commit: relay in position order."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._relay.committed, items)
