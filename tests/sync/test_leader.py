@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.sync.conftest import Server, wait_until
 from warroom.server import leader
@@ -40,9 +41,28 @@ class Broken:
         raise RuntimeError("the channel is down")
 
 
-def _replica(data: Path, who: str, ticks: list) -> BackgroundJobs:
+@pytest.fixture
+def storage(tmp_path: Path, backend: str | None):
+    """Storages of one server's data on the backend of the run (each replica its own)."""
+    made = []
+
+    def make():
+        if backend:
+            from warroom.server.postgres import PostgresStorage
+
+            made.append(PostgresStorage(backend))
+        else:
+            made.append(SQLiteStorage(tmp_path / "server-data"))
+        return made[-1]
+
+    yield make
+    for each in made:
+        asyncio.run(each.close())
+
+
+def _replica(storage, who: str, ticks: list) -> BackgroundJobs:
     jobs = [Recorder("ladder", ticks, who), Broken(), AsyncRecorder("dispatch", ticks, who)]
-    return BackgroundJobs(SQLiteStorage(data), jobs, holder=who, ttl_s=TTL_S, every_s=ROUND_S)
+    return BackgroundJobs(storage(), jobs, holder=who, ttl_s=TTL_S, every_s=ROUND_S)
 
 
 async def _die(runner: BackgroundJobs) -> None:
@@ -55,11 +75,11 @@ def _holders_since(ticks: list, start: float) -> set[str]:
     return {who for _, who, at in ticks if at >= start}
 
 
-def test_only_the_holder_ticks_and_a_dead_holder_is_replaced_within_the_lease(tmp_path: Path):
+def test_only_the_holder_ticks_and_a_dead_holder_is_replaced_within_the_lease(storage):
     ticks: list[tuple[str, str, float]] = []
 
     async def scenario() -> None:
-        a, b = _replica(tmp_path, "a", ticks), _replica(tmp_path, "b", ticks)
+        a, b = _replica(storage, "a", ticks), _replica(storage, "b", ticks)
         await a.start()
         await asyncio.sleep(0.2)
         await b.start()
@@ -84,7 +104,7 @@ def test_only_the_holder_ticks_and_a_dead_holder_is_replaced_within_the_lease(tm
             "jobs": ["ladder", "broken", "dispatch"],
         }
 
-        c = _replica(tmp_path, "c", ticks)
+        c = _replica(storage, "c", ticks)
         await c.start()
         await b.stop()  # a clean stop hands over at once, without waiting out the lease
         stopped = time.monotonic()
@@ -92,8 +112,6 @@ def test_only_the_holder_ticks_and_a_dead_holder_is_replaced_within_the_lease(tm
             await asyncio.sleep(0.01)
             assert time.monotonic() - stopped < TTL_S / 2, "the lease was not released"
         await c.stop()
-        for runner in (a, b, c):
-            await runner.storage.close()
 
     asyncio.run(scenario())
 
@@ -151,6 +169,28 @@ def _leading(server: Server) -> bool:
     except httpx.HTTPError:
         return False
     return body["leader"]["leading"]
+
+
+def test_two_replicas_on_postgresql_one_leads_and_the_other_takes_over_after_kill_9(
+    tmp_path: Path, postgres_url: str
+):
+    one, other = (Server(tmp_path / name, database=postgres_url) for name in ("a", "b"))
+    try:
+        one.start(), other.start()
+        wait_until(lambda: _leading(one) != _leading(other), timeout=10)
+        leader_now, standby = (one, other) if _leading(one) else (other, one)
+        time.sleep(2 * leader.ROUND_S)
+        assert _leading(leader_now) and not _leading(standby)  # exactly one, and it keeps it
+        leader_now.kill()
+        killed = time.monotonic()
+        wait_until(lambda: _leading(standby), timeout=leader.LEASE_TTL_S + 10)
+        assert time.monotonic() - killed < leader.LEASE_TTL_S + 3 * leader.ROUND_S
+        leader_now.start()  # back, it stands by
+        time.sleep(2 * leader.ROUND_S)
+        assert _leading(standby) and not _leading(leader_now)
+    finally:
+        one.stop(), other.stop()
+        one.close_storage(), other.close_storage()
 
 
 def test_warroom_serve_takes_the_lease_and_a_successor_takes_it_after_kill_9(tmp_path: Path):
