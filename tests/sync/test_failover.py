@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,15 +46,16 @@ def replicas(tmp_path: Path):
         server.stop()
 
 
-def test_clients_fail_over_under_load_losing_doubling_and_reordering_nothing(
-    tmp_path: Path, replicas
-):
-    first, second = replicas
-    first.start()
+def _write_through_faults(
+    tmp_path: Path, first: Server, second: Server, faults: Callable[[], None]
+) -> tuple[list, object, list[Client]]:
+    """Five writers and a watcher on both URLs (A first) write while ``faults`` kills and
+    starts replicas; once converged: the last replica's log, verified, and the clients.
+    Checks that nothing was lost, doubled or reordered, on the server and every client."""
     both = f"{first.url},{second.url}"
     writers = [Client(tmp_path, name, both, first.token(name)) for name in WRITERS]
     watcher = Client(tmp_path, "vic", both, first.token("vic", "viewer"))
-    everyone = (*writers, watcher)
+    everyone = [*writers, watcher]
     try:
         incident_id = (
             writers[0].room.declare("Region down", severity="SEV2", incident_type="outage")
@@ -78,10 +80,7 @@ def test_clients_fail_over_under_load_losing_doubling_and_reordering_nothing(
             thread.start()
         for event in written.values():
             event.wait(30)
-        for down, up in ((first, second), (second, first), (first, second)):
-            down.kill()  # under load: pushes in flight, streams open
-            up.start()
-            time.sleep(1.0)
+        faults()  # under load: pushes in flight, streams open
         for thread in threads:
             thread.join()
 
@@ -96,7 +95,6 @@ def test_clients_fail_over_under_load_losing_doubling_and_reordering_nothing(
         for client in everyone:
             client.stop()
 
-    # A is down for good: the clients converged through B
     records, verified = server_log(second.url, second.token("auditor", "viewer"), incident_id)
     ids = [r["event"]["id"] for r in records]
     assert len(ids) == len(set(ids)) == 1 + len(WRITERS) * ENTRIES  # none lost, none doubled
@@ -110,18 +108,66 @@ def test_clients_fail_over_under_load_losing_doubling_and_reordering_nothing(
             if r["event"]["actor"] == name and r["event"]["payload"]["kind"] == "note"
         ]
         assert texts == [f"{name} {i}" for i in range(ENTRIES)]  # each author's order
+    return records, verified, everyone
 
-    # `warroom verify` on a client home whose config lists both replicas, A first
-    home = writers[1].home
-    (home / "config.toml").write_text(
-        f'server = "{both}"\ntoken = "{writers[1].token}"\nuser = "bob"\n'
+
+def _verify_on(client: Client, urls: str, incident_id: str, head) -> None:
+    """``warroom verify`` on the client's home, configured with ``urls``, passes."""
+    (client.home / "config.toml").write_text(
+        f'server = "{urls}"\ntoken = "{client.token}"\nuser = "{client.name}"\n'
     )
-    for client in everyone:
-        client.close()
-    result = _warroom(home, "verify", incident_id, "--json")
+    client.close()
+    result = _warroom(client.home, "verify", incident_id, "--json")
     assert result.returncode == 0, result.stderr
     local, remote = json.loads(result.stdout)
-    assert local["head"] == remote["head"] == verified.head.model_dump()
+    assert local["head"] == remote["head"] == head.model_dump()
+
+
+def test_clients_fail_over_under_load_losing_doubling_and_reordering_nothing(
+    tmp_path: Path, replicas
+):
+    first, second = replicas
+    first.start()
+
+    def take_turns() -> None:  # one SQLite server at a time on the data folder
+        for down, up in ((first, second), (second, first), (first, second)):
+            down.kill()
+            up.start()
+            time.sleep(1.0)
+
+    records, verified, everyone = _write_through_faults(tmp_path, first, second, take_turns)
+    # A is down for good: the clients converged through B; verify tries A first
+    incident_id = records[0]["event"]["incident_id"]
+    _verify_on(everyone[1], f"{first.url},{second.url}", incident_id, verified.head)
+    for client in everyone:
+        client.close()
+
+
+def test_two_postgresql_replicas_killed_in_turn_under_load(tmp_path: Path, postgres_url: str):
+    first, second = (Server(tmp_path / n, database=postgres_url) for n in ("a", "b"))
+    try:
+        first.start(), second.start()
+
+        def kill_each_once() -> None:  # A first: every client starts on it, streams too
+            first.kill()
+            time.sleep(1.5)
+            first.start()
+            time.sleep(0.5)
+            second.kill()
+            time.sleep(1.5)
+            second.start()
+
+        records, verified, everyone = _write_through_faults(tmp_path, first, second, kill_each_once)
+        incident_id = records[0]["event"]["incident_id"]
+        first_records, _ = server_log(first.url, first.token("auditor2", "viewer"), incident_id)
+        assert first_records == records  # both replicas serve the one record
+        first.kill()
+        _verify_on(everyone[2], f"{first.url},{second.url}", incident_id, verified.head)
+        for client in everyone:
+            client.close()
+    finally:
+        first.stop(), second.stop()
+        first.close_storage(), second.close_storage()
 
 
 def test_login_with_several_urls_keeps_them_and_notes_a_silent_one(tmp_path: Path, replicas):
