@@ -65,7 +65,9 @@ def serve(
     """Run the shared backend (SQLite in --data) until interrupted."""
     import uvicorn
 
+    from warroom.intake.apply import runbook_catalogue
     from warroom.server.app import create_app
+    from warroom.server.authored import ServerAuthor
     from warroom.server.limits import KEEP_ALIVE_S, slow_client_protocol
     from warroom.server.sqlite import SQLiteStorage
 
@@ -77,7 +79,13 @@ def serve(
     runtime = runtime_of(ctx)
     data_dir = _data_dir(ctx, data)
     storage = SQLiteStorage(data_dir, checkpoint_every=checkpoint_every)
-    app = create_app(storage, policy=runtime.policy, heartbeat_s=heartbeat)
+    app = create_app(
+        storage,
+        policy=runtime.policy,
+        heartbeat_s=heartbeat,
+        author=ServerAuthor(data_dir),
+        runbooks=runbook_catalogue(runtime.runbooks),
+    )
     try:
         probe = socket.create_server((host, port))
     except OSError as exc:

@@ -310,6 +310,14 @@ def _command_run(state: IncidentState, event: ev.Event) -> None:
     pinned.progress.setdefault(p.step_id, StepProgress()).runs.append(record)
 
 
+def _alert(state: IncidentState, event: ev.Event) -> None:
+    p: ev.AlertReceived = event.payload
+    if p.fingerprint:
+        state.alerts[p.fingerprint] = p.status
+    if p.group_key and p.group_key not in state.alert_groups:
+        state.alert_groups.append(p.group_key)
+
+
 _HANDLERS: dict[str, Handler] = {
     "declaration": _declaration,
     "severity_changed": _severity,
@@ -330,6 +338,7 @@ _HANDLERS: dict[str, Handler] = {
     "runbook_attached": _runbook_attached,
     "runbook_step": _runbook_step,
     "command_run": _command_run,
+    "alert_received": _alert,
 }
 
 INERT_KINDS = frozenset(ev.KINDS) - frozenset(_HANDLERS)

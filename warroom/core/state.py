@@ -148,6 +148,11 @@ class IncidentState(BaseModel):
     status: str = "investigating"
     phase: str = "triage"
     services: list[str] = Field(default_factory=list)
+    alerts: dict[str, str] = Field(default_factory=dict)
+    """Fingerprint → last status (firing/resolved) of every alert on the record: what
+    intake deduplicates by, kept by the fold so no one re-reads the events for it."""
+    alert_groups: list[str] = Field(default_factory=list)
+    """The alert groups (Alertmanager ``groupKey``) of the alerts on the record."""
     drill: bool = False
     declared_by: str = ""
     milestones: dict[str, datetime] = Field(default_factory=dict)

@@ -33,7 +33,9 @@ from warroom.core.events import INT64_MAX, Event
 from warroom.core.policy import Policy, default_policy
 from warroom.server import errors
 from warroom.server.auth import TokenFirst, identify
+from warroom.server.authored import ServerAuthor
 from warroom.server.errors import AUTHENTICATED
+from warroom.server.intake import Runbooks, intake_router
 from warroom.server.jsonbody import StrictJSONRoute
 from warroom.server.sse import frames
 from warroom.server.storage import (
@@ -239,8 +241,13 @@ def create_app(
     policy: Policy | None = None,
     heartbeat_s: float = HEARTBEAT_S,
     max_body: int = MAX_BODY,
+    author: ServerAuthor | None = None,
+    runbooks: Runbooks | None = None,
 ) -> FastAPI:
-    """The ASGI app over ``storage``; the policy's ``[access]`` rules judge every append."""
+    """The ASGI app over ``storage``; the policy's ``[access]`` rules judge every append.
+
+    With ``author`` (the server's own identity) it takes alerts too (``intake``), and
+    their rules may attach ``runbooks``."""
     rules = policy or default_policy()
 
     @asynccontextmanager
@@ -267,10 +274,12 @@ def create_app(
     errors.install(app)
     bearer = HTTPBearer(auto_error=False)
 
-    async def principal(
+    async def anyone(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
-        who = await identify(storage, credentials.credentials if credentials else None)
+        return await identify(storage, credentials.credentials if credentials else None)
+
+    async def principal(who: Annotated[Principal, Depends(anyone)]) -> Principal:
         if who.role == "intake":
             raise HTTPException(403, "an intake token may only post alerts")
         return who
@@ -486,4 +495,6 @@ def create_app(
             content={"status": "ok" if ok else "degraded", "threads": threads},
         )
 
+    if author is not None:
+        app.include_router(intake_router(storage, rules, author, runbooks or {}, anyone))
     return app
