@@ -61,6 +61,10 @@ def serve(
     body_timeout: Annotated[
         float, typer.Option(min=0.1, help="Seconds a client then has to send the body.")
     ] = 60.0,  # the largest accepted body (8 MB) at about 1 Mbit/s
+    ladder_every: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds between looks at the escalation ladder; 0 turns it off."),
+    ] = 5.0,
 ) -> None:
     """Run the shared backend (SQLite in --data) until interrupted."""
     import uvicorn
@@ -85,6 +89,7 @@ def serve(
         heartbeat_s=heartbeat,
         author=ServerAuthor(data_dir),
         runbooks=runbook_catalogue(runtime.runbooks),
+        ladder_every_s=ladder_every,
     )
     try:
         probe = socket.create_server((host, port))

@@ -13,6 +13,7 @@ date, then send live batches, dropping positions already sent.
 """
 
 import asyncio
+import contextlib
 import gc
 import json
 from collections.abc import AsyncIterator
@@ -37,6 +38,7 @@ from warroom.server.authored import ServerAuthor
 from warroom.server.errors import AUTHENTICATED
 from warroom.server.intake import Runbooks, intake_router
 from warroom.server.jsonbody import StrictJSONRoute
+from warroom.server.ladder_task import ServerLadder, run_ladder
 from warroom.server.sse import frames
 from warroom.server.storage import (
     NAME_MAX,
@@ -243,20 +245,31 @@ def create_app(
     max_body: int = MAX_BODY,
     author: ServerAuthor | None = None,
     runbooks: Runbooks | None = None,
+    ladder_every_s: float = 0,
 ) -> FastAPI:
     """The ASGI app over ``storage``; the policy's ``[access]`` rules judge every append.
 
     With ``author`` (the server's own identity) it takes alerts too (``intake``), and
-    their rules may attach ``runbooks``."""
+    their rules may attach ``runbooks``; with ``ladder_every_s`` too, it runs the
+    escalation ladder that often (``ladder_task``)."""
     rules = policy or default_policy()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await storage.start()
         settle_heap()
+        ladder = None
+        if author is not None and ladder_every_s > 0:
+            ladder = asyncio.create_task(
+                run_ladder(ServerLadder(storage, rules, author), ladder_every_s)
+            )
         try:
             yield
         finally:
+            if ladder is not None:
+                ladder.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ladder
             await storage.close()
 
     app = FastAPI(
