@@ -94,12 +94,18 @@ def serve(
     body_timeout: Annotated[
         float, typer.Option(min=0.1, help="Seconds a client then has to send the body.")
     ] = 60.0,  # the largest accepted body (8 MB) at about 1 Mbit/s
+    ladder_every: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds between looks at the escalation ladder; 0 turns it off."),
+    ] = 5.0,
 ) -> None:
     """Run the shared backend (SQLite in --data, or PostgreSQL) until interrupted."""
     import uvicorn
 
     from warroom.cli.database import shown_url
+    from warroom.intake.apply import runbook_catalogue
     from warroom.server.app import create_app
+    from warroom.server.authored import ServerAuthor
     from warroom.server.limits import KEEP_ALIVE_S, slow_client_protocol
 
     if (tls_cert is None) != (tls_key is None):
@@ -109,7 +115,14 @@ def serve(
             raise InvalidInput(f"no such file: {path}")
     runtime = runtime_of(ctx)
     storage = _storage(ctx, data, database, checkpoint_every=checkpoint_every)
-    app = create_app(storage, policy=runtime.policy, heartbeat_s=heartbeat)
+    app = create_app(
+        storage,
+        policy=runtime.policy,
+        heartbeat_s=heartbeat,
+        author=ServerAuthor(_data_dir(ctx, data)),
+        runbooks=runbook_catalogue(runtime.runbooks),
+        ladder_every_s=ladder_every,
+    )
     try:
         probe = socket.create_server((host, port))
     except OSError as exc:

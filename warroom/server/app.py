@@ -33,8 +33,11 @@ from warroom.core.events import INT64_MAX, Event
 from warroom.core.policy import Policy, default_policy
 from warroom.server import errors
 from warroom.server.auth import TokenFirst, identify
+from warroom.server.authored import ServerAuthor
 from warroom.server.errors import AUTHENTICATED
+from warroom.server.intake import Runbooks, intake_router
 from warroom.server.jsonbody import StrictJSONRoute
+from warroom.server.ladder_task import ServerLadder
 from warroom.server.leader import BackgroundJobs
 from warroom.server.sse import frames
 from warroom.server.storage import (
@@ -249,12 +252,21 @@ def create_app(
     policy: Policy | None = None,
     heartbeat_s: float = HEARTBEAT_S,
     max_body: int = MAX_BODY,
+    author: ServerAuthor | None = None,
+    runbooks: Runbooks | None = None,
+    ladder_every_s: float = 0,
     jobs: BackgroundJobs | None = None,
 ) -> FastAPI:
     """The ASGI app over ``storage``; the policy's ``[access]`` rules judge every append.
-    ``jobs`` run while this replica holds the background-jobs lease (none by default)."""
+
+    With ``author`` (the server's own identity) it takes alerts too (``intake``), and
+    their rules may attach ``runbooks``; with ``ladder_every_s`` too, it runs the
+    escalation ladder that often (``ladder_task``) — among the ``jobs`` that run while
+    this replica holds the background-jobs lease (``leader``)."""
     rules = policy or default_policy()
     background = jobs or BackgroundJobs(storage)
+    if author is not None and ladder_every_s > 0:
+        background.register(ServerLadder(storage, rules, author), every_s=ladder_every_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -282,10 +294,12 @@ def create_app(
     errors.install(app)
     bearer = HTTPBearer(auto_error=False)
 
-    async def principal(
+    async def anyone(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
-        who = await identify(storage, credentials.credentials if credentials else None)
+        return await identify(storage, credentials.credentials if credentials else None)
+
+    async def principal(who: Annotated[Principal, Depends(anyone)]) -> Principal:
         if who.role == "intake":
             raise HTTPException(403, "an intake token may only post alerts")
         return who
@@ -505,4 +519,6 @@ def create_app(
             },
         )
 
+    if author is not None:
+        app.include_router(intake_router(storage, rules, author, runbooks or {}, anyone))
     return app

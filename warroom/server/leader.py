@@ -79,11 +79,16 @@ class BackgroundJobs:
         self._lease_health = ThreadHealth("leader-lease")
         self._job_health = {job.name: ThreadHealth(f"job:{job.name}") for job in self.jobs}
         self._task: asyncio.Task | None = None
+        self._every: dict[str, float] = {}
+        self._ticked_at: dict[str, float] = {}
 
-    def register(self, job: Job) -> None:
-        """Add a job before ``start``."""
+    def register(self, job: Job, *, every_s: float | None = None) -> None:
+        """Add a job before ``start``; it ticks at most every ``every_s`` seconds (by
+        default on every round)."""
         self.jobs.append(job)
         self._job_health[job.name] = ThreadHealth(f"job:{job.name}")
+        if every_s is not None:
+            self._every[job.name] = every_s
 
     async def start(self) -> None:
         for health in (self._lease_health, *self._job_health.values()):
@@ -109,6 +114,9 @@ class BackgroundJobs:
         while True:
             if await self._renew():
                 for job in self.jobs:
+                    due_at = self._ticked_at.get(job.name, -1e9) + self._every.get(job.name, 0)
+                    if time.monotonic() < due_at:
+                        continue
                     stale = time.monotonic() - self._renewed_at > self.ttl_s / 3
                     if stale and not await self._renew():
                         break
@@ -131,6 +139,7 @@ class BackgroundJobs:
 
     async def _tick(self, job: Job) -> None:
         health = self._job_health[job.name]
+        self._ticked_at[job.name] = time.monotonic()
         try:
             if inspect.iscoroutinefunction(job.tick):
                 await job.tick(self.clock())
