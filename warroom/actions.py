@@ -106,8 +106,10 @@ class WarRoom:
         audience: str | None = None,
         owner: str | None = None,
         stage: str | None = None,
+        due: datetime | None = None,
     ) -> ev.Event:
-        """Record a typed entry (note, observation, action, decision, hypothesis, ...)."""
+        """Record a typed entry (note, observation, action, decision, hypothesis, ...);
+        a TODO may have an ``owner`` and be ``due`` by a time (its time box)."""
         if kind not in ev.TEXT_KINDS:
             raise InvalidInput(
                 f"unknown entry kind {kind!r}; choose one of {', '.join(ev.TEXT_KINDS)}"
@@ -121,6 +123,10 @@ class WarRoom:
             if kind != "todo":
                 raise InvalidInput("--owner applies only to TODO entries")
             fields["owner"] = owner
+        if due is not None:
+            if kind != "todo":
+                raise InvalidInput("a due time applies only to TODO entries")
+            fields["due"] = due
         if stage:
             if kind != "action":
                 raise InvalidInput("--stage applies only to actions")
@@ -147,10 +153,50 @@ class WarRoom:
         return self._append(state, payload, at)
 
     def escalate(
-        self, incident_ref: str, target: str, reason: str = "", *, at: datetime | None = None
+        self,
+        incident_ref: str,
+        target: str,
+        reason: str = "",
+        *,
+        at: datetime | None = None,
+        action: str = "page",
+        rule: str = "",
+        step: str = "",
     ) -> ev.Event:
+        """Record a page (or, ``action="notify"``, a notice) that must go out to ``target``;
+        ``rule`` and ``step`` name the policy rule and ladder step that fired it."""
         state = self._current(incident_ref)
-        return self._append(state, self._payload(ev.Escalation, target=target, reason=reason), at)
+        payload = self._payload(
+            ev.Escalation, target=target, reason=reason, action=action, rule=rule, step=step
+        )
+        return self._append(state, payload, at)
+
+    def threshold_crossed(
+        self,
+        incident_ref: str,
+        metric: str,
+        value: float,
+        threshold: float,
+        text: str = "",
+        *,
+        at: datetime | None = None,
+    ) -> ev.Event:
+        """Record that a signal crossed a threshold: the observed value, the limit, why."""
+        state = self._current(incident_ref)
+        payload = self._payload(
+            ev.ThresholdCrossed, metric=metric, value=value, threshold=threshold, text=text
+        )
+        return self._append(state, payload, at)
+
+    def acknowledge(self, incident_ref: str, *, at: datetime | None = None) -> ev.Event:
+        """Record the acknowledged milestone: someone has the incident in hand, so the
+        ladder's unacknowledged steps stop."""
+        state = self._current(incident_ref)
+        acknowledged = state.milestones.get("acknowledged")
+        if acknowledged is not None:
+            raise InvalidInput(f"{state.id} was already acknowledged at {acknowledged:%H:%M:%S}")
+        payload = self._payload(ev.MilestoneSet, milestone="acknowledged", at=at or utcnow())
+        return self._append(state, payload, None)
 
     def alert(
         self,

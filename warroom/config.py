@@ -114,6 +114,23 @@ def load_settings(paths: Paths) -> Settings:
     return Settings.model_validate(merged)
 
 
+def server_urls(server: str) -> list[str]:
+    """The URLs in a ``server`` setting: one, or several replicas of one record separated
+    by commas (``http://a:8350,http://b:8351``), in the order to try them; trailing
+    slashes and repeats dropped. ``InvalidInput`` names an entry that is not http(s)."""
+    urls: list[str] = []
+    for part in server.split(","):
+        url = part.strip().rstrip("/")
+        if not url.startswith(("http://", "https://")) or url[-3:] == "://":
+            raise InvalidInput(
+                f"{part.strip()!r} is not an http:// or https:// URL"
+                " (several servers are separated by commas)"
+            )
+        if url not in urls:
+            urls.append(url)
+    return urls
+
+
 def resolve_actor(settings: Settings, override: str | None) -> str:
     """Who is acting: ``--as``, then WARROOM_USER or config, then the login name."""
     for candidate in (override, settings.user):

@@ -24,7 +24,8 @@ from warroom.server import threads
 from warroom.server.app import create_app
 from warroom.server.sqlite import store, writer
 
-THREADS = {"writer", "wal-checkpoint", "revocation-watch"}
+THREADS = {"writer", "wal-checkpoint", "revocation-watch", "leader-lease", "job:ladder"}
+PG_THREADS = {"writer", "live-hints", "revocation-watch", "leader-lease", "job:ladder"}
 
 
 def test_a_real_server_reports_every_thread_running(server: Server):
@@ -32,8 +33,8 @@ def test_a_real_server_reports_every_thread_running(server: Server):
     assert answer.status_code == 200
     report = answer.json()
     assert report["status"] == "ok"
-    expected = {"writer", "live-hints", "revocation-watch"} if server.database else THREADS
-    assert set(report["threads"]) == expected  # PostgreSQL has no WAL of ours to checkpoint
+    assert set(report["threads"]) == (PG_THREADS if server.database else THREADS)
+    assert report["leader"]["jobs"] == ["ladder"]
     assert {t["state"] for t in report["threads"].values()} == {"running"}
 
 

@@ -15,6 +15,7 @@ from warroom import __version__
 from warroom.cli import (
     incidents,
     intake_cmd,
+    ladder_cmd,
     policy_cmd,
     rules_cmd,
     runbooks_cmd,
@@ -38,6 +39,7 @@ app.add_typer(intake_cmd.app, name="intake")
 sync_cmd.register(app)
 runbooks_cmd.register(app)
 tui_cmd.register(app)
+ladder_cmd.register(app)
 
 
 def _version(value: bool) -> None:

@@ -94,6 +94,10 @@ def serve(
     body_timeout: Annotated[
         float, typer.Option(min=0.1, help="Seconds a client then has to send the body.")
     ] = 60.0,  # the largest accepted body (8 MB) at about 1 Mbit/s
+    ladder_every: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds between looks at the escalation ladder; 0 turns it off."),
+    ] = 5.0,
 ) -> None:
     """Run the shared backend (SQLite in --data, or PostgreSQL) until interrupted."""
     import uvicorn
@@ -117,6 +121,7 @@ def serve(
         heartbeat_s=heartbeat,
         author=ServerAuthor(None if database else _data_dir(ctx, data)),
         runbooks=runbook_catalogue(runtime.runbooks),
+        ladder_every_s=ladder_every,
     )
     try:
         probe = socket.create_server((host, port))
@@ -222,7 +227,13 @@ def _write_config(path: Path, updates: dict[str, str]) -> None:
 
 def login(
     ctx: typer.Context,
-    url: Annotated[str, typer.Argument(help="The server, e.g. http://warroom.internal:8350")],
+    url: Annotated[
+        str,
+        typer.Argument(
+            help="The server, e.g. http://warroom.internal:8350; several replicas of it"
+            " separated by commas (http://a:8350,http://b:8351) to fail over between."
+        ),
+    ],
     token: Annotated[str, typer.Option("--token", help="A token from `warroom token create`.")],
     adopt: Annotated[
         bool,
@@ -240,20 +251,22 @@ def login(
     Entries written here under another name (the login name, before this) would all be
     refused by the server: you are asked to adopt them or keep them here unsent."""
     from warroom.cli.attribution import settle_foreign_entries
+    from warroom.config import server_urls
     from warroom.store.replica import Replica
-    from warroom.sync.client import Offline, ServerClient
+    from warroom.sync.client import Offline
+    from warroom.sync.failover import FailoverClient
 
     runtime = runtime_of(ctx)
-    url = url.rstrip("/")
-    if not url.startswith(("http://", "https://")):
-        raise InvalidInput(f"{url!r} is not an http:// or https:// URL")
-    client = ServerClient(url, token)
+    url = ",".join(server_urls(url))
+    client = FailoverClient(url, token)
     try:
-        info = client.info()
+        info, silent = client.info_everywhere()
     except Offline as exc:
         raise WarroomError(str(exc)) from None
     finally:
         client.close()
+    for replica in silent:
+        sys.stderr.write(f"note: {replica} did not answer; it is kept for fail-over\n")
     you = info["you"]
     replica = Replica(runtime.store)
     bound, _ = replica.binding()
@@ -491,9 +504,10 @@ def _verify_server(
     server: str, token: str, incident_id: str, key: str | None
 ) -> tuple["Verification", list["ChainedEvent"]] | None:
     from warroom.core.chain import ChainedEvent, ChainError, Checkpoint, verify_log
-    from warroom.sync.client import Offline, ServerClient
+    from warroom.sync.client import Offline
+    from warroom.sync.failover import FailoverClient
 
-    client = ServerClient(server, token)
+    client = FailoverClient(server, token)
     chained, checkpoints, after = [], [], 0
     try:
         while True:

@@ -12,6 +12,7 @@ Pure: the server supplies the state and who is asking.
 from datetime import datetime
 
 from warroom.core import events as ev
+from warroom.core.ladder import fired_step_refusal
 from warroom.core.policy import Policy
 from warroom.core.repin import GATE, pin_changes
 from warroom.core.state import IncidentState
@@ -87,7 +88,11 @@ def check_append(
         return None if admin else _declarer_command_refusal(policy, payload)
     if isinstance(payload, ev.Declaration):
         return f"{event.incident_id} is already declared"
-    problem = closed_refusal(state, payload) or runbook_refusal(state, payload)
+    problem = (
+        closed_refusal(state, payload)
+        or runbook_refusal(state, payload)
+        or fired_step_refusal(state, payload)
+    )
     if problem is None and isinstance(payload, ev.RunbookAttached):
         problem = repin_refusal(state, payload)
     if problem or admin:

@@ -19,6 +19,7 @@ from warroom.core.state import (
     CheckMark,
     CommandRecord,
     EntryFix,
+    FiredStep,
     HandoffRecord,
     IncidentState,
     StatusUpdateMark,
@@ -96,6 +97,22 @@ def _declaration(state: IncidentState, event: ev.Event) -> None:
 def _severity(state: IncidentState, event: ev.Event) -> None:
     state.severity = event.payload.severity
     state.severity_since = event.occurred_at
+
+
+def _escalation(state: IncidentState, event: ev.Event) -> None:
+    """A ladder step on the record (``step``); the first firing of a step is the one that
+    stands. Escalations made by hand or by an alert rule change nothing here."""
+    p: ev.Escalation = event.payload
+    if p.step:
+        fired = FiredStep(
+            rule=p.rule,
+            action=p.action,
+            target=p.target,
+            reason=p.reason,
+            at=event.occurred_at,
+            event_id=event.id,
+        )
+        state.fired_steps.setdefault(p.step, fired)
 
 
 _STATUS_MILESTONES = {"monitoring": "mitigated", "resolved": "resolved"}
@@ -304,6 +321,7 @@ def _alert(state: IncidentState, event: ev.Event) -> None:
 _HANDLERS: dict[str, Handler] = {
     "declaration": _declaration,
     "severity_changed": _severity,
+    "escalation": _escalation,
     "status_changed": _status,
     "reopened": _reopened,
     "phase_changed": _phase,

@@ -126,6 +126,18 @@ class AttachedRunbook(BaseModel):
         return self.progress.get(step_id) or StepProgress()
 
 
+class FiredStep(BaseModel):
+    """A ladder step the scheduler fired: on the record once, never fired again."""
+
+    rule: str
+    action: str
+    """``page`` or ``notify``: what the ``escalation`` asked to go out."""
+    target: str
+    reason: str
+    at: datetime
+    event_id: str
+
+
 class IncidentState(BaseModel):
     """The folded picture of one incident."""
 
@@ -156,6 +168,8 @@ class IncidentState(BaseModel):
     runbooks: dict[str, AttachedRunbook] = Field(default_factory=dict)
     """Attached runbooks by id, in the order they were first attached."""
     severity_since: datetime | None = None
+    fired_steps: dict[str, FiredStep] = Field(default_factory=dict)
+    """Ladder steps already fired, by step key (``warroom.core.ladder``)."""
     event_count: int = 0
     unknown_count: int = 0
     last_event_at: datetime | None = None

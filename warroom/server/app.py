@@ -37,6 +37,8 @@ from warroom.server.authored import ServerAuthor
 from warroom.server.errors import AUTHENTICATED
 from warroom.server.intake import Runbooks, intake_router
 from warroom.server.jsonbody import StrictJSONRoute
+from warroom.server.ladder_task import ServerLadder
+from warroom.server.leader import BackgroundJobs
 from warroom.server.sse import frames
 from warroom.server.storage import (
     NAME_MAX,
@@ -117,11 +119,20 @@ class ThreadReport(BaseModel):
     failing_for_s: float | None
 
 
+class LeaderReport(BaseModel):
+    """Whether this replica runs the background jobs (``server/leader.py``)."""
+
+    holder: str
+    leading: bool
+    jobs: list[str]
+
+
 class HealthReport(BaseModel):
     """``/v1/health``: the same body with 200 (all running) or 503 (one is not)."""
 
     status: Literal["ok", "degraded"]
     threads: dict[str, ThreadReport]
+    leader: LeaderReport
 
 
 class TokenCreate(BaseModel):
@@ -243,20 +254,29 @@ def create_app(
     max_body: int = MAX_BODY,
     author: ServerAuthor | None = None,
     runbooks: Runbooks | None = None,
+    ladder_every_s: float = 0,
+    jobs: BackgroundJobs | None = None,
 ) -> FastAPI:
     """The ASGI app over ``storage``; the policy's ``[access]`` rules judge every append.
 
     With ``author`` (the server's own identity) it takes alerts too (``intake``), and
-    their rules may attach ``runbooks``."""
+    their rules may attach ``runbooks``; with ``ladder_every_s`` too, it runs the
+    escalation ladder that often (``ladder_task``) — among the ``jobs`` that run while
+    this replica holds the background-jobs lease (``leader``)."""
     rules = policy or default_policy()
+    background = jobs or BackgroundJobs(storage)
+    if author is not None and ladder_every_s > 0:
+        background.register(ServerLadder(storage, rules, author), every_s=ladder_every_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await storage.start()
+        await background.start()
         settle_heap()
         try:
             yield
         finally:
+            await background.stop()
             await storage.close()
 
     app = FastAPI(
@@ -488,11 +508,15 @@ def create_app(
     async def health() -> JSONResponse:
         """Each background thread's state, without a token (for monitoring): 200 while
         every one is running, 503 when one is retrying after errors or has died."""
-        threads = storage.health()
+        threads = storage.health() | background.health()
         ok = all(thread["state"] == "running" for thread in threads.values())
         return JSONResponse(
             status_code=200 if ok else 503,
-            content={"status": "ok" if ok else "degraded", "threads": threads},
+            content={
+                "status": "ok" if ok else "degraded",
+                "threads": threads,
+                "leader": background.leader(),
+            },
         )
 
     if author is not None:

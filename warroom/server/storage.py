@@ -47,6 +47,15 @@ implementation changes neither:
   taking live batches (dropping positions already sent) loses nothing. A subscription
   belongs to a token: when the token is revoked, ``get`` raises ``TokenRevoked`` (within
   a second or two, however it was revoked), and the stream or long poll ends.
+* **Leases elect one runner.** ``hold_lease(name, holder, ttl_s)`` takes the lease
+  ``name`` for ``holder`` until ``ttl_s`` from now when it is free, expired or already
+  ``holder``'s (a renewal), atomically, and says whether ``holder`` holds it; at most one
+  holder at a time, whichever replica asks. ``release_lease`` gives it up at once. Every
+  replica keeps the expiry on one clock (SQLite: the machine's, the only one that holds
+  the data; PostgreSQL: the database's ``now()``, in a ``leases`` row updated with the
+  same ``ON CONFLICT … DO UPDATE … WHERE holder = $2 OR expires_at <= now()``, or
+  ``pg_try_advisory_lock`` on a session of its own). ``server/leader.py`` runs the
+  background jobs on the holder only.
 """
 
 import re
@@ -253,4 +262,12 @@ class EventStorage(Protocol):
 
     def health(self) -> dict[str, dict[str, Any]]:
         """Each background thread's state: ``{"state": "running", …}`` by name."""
+        ...
+
+    async def hold_lease(self, name: str, holder: str, ttl_s: float) -> bool:
+        """Take or renew the lease ``name`` for ``holder`` (see the module docstring)."""
+        ...
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        """Give up ``name`` if ``holder`` holds it, so another replica takes it at once."""
         ...

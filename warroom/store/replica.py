@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from warroom.config import server_urls
 from warroom.core.chain import (
     ChainedEvent,
     ChainError,
@@ -75,9 +76,13 @@ class Replica:
         return self.store._meta("sync_server"), self.store._meta("server_key")
 
     def bind(self, server: str, public_key: str) -> None:
-        """Follow ``server`` and pin its key; refuse to mix two servers' histories."""
+        """Follow ``server`` and pin its key; refuse to mix two servers' histories.
+
+        ``server`` may list several replicas of one record (``config.server_urls``): a
+        list that shares a URL with the one followed so far replaces it (replicas come
+        and go), and every replica must sign with the pinned key."""
         bound, key = self.binding()
-        if bound is not None and bound != server:
+        if bound is not None and not set(server_urls(bound)) & set(server_urls(server)):
             raise ServerMismatch(
                 f"this home follows {bound}; its sequence numbers mean nothing on {server}."
                 " Use another WARROOM_HOME for a different server"
@@ -88,7 +93,7 @@ class Replica:
                 " refusing its history (if the server key was rotated on purpose, use a new"
                 " WARROOM_HOME)"
             )
-        if bound is None or key is None:
+        if bound != server or key is None:  # a replica added to or dropped from the list
             with self.store._transaction():
                 self.store._set_meta("sync_server", server)
                 self.store._set_meta("server_key", public_key)

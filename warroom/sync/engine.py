@@ -22,12 +22,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from warroom.config import server_urls
 from warroom.core.chain import ChainError
 from warroom.core.errors import StoreError, WarroomError
 from warroom.core.timeparse import utcnow
 from warroom.store.local import LocalStore
 from warroom.store.replica import RejectedEntry, Replica
-from warroom.sync.client import Forbidden, Offline, ServerClient, ServerRefused
+from warroom.sync.client import Forbidden, Offline, ServerRefused
+from warroom.sync.failover import FailoverClient
 
 PUSH_BATCH = 200
 PAGE = 5000
@@ -77,7 +79,8 @@ class SyncEngine:
         transport: str = "auto",
     ) -> None:
         self.database = database
-        self.server = server.rstrip("/")
+        self.server = ",".join(server_urls(server))
+        """The server's URL, or its replicas' URLs separated by commas (``failover``)."""
         self.token = token
         self.on_status = on_status
         self.stream_silence_s = stream_silence_s
@@ -87,7 +90,7 @@ class SyncEngine:
         self._status = SyncStatus(server=self.server, offline_since=utcnow())
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._clients: set[ServerClient] = set()
+        self._clients: set[FailoverClient] = set()
 
     # -- status --------------------------------------------------------------------------
 
@@ -112,12 +115,12 @@ class SyncEngine:
 
     # -- one pass ------------------------------------------------------------------------
 
-    def connect(self, client: ServerClient, replica: Replica) -> None:
+    def connect(self, client: FailoverClient, replica: Replica) -> None:
         """Check the token and pin the server (and its key) to this home."""
         info = client.info()
         replica.bind(self.server, info["public_key"])
 
-    def push_all(self, client: ServerClient, replica: Replica, report: SyncReport) -> None:
+    def push_all(self, client: FailoverClient, replica: Replica, report: SyncReport) -> None:
         while batch := replica.pending(PUSH_BATCH):
             settled = replica.settle(self._push_isolating(client, batch))
             report.pushed += settled.acked
@@ -125,7 +128,7 @@ class SyncEngine:
             self._update(online=True, last_error=None, **self._counts(replica))
 
     def _push_isolating(
-        self, client: ServerClient, batch: list[tuple[str, str]]
+        self, client: FailoverClient, batch: list[tuple[str, str]]
     ) -> list[dict[str, Any]]:
         """Push ``batch`` in order and return one result per event.
 
@@ -146,7 +149,7 @@ class SyncEngine:
             client, batch[middle:]
         )
 
-    def pull_all(self, client: ServerClient, replica: Replica, report: SyncReport) -> None:
+    def pull_all(self, client: FailoverClient, replica: Replica, report: SyncReport) -> None:
         """Catch up page by page; the next page downloads while this one is stored."""
         with ThreadPoolExecutor(max_workers=1) as fetcher:
             page = client.feed(replica.cursor(), PAGE)
@@ -184,7 +187,7 @@ class SyncEngine:
         report = SyncReport()
         with LocalStore(self.database) as store:
             replica = Replica(store)
-            client = ServerClient(self.server, self.token)
+            client = FailoverClient(self.server, self.token)
             try:
                 self.connect(client, replica)
                 self.push_all(client, replica, report)
@@ -221,10 +224,10 @@ class SyncEngine:
         for thread in threads:
             thread.join()
 
-    def _guarded(self, loop: Callable[[ServerClient, Replica], None]) -> None:
+    def _guarded(self, loop: Callable[[FailoverClient, Replica], None]) -> None:
         with LocalStore(self.database) as store:
             replica = Replica(store)
-            client = ServerClient(self.server, self.token)
+            client = FailoverClient(self.server, self.token)
             with self._lock:
                 self._clients.add(client)
             try:
@@ -241,7 +244,7 @@ class SyncEngine:
 
     def _retrying(
         self,
-        client: ServerClient,
+        client: FailoverClient,
         attempt: Callable[[], None],
         interrupt: threading.Event | None = None,
     ) -> None:
@@ -261,7 +264,7 @@ class SyncEngine:
                     interrupt.clear()
                 delay = min(delay * 2, BACKOFF_MAX_S)
 
-    def _push_loop(self, client: ServerClient, replica: Replica) -> None:
+    def _push_loop(self, client: FailoverClient, replica: Replica) -> None:
         report = SyncReport()
         connected = False
 
@@ -278,7 +281,7 @@ class SyncEngine:
 
         self._retrying(client, attempt, self._wake)
 
-    def _pull_loop(self, client: ServerClient, replica: Replica) -> None:
+    def _pull_loop(self, client: FailoverClient, replica: Replica) -> None:
         report = SyncReport()
         failures = 0
         poll_until = 0.0
@@ -314,7 +317,7 @@ class SyncEngine:
 
     def _follow_stream(
         self,
-        client: ServerClient,
+        client: FailoverClient,
         replica: Replica,
         report: SyncReport,
         live: Callable[[], None],
@@ -329,7 +332,7 @@ class SyncEngine:
                 report.pulled += replica.ingest([value], value["cursor"])
                 self._update(online=True, last_error=None, **self._counts(replica))
 
-    def _follow_poll(self, client: ServerClient, replica: Replica, report: SyncReport) -> None:
+    def _follow_poll(self, client: FailoverClient, replica: Replica, report: SyncReport) -> None:
         while not self._stop.is_set():
             page = client.poll(replica.cursor(), self.poll_timeout_s)
             self._store_page(replica, page, report)

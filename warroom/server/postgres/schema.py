@@ -83,7 +83,18 @@ CREATE TABLE server_key (
 lock by each committing group, so positions are dense and in commit order (``writer``).
 ``incident_heads`` holds each incident's chain head and is the row an append locks."""
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_V1,)
+_SCHEMA_V2 = (
+    """
+CREATE TABLE leases (
+    name text PRIMARY KEY,
+    holder text NOT NULL,
+    expires_at timestamptz NOT NULL
+)""",
+)
+"""Leases: which replica runs the background jobs (``server/leader.py``), on the
+database's clock."""
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_V1, _SCHEMA_V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -56,6 +56,15 @@ records pass ``PAGE_BYTES`` (at least one row), measured in the database so a pa
 brings more than that over the wire."""
 
 
+_TAKE_LEASE = """
+INSERT INTO leases (name, holder, expires_at)
+VALUES (%s, %s, clock_timestamp() + make_interval(secs => %s))
+ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+WHERE leases.holder = excluded.holder OR leases.expires_at <= clock_timestamp()
+RETURNING holder"""
+"""Take, renew or fail to get a lease (see ``EventStorage.hold_lease``)."""
+
+
 def _bounded(conn: psycopg.Connection, rows: str, params: dict) -> tuple[list, bool]:
     """``(position, record)`` rows and whether the byte bound left none of them out."""
     found = conn.execute(_PAGE.format(rows=rows), {**params, "bytes": PAGE_BYTES}).fetchall()
@@ -174,6 +183,24 @@ class PostgresStorage(SQLiteStorage):
             head_seq=head[0],
             head_hash=head[1],
         )
+
+    # -- leases --------------------------------------------------------------------------
+
+    async def hold_lease(self, name: str, holder: str, ttl_s: float) -> bool:
+        return await asyncio.to_thread(self._hold_lease, name, holder, ttl_s)
+
+    def _hold_lease(self, name: str, holder: str, ttl_s: float) -> bool:
+        """One upsert, on the database's clock (replicas' clocks may differ); a
+        concurrent one waits for the row and judges its newest version."""
+        with self._pooled().connection() as conn:
+            return bool(conn.execute(_TAKE_LEASE, (name, holder, ttl_s)).fetchall())
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        await asyncio.to_thread(self._release_lease, name, holder)
+
+    def _release_lease(self, name: str, holder: str) -> None:
+        with self._pooled().connection() as conn:
+            conn.execute("DELETE FROM leases WHERE name = %s AND holder = %s", (name, holder))
 
     # -- live ----------------------------------------------------------------------------
 

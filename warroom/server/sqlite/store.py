@@ -22,6 +22,7 @@ from typing import Any
 from warroom.core.chain import key_id
 from warroom.core.events import Event
 from warroom.server.keys import ServerKey
+from warroom.server.sqlite.leases import Leases
 from warroom.server.sqlite.schema import DB_FILE, connect, make_private, migrate
 from warroom.server.sqlite.tokens import TokenStore
 from warroom.server.sqlite.writer import Writer
@@ -136,6 +137,7 @@ class SQLiteStorage:
         self._writer = Writer(self.path, self.key, self.key_id, checkpoint_every, self._published)
         self._tokens = TokenStore(self.path, self._reader)
         self._checkpoints = _Checkpoints(self.path)
+        self._leases = Leases(self.path)
         self._checkpointer = Periodic(
             "wal-checkpoint", self._checkpoints.run, CHECKPOINT_EVERY_S, self._checkpoints.close
         )
@@ -159,6 +161,7 @@ class SQLiteStorage:
         await asyncio.to_thread(self._writer.stop)
         await asyncio.to_thread(self._checkpointer.stop)
         await asyncio.to_thread(self._revocations.stop)
+        await asyncio.to_thread(self._leases.close)
 
     def health(self) -> dict[str, dict[str, Any]]:
         """Each background thread's state (see ``threads.ThreadHealth.report``)."""
@@ -287,6 +290,14 @@ class SQLiteStorage:
         for sub in list(self._subscribers):
             if sub.token_id in fresh:
                 sub.revoke()
+
+    # -- leases --------------------------------------------------------------------------
+
+    async def hold_lease(self, name: str, holder: str, ttl_s: float) -> bool:
+        return await asyncio.to_thread(self._leases.hold, name, holder, ttl_s)
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        await asyncio.to_thread(self._leases.release, name, holder)
 
     # -- writing -------------------------------------------------------------------------
 
