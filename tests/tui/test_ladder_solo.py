@@ -126,3 +126,20 @@ def test_a_solo_session_in_a_real_terminal_pages_once(home):
         subprocess.run([*tmux, "kill-server"], capture_output=True)
     (page,) = escalations(home, incident)
     assert page.actor == LADDER_ACTOR and page.payload.step == "sev1-unacknowledged"
+
+
+async def test_the_ack_key_asks_then_stops_the_ladder(home):
+    incident = vacant_sev1(home, minutes_ago=2)
+    app = make_app(home)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot)
+        screen = main_screen(pilot)
+        await pilot.press("escape")  # out of the entry bar, where A is a letter
+        await pilot.press("A")
+        await pilot.press("n")  # no: nothing recorded (the n goes to the entry bar)
+        await pilot.pause()
+        assert "acknowledged" not in screen.state.milestones
+        await pilot.press("escape", "A", "y")
+        await until(pilot, lambda: "acknowledged" in screen.state.milestones)
+    assert tick(home, NOW + timedelta(minutes=10)) == []  # the unacknowledged step is settled
+    assert escalations(home, incident) == []
