@@ -157,3 +157,24 @@ async def test_at_80_columns_the_strip_shows_the_page_due_and_the_next_countdown
         assert "PAGE next-tier 10:00" in facts, facts  # who, when (why: the full strip)
         assert "esc 54m" in facts, facts  # no mitigation after 60 min: the next step
     assert len(escalations(home, incident)) == 1
+
+
+def test_a_threshold_step_pages_and_says_why_the_raise_was_refused(home):
+    """latency-p99: the ladder may not raise a severity the commander owns; it pages the
+    owning team with the refusal on the record, for the commander to decide."""
+    room = room_for(home, "intake:alertmanager")
+    try:
+        at = NOW - timedelta(minutes=8)
+        incident = room.declare(
+            "Checkout slow", severity="SEV3", incident_type="outage", at=at, take_command=False
+        ).incident_id
+        room.alert(incident, "alertmanager", "p99 high", {}, fingerprint="fp1", at=at)
+        room.threshold_crossed(incident, "p99_latency_ms", 2450, 2000, "rule latency-p99", at=at)
+    finally:
+        room.store.close()
+    fired = [f for f in tick(home, NOW) if f.step == "latency-p99"]
+    assert [(f.action, f.target) for f in fired] == [("page", "owning-team")]
+    (page,) = [e for e in escalations(home, incident) if e.payload.step == "latency-p99"]
+    assert "p99_latency_ms 2450 > 2000" in page.payload.reason
+    assert "could not raise to SEV2" in page.payload.reason
+    assert tick(home, NOW + timedelta(minutes=1)) == []

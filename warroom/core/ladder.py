@@ -15,7 +15,8 @@ The time conditions (``EscalationRule.when``):
 - ``update_overdue``: a status update to an audience (``audience``, or any) is overdue by
   ``after_minutes``; each missed deadline is a step of its own, keyed by its due time;
 - ``severity``: the incident has held one of ``severities`` for ``after_minutes``;
-- ``threshold``: fed by alert values, not by the clock; shown as waiting for a signal.
+- ``threshold``: ``metric`` has been over ``above`` for ``after_minutes`` — as the
+  ``threshold_crossed`` entries that alert rules record say — while an alert still fires.
 """
 
 from datetime import datetime, timedelta
@@ -132,7 +133,7 @@ def _steps_of(
     if rule.when == "update_overdue":
         return _overdue_steps(policy, rule, state, now)
     if rule.when == "threshold":
-        return [_fired_or(rule, rule.id, state, "waiting", _threshold_wording(rule))]
+        return [_threshold_step(rule, state, now)]
     if rule.when == "severity":
         since = state.severity_since or declared
         condition = f"{state.severity} for {rule.after_minutes} min"
@@ -200,8 +201,21 @@ def _step(
     return LadderStep(rule=rule, key=key, status=status, reason=reason, fires_at=fires_at)
 
 
-def _threshold_wording(rule: EscalationRule) -> str:
-    return f"fires when {rule.metric} > {rule.above:g} for {rule.after_minutes} min"
+def _threshold_step(rule: EscalationRule, state: IncidentState, now: datetime) -> LadderStep:
+    """Due once ``metric`` has been over ``above`` for ``after_minutes`` (from the
+    ``threshold_crossed`` entries) while an alert on the incident still fires."""
+    waiting = f"fires when {rule.metric} > {rule.above:g} for {rule.after_minutes} min"
+    crossing = state.crossings.get(rule.metric or "")
+    firing = any(status == "firing" for status in state.alerts.values())
+    if rule.id in state.fired_steps:
+        return _fired_or(rule, rule.id, state, "fired", "")
+    if crossing is None or crossing.value <= (rule.above or 0) or not firing:
+        return _step(rule, rule.id, "waiting", waiting)
+    condition = (
+        f"{rule.metric} {crossing.value:g} > {rule.above:g} since {crossing.since:%H:%M}"
+        f" ({rule.after_minutes} min)"
+    )
+    return _timed(rule, rule.id, state, now, crossing.since, condition, settled_by=None)
 
 
 def step_line(step: LadderStep, now: datetime) -> str:
