@@ -154,7 +154,7 @@ def _timed(
     settled_by: str | None,
 ) -> LadderStep:
     if key in state.fired_steps:
-        return _fired_or(rule, key, state, "fired", "")
+        return _recorded(rule, key, state)
     done = state.milestones.get(settled_by) if settled_by else None
     if done is not None:
         return _step(rule, key, "settled", f"{settled_by} at {done:%H:%M}")
@@ -182,13 +182,10 @@ def _overdue_steps(
     return steps
 
 
-def _fired_or(
-    rule: EscalationRule, key: str, state: IncidentState, status: StepStatus, reason: str
-) -> LadderStep:
-    fired = state.fired_steps.get(key)
-    if fired is not None:
-        return LadderStep(rule=rule, key=key, status="fired", reason=fired.reason, record=fired)
-    return _step(rule, key, status, reason)
+def _recorded(rule: EscalationRule, key: str, state: IncidentState) -> LadderStep:
+    """A step whose firing is on the record: who was paged, why, when."""
+    fired = state.fired_steps[key]
+    return LadderStep(rule=rule, key=key, status="fired", reason=fired.reason, record=fired)
 
 
 def _step(
@@ -204,15 +201,16 @@ def _step(
 def _threshold_step(rule: EscalationRule, state: IncidentState, now: datetime) -> LadderStep:
     """Due once ``metric`` has been over ``above`` for ``after_minutes`` (from the
     ``threshold_crossed`` entries) while an alert on the incident still fires."""
-    waiting = f"fires when {rule.metric} > {rule.above:g} for {rule.after_minutes} min"
+    if rule.id in state.fired_steps:
+        return _recorded(rule, rule.id, state)
     crossing = state.crossings.get(rule.metric or "")
     firing = any(status == "firing" for status in state.alerts.values())
-    if rule.id in state.fired_steps:
-        return _fired_or(rule, rule.id, state, "fired", "")
-    if crossing is None or crossing.value <= (rule.above or 0) or not firing:
+    above = rule.above or 0
+    if crossing is None or crossing.value <= above or not firing:
+        waiting = f"fires when {rule.metric} > {above:g} for {rule.after_minutes} min"
         return _step(rule, rule.id, "waiting", waiting)
     condition = (
-        f"{rule.metric} {crossing.value:g} > {rule.above:g} since {crossing.since:%H:%M}"
+        f"{rule.metric} {crossing.value:g} > {above:g} since {crossing.since:%H:%M}"
         f" ({rule.after_minutes} min)"
     )
     return _timed(rule, rule.id, state, now, crossing.since, condition, settled_by=None)
@@ -224,10 +222,16 @@ def step_line(step: LadderStep, now: datetime) -> str:
     if step.record is not None:
         record = step.record
         return (
-            f"FIRED  {rule.id}: {record.action} {record.target} at {record.at:%H:%M:%S}"
+            f"FIRED   {rule.id}: {record.action} {record.target} at {record.at:%H:%M:%S}"
             f" (due, not yet delivered) — {record.reason}"
         )
     if step.fires_at is not None and step.status == "armed":
         left = int((step.fires_at - now).total_seconds()) // 60
-        return f"armed  {rule.id}: {rule.action} {rule.target} in {left} min — {step.reason}"
-    return f"{step.status:<6} {rule.id}: {step.reason}"
+        return f"armed   {rule.id}: {_what(rule)} in {left} min — {step.reason}"
+    return f"{step.status:<7} {rule.id}: {step.reason}"
+
+
+def _what(rule: EscalationRule) -> str:
+    if rule.action == "set-severity":
+        return f"raise to {rule.severity}, page {rule.target or 'the commander'}"
+    return f"{rule.action} {rule.target}"
