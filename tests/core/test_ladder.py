@@ -168,3 +168,27 @@ def test_ladder_rules_are_checked_with_their_wording():
             "p",
         )
     assert default_policy().escalations  # the shipped ladder still validates
+
+
+def test_a_threshold_step_fires_once_its_signal_has_held_long_enough():
+    """The shipped ``latency-p99`` step: p99 above 2 s for 5 minutes, fed by the
+    ``threshold_crossed`` entries alert rules record, while the alert still fires."""
+    policy = default_policy()
+    alert = {"source": "alertmanager", "summary": "slow", "fingerprint": "fp1"}
+    state = fold(
+        [
+            declaration(severity="SEV3"),
+            make_event("alert_received", minute=1, **alert),
+            make_event(
+                "threshold_crossed", minute=1, metric="p99_latency_ms", value=2450, threshold=2000
+            ),
+        ]
+    )
+    waiting = keyed(escalation_ladder(policy, state, at(5.9)))["latency-p99"]
+    assert waiting.status == "armed" and waiting.fires_at == at(6)
+    due = keyed(due_steps(policy, state, at(6)))["latency-p99"]
+    assert due.reason == "p99_latency_ms 2450 > 2000 since 09:01 (5 min)"
+    assert severity_raise(policy, due, state) == "SEV2"
+    assert step_escalation(due, state).target == "owning-team"
+    resolved = fold([make_event("alert_received", minute=2, status="resolved", **alert)], state)
+    assert keyed(escalation_ladder(policy, resolved, at(9)))["latency-p99"].status == "waiting"

@@ -127,6 +127,7 @@ def test_alertmanager_declares_repeats_nothing_and_resolves(warroom, alertmanage
     assert kinds(events) == [
         "declaration",
         "alert_received",
+        "threshold_crossed",
         "note",
         "escalation",
         "runbook_attached",
@@ -134,8 +135,15 @@ def test_alertmanager_declares_repeats_nothing_and_resolves(warroom, alertmanage
     alert = events[1]["payload"]
     assert alert["source"] == "alertmanager" and alert["status"] == "firing"
     assert alert["labels"]["service"] == "checkout" and alert["fingerprint"]
-    assert "rule latency-p99 fired: p99_latency_ms 2450 > 2000" in events[2]["payload"]["text"]
-    assert events[4]["payload"]["runbook_id"] == "KubePodCrashLooping"
+    crossed = events[2]["payload"]
+    assert (crossed["metric"], crossed["value"], crossed["threshold"]) == (
+        "p99_latency_ms",
+        2450,
+        2000,
+    )
+    assert "rule latency-p99 fired: p99_latency_ms 2450 > 2000" in events[3]["payload"]["text"]
+    assert events[4]["payload"]["action"] == "page" and events[4]["payload"]["rule"]
+    assert events[5]["payload"]["runbook_id"] == "KubePodCrashLooping"
 
     sent = _webhook_notifications(alertmanager)
     _amtool(alertmanager)  # the same alert again; Alertmanager also repeats every second

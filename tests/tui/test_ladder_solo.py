@@ -126,3 +126,55 @@ def test_a_solo_session_in_a_real_terminal_pages_once(home):
         subprocess.run([*tmux, "kill-server"], capture_output=True)
     (page,) = escalations(home, incident)
     assert page.actor == LADDER_ACTOR and page.payload.step == "sev1-unacknowledged"
+
+
+async def test_the_ack_key_asks_then_stops_the_ladder(home):
+    incident = vacant_sev1(home, minutes_ago=2)
+    app = make_app(home)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot)
+        screen = main_screen(pilot)
+        await pilot.press("escape")  # out of the entry bar, where A is a letter
+        await pilot.press("A")
+        await pilot.press("n")  # no: nothing recorded (the n goes to the entry bar)
+        await pilot.pause()
+        assert "acknowledged" not in screen.state.milestones
+        await pilot.press("escape", "A", "y")
+        await until(pilot, lambda: "acknowledged" in screen.state.milestones)
+    assert tick(home, NOW + timedelta(minutes=10)) == []  # the unacknowledged step is settled
+    assert escalations(home, incident) == []
+
+
+async def test_at_80_columns_the_strip_shows_the_page_due_and_the_next_countdown(home):
+    incident = vacant_sev1(home, minutes_ago=6)
+    app = make_app(home, ladder=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot)
+        screen = main_screen(pilot)
+        await until(pilot, lambda: "sev1-unacknowledged" in screen.state.fired_steps, timeout=10)
+        await pilot.pause(0.2)
+        facts = str(screen.query_one("#strip-main").render()).splitlines()[1]
+        assert "PAGE next-tier 10:00" in facts, facts  # who, when (why: the full strip)
+        assert "esc 54m" in facts, facts  # no mitigation after 60 min: the next step
+    assert len(escalations(home, incident)) == 1
+
+
+def test_a_threshold_step_pages_and_says_why_the_raise_was_refused(home):
+    """latency-p99: the ladder may not raise a severity the commander owns; it pages the
+    owning team with the refusal on the record, for the commander to decide."""
+    room = room_for(home, "intake:alertmanager")
+    try:
+        at = NOW - timedelta(minutes=8)
+        incident = room.declare(
+            "Checkout slow", severity="SEV3", incident_type="outage", at=at, take_command=False
+        ).incident_id
+        room.alert(incident, "alertmanager", "p99 high", {}, fingerprint="fp1", at=at)
+        room.threshold_crossed(incident, "p99_latency_ms", 2450, 2000, "rule latency-p99", at=at)
+    finally:
+        room.store.close()
+    fired = [f for f in tick(home, NOW) if f.step == "latency-p99"]
+    assert [(f.action, f.target) for f in fired] == [("page", "owning-team")]
+    (page,) = [e for e in escalations(home, incident) if e.payload.step == "latency-p99"]
+    assert "p99_latency_ms 2450 > 2000" in page.payload.reason
+    assert "could not raise to SEV2" in page.payload.reason
+    assert tick(home, NOW + timedelta(minutes=1)) == []

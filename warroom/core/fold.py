@@ -18,6 +18,7 @@ from warroom.core.state import (
     AttachedRunbook,
     CheckMark,
     CommandRecord,
+    Crossing,
     EntryFix,
     FiredStep,
     HandoffRecord,
@@ -310,6 +311,13 @@ def _command_run(state: IncidentState, event: ev.Event) -> None:
     pinned.progress.setdefault(p.step_id, StepProgress()).runs.append(record)
 
 
+def _crossed(state: IncidentState, event: ev.Event) -> None:
+    p: ev.ThresholdCrossed = event.payload
+    known = state.crossings.get(p.metric)
+    since = event.occurred_at if known is None else min(known.since, event.occurred_at)
+    state.crossings[p.metric] = Crossing(value=p.value, since=since, at=event.occurred_at)
+
+
 def _alert(state: IncidentState, event: ev.Event) -> None:
     p: ev.AlertReceived = event.payload
     if p.fingerprint:
@@ -339,6 +347,7 @@ _HANDLERS: dict[str, Handler] = {
     "runbook_step": _runbook_step,
     "command_run": _command_run,
     "alert_received": _alert,
+    "threshold_crossed": _crossed,
 }
 
 INERT_KINDS = frozenset(ev.KINDS) - frozenset(_HANDLERS)

@@ -15,7 +15,8 @@ The time conditions (``EscalationRule.when``):
 - ``update_overdue``: a status update to an audience (``audience``, or any) is overdue by
   ``after_minutes``; each missed deadline is a step of its own, keyed by its due time;
 - ``severity``: the incident has held one of ``severities`` for ``after_minutes``;
-- ``threshold``: fed by alert values, not by the clock; shown as waiting for a signal.
+- ``threshold``: ``metric`` has been over ``above`` for ``after_minutes`` — as the
+  ``threshold_crossed`` entries that alert rules record say — while an alert still fires.
 """
 
 from datetime import datetime, timedelta
@@ -132,7 +133,7 @@ def _steps_of(
     if rule.when == "update_overdue":
         return _overdue_steps(policy, rule, state, now)
     if rule.when == "threshold":
-        return [_fired_or(rule, rule.id, state, "waiting", _threshold_wording(rule))]
+        return [_threshold_step(rule, state, now)]
     if rule.when == "severity":
         since = state.severity_since or declared
         condition = f"{state.severity} for {rule.after_minutes} min"
@@ -153,7 +154,7 @@ def _timed(
     settled_by: str | None,
 ) -> LadderStep:
     if key in state.fired_steps:
-        return _fired_or(rule, key, state, "fired", "")
+        return _recorded(rule, key, state)
     done = state.milestones.get(settled_by) if settled_by else None
     if done is not None:
         return _step(rule, key, "settled", f"{settled_by} at {done:%H:%M}")
@@ -181,13 +182,10 @@ def _overdue_steps(
     return steps
 
 
-def _fired_or(
-    rule: EscalationRule, key: str, state: IncidentState, status: StepStatus, reason: str
-) -> LadderStep:
-    fired = state.fired_steps.get(key)
-    if fired is not None:
-        return LadderStep(rule=rule, key=key, status="fired", reason=fired.reason, record=fired)
-    return _step(rule, key, status, reason)
+def _recorded(rule: EscalationRule, key: str, state: IncidentState) -> LadderStep:
+    """A step whose firing is on the record: who was paged, why, when."""
+    fired = state.fired_steps[key]
+    return LadderStep(rule=rule, key=key, status="fired", reason=fired.reason, record=fired)
 
 
 def _step(
@@ -200,8 +198,22 @@ def _step(
     return LadderStep(rule=rule, key=key, status=status, reason=reason, fires_at=fires_at)
 
 
-def _threshold_wording(rule: EscalationRule) -> str:
-    return f"fires when {rule.metric} > {rule.above:g} for {rule.after_minutes} min"
+def _threshold_step(rule: EscalationRule, state: IncidentState, now: datetime) -> LadderStep:
+    """Due once ``metric`` has been over ``above`` for ``after_minutes`` (from the
+    ``threshold_crossed`` entries) while an alert on the incident still fires."""
+    if rule.id in state.fired_steps:
+        return _recorded(rule, rule.id, state)
+    crossing = state.crossings.get(rule.metric or "")
+    firing = any(status == "firing" for status in state.alerts.values())
+    above = rule.above or 0
+    if crossing is None or crossing.value <= above or not firing:
+        waiting = f"fires when {rule.metric} > {above:g} for {rule.after_minutes} min"
+        return _step(rule, rule.id, "waiting", waiting)
+    condition = (
+        f"{rule.metric} {crossing.value:g} > {above:g} since {crossing.since:%H:%M}"
+        f" ({rule.after_minutes} min)"
+    )
+    return _timed(rule, rule.id, state, now, crossing.since, condition, settled_by=None)
 
 
 def step_line(step: LadderStep, now: datetime) -> str:
@@ -210,10 +222,16 @@ def step_line(step: LadderStep, now: datetime) -> str:
     if step.record is not None:
         record = step.record
         return (
-            f"FIRED  {rule.id}: {record.action} {record.target} at {record.at:%H:%M:%S}"
+            f"FIRED   {rule.id}: {record.action} {record.target} at {record.at:%H:%M:%S}"
             f" (due, not yet delivered) — {record.reason}"
         )
     if step.fires_at is not None and step.status == "armed":
         left = int((step.fires_at - now).total_seconds()) // 60
-        return f"armed  {rule.id}: {rule.action} {rule.target} in {left} min — {step.reason}"
-    return f"{step.status:<6} {rule.id}: {step.reason}"
+        return f"armed   {rule.id}: {_what(rule)} in {left} min — {step.reason}"
+    return f"{step.status:<7} {rule.id}: {step.reason}"
+
+
+def _what(rule: EscalationRule) -> str:
+    if rule.action == "set-severity":
+        return f"raise to {rule.severity}, page {rule.target or 'the commander'}"
+    return f"{rule.action} {rule.target}"

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from warroom.core import events as ev
 from warroom.core.errors import InvalidInput
@@ -57,6 +57,28 @@ class StepWriter(Protocol):
     def escalate(self, incident_id: str, escalation: ev.Escalation, at: datetime) -> ev.Event:
         """Append the firing; ``InvalidInput`` when refused (already fired, closed, ...)."""
         ...
+
+
+class RoomSteps:
+    """A ``StepWriter``'s two writes made through a ``WarRoom`` (the one write path) that
+    ``room_for`` names per incident: the local home's, or a server-authored batch's."""
+
+    def room_for(self, incident_id: str) -> Any:
+        raise NotImplementedError
+
+    def set_severity(self, incident_id: str, severity: str, reason: str, at: datetime) -> None:
+        self.room_for(incident_id).set_severity(incident_id, severity, reason, at=at)
+
+    def escalate(self, incident_id: str, escalation: ev.Escalation, at: datetime) -> ev.Event:
+        return self.room_for(incident_id).escalate(
+            incident_id,
+            escalation.target,
+            escalation.reason,
+            at=at,
+            action=escalation.action,
+            rule=escalation.rule,
+            step=escalation.step,
+        )
 
 
 class LadderRunner:

@@ -138,6 +138,15 @@ class FiredStep(BaseModel):
     event_id: str
 
 
+class Crossing(BaseModel):
+    """A signal over its threshold, from ``threshold_crossed`` entries: since when, and
+    the latest value seen."""
+
+    value: float
+    since: datetime
+    at: datetime
+
+
 class IncidentState(BaseModel):
     """The folded picture of one incident."""
 
@@ -168,6 +177,8 @@ class IncidentState(BaseModel):
     runbooks: dict[str, AttachedRunbook] = Field(default_factory=dict)
     """Attached runbooks by id, in the order they were first attached."""
     severity_since: datetime | None = None
+    crossings: dict[str, Crossing] = Field(default_factory=dict)
+    """Signals that crossed a threshold, by metric (what threshold ladder steps read)."""
     fired_steps: dict[str, FiredStep] = Field(default_factory=dict)
     """Ladder steps already fired, by step key (``warroom.core.ladder``)."""
     event_count: int = 0

@@ -16,8 +16,8 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from warroom.core import events as ev
-from warroom.core.ladder_runner import FINISHED, LADDER_ACTOR, Fired, LadderRunner
+from warroom.actions import WarRoom
+from warroom.core.ladder_runner import FINISHED, LADDER_ACTOR, Fired, LadderRunner, RoomSteps
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
 from warroom.server.authored import Batch, BatchRefused, ServerAuthor
@@ -27,7 +27,7 @@ from warroom.server.storage import EventStorage
 log = logging.getLogger(__name__)
 
 
-class _BatchWriter:
+class _BatchWriter(RoomSteps):
     """A ``StepWriter`` whose writes go into one batch per incident, committed later."""
 
     def __init__(self, author: ServerAuthor, policy: Policy, view: OpenIncidentsView) -> None:
@@ -37,26 +37,12 @@ class _BatchWriter:
     def active_states(self) -> Iterable[IncidentState]:
         return [s for s in self.view.states.values() if s.status not in FINISHED]
 
-    def _room(self, incident_id: str):
+    def room_for(self, incident_id: str) -> WarRoom:
         batch = self.batches.get(incident_id)
         if batch is None:
             batch = self.author.batch(LADDER_ACTOR, self.policy, self.view.states)
             self.batches[incident_id] = batch
         return batch.room
-
-    def set_severity(self, incident_id: str, severity: str, reason: str, at: datetime) -> None:
-        self._room(incident_id).set_severity(incident_id, severity, reason, at=at)
-
-    def escalate(self, incident_id: str, escalation: ev.Escalation, at: datetime) -> ev.Event:
-        return self._room(incident_id).escalate(
-            incident_id,
-            escalation.target,
-            escalation.reason,
-            at=at,
-            action=escalation.action,
-            rule=escalation.rule,
-            step=escalation.step,
-        )
 
 
 class ServerLadder:

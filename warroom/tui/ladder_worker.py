@@ -18,9 +18,8 @@ from pathlib import Path
 from textual.message import Message
 
 from warroom.actions import WarRoom
-from warroom.core import events as ev
 from warroom.core.errors import WarroomError
-from warroom.core.ladder_runner import FINISHED, LADDER_ACTOR, Fired, LadderRunner
+from warroom.core.ladder_runner import FINISHED, LADDER_ACTOR, Fired, LadderRunner, RoomSteps
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
 from warroom.store.local import LocalStore
@@ -40,7 +39,7 @@ class LadderFired(Message):
         self.fired = fired
 
 
-class SoloWriter:
+class SoloWriter(RoomSteps):
     """The ladder's writes to a local home: ``WarRoom`` as ``LADDER_ACTOR``."""
 
     def __init__(self, store: LocalStore, policy: Policy) -> None:
@@ -52,19 +51,8 @@ class SoloWriter:
             if summary.status not in FINISHED:
                 yield self.room.state(summary.id)
 
-    def set_severity(self, incident_id: str, severity: str, reason: str, at: datetime) -> None:
-        self.room.set_severity(incident_id, severity, reason, at=at)
-
-    def escalate(self, incident_id: str, escalation: ev.Escalation, at: datetime) -> ev.Event:
-        return self.room.escalate(
-            incident_id,
-            escalation.target,
-            escalation.reason,
-            at=at,
-            action=escalation.action,
-            rule=escalation.rule,
-            step=escalation.step,
-        )
+    def room_for(self, incident_id: str) -> WarRoom:
+        return self.room
 
 
 class LadderLoop:

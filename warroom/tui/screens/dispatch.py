@@ -174,6 +174,10 @@ class CommandDispatch:
         iid, target, reason = self._require_incident(), cmd.arg(0, "target"), cmd.optional(1)
         self.write(cmd, lambda room, at: room.escalate(iid, target, reason, at=at))
 
+    def _cmd_ack(self, cmd: ParsedCommand) -> None:
+        iid = self._require_incident()
+        self.write(cmd, lambda room, at: room.acknowledge(iid, at=at))
+
     def _cmd_declare(self, cmd: ParsedCommand) -> None:
         words = cmd.rest.split()
         policy = self.app.config.policy
