@@ -129,7 +129,7 @@ def test_sending_back_clears_the_approval_until_a_revision():
 def test_notice_rules_that_bind_admins_too():
     state = _state(_draft())
     missing = _check(state, _approve(draft_id="u-9"), admin=True)
-    assert missing == f"{INC} has no notice 'u-9'; `warroom update list` shows them"
+    assert missing == f"{INC} has no notice 'u-9'; `warroom update list {INC}` shows them"
     moved = _check(state, _draft(audience="internal"), admin=True)
     assert "is for external; a revision keeps its audience" in moved
     unknown = _check(state, _draft(audience="press", draft_id="u-2"), admin=True)

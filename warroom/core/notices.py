@@ -65,6 +65,11 @@ def awaiting_approval(state: IncidentState, policy: Policy) -> list[NoticeState]
     ]
 
 
+def no_such_notice(state: IncidentState, draft_id: str) -> str:
+    """The words for a notice id the incident does not have."""
+    return f"{state.id} has no notice {draft_id!r}; `warroom update list {state.id}` shows them"
+
+
 def notice_refusal(state: IncidentState, payload: object) -> str | None:
     """Why a notice entry does not fit the notice it names (binds admins too): a
     revision keeps its audience, and an approval must name the text as it is now."""
@@ -79,7 +84,7 @@ def notice_refusal(state: IncidentState, payload: object) -> str | None:
             )
         return None
     if notice is None:
-        return f"{state.id} has no notice {payload.draft_id!r}; `warroom update list` shows them"
+        return no_such_notice(state, payload.draft_id)
     if isinstance(payload, ev.NoticeApproved):
         if notice.status == "returned":
             return f"notice {notice.draft_id} was sent back; it needs a revision before approval"

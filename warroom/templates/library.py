@@ -13,6 +13,7 @@ when the user's never compiled). Every file is also rendered once with sample da
 a misspelt variable is found when the file is read, not when a notice is due.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -105,6 +106,25 @@ class TemplateLibrary:
             choices = ", ".join(sorted(self.by_name)) or "none"
             raise NotFound(f"no notice template named {name!r}; there are: {choices}")
         return self.by_name[name]
+
+
+def notice_library(policy: Policy, user_dir: Path) -> TemplateLibrary:
+    """The shipped templates with the user's folder over them, read."""
+    return TemplateLibrary(policy, (SHIPPED_DIR, user_dir)).refresh()
+
+
+def prefill(
+    library: TemplateLibrary,
+    state: IncidentState,
+    events: Iterable[ev.Event],
+    audience: str,
+    template: str | None = None,
+) -> tuple[NoticeTemplate, str]:
+    """The template a new draft for ``audience`` starts from (``template`` if named, else
+    the audience's for the incident's status) and its text for the incident now."""
+    chosen = library.named(template) if template else library.for_audience(audience, state.status)
+    context = notice_context(library.policy, state, events, audience, datetime.now(UTC))
+    return chosen, chosen.render(context)
 
 
 def template_name(path: Path) -> str:
