@@ -13,6 +13,7 @@ from datetime import datetime
 
 from warroom.core import events as ev
 from warroom.core.ladder import fired_step_refusal
+from warroom.core.notices import needs_approval, notice_refusal
 from warroom.core.policy import Policy
 from warroom.core.repin import GATE, pin_changes
 from warroom.core.state import IncidentState
@@ -92,6 +93,7 @@ def check_append(
         closed_refusal(state, payload)
         or runbook_refusal(state, payload)
         or fired_step_refusal(state, payload)
+        or notice_refusal(state, payload)
     )
     if problem is None and isinstance(payload, ev.RunbookAttached):
         problem = repin_refusal(state, payload)
@@ -180,4 +182,19 @@ def _role_refusal(policy: Policy, state: IncidentState, event: ev.Event) -> str 
             return need(rules.runbooks, f"re-pinning runbook {runbook_id}")
         case ev.RunbookStepMarked():
             return step_refusal(policy, state, payload, actor)
+        case ev.NoticeApproved() | ev.NoticeReturned():
+            return _approval_refusal(policy, state, payload, actor)
     return None
+
+
+def _approval_refusal(
+    policy: Policy, state: IncidentState, payload: ev.NoticeApproved | ev.NoticeReturned, actor: str
+) -> str | None:
+    """Only the policy's approvers for a notice's audience approve it or send it back."""
+    audience = state.notices[payload.draft_id].audience  # notice_refusal: it exists
+    roles = needs_approval(policy, audience)
+    if not roles or _holds(state, actor, roles):
+        return None
+    verb = "approving" if isinstance(payload, ev.NoticeApproved) else "sending back"
+    who = " or ".join(roles)
+    return f"{verb} a notice to {audience} needs the {who} of {state.id}; {actor} is not"

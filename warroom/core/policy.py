@@ -115,8 +115,8 @@ class AccessRules(_Strict):
     roles: tuple[Ident, ...] = ("commander", "deputy")
     """May assign and release roles and hand them off (anyone may release themselves)."""
     approved_audiences: tuple[Ident, ...] = ("external",)
-    """Status updates to these audiences are published only with the commander's approval:
-    the approvers below publish them; others draft them as notes or internal updates."""
+    """Notices to these audiences go out only once one of the ``approvers`` approved their
+    exact text (``core/notices.py``); a status update to them is logged only by an approver."""
     approvers: tuple[Ident, ...] = ("commander",)
     approval_steps: tuple[Ident, ...] = ("commander", "deputy")
     """May complete a runbook step of type ``approval``."""

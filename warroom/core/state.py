@@ -147,6 +147,35 @@ class Crossing(BaseModel):
     at: datetime
 
 
+NoticeStatus = str
+"""``drafted`` (awaiting approval or needing none), ``approved``, ``returned``; delivery
+adds its own (``delivered``, ``failed``), so this stays an open string."""
+
+
+class NoticeState(BaseModel):
+    """One notice as it stands: its current text and what was said about that text.
+
+    ``approved_digest`` is the digest an approval was given to; the notice counts as
+    approved only while it equals ``digest`` (``warroom.core.notices.ready_notices``).
+    """
+
+    draft_id: str
+    audience: str
+    text: str
+    digest: str
+    """sha256 (hex) of ``text`` encoded as UTF-8."""
+    template: str = ""
+    drafted_by: str
+    drafted_at: datetime
+    revision: int = 1
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    approved_digest: str | None = None
+    returned_by: str | None = None
+    returned_reason: str = ""
+    status: NoticeStatus = "drafted"
+
+
 class IncidentState(BaseModel):
     """The folded picture of one incident."""
 
@@ -176,6 +205,8 @@ class IncidentState(BaseModel):
     """Every status update by event id, retracted ones included, to recompute the above."""
     runbooks: dict[str, AttachedRunbook] = Field(default_factory=dict)
     """Attached runbooks by id, in the order they were first attached."""
+    notices: dict[str, NoticeState] = Field(default_factory=dict)
+    """Notices by draft id, in the order first drafted."""
     severity_since: datetime | None = None
     crossings: dict[str, Crossing] = Field(default_factory=dict)
     """Signals that crossed a threshold, by metric (what threshold ladder steps read)."""

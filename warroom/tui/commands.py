@@ -92,6 +92,21 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("escalate", ("target", "text"), 1, "escalate TARGET [reason]", "Record a page"),
     CommandSpec("ack", (), 0, "ack", "Acknowledge the incident (the ladder stops paging)"),
     CommandSpec(
+        "update",
+        ("audience", "template"),
+        1,
+        "update AUDIENCE [TEMPLATE]",
+        "Write a status notice from the audience's template (ctrl+s records it)",
+    ),
+    CommandSpec(
+        "notice",
+        ("notice",),
+        0,
+        "notice [DRAFT]",
+        "Read a notice's exact text; approve it, send it back or revise it",
+        mutating=False,
+    ),
+    CommandSpec(
         "declare",
         ("severity", "type", "text"),
         0,
