@@ -327,6 +327,48 @@ class CommandRun(_StepRef):
     output: Reason = ""
 
 
+class _DeliveryReceipt(_Payload):
+    """What one attempt to deliver a notice or a page through one channel came to.
+
+    ``delivery_id`` names the (notice or page, channel) pair and is sent with the message,
+    so a receiver drops a repeat; ``channel`` is the channel's URL with its secrets
+    redacted — never the URL itself. ``subject_id`` is the notice's draft id or the
+    escalation event's id."""
+
+    delivery_id: Name
+    subject_id: Name
+    channel: Name
+    audience: Name | None = None
+    attempt: int = Field(default=1, ge=1, le=10_000)
+
+
+class NoticeDelivered(_DeliveryReceipt):
+    """The channel took the message: its answer, and the cadence's due time it met or
+    missed (``due_at``, with ``late_s`` seconds past it, negative when early; both
+    ``None`` when no cadence applied)."""
+
+    kind: Literal["notice_delivered"] = "notice_delivered"
+    answer: Reason = ""
+    due_at: AwareDatetime | None = None
+    late_s: float | None = Field(default=None, allow_inf_nan=False)
+
+
+class NoticeFailed(_DeliveryReceipt):
+    """The channel refused or could not be reached; ``retry_at`` is when the next attempt
+    is due, ``None`` when the dispatcher gave up (a retry by hand starts it again)."""
+
+    kind: Literal["notice_failed"] = "notice_failed"
+    error: Text
+    retry_at: AwareDatetime | None = None
+
+
+class DeliveryRetry(_Payload):
+    """Someone asked for a delivery that gave up to be tried again now."""
+
+    kind: Literal["delivery_retry"] = "delivery_retry"
+    delivery_id: Name
+
+
 def _any_other_kind(schema: dict[str, Any]) -> None:
     schema["properties"]["kind"]["not"] = {"enum": sorted(KINDS)}
 
@@ -369,6 +411,9 @@ KNOWN_PAYLOADS: tuple[type[_Payload], ...] = (
     RunbookAttached,
     RunbookStepMarked,
     CommandRun,
+    NoticeDelivered,
+    NoticeFailed,
+    DeliveryRetry,
 )
 KINDS: dict[str, type[_Payload]] = {
     model.model_fields["kind"].default: model for model in KNOWN_PAYLOADS
@@ -517,6 +562,14 @@ def payload_text(payload: BaseModel) -> str:
                 why = "when warroom quit" if quit else "at the timeout"
                 return ran + f"stopped {why} after {payload.duration_s:.1f} s"
             return ran + f"exit {payload.exit_code} in {payload.duration_s:.1f} s"
+        case NoticeDelivered():
+            return f"Delivered to {payload.channel}{_timeliness(payload.late_s)}"
+        case NoticeFailed():
+            then = f"; next try {payload.retry_at:%H:%M:%S}" if payload.retry_at else "; gave up"
+            failed = f"Delivery to {payload.channel} failed (try {payload.attempt})"
+            return f"{failed}: {payload.error}{then}"
+        case DeliveryRetry():
+            return f"Delivery {payload.delivery_id[:12]} to be tried again"
         case UnknownPayload():
             return f"(unknown event kind {payload.kind!r})"
     return str(getattr(payload, "text", payload.kind))
@@ -524,3 +577,13 @@ def payload_text(payload: BaseModel) -> str:
 
 def _with_reason(text: str, reason: str) -> str:
     return f"{text} — {reason}" if reason else text
+
+
+def _timeliness(late_s: float | None) -> str:
+    """How a delivered update met its cadence: on time, or how late."""
+    if late_s is None:
+        return ""
+    if late_s <= 0:
+        return " (on time)"
+    minutes, seconds = divmod(round(late_s), 60)
+    return f" ({minutes}m{seconds:02d}s late)" if minutes else f" ({seconds}s late)"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from warroom.core import events as ev
+from warroom.core.delivery import fold_delivered, fold_failed, fold_retry
 from warroom.core.repin import approval_ids, keep_gates
 from warroom.core.state import (
     AttachedRunbook,
@@ -312,6 +313,9 @@ _HANDLERS: dict[str, Handler] = {
     "runbook_attached": _runbook_attached,
     "runbook_step": _runbook_step,
     "command_run": _command_run,
+    "notice_delivered": fold_delivered,
+    "notice_failed": fold_failed,
+    "delivery_retry": fold_retry,
 }
 
 INERT_KINDS = frozenset(ev.KINDS) - frozenset(_HANDLERS)

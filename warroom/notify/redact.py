@@ -1,0 +1,27 @@
+"""Channel URLs hold secrets (webhook tokens, passwords, API keys): show them redacted.
+
+Apprise's own privacy form is used where Apprise knows the URL; a plain webhook keeps its
+scheme, host and port and loses its credentials, path details and query."""
+
+from urllib.parse import urlsplit
+
+
+def _mask(part: str) -> str:
+    return part if len(part) <= 2 else f"{part[0]}...{part[-1]}"
+
+
+def redact(url: str) -> str:
+    """``url`` safe to print, export and put on the record."""
+    import apprise
+
+    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    if plugin:
+        return plugin.url(privacy=True).split("?", 1)[0]
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "?"
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(an unreadable URL)"
+    path = "/".join(_mask(segment) for segment in parts.path.split("/"))
+    return f"{parts.scheme}://{host}{port}{path}"
