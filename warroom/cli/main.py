@@ -13,6 +13,7 @@ import typer
 
 from warroom import __version__
 from warroom.cli import (
+    delivery_cmd,
     incidents,
     intake_cmd,
     policy_cmd,
@@ -36,6 +37,7 @@ app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(intake_cmd.app, name="intake")
 sync_cmd.register(app)
+delivery_cmd.register(app)
 runbooks_cmd.register(app)
 tui_cmd.register(app)
 

@@ -61,8 +61,18 @@ def serve(
     body_timeout: Annotated[
         float, typer.Option(min=0.1, help="Seconds a client then has to send the body.")
     ] = 60.0,  # the largest accepted body (8 MB) at about 1 Mbit/s
+    deliver_every: Annotated[
+        float, typer.Option(min=0, help="Seconds between delivery rounds (0: deliver nothing).")
+    ] = 0.25,
+    delivery_lease: Annotated[
+        float, typer.Option(min=0.5, help="Seconds a claim on a delivery holds.")
+    ] = 60.0,
+    delivery_backoff: Annotated[
+        float, typer.Option(min=0.01, help="Seconds to wait after a first failed delivery.")
+    ] = 2.0,
 ) -> None:
-    """Run the shared backend (SQLite in --data) until interrupted."""
+    """Run the shared backend (SQLite in --data) until interrupted; it delivers approved
+    notices and pages through the home's channels.toml."""
     import uvicorn
 
     from warroom.server.app import create_app
@@ -78,6 +88,18 @@ def serve(
     data_dir = _data_dir(ctx, data)
     storage = SQLiteStorage(data_dir, checkpoint_every=checkpoint_every)
     app = create_app(storage, policy=runtime.policy, heartbeat_s=heartbeat)
+    if deliver_every > 0:
+        from warroom.notify.wiring import serve_dispatcher
+
+        serve_dispatcher(
+            app,
+            storage,
+            runtime.paths.data,
+            runtime.policy,
+            every_s=deliver_every,
+            lease_s=delivery_lease,
+            backoff_s=delivery_backoff,
+        )
     try:
         probe = socket.create_server((host, port))
     except OSError as exc:

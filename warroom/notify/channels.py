@@ -41,7 +41,7 @@ class DeliveryError(Exception):
     """The channel refused the message or could not be reached; the text says which."""
 
 
-def _check_url(url: str) -> str:
+def check_url(url: str) -> str:
     import apprise
 
     url = url.strip()
@@ -65,13 +65,13 @@ class ChannelSpec(_Strict):
     audiences: tuple[str, ...] = ()
     pages: tuple[str, ...] = ()
 
-    _url = field_validator("url")(_check_url)
+    _url = field_validator("url")(check_url)
 
 
 class PersonSpec(_Strict):
     url: str
 
-    _url = field_validator("url")(_check_url)
+    _url = field_validator("url")(check_url)
 
 
 class ChannelBook(_Strict):
@@ -153,7 +153,11 @@ def send(url: str, message: Message, timeout_s: float = SEND_TIMEOUT_S) -> str:
     notifier = apprise.Apprise()
     notifier.add(plugin)
     with apprise.LogCapture(level=apprise.logging.WARNING, fmt="%(message)s") as log:
-        sent = notifier.notify(title=inert(message.title), body=inert(message.text))
+        sent = notifier.notify(
+            title=inert(message.title),
+            body=inert(message.text),
+            body_format=apprise.NotifyFormat.TEXT,  # Apprise escapes it for HTML or Markdown
+        )
         lines = [line for line in log.getvalue().splitlines() if line.strip()]
     if not sent:
         raise DeliveryError(_scrub(lines[-1] if lines else "the channel did not take it", url))

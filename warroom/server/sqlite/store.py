@@ -22,6 +22,7 @@ from typing import Any
 from warroom.core.chain import key_id
 from warroom.core.events import Event
 from warroom.server.keys import ServerKey
+from warroom.server.sqlite.claims import SQLiteClaims
 from warroom.server.sqlite.schema import DB_FILE, connect, make_private, migrate
 from warroom.server.sqlite.tokens import TokenStore
 from warroom.server.sqlite.writer import Writer
@@ -145,6 +146,7 @@ class SQLiteStorage:
         self._revoked: set[str] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._subscribers: set[_Subscription] = set()
+        self._claims = SQLiteClaims(self.path)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -294,3 +296,11 @@ class SQLiteStorage:
         if not self._writer.running:
             raise StorageError("the storage is not started")
         return await asyncio.wrap_future(self._writer.submit(events, admit, token_id))
+
+    # -- delivery claims -----------------------------------------------------------------
+
+    def claim_delivery(self, delivery_id: str, holder: str, lease_s: float) -> bool:
+        return self._claims.claim(delivery_id, holder, lease_s)
+
+    def release_delivery(self, delivery_id: str, holder: str) -> None:
+        self._claims.release(delivery_id, holder)

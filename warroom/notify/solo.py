@@ -1,0 +1,67 @@
+"""The dispatcher's record in a room without a server: the local store, written through
+``WarRoom`` like every other change, and claims in a file of their own in the home (the
+same claim table a server keeps, so two sessions on one home send each delivery once)."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from warroom.actions import WarRoom
+from warroom.core import events as ev
+from warroom.core.delivery import Subject, subject_of
+from warroom.core.state import IncidentState
+from warroom.server.sqlite.claims import SQLiteClaims
+
+CLAIMS_FILE = "deliveries.db"
+
+
+class LocalClaims:
+    """``Claims`` on ``deliveries.db`` in the home."""
+
+    def __init__(self, home: Path) -> None:
+        self._claims = SQLiteClaims(home / CLAIMS_FILE)
+
+    def claim_delivery(self, delivery_id: str, holder: str, lease_s: float) -> bool:
+        return self._claims.claim(delivery_id, holder, lease_s)
+
+    def release_delivery(self, delivery_id: str, holder: str) -> None:
+        self._claims.release(delivery_id, holder)
+
+    def close(self) -> None:
+        self._claims.close()
+
+
+class LocalRecord:
+    """The local store as the dispatcher's ``Record``; receipts go through ``room``."""
+
+    def __init__(self, room: WarRoom) -> None:
+        self.room = room
+        self._counts: dict[str, int] = {}
+        self._subjects: dict[str, dict[str, Subject]] = {}
+
+    def refresh(self) -> None:
+        """Read the subjects of every incident whose log grew since the last call."""
+        store = self.room.store
+        for incident_id in store.incident_ids():
+            count = store.state(incident_id).event_count
+            if self._counts.get(incident_id) == count:
+                continue
+            self._counts[incident_id] = count
+            subjects = self._subjects.setdefault(incident_id, {})
+            for event in store.events(incident_id):
+                subject = subject_of(event)
+                if subject is not None:
+                    subjects[subject.subject_id] = subject
+
+    def pending(self) -> Iterable[tuple[IncidentState, list[Subject]]]:
+        for incident_id, subjects in self._subjects.items():
+            if subjects:
+                yield self.state(incident_id), list(subjects.values())
+
+    def state(self, incident_id: str) -> IncidentState:
+        return self.room.store.state(incident_id)
+
+    def write(self, incident_id: str, payload: ev._Payload, event_id: str, at: datetime) -> None:
+        if self.room.store.event_ids_starting(incident_id, event_id):
+            return  # written already (a second session on this home got there first)
+        self.room.record_delivery(incident_id, payload, event_id=event_id, at=at)
