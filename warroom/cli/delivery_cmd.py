@@ -39,9 +39,7 @@ def deliver(
         raise InvalidInput(
             f"this home follows {runtime.settings.server}: its `warroom serve` delivers"
         )
-    dispatcher = solo_dispatcher(
-        runtime.paths.data, runtime.room, lease_s=lease, backoff_s=backoff
-    )
+    dispatcher = solo_dispatcher(runtime.paths.data, runtime.room, lease_s=lease, backoff_s=backoff)
     try:
         while True:
             sent = dispatcher.tick()

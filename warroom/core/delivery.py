@@ -62,7 +62,9 @@ def subject_of(event: ev.Event) -> Subject | None:
     newer records; older ones are pages)."""
     payload = event.payload
     if isinstance(payload, ev.StatusUpdate):
-        return Subject(event.incident_id, event.id, "notice", payload.text, audience=payload.audience)
+        return Subject(
+            event.incident_id, event.id, "notice", payload.text, audience=payload.audience
+        )
     if isinstance(payload, ev.Escalation):
         text = f"Paged {payload.target}" + (f": {payload.reason}" if payload.reason else "")
         return Subject(event.incident_id, event.id, "page", text, target=payload.target)

@@ -198,8 +198,10 @@ class Dispatcher:
         }
         if isinstance(outcome, DeliveryError):
             error = str(outcome).replace(self._urls[delivery.target.key], delivery.target.label)
-            retry_at = None if gives_up(state, delivery) else at + retry_delay(
-                delivery.attempt, self.backoff_s
+            retry_at = (
+                None
+                if gives_up(state, delivery)
+                else at + retry_delay(delivery.attempt, self.backoff_s)
             )
             payload = ev.NoticeFailed(**common, error=error or "failed", retry_at=retry_at)
             event_id = receipt_id(delivery.delivery_id, "failed", delivery.attempt)
@@ -220,4 +222,3 @@ class Dispatcher:
             if clock.audience == subject.audience:
                 return clock.due_at, round((at - clock.due_at).total_seconds(), 3)
         return None, None
-

@@ -90,9 +90,7 @@ class ServedRecord:
         )
 
         def admit(state: IncidentState | None, proposed: ev.Event) -> str | None:
-            return check_append(
-                self.policy, state, proposed, author=DISPATCHER_ACTOR, admin=True
-            )
+            return check_append(self.policy, state, proposed, author=DISPATCHER_ACTOR, admin=True)
 
         (result,) = self._call(self.storage.append([event], admit, TOKEN_ID))
         if result.status != "applied":

@@ -8,8 +8,8 @@ from warroom.actions import WarRoom
 from warroom.core.policy import Policy
 from warroom.notify.channels import load_channels
 from warroom.notify.dispatcher import BACKOFF_S, LEASE_S, Claims, Dispatcher, Record
-from warroom.notify.solo import LocalClaims, LocalRecord
 from warroom.notify.served import serve_deliveries
+from warroom.notify.solo import LocalClaims, LocalRecord
 from warroom.notify.subscriptions import load_subscriptions
 from warroom.server.storage import EventStorage
 

@@ -91,6 +91,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("escalate", ("target", "text"), 1, "escalate TARGET [reason]", "Record a page"),
     CommandSpec(
+        "retry",
+        ("undelivered",),
+        1,
+        "retry DELIVERY",
+        "Send an undelivered notice or page again now (its id is on the strip)",
+    ),
+    CommandSpec(
         "declare",
         ("severity", "type", "text"),
         0,

@@ -28,6 +28,7 @@ from warroom.tui.strip_compact import (
     fit,
     head_line,
 )
+from warroom.tui.strip_delivery import undelivered_badge, undelivered_line
 
 if TYPE_CHECKING:
     from warroom.core.state import IncidentState
@@ -151,6 +152,8 @@ class StatusStrip(Horizontal):
         escalation = escalation_forms(ladder, now)[0]
         if escalation.cell_len:
             lines.append(Text("escalation: ", end="").append_text(escalation))
+        if (warning := undelivered_line(state)) is not None:
+            lines.append(warning)
         return Text("\n", end="").join(lines)
 
     def _badges(self, state: "IncidentState") -> list[Text]:
@@ -160,6 +163,8 @@ class StatusStrip(Horizontal):
             badges.append(Text("READ-ONLY", style="bold reverse", end=""))
         if state.drill:
             badges.append(Text("DRILL", style="bold reverse", end=""))
+        if self.compact and (warning := undelivered_badge(state)) is not None:
+            badges.append(warning)
         state_name, _, short = self._link
         if self.compact and state_name != "offline" and short:
             badges.append(Text(short, style=SYNC_STYLES.get(state_name, "bold"), end=""))
