@@ -21,6 +21,7 @@ secrets: they are never printed or recorded, only their ``redact``-ed form.
 
 import json
 import re
+import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from warroom.core.delivery import Subject, Target
 from warroom.core.errors import InvalidInput
 from warroom.core.tomlpos import describe_error
-from warroom.notify.redact import redact
+from warroom.notify.redact import apprise_plugin, redact
 
 CHANNELS_FILE = "channels.toml"
 SEND_TIMEOUT_S = 10.0
@@ -42,10 +43,8 @@ class DeliveryError(Exception):
 
 
 def check_url(url: str) -> str:
-    import apprise
-
     url = url.strip()
-    if apprise.Apprise.instantiate(url, suppress_exceptions=True):
+    if apprise_plugin(url):
         return url
     if re.match(r"^https?://[^/\s]+", url):
         return url
@@ -147,18 +146,19 @@ def send(url: str, message: Message, timeout_s: float = SEND_TIMEOUT_S) -> str:
     """Send ``message`` to ``url``; the channel's answer, or ``DeliveryError``."""
     import apprise
 
-    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    plugin = apprise_plugin(url)
     if not plugin:
         return _post_webhook(url, message, timeout_s)
     notifier = apprise.Apprise()
     notifier.add(plugin)
-    with apprise.LogCapture(level=apprise.logging.WARNING, fmt="%(message)s") as log:
+    mine = f"{threading.get_ident()} "  # the capture sees every sending thread's log
+    with apprise.LogCapture(level=apprise.logging.WARNING, fmt="%(thread)d %(message)s") as log:
         sent = notifier.notify(
             title=inert(message.title),
             body=inert(message.text),
             body_format=apprise.NotifyFormat.TEXT,  # Apprise escapes it for HTML or Markdown
         )
-        lines = [line for line in log.getvalue().splitlines() if line.strip()]
+        lines = [line[len(mine) :] for line in log.getvalue().splitlines() if line.startswith(mine)]
     if not sent:
         raise DeliveryError(_scrub(lines[-1] if lines else "the channel did not take it", url))
     return f"accepted by {plugin.service_name}"

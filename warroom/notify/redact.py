@@ -3,7 +3,20 @@
 Apprise's own privacy form is used where Apprise knows the URL; a plain webhook keeps its
 scheme, host and port and loses its credentials, path details and query."""
 
+import logging
+from typing import Any
 from urllib.parse import urlsplit
+
+logging.getLogger("apprise").addFilter(
+    lambda record: not record.getMessage().startswith("Unparseable URL")
+)  # asking Apprise whether it knows a plain webhook URL is not an error
+
+
+def apprise_plugin(url: str) -> Any:
+    """Apprise's notifier for ``url``, or None when Apprise does not speak it."""
+    import apprise
+
+    return apprise.Apprise.instantiate(url, suppress_exceptions=True) or None
 
 
 def _mask(part: str) -> str:
@@ -12,9 +25,7 @@ def _mask(part: str) -> str:
 
 def redact(url: str) -> str:
     """``url`` safe to print, export and put on the record."""
-    import apprise
-
-    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    plugin = apprise_plugin(url)
     if plugin:
         return plugin.url(privacy=True).split("?", 1)[0]
     try:
