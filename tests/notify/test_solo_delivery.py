@@ -216,7 +216,6 @@ def test_the_cadence_clock_resets_when_the_update_is_delivered(room, hook, _isol
             dispatcher.tick()
     finally:
         dispatcher.close()
-    state = room.state(incident)
     clock = _internal_clock(room, incident)
     assert not clock.overdue and clock.due_at > utcnow() + timedelta(minutes=29)
     (delivered,) = [e for e in room.store.events(incident) if e.kind == "notice_delivered"]
