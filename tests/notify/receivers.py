@@ -28,7 +28,9 @@ class HttpReceiver:
 
     statuses: list[int] = field(default_factory=list)
     arrivals: list[Arrival] = field(default_factory=list)
-    delay_s: float = 0.0
+    hold_first: bool = False
+    """Keep the first request waiting (after it arrived) until ``release`` is set."""
+    release: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> "HttpReceiver":
         receiver = self
@@ -40,6 +42,9 @@ class HttpReceiver:
                 with receiver.lock:
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
                     receiver.arrivals.append(Arrival(self.path, dict(self.headers), body))
+                    hold = receiver.hold_first and len(receiver.arrivals) == 1
+                if hold:
+                    receiver.release.wait(30)
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -60,6 +65,7 @@ class HttpReceiver:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
