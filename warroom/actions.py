@@ -14,7 +14,8 @@ from pydantic import BaseModel, ValidationError
 from warroom.core import events as ev
 from warroom.core.access import check_append
 from warroom.core.errors import BackdateNeedsConfirmation, InvalidInput, NotFound
-from warroom.core.ids import new_event_id, new_incident_id
+from warroom.core.ids import new_draft_id, new_event_id, new_incident_id
+from warroom.core.notices import no_such_notice
 from warroom.core.policy import Policy
 from warroom.core.repin import pin_changes
 from warroom.core.runbook import CodeBlock, Runbook, RunbookStep
@@ -455,6 +456,63 @@ class WarRoom:
         if record.delivered:
             raise InvalidInput(f"delivery {record.delivery_id[:12]} already went out")
         payload = self._payload(ev.DeliveryRetry, delivery_id=record.delivery_id)
+        return self._append(state, payload, None)
+
+    # -- notices -------------------------------------------------------------------------
+
+    def draft_notice(
+        self,
+        incident_ref: str,
+        audience: str,
+        text: str,
+        *,
+        draft_id: str | None = None,
+        template: str = "",
+        at: datetime | None = None,
+    ) -> ev.Event:
+        """Record a notice for ``audience`` exactly as written; ``draft_id`` revises one."""
+        state = self._current(incident_ref)
+        if draft_id is None:
+            draft_id = new_draft_id()
+            while draft_id in state.notices:
+                draft_id = new_draft_id()
+        elif draft_id not in state.notices:
+            raise NotFound(no_such_notice(state, draft_id))
+        payload = self._payload(
+            ev.NoticeDrafted,
+            draft_id=draft_id,
+            audience=self.policy.audience(audience),
+            text=text,
+            template=template,
+        )
+        return self._append(state, payload, at)
+
+    def approve_notice(
+        self, incident_ref: str, draft_id: str, *, digest: str | None = None
+    ) -> ev.Event:
+        """Approve the notice's text as it is now; ``digest`` (or a prefix of it, as shown
+        to the approver) pins the text they read, so a revision in between is refused."""
+        state = self._current(incident_ref)
+        notice = state.notices.get(draft_id)
+        if notice is None:
+            raise NotFound(no_such_notice(state, draft_id))
+        wanted = notice.digest if digest is None else digest.strip().lower()
+        if len(wanted) < 8:
+            raise InvalidInput("a digest needs at least the 8 characters `update show` prints")
+        if not notice.digest.startswith(wanted):
+            raise InvalidInput(
+                f"notice {draft_id} has changed since you read it (its text is now"
+                f" {notice.digest[:8]}); read it again before approving"
+            )
+        payload = self._payload(ev.NoticeApproved, draft_id=draft_id, digest=notice.digest)
+        return self._append(state, payload, None)
+
+    def return_notice(self, incident_ref: str, draft_id: str, reason: str) -> ev.Event:
+        """Send a notice back to its writer with the reason it cannot go out as it is."""
+        state = self._current(incident_ref)
+        if not reason.strip():
+            raise InvalidInput("sending a notice back needs a reason the writer can act on")
+        payload = self._payload(ev.NoticeReturned, draft_id=draft_id, reason=reason)
         return self._append(state, payload, None)
 
     # -- plumbing ------------------------------------------------------------------------

@@ -81,6 +81,11 @@ class Paths:
     def layouts(self) -> Path:
         return self.data / "layouts"
 
+    @property
+    def templates(self) -> Path:
+        """The user's notice templates (``warroom.templates``), over the shipped ones."""
+        return self.data / "templates"
+
 
 def load_settings(paths: Paths) -> Settings:
     """Merge the config files and environment; a bad file is an error with file:line."""

@@ -106,6 +106,9 @@ def test_payload_text_covers_every_known_kind():
             "exit_code": 0,
             "duration_s": 0.2,
         },
+        "notice_drafted": {"draft_id": "u-1", "audience": "external", "text": "\nWe know"},
+        "notice_approved": {"draft_id": "u-1", "digest": "0" * 64},
+        "notice_returned": {"draft_id": "u-1", "reason": "name the region"},
     }
     for kind in KINDS:
         payload = samples.get(kind, {"text": "some text"})

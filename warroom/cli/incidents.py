@@ -470,6 +470,7 @@ def locate(ctx: typer.Context, as_json: Json = False) -> None:
         "policy": paths.policy_file,
         "runbooks": paths.runbooks,
         "layouts": paths.layouts,
+        "templates": paths.templates,
     }
     if as_json:
         emit_json(info)

@@ -21,6 +21,7 @@ from warroom.cli import (
     runbooks_cmd,
     sync_cmd,
     tui_cmd,
+    update_cmd,
 )
 from warroom.cli.runtime import Runtime
 
@@ -36,6 +37,7 @@ incidents.register(app)
 app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(intake_cmd.app, name="intake")
+app.add_typer(update_cmd.app, name="update")
 sync_cmd.register(app)
 delivery_cmd.register(app)
 runbooks_cmd.register(app)

@@ -12,6 +12,7 @@ Pure: the server supplies the state and who is asking.
 from datetime import datetime
 
 from warroom.core import events as ev
+from warroom.core.notices import needs_approval, notice_refusal
 from warroom.core.policy import Policy
 from warroom.core.repin import GATE, pin_changes
 from warroom.core.state import IncidentState
@@ -87,7 +88,11 @@ def check_append(
         return None if admin else _declarer_command_refusal(policy, payload)
     if isinstance(payload, ev.Declaration):
         return f"{event.incident_id} is already declared"
-    problem = closed_refusal(state, payload) or runbook_refusal(state, payload)
+    problem = (
+        closed_refusal(state, payload)
+        or runbook_refusal(state, payload)
+        or notice_refusal(state, payload)
+    )
     if problem is None and isinstance(payload, ev.RunbookAttached):
         problem = repin_refusal(state, payload)
     if problem or admin:
@@ -175,4 +180,19 @@ def _role_refusal(policy: Policy, state: IncidentState, event: ev.Event) -> str 
             return need(rules.runbooks, f"re-pinning runbook {runbook_id}")
         case ev.RunbookStepMarked():
             return step_refusal(policy, state, payload, actor)
+        case ev.NoticeApproved() | ev.NoticeReturned():
+            return _approval_refusal(policy, state, payload, actor)
     return None
+
+
+def _approval_refusal(
+    policy: Policy, state: IncidentState, payload: ev.NoticeApproved | ev.NoticeReturned, actor: str
+) -> str | None:
+    """Only the policy's approvers for a notice's audience approve it or send it back."""
+    audience = state.notices[payload.draft_id].audience  # notice_refusal: it exists
+    roles = needs_approval(policy, audience)
+    if not roles or _holds(state, actor, roles):
+        return None
+    verb = "approving" if isinstance(payload, ev.NoticeApproved) else "sending back"
+    who = " or ".join(roles)
+    return f"{verb} a notice to {audience} needs the {who} of {state.id}; {actor} is not"

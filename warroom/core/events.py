@@ -367,6 +367,48 @@ class DeliveryRetry(_Payload):
 
     kind: Literal["delivery_retry"] = "delivery_retry"
     delivery_id: Name
+DraftId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+"""Names one notice on an incident; short enough to type (``warroom update show ID u-7k2m``)."""
+NoticeText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+"""A notice exactly as written: not stripped, because approval binds to its bytes."""
+TemplateName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class NoticeDrafted(_Payload):
+    """A status notice written for one audience, from a template or by hand.
+
+    A revision reuses the ``draft_id`` and replaces the text; any approval given to the
+    earlier text no longer counts (approval binds to the digest of the exact text).
+    """
+
+    kind: Literal["notice_drafted"] = "notice_drafted"
+    draft_id: DraftId
+    audience: Name
+    text: NoticeText
+    template: TemplateName = ""
+
+    @model_validator(mode="after")
+    def _has_words(self) -> Self:
+        if not self.text.strip():
+            raise ValueError("a notice needs some text")
+        return self
+
+
+class NoticeApproved(_Payload):
+    """The approver's yes to one text of a notice: ``digest`` is the sha256 (hex) of the
+    UTF-8 text they read, so a later revision is not approved by it."""
+
+    kind: Literal["notice_approved"] = "notice_approved"
+    draft_id: DraftId
+    digest: Sha256
+
+
+class NoticeReturned(_Payload):
+    """The approver sends a notice back to its writer, saying why; it needs a revision."""
+
+    kind: Literal["notice_returned"] = "notice_returned"
+    draft_id: DraftId
+    reason: Text
 
 
 def _any_other_kind(schema: dict[str, Any]) -> None:
@@ -414,6 +456,9 @@ KNOWN_PAYLOADS: tuple[type[_Payload], ...] = (
     NoticeDelivered,
     NoticeFailed,
     DeliveryRetry,
+    NoticeDrafted,
+    NoticeApproved,
+    NoticeReturned,
 )
 KINDS: dict[str, type[_Payload]] = {
     model.model_fields["kind"].default: model for model in KNOWN_PAYLOADS
@@ -570,6 +615,13 @@ def payload_text(payload: BaseModel) -> str:
             return f"{failed}: {payload.error}{then}"
         case DeliveryRetry():
             return f"Delivery {payload.delivery_id[:12]} to be tried again"
+        case NoticeDrafted():
+            first_line = payload.text.strip().splitlines()[0]
+            return f"Notice {payload.draft_id} drafted for {payload.audience}: {first_line}"
+        case NoticeApproved():
+            return f"Notice {payload.draft_id} approved (text {payload.digest[:8]})"
+        case NoticeReturned():
+            return f"Notice {payload.draft_id} sent back — {payload.reason}"
         case UnknownPayload():
             return f"(unknown event kind {payload.kind!r})"
     return str(getattr(payload, "text", payload.kind))

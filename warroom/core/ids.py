@@ -27,3 +27,9 @@ def new_incident_id() -> str:
 def new_device_id() -> str:
     """A random id naming one installation (one WARROOM_HOME)."""
     return "dev-" + secrets.token_hex(6)
+
+
+def new_draft_id() -> str:
+    """A short notice id such as ``u-7k2m``: typed beside its incident's id, and random so
+    two people drafting offline do not revise each other's notice (20 bits)."""
+    return "u-" + "".join(secrets.choice(_CROCKFORD) for _ in range(4))

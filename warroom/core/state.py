@@ -127,6 +127,35 @@ class AttachedRunbook(BaseModel):
         return self.progress.get(step_id) or StepProgress()
 
 
+NoticeStatus = str
+"""``drafted`` (awaiting approval or needing none), ``approved``, ``returned``; delivery
+adds its own (``delivered``, ``failed``), so this stays an open string."""
+
+
+class NoticeState(BaseModel):
+    """One notice as it stands: its current text and what was said about that text.
+
+    ``approved_digest`` is the digest an approval was given to; the notice counts as
+    approved only while it equals ``digest`` (``warroom.core.notices.ready_notices``).
+    """
+
+    draft_id: str
+    audience: str
+    text: str
+    digest: str
+    """sha256 (hex) of ``text`` encoded as UTF-8."""
+    template: str = ""
+    drafted_by: str
+    drafted_at: datetime
+    revision: int = 1
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    approved_digest: str | None = None
+    returned_by: str | None = None
+    returned_reason: str = ""
+    status: NoticeStatus = "drafted"
+
+
 class IncidentState(BaseModel):
     """The folded picture of one incident."""
 
@@ -153,6 +182,8 @@ class IncidentState(BaseModel):
     """Attached runbooks by id, in the order they were first attached."""
     deliveries: dict[str, DeliveryRecord] = Field(default_factory=dict)
     """Each delivery of a notice or page to one channel, by delivery id (``core/delivery``)."""
+    notices: dict[str, NoticeState] = Field(default_factory=dict)
+    """Notices by draft id, in the order first drafted."""
     severity_since: datetime | None = None
     event_count: int = 0
     unknown_count: int = 0

@@ -85,7 +85,7 @@ def _named_values(
             yield "status", payload.status, policy.status
         case ev.PhaseChanged():
             yield "phase", payload.phase, phase
-        case ev.StatusUpdate():
+        case ev.StatusUpdate() | ev.NoticeDrafted():
             yield "audience", payload.audience, policy.audience
         case ev.RoleAssigned() | ev.RoleReleased() | ev.HandoffAccepted() | ev.Handoff():
             yield "role", payload.role, role
