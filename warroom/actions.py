@@ -148,10 +148,33 @@ class WarRoom:
         return self._append(state, payload, at)
 
     def escalate(
-        self, incident_ref: str, target: str, reason: str = "", *, at: datetime | None = None
+        self,
+        incident_ref: str,
+        target: str,
+        reason: str = "",
+        *,
+        at: datetime | None = None,
+        action: str = "page",
+        rule: str = "",
+        step: str = "",
     ) -> ev.Event:
+        """Record a page (or, ``action="notify"``, a notice) that must go out to ``target``;
+        ``rule`` and ``step`` name the policy rule and ladder step that fired it."""
         state = self._current(incident_ref)
-        return self._append(state, self._payload(ev.Escalation, target=target, reason=reason), at)
+        payload = self._payload(
+            ev.Escalation, target=target, reason=reason, action=action, rule=rule, step=step
+        )
+        return self._append(state, payload, at)
+
+    def acknowledge(self, incident_ref: str, *, at: datetime | None = None) -> ev.Event:
+        """Record the acknowledged milestone: someone has the incident in hand, so the
+        ladder's unacknowledged steps stop."""
+        state = self._current(incident_ref)
+        acknowledged = state.milestones.get("acknowledged")
+        if acknowledged is not None:
+            raise InvalidInput(f"{state.id} was already acknowledged at {acknowledged:%H:%M:%S}")
+        payload = self._payload(ev.MilestoneSet, milestone="acknowledged", at=at or utcnow())
+        return self._append(state, payload, None)
 
     def alert(
         self,

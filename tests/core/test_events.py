@@ -124,3 +124,33 @@ def test_a_newer_field_on_a_known_kind_is_kept_and_folds():
     assert parsed.payload.text == "x"
     assert parsed.model_dump(mode="json")["payload"]["confidence"] == "high"
     assert EVENT_LIST.validate_json(json.dumps([raw]))[0] == parsed
+
+
+def test_escalation_contract_defaults_keep_old_records_and_name_what_goes_out():
+    """An escalation recorded before ``action``/``rule``/``step`` existed is a page from no
+    rule; a notify reads as one; an action outside page|notify is refused."""
+    old = make_event("escalation", target="tier2", reason="SEV1 unacknowledged")
+    assert (old.payload.action, old.payload.rule, old.payload.step) == ("page", "", "")
+    notify = make_event(
+        "escalation", target="executive", action="notify", rule="sev1-unmitigated", step="x"
+    )
+    assert payload_text(notify.payload) == "Notify executive"
+    with pytest.raises(ValidationError):
+        make_event("escalation", target="tier2", action="email")
+
+
+def test_a_ladder_step_on_the_record_folds_as_fired_once():
+    """The scheduler's idempotency rests on this: the first escalation carrying a step is
+    the firing that stands; a hand-made escalation fires no step."""
+    from warroom.core.fold import fold
+
+    state = fold(
+        [
+            declaration(),
+            make_event("escalation", target="tier2", minute=1),
+            make_event("escalation", target="tier2", rule="r", step="r", minute=5, reason="late"),
+            make_event("escalation", target="tier3", rule="r", step="r", minute=6),
+        ]
+    )
+    assert list(state.fired_steps) == ["r"]
+    assert (state.fired_steps["r"].target, state.fired_steps["r"].reason) == ("tier2", "late")

@@ -36,7 +36,7 @@ def _problems_of_policy(path: Path, text: str) -> list[str]:
         (
             '[[escalations]]\nid = "x"\nwhen = "sometimes"\nafter_minutes = 1\naction = "page"\n',
             "p.toml:3: escalations.0.when: 'sometimes' is not one of the choices:"
-            " 'unacknowledged', 'unmitigated' or 'threshold'",
+            " 'unacknowledged', 'unmitigated', 'update_overdue', 'severity' or 'threshold'",
         ),
         ('statuses = ["not ok"]\n', "p.toml:1: statuses.0: 'not ok' is not a valid name"),
         ("[record]\nbackdate_confirm_hours = -1\n", "must be at least 0; it is -1"),

@@ -31,7 +31,7 @@ def test_serve_delivers_a_pushed_notice_once_and_the_receipt_reaches_clients(tmp
     client = Client(tmp_path, "eli", server.url, server.token("eli"))
     try:
         incident = client.room.declare("API down", severity="SEV2", incident_type="outage")
-        client.room.log(incident.incident_id, "Investigating", kind="status_update")
+        client.room.draft_notice(incident.incident_id, "internal", "Investigating")
         client.sync_once()
         wait_until(lambda: _receipts(server, client.token, incident.incident_id))
         time.sleep(0.5)  # a few more rounds: nothing more goes out
@@ -54,7 +54,7 @@ def test_kill_9_between_send_and_receipt_resends_under_the_same_id_once(tmp_path
     client = Client(tmp_path, "eli", server.url, server.token("eli"))
     try:
         incident = client.room.declare("API down", severity="SEV2", incident_type="outage")
-        client.room.log(incident.incident_id, "Failing over", kind="status_update")
+        client.room.draft_notice(incident.incident_id, "internal", "Failing over")
         client.sync_once()
         wait_until(lambda: len(hook.arrivals) == 1)
         server.kill()

@@ -48,7 +48,7 @@ audiences = ["internal"]
 """,
     )
     incident = _declare(room)
-    update = room.log(incident, "Failover under way, errors falling", kind="status_update")
+    update = room.draft_notice(incident, "internal", "Failover under way, errors falling")
     dispatcher = solo_dispatcher(_isolated_home, room)
     try:
         assert dispatcher.tick() == 3
@@ -69,7 +69,7 @@ audiences = ["internal"]
     assert b"Failover under way, errors falling" in mail
 
     state = room.state(incident)
-    receipts = [d for d in state.deliveries.values() if d.subject_id == update.id]
+    receipts = [d for d in state.deliveries.values() if d.subject_id == update.payload.draft_id]
     assert len(receipts) == 3 and all(d.delivered for d in receipts)
     assert _kinds(room, incident).count("notice_delivered") == 3
     for shown in (
@@ -90,7 +90,7 @@ def test_a_receiver_failing_three_times_leaves_three_failures_and_one_receipt(
     )
     hook.statuses = [500, 500, 500]
     incident = _declare(room)
-    room.log(incident, "Rolling back", kind="status_update")
+    room.draft_notice(incident, "internal", "Rolling back")
     dispatcher = solo_dispatcher(_isolated_home, room, backoff_s=0.01)
     warnings = []
     try:
@@ -123,7 +123,7 @@ def test_a_delivery_that_gave_up_is_sent_again_when_retried_by_hand(
     )
     hook.statuses = [503] * 5
     incident = _declare(room)
-    room.log(incident, "Still investigating", kind="status_update")
+    room.draft_notice(incident, "internal", "Still investigating")
     dispatcher = solo_dispatcher(_isolated_home, room, backoff_s=0.001)
     try:
         for _ in range(100):
@@ -158,7 +158,7 @@ audiences = ["internal"]
 """,
     )
     incident = _declare(room)
-    room.log(incident, HOSTILE, kind="status_update")
+    room.draft_notice(incident, "internal", HOSTILE)
     dispatcher = solo_dispatcher(_isolated_home, room)
     try:
         dispatcher.tick()
@@ -205,7 +205,7 @@ def test_the_cadence_clock_resets_when_the_update_is_delivered(room, hook, _isol
     )
     now = utcnow()
     incident = _declare(room, at=now - timedelta(minutes=50))
-    room.log(incident, "Drafted long ago", kind="status_update", at=now - timedelta(minutes=45))
+    room.draft_notice(incident, "internal", "Drafted long ago", at=now - timedelta(minutes=45))
     hook.statuses = [500]
     dispatcher = solo_dispatcher(_isolated_home, room, backoff_s=0.001)
     try:
@@ -219,7 +219,7 @@ def test_the_cadence_clock_resets_when_the_update_is_delivered(room, hook, _isol
     clock = _internal_clock(room, incident)
     assert not clock.overdue and clock.due_at > utcnow() + timedelta(minutes=29)
     (delivered,) = [e for e in room.store.events(incident) if e.kind == "notice_delivered"]
-    assert delivered.payload.late_s > 14 * 60  # due 15 minutes ago
+    assert delivered.payload.late_s > 19 * 60  # due 20 minutes after the declaration
     from warroom.core.events import payload_text
 
     assert "late)" in payload_text(delivered.payload)

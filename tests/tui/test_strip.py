@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from textual.geometry import Region
 
 from tests.tui.conftest import NOW, main_screen, make_app, opened, room_for, until
-from warroom.core.clocks import escalation_ladder
+from warroom.core.ladder import escalation_ladder
 from warroom.core.policy import default_policy
 from warroom.sync.engine import SyncStatus
 from warroom.tui.sync_worker import describe
@@ -88,7 +88,7 @@ async def test_escalation_fired(home):
     async with app.run_test(size=SSH) as pilot:
         await opened(pilot)
         state = main_screen(pilot).state
-        fired = [s for s in escalation_ladder(default_policy(), state, NOW) if s.fired]
+        fired = [s for s in escalation_ladder(default_policy(), state, NOW) if s.due]
         assert fired and state.id == incident
         lines = strip_lines(pilot)
         assert_everything_shown(lines)

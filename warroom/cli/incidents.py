@@ -15,9 +15,10 @@ from warroom.cli.params import At, Incident, Json, Reason, report, runtime_of, w
 from warroom.cli.runtime import Runtime
 from warroom.cli.sync_cmd import sync_section
 from warroom.core import events as ev
-from warroom.core.clocks import escalation_ladder, update_clocks
+from warroom.core.clocks import update_clocks
 from warroom.core.errors import BackdateNeedsConfirmation, InvalidInput
 from warroom.core.export import json_bundle, markdown
+from warroom.core.ladder import escalation_ladder, step_line
 from warroom.core.metrics import incident_metrics
 from warroom.core.runbook import walk_steps
 from warroom.core.state import IncidentState
@@ -389,8 +390,7 @@ def _print_state(runtime: Runtime, state: IncidentState, now, clocks, ladder, me
     if ladder:
         say("Escalations:")
         for step in ladder:
-            mark = "FIRED" if step.fired else "ok" if step.settled else "armed"
-            say(f"  {mark:<6}{step.rule.id}: {step.reason}")
+            say(f"  {step_line(step, now)}")
     say("Metrics: " + "  ".join(f"{k.upper()} {format_duration(v)}" for k, v in metrics))
 
 

@@ -15,7 +15,7 @@ from warroom.cli.output import emit_json, say
 from warroom.cli.params import Json, runtime_of
 from warroom.cli.rules_cmd import read_payload
 from warroom.core.alerts import Format, parse_alerts_text
-from warroom.intake.apply import apply_alerts, intake_actor
+from warroom.intake.apply import apply_alerts, intake_actor, runbook_catalogue
 
 app = typer.Typer(help="Apply an alert payload to the local home.", no_args_is_help=True)
 
@@ -26,7 +26,7 @@ def _apply(ctx: typer.Context, source: str, fmt: Format, as_json: bool) -> None:
     alerts = parse_alerts_text(read_payload(source), fmt)
     runtime = runtime_of(ctx)
     room = WarRoom(runtime.store, runtime.policy, intake_actor(alerts))
-    applied = apply_alerts(room, alerts)
+    applied = apply_alerts(room, alerts, runbooks=runbook_catalogue(runtime.runbooks))
     if as_json:
         emit_json({"alerts": [asdict(a) for a in applied]})
         return

@@ -16,6 +16,7 @@ from warroom.cli import (
     delivery_cmd,
     incidents,
     intake_cmd,
+    ladder_cmd,
     policy_cmd,
     rules_cmd,
     runbooks_cmd,
@@ -42,6 +43,7 @@ sync_cmd.register(app)
 delivery_cmd.register(app)
 runbooks_cmd.register(app)
 tui_cmd.register(app)
+ladder_cmd.register(app)
 
 
 def _version(value: bool) -> None:

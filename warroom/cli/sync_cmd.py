@@ -70,12 +70,18 @@ def serve(
     delivery_backoff: Annotated[
         float, typer.Option(min=0.01, help="Seconds to wait after a first failed delivery.")
     ] = 2.0,
+    ladder_every: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds between looks at the escalation ladder; 0 turns it off."),
+    ] = 5.0,
 ) -> None:
     """Run the shared backend (SQLite in --data) until interrupted; it delivers approved
     notices and pages through the home's channels.toml."""
     import uvicorn
 
+    from warroom.intake.apply import runbook_catalogue
     from warroom.server.app import create_app
+    from warroom.server.authored import ServerAuthor
     from warroom.server.limits import KEEP_ALIVE_S, slow_client_protocol
     from warroom.server.sqlite import SQLiteStorage
 
@@ -87,13 +93,22 @@ def serve(
     runtime = runtime_of(ctx)
     data_dir = _data_dir(ctx, data)
     storage = SQLiteStorage(data_dir, checkpoint_every=checkpoint_every)
-    app = create_app(storage, policy=runtime.policy, heartbeat_s=heartbeat)
+    author = ServerAuthor(data_dir)  # one per process: it reserves device counters on disk
+    app = create_app(
+        storage,
+        policy=runtime.policy,
+        heartbeat_s=heartbeat,
+        author=author,
+        runbooks=runbook_catalogue(runtime.runbooks),
+        ladder_every_s=ladder_every,
+    )
     if deliver_every > 0:
         from warroom.notify.wiring import serve_dispatcher
 
         serve_dispatcher(
             app,
             storage,
+            author,
             runtime.paths.data,
             runtime.policy,
             every_s=deliver_every,

@@ -12,6 +12,7 @@ Pure: the server supplies the state and who is asking.
 from datetime import datetime
 
 from warroom.core import events as ev
+from warroom.core.ladder import fired_step_refusal
 from warroom.core.notices import needs_approval, notice_refusal
 from warroom.core.policy import Policy
 from warroom.core.repin import GATE, pin_changes
@@ -92,6 +93,7 @@ def check_append(
         closed_refusal(state, payload)
         or runbook_refusal(state, payload)
         or notice_refusal(state, payload)
+        or fired_step_refusal(state, payload)
     )
     if problem is None and isinstance(payload, ev.RunbookAttached):
         problem = repin_refusal(state, payload)

@@ -23,6 +23,7 @@ from warroom.core.alert_rules import (
     Vocabulary,
 )
 from warroom.core.alerts import Alert
+from warroom.core.state import IncidentState
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,19 @@ class IncidentSummary:
     group_keys: tuple[str, ...] = ()
     alerts: Mapping[str, str] = field(default_factory=dict)
     """Fingerprints of the alerts on its record and the last status of each."""
+
+
+def summary_of(state: IncidentState) -> IncidentSummary:
+    """What ``evaluate`` needs of an incident, read off its folded state (which keeps the
+    alerts on the record), so neither intake re-reads an incident's events for it."""
+    return IncidentSummary(
+        id=state.id,
+        severity=state.severity,
+        status=state.status,
+        services=tuple(state.services),
+        group_keys=tuple(state.alert_groups),
+        alerts=dict(state.alerts),
+    )
 
 
 AlertNews = Literal["new", "repeat", "resolution"]

@@ -1,14 +1,15 @@
-"""The clocks on the wall: status-update cadence and the escalation ladder.
+"""The clocks on the wall: the status-update cadence (the escalation ladder, which also
+watches them, is ``warroom.core.ladder``).
 
-Both are pure functions of (policy, state, now), so the TUI can recompute them every
-second and the CLI can print the same answer.
+A pure function of (policy, state, now), so the TUI can recompute it every second and
+the CLI can print the same answer.
 """
 
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
-from warroom.core.policy import EscalationRule, Policy
+from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
 
 
@@ -43,52 +44,3 @@ def update_clocks(policy: Policy, state: IncidentState, now: datetime) -> list[U
             UpdateClock(audience=rule.audience, every=every, due_at=due, overdue=now > due)
         )
     return sorted(clocks, key=lambda c: c.due_at)
-
-
-class LadderStep(BaseModel):
-    """One escalation rule as it stands: fired (and why) or when it will fire."""
-
-    rule: EscalationRule
-    fired: bool
-    settled: bool = False
-    """The condition was met in time; this rule can no longer fire."""
-    reason: str
-    fires_at: datetime | None = None
-
-
-def escalation_ladder(policy: Policy, state: IncidentState, now: datetime) -> list[LadderStep]:
-    """Time-based rules evaluated against the incident; threshold rules need a signal."""
-    steps = []
-    for rule in policy.escalations:
-        if rule.severities and state.severity not in rule.severities:
-            continue
-        steps.append(_evaluate(rule, state, now))
-    return steps
-
-
-def _evaluate(rule: EscalationRule, state: IncidentState, now: datetime) -> LadderStep:
-    after = timedelta(minutes=rule.after_minutes)
-    if rule.when == "threshold":
-        return LadderStep(
-            rule=rule,
-            fired=False,
-            reason=f"fires when {rule.metric} > {rule.above:g} for {rule.after_minutes} min",
-        )
-    milestone = "acknowledged" if rule.when == "unacknowledged" else "mitigated"
-    start = state.milestones.get("declared")
-    done = state.milestones.get(milestone)
-    if start is None:
-        return LadderStep(rule=rule, fired=False, reason="incident not declared")
-    deadline = start + after
-    if done is not None and done <= deadline:
-        return LadderStep(rule=rule, fired=False, settled=True, reason=f"{milestone} in time")
-    if now >= deadline and (done is None or done > deadline):
-        return LadderStep(
-            rule=rule,
-            fired=True,
-            fires_at=deadline,
-            reason=f"not {milestone} within {rule.after_minutes} min of declaration",
-        )
-    return LadderStep(
-        rule=rule, fired=False, fires_at=deadline, reason=f"fires if not {milestone} by then"
-    )

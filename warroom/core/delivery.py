@@ -1,7 +1,10 @@
 """What is owed to the outside world, and what the record says went out.
 
-Pure. An approved notice or a page is a ``Subject``; each subject goes to each of its
-channels once, under a delivery id derived from the two (``delivery_id``), so every
+Pure. A notice ready to go (``core.notices.ready_notices``: approved where the policy
+asks, byte for byte) or a page (an ``escalation`` on the record) is a ``Subject``; each
+subject goes to each of its channels once, under a delivery id derived from the two
+(``delivery_id``; a notice's digest is part of it, so a revised and re-approved text is
+a new delivery), so every
 process that works out the queue from the same record names the same deliveries — the
 claim (in the server's storage) and the receiver's dedupe both key on it. The receipts
 (``notice_delivered`` / ``notice_failed`` / ``delivery_retry``) fold into
@@ -17,6 +20,8 @@ from typing import Literal
 
 from warroom.core import events as ev
 from warroom.core.delivery_state import MAX_ATTEMPTS, DeliveryRecord
+from warroom.core.notices import ready_notices
+from warroom.core.policy import Policy
 from warroom.core.state import IncidentState, StatusUpdateMark
 
 SubjectKind = Literal["notice", "page"]
@@ -32,6 +37,10 @@ class Subject:
     text: str
     audience: str | None = None
     target: str | None = None
+    version: str = ""
+    """A notice's text digest: part of its delivery ids."""
+    action: str = "page"
+    """A page's ``escalation.action`` (``page`` or ``notify``)."""
 
 
 @dataclass(frozen=True)
@@ -53,27 +62,35 @@ class Owed:
     attempt: int
 
 
-def subject_of(event: ev.Event) -> Subject | None:
-    """The subject an event asks to send, if any.
+SUBJECT_KINDS = frozenset({"escalation", "notice_drafted", "notice_approved"})
+"""Kinds after which an incident may owe a delivery: a record need only watch those."""
 
-    A status update on the record is a notice to its audience (the access rules have
-    already required the approval its audience needs); an escalation is a page to its
-    target unless the ladder marked it ``notify`` with no page (``action`` comes from
-    newer records; older ones are pages)."""
+
+def page_of(event: ev.Event) -> Subject | None:
+    """The page an ``escalation`` asks to send to its target, if the event is one."""
     payload = event.payload
-    if isinstance(payload, ev.StatusUpdate):
-        return Subject(
-            event.incident_id, event.id, "notice", payload.text, audience=payload.audience
-        )
-    if isinstance(payload, ev.Escalation):
-        text = f"Paged {payload.target}" + (f": {payload.reason}" if payload.reason else "")
-        return Subject(event.incident_id, event.id, "page", text, target=payload.target)
-    return None
+    if not isinstance(payload, ev.Escalation):
+        return None
+    text = f"{payload.action.capitalize()} {payload.target}"
+    text += f": {payload.reason}" if payload.reason else ""
+    return Subject(
+        event.incident_id, event.id, "page", text, target=payload.target, action=payload.action
+    )
 
 
-def delivery_id(subject_id: str, target_key: str) -> str:
-    """The one id of sending ``subject_id`` to ``target_key``, the same in every process."""
-    return hashlib.sha256(f"{subject_id}\n{target_key}".encode()).hexdigest()[:32]
+def subjects(state: IncidentState, policy: Policy, pages: Iterable[Subject]) -> list[Subject]:
+    """Everything ``state`` has to send: its ready notices, then its pages."""
+    notices = [
+        Subject(state.id, n.draft_id, "notice", n.text, audience=n.audience, version=n.digest)
+        for n in ready_notices(state, policy)
+    ]
+    return [*notices, *pages]
+
+
+def delivery_id(subject: Subject, target_key: str) -> str:
+    """The one id of sending ``subject`` to ``target_key``, the same in every process."""
+    name = f"{subject.subject_id}\n{subject.version}\n{target_key}"
+    return hashlib.sha256(name.encode()).hexdigest()[:32]
 
 
 def retry_delay(failures: int, base_s: float) -> timedelta:
@@ -95,7 +112,7 @@ def owed(
         if fix is not None and fix.retracted:
             continue
         for target in targets(subject):
-            the_id = delivery_id(subject.subject_id, target.key)
+            the_id = delivery_id(subject, target.key)
             record = state.deliveries.get(the_id)
             if record is not None and (
                 record.delivered or record.gave_up or (record.retry_at and record.retry_at > now)

@@ -196,12 +196,27 @@ class ChecklistMarked(_Payload):
     note: Reason = ""
 
 
+EscalationAction = Literal["page", "notify"]
+"""What an escalation asks to go out: a page to a person, team or tier, or a notice to an
+audience. Delivery turns each ``escalation`` into deliveries to ``target``."""
+
+
 class Escalation(_Payload):
-    """A page or escalation to a person, team or tier."""
+    """A page or escalation to a person, team or tier, or a notice to an audience.
+
+    The contract with delivery: an ``escalation`` is something that must go out, with
+    ``action`` saying how and ``target`` to whom. ``rule`` names the policy rule that
+    fired it (an escalation step or an alert rule; empty when a person escalated by
+    hand) and ``step`` the ladder step the scheduler fired, once per incident: a
+    restarted scheduler reads it off the record and does not fire the step again. All
+    three default, so escalations recorded before they existed still fold."""
 
     kind: Literal["escalation"] = "escalation"
     target: Name
     reason: Reason = ""
+    action: EscalationAction = "page"
+    rule: Reason = ""
+    step: Reason = ""
 
 
 class AlertReceived(_Payload):
@@ -367,6 +382,8 @@ class DeliveryRetry(_Payload):
 
     kind: Literal["delivery_retry"] = "delivery_retry"
     delivery_id: Name
+
+
 DraftId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 """Names one notice on an incident; short enough to type (``warroom update show ID u-7k2m``)."""
 NoticeText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
@@ -571,6 +588,8 @@ def payload_text(payload: BaseModel) -> str:
         case ChecklistMarked():
             mark = "checked" if payload.checked else "unchecked"
             return _with_reason(f"{payload.phase}/{payload.item} {mark}", payload.note)
+        case Escalation(action="notify"):
+            return _with_reason(f"Notify {payload.target}", payload.reason)
         case Escalation():
             return _with_reason(f"Escalated to {payload.target}", payload.reason)
         case AlertReceived(status="resolved"):

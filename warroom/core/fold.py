@@ -21,6 +21,7 @@ from warroom.core.state import (
     CheckMark,
     CommandRecord,
     EntryFix,
+    FiredStep,
     HandoffRecord,
     IncidentState,
     NoticeState,
@@ -99,6 +100,22 @@ def _declaration(state: IncidentState, event: ev.Event) -> None:
 def _severity(state: IncidentState, event: ev.Event) -> None:
     state.severity = event.payload.severity
     state.severity_since = event.occurred_at
+
+
+def _escalation(state: IncidentState, event: ev.Event) -> None:
+    """A ladder step on the record (``step``); the first firing of a step is the one that
+    stands. Escalations made by hand or by an alert rule change nothing here."""
+    p: ev.Escalation = event.payload
+    if p.step:
+        fired = FiredStep(
+            rule=p.rule,
+            action=p.action,
+            target=p.target,
+            reason=p.reason,
+            at=event.occurred_at,
+            event_id=event.id,
+        )
+        state.fired_steps.setdefault(p.step, fired)
 
 
 _STATUS_MILESTONES = {"monitoring": "mitigated", "resolved": "resolved"}
@@ -335,9 +352,18 @@ def _notice_returned(state: IncidentState, event: ev.Event) -> None:
     notice.status = "returned"
 
 
+def _alert(state: IncidentState, event: ev.Event) -> None:
+    p: ev.AlertReceived = event.payload
+    if p.fingerprint:
+        state.alerts[p.fingerprint] = p.status
+    if p.group_key and p.group_key not in state.alert_groups:
+        state.alert_groups.append(p.group_key)
+
+
 _HANDLERS: dict[str, Handler] = {
     "declaration": _declaration,
     "severity_changed": _severity,
+    "escalation": _escalation,
     "status_changed": _status,
     "reopened": _reopened,
     "phase_changed": _phase,
@@ -360,6 +386,7 @@ _HANDLERS: dict[str, Handler] = {
     "notice_drafted": _notice_drafted,
     "notice_approved": _notice_approved,
     "notice_returned": _notice_returned,
+    "alert_received": _alert,
 }
 
 INERT_KINDS = frozenset(ev.KINDS) - frozenset(_HANDLERS)

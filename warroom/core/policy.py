@@ -75,10 +75,14 @@ class Cadence(_Strict):
 class EscalationRule(_Strict):
     id: Ident
     description: str = ""
-    when: Literal["unacknowledged", "unmitigated", "threshold"]
+    when: Literal["unacknowledged", "unmitigated", "update_overdue", "severity", "threshold"]
+    """What the step waits for; see ``warroom.core.ladder``."""
     severities: tuple[Ident, ...] = ()
-    """Empty means every severity."""
+    """Empty means every severity; a ``severity`` step fires once the incident has held
+    one of these for ``after_minutes``."""
     after_minutes: int = Field(ge=0)
+    audience: Ident | None = None
+    """An ``update_overdue`` step watches this audience's updates; none watches every one."""
     metric: str | None = None
     above: float | None = None
     action: Literal["page", "notify", "set-severity"]
@@ -91,6 +95,10 @@ class EscalationRule(_Strict):
             raise ValueError("a threshold rule needs 'metric' and 'above'")
         if self.action == "set-severity" and self.severity is None:
             raise ValueError("a set-severity rule needs 'severity'")
+        if self.action in ("page", "notify") and not self.target:
+            raise ValueError(f"a {self.action} rule needs a 'target' (who to {self.action})")
+        if self.when == "severity" and not self.severities:
+            raise ValueError("a severity rule needs 'severities' (the ones that fire it)")
         return self
 
 
@@ -184,6 +192,8 @@ class Policy(_Strict):
             unknown = set(esc.severities) - severities | ({esc.severity} - severities - {None})
             if unknown:
                 raise ValueError(f"escalation {esc.id!r} names unknown severity {sorted(unknown)}")
+            if esc.audience is not None and esc.audience not in self.audiences:
+                raise ValueError(f"escalation {esc.id!r} names unknown audience {esc.audience!r}")
         check_rules(self.rules, self)
         return self
 

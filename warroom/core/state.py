@@ -156,6 +156,18 @@ class NoticeState(BaseModel):
     status: NoticeStatus = "drafted"
 
 
+class FiredStep(BaseModel):
+    """A ladder step the scheduler fired: on the record once, never fired again."""
+
+    rule: str
+    action: str
+    """``page`` or ``notify``: what the ``escalation`` asked to go out."""
+    target: str
+    reason: str
+    at: datetime
+    event_id: str
+
+
 class IncidentState(BaseModel):
     """The folded picture of one incident."""
 
@@ -166,6 +178,11 @@ class IncidentState(BaseModel):
     status: str = "investigating"
     phase: str = "triage"
     services: list[str] = Field(default_factory=list)
+    alerts: dict[str, str] = Field(default_factory=dict)
+    """Fingerprint → last status (firing/resolved) of every alert on the record: what
+    intake deduplicates by, kept by the fold so no one re-reads the events for it."""
+    alert_groups: list[str] = Field(default_factory=list)
+    """The alert groups (Alertmanager ``groupKey``) of the alerts on the record."""
     drill: bool = False
     declared_by: str = ""
     milestones: dict[str, datetime] = Field(default_factory=dict)
@@ -185,6 +202,8 @@ class IncidentState(BaseModel):
     notices: dict[str, NoticeState] = Field(default_factory=dict)
     """Notices by draft id, in the order first drafted."""
     severity_since: datetime | None = None
+    fired_steps: dict[str, FiredStep] = Field(default_factory=dict)
+    """Ladder steps already fired, by step key (``warroom.core.ladder``)."""
     event_count: int = 0
     unknown_count: int = 0
     last_event_at: datetime | None = None

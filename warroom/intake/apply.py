@@ -10,25 +10,42 @@ path) as the intake actor (``intake:alertmanager``, ``intake:generic``, …):
 - a new alert declares an incident (with command left vacant: a bot does not command, a
   person takes it) or lands on the open one the rules attach it to; the alert is recorded,
   then each rule that fired is recorded as a note (which rule, why, what it does), a page
-  as an ``escalation``, a TODO as a TODO. Severity is only ever raised; when the access
+  as an ``escalation``, a TODO as a TODO, a runbook (named by the rule, or by the alert's
+  ``runbook_url``) is pinned. Severity is only ever raised; when the access
   rules refuse the raise (a person commands the incident), the rule's wish and the
   refusal go on the record as a note for the commander instead.
 
-All or nothing per payload, as far as a local store allows: every entry is validated
-before the first write, so a payload that cannot be recorded writes nothing.
+All or nothing per payload: every entry is validated before the first write, so a
+payload that cannot be recorded writes nothing; on a server the whole payload is one
+append as well (``warroom.server.intake``).
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
 from warroom.actions import WarRoom
 from warroom.core import events as ev
-from warroom.core.alert_eval import Decision, FiredRule, IncidentSummary, evaluate_all
+from warroom.core.alert_eval import (
+    Decision,
+    FiredRule,
+    IncidentSummary,
+    PlannedAction,
+    evaluate_all,
+    summary_of,
+)
 from warroom.core.alerts import Alert, MalformedPayload
 from warroom.core.errors import InvalidInput
+from warroom.core.runbook import Runbook
+from warroom.core.state import CLOSED
 from warroom.core.wording import entry_message
+from warroom.runbooks.library import RunbookLibrary
 from warroom.store.local import LocalStore
+from warroom.store.summaries import incident_summaries
+
+Runbooks = Mapping[str, Runbook]
+"""The runbooks a rule may attach, by id (a library's catalogue)."""
 
 
 @dataclass
@@ -43,37 +60,25 @@ class Applied:
     done: list[str] = field(default_factory=list)
 
 
+def runbook_catalogue(library: RunbookLibrary) -> Runbooks:
+    """The library's runbooks by id, as rules attach them."""
+    return {entry.runbook.id: entry.runbook for entry in library.catalog.entries.values()}
+
+
 def intake_actor(alerts: list[Alert]) -> str:
     """Who intake writes as: ``intake:`` and the monitoring system that sent the payload."""
     return f"intake:{alerts[0].source if alerts else 'generic'}"
 
 
 def open_incidents(store: LocalStore) -> list[IncidentSummary]:
-    """The open incidents with the alerts on their records (fingerprint → last status)."""
-    summaries = []
-    for incident_id in store.incident_ids():
-        state = store.state(incident_id)
-        if state.closed:
-            continue
-        alerts: dict[str, str] = {}
-        groups: list[str] = []
-        for event in store.events(incident_id):
-            payload = event.payload
-            if isinstance(payload, ev.AlertReceived) and payload.fingerprint:
-                alerts[payload.fingerprint] = payload.status
-                if payload.group_key and payload.group_key not in groups:
-                    groups.append(payload.group_key)
-        summaries.append(
-            IncidentSummary(
-                id=state.id,
-                severity=state.severity,
-                status=state.status,
-                services=tuple(state.services),
-                group_keys=tuple(groups),
-                alerts=alerts,
-            )
-        )
-    return summaries
+    """The open incidents with the alerts on their records, from the store's caches:
+    the listing's summaries pick the open ones, and each one's folded state (a snapshot
+    plus its tail) holds its alerts — no incident's events are read again for this."""
+    return [
+        summary_of(store.state(listed.id))
+        for listed in incident_summaries(store)
+        if listed.status != CLOSED
+    ]
 
 
 def alert_fields(alert: Alert) -> dict:
@@ -117,8 +122,9 @@ def _planned(decision: Decision) -> list:
 class _Carrier:
     """Carries out decisions in order; ``new-N`` stand-ins become the declared ids."""
 
-    def __init__(self, room: WarRoom) -> None:
+    def __init__(self, room: WarRoom, runbooks: Runbooks) -> None:
         self.room = room
+        self.runbooks = runbooks
         self.declared: dict[str, str] = {}
 
     def real(self, incident: str) -> str:
@@ -186,6 +192,17 @@ class _Carrier:
                 details = action.details
                 self.room.log(target, details["text"], kind="todo", owner=details["owner"] or None)
                 applied.done.append(f"added TODO {details['text']!r}")
+            elif action.kind == "runbook" and action.details.get("runbook"):
+                self._attach(target, action, applied)
+
+    def _attach(self, target: str, action: PlannedAction, applied: Applied) -> None:
+        """Pin the runbook the rule names; one already pinned at this version stays."""
+        runbook = self.runbooks[action.details["runbook"]]
+        pinned = self.room.state(target).runbooks.get(runbook.id)
+        if pinned is not None and pinned.content_hash == runbook.content_hash:
+            return
+        self.room.attach_runbook(target, runbook)
+        applied.done.append(f"attached runbook {runbook.id}")
 
     def _raise(self, target: str, severity: str, rule: str, applied: Applied) -> None:
         """Raise, never lower; a refusal by the access rules is put on the record."""
@@ -201,11 +218,20 @@ class _Carrier:
         applied.done.append(f"raised {target} to {severity}")
 
 
-def apply_alerts(room: WarRoom, alerts: list[Alert]) -> list[Applied]:
-    """Apply a payload's alerts to ``room``'s home; what was done with each, in order.
+def apply_alerts(
+    room: WarRoom,
+    alerts: list[Alert],
+    incidents: Sequence[IncidentSummary] | None = None,
+    runbooks: Runbooks | None = None,
+) -> list[Applied]:
+    """Apply a payload's alerts through ``room``; what was done with each, in order.
 
-    ``room`` writes as the intake actor (see ``intake_actor``)."""
-    decisions = evaluate_all(room.policy, alerts, open_incidents(room.store))
+    ``room`` writes as the intake actor (see ``intake_actor``) — to a home, or to a
+    server's batch (``warroom.server.authored``). ``incidents`` are the open incidents
+    (by default those of ``room``'s home); ``runbooks`` those a rule may attach."""
+    catalogue = runbooks or {}
+    known = open_incidents(room.store) if incidents is None else incidents
+    decisions = evaluate_all(room.policy, alerts, known, runbook_ids=list(catalogue))
     _validate(alerts, decisions)
-    carrier = _Carrier(room)
+    carrier = _Carrier(room, catalogue)
     return [carrier.apply(a, d) for a, d in zip(alerts, decisions, strict=True)]

@@ -1,7 +1,7 @@
 """The delivery queue: what the record owes the outside world, each sent once.
 
-There is no queue table. Each ``tick`` works the queue out of the record — approved
-notices and pages (``core.delivery.subject_of``) without a receipt, their backoff
+There is no queue table. Each ``tick`` works the queue out of the record — ready
+notices and pages (``core.delivery.subjects``) without a receipt, their backoff
 served — so every process holding the same record names the same deliveries under the
 same ids. For each one it then
 
@@ -33,7 +33,15 @@ from typing import Protocol
 
 from warroom.core import events as ev
 from warroom.core.clocks import update_clocks
-from warroom.core.delivery import Owed, Subject, Target, gives_up, owed, retry_delay
+from warroom.core.delivery import (
+    Owed,
+    Subject,
+    Target,
+    gives_up,
+    owed,
+    retry_delay,
+    subjects,
+)
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
@@ -54,7 +62,7 @@ class Record(Protocol):
         """Catch up with what has been written since the last call."""
 
     def pending(self) -> Iterable[tuple[IncidentState, list[Subject]]]:
-        """Each incident with something to send, folded up to date, with its subjects."""
+        """Each incident that may owe a delivery, folded up to date, with its pages."""
 
     def state(self, incident_id: str) -> IncidentState: ...
 
@@ -146,8 +154,8 @@ class Dispatcher:
         self.record.refresh()
         due = [
             (state, delivery)
-            for state, subjects in self.record.pending()
-            for delivery in owed(state, subjects, self.targets, now)
+            for state, pages in self.record.pending()
+            for delivery in owed(state, subjects(state, self.policy, pages), self.targets, now)
         ]
         claimed = [
             (state, d)
@@ -176,7 +184,7 @@ class Dispatcher:
     def _send(self, state: IncidentState, delivery: Owed) -> str | DeliveryError:
         subject = delivery.subject
         header = f"[{state.id} {state.severity}] {state.title}"
-        title = f"PAGE {header}" if subject.kind == "page" else header
+        title = f"{subject.action.upper()} {header}" if subject.kind == "page" else header
         message = Message(delivery.delivery_id, subject, title, subject.text)
         try:
             return self.sender(self._urls[delivery.target.key], message)

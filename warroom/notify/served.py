@@ -1,9 +1,9 @@
 """The dispatcher inside ``warroom serve``: the server's storage as its record.
 
 It follows the storage's feed (as a client would, from its own cursor), folds each
-incident it has seen, and appends receipts as the server — actor ``warroom``, a device
-of its own per process — through the same ``append`` and access rules as any push, so
-the receipts are sequenced, chained and streamed to every client. Its claims are the
+incident it has seen, and appends receipts as the server (``ServerAuthor``, actor
+``warroom``) through the same ``append`` and access rules as any push, so the receipts
+are sequenced, chained and streamed to every client. Its claims are the
 storage's (``EventStorage.claim_delivery``), shared by every process on the database.
 
 The dispatcher runs on a thread of its own (``Periodic``: it survives its errors and
@@ -12,7 +12,6 @@ reports on ``/v1/health``), reaching the storage's coroutines on the server's lo
 
 import asyncio
 import json
-import secrets
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -21,31 +20,33 @@ from typing import Any
 from fastapi import FastAPI
 
 from warroom.core import events as ev
-from warroom.core.access import check_append
-from warroom.core.delivery import Subject, subject_of
+from warroom.core.delivery import SUBJECT_KINDS, Subject, page_of
 from warroom.core.fold import apply
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
-from warroom.core.timeparse import utcnow
 from warroom.notify.dispatcher import DISPATCHER_ACTOR, Dispatcher
-from warroom.server.storage import EventStorage, StorageError
+from warroom.server.authored import ServerAuthor
+from warroom.server.storage import EventStorage
 from warroom.server.threads import Periodic
 
 STORAGE_CALL_S = 30.0
-TOKEN_ID = "notify"
-"""What the storage records as the token of the receipts: the server itself."""
 
 
 class ServedRecord:
     """``Record`` over an ``EventStorage``, used from the dispatcher's thread."""
 
-    def __init__(self, storage: EventStorage, loop: asyncio.AbstractEventLoop, policy: Policy):
-        self.storage, self.loop, self.policy = storage, loop, policy
-        self.device_id = "notify-" + secrets.token_hex(6)
-        self._device_seq = 0
+    def __init__(
+        self,
+        storage: EventStorage,
+        loop: asyncio.AbstractEventLoop,
+        policy: Policy,
+        author: ServerAuthor,
+    ) -> None:
+        self.storage, self.loop, self.policy, self.author = storage, loop, policy, author
         self._after = 0
         self._states: dict[str, IncidentState] = {}
-        self._subjects: dict[str, dict[str, Subject]] = {}
+        self._pages: dict[str, dict[str, Subject]] = {}
+        """Incidents that may owe a delivery, with their pages."""
 
     def _call(self, coroutine: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(STORAGE_CALL_S)
@@ -65,43 +66,37 @@ class ServedRecord:
         if state is None:
             state = self._states[event.incident_id] = IncidentState(id=event.incident_id)
         apply(state, event)
-        subject = subject_of(event)
-        if subject is not None:
-            self._subjects.setdefault(event.incident_id, {})[subject.subject_id] = subject
+        if event.kind in SUBJECT_KINDS:
+            pages = self._pages.setdefault(event.incident_id, {})
+            if (page := page_of(event)) is not None:
+                pages[page.subject_id] = page
 
     def pending(self) -> Iterable[tuple[IncidentState, list[Subject]]]:
-        for incident_id, subjects in self._subjects.items():
-            yield self._states[incident_id], list(subjects.values())
+        for incident_id, pages in self._pages.items():
+            yield self._states[incident_id], list(pages.values())
 
     def state(self, incident_id: str) -> IncidentState:
         return self._states[incident_id]
 
     def write(self, incident_id: str, payload: ev._Payload, event_id: str, at: datetime) -> None:
-        self._device_seq += 1
-        event = ev.Event(
-            id=event_id,
-            incident_id=incident_id,
-            actor=DISPATCHER_ACTOR,
-            occurred_at=at,
-            recorded_at=utcnow(),
-            device_id=self.device_id,
-            device_seq=self._device_seq,
-            payload=payload,
-        )
-
-        def admit(state: IncidentState | None, proposed: ev.Event) -> str | None:
-            return check_append(self.policy, state, proposed, author=DISPATCHER_ACTOR, admin=True)
-
-        (result,) = self._call(self.storage.append([event], admit, TOKEN_ID))
-        if result.status != "applied":
-            raise StorageError(f"the receipt {event_id} was refused: {result.reason}")
-        self._ingest(event)
+        """Append one receipt as the server; a failed append forgets what it folded (the
+        incident is read again from the feed)."""
+        batch = self.author.batch(DISPATCHER_ACTOR, self.policy, self._states)
+        batch.room.record_delivery(incident_id, payload, event_id=event_id, at=at)
+        try:
+            self._call(batch.commit(self.storage))
+        except BaseException:
+            for touched in batch.touched:
+                self._states.pop(touched, None)
+            self._after = 0
+            raise
 
 
 def serve_deliveries(
     app: FastAPI,
     storage: EventStorage,
     policy: Policy,
+    author: ServerAuthor,
     make: Callable[[ServedRecord], Dispatcher],
     every_s: float = 0.5,
 ) -> None:
@@ -112,7 +107,7 @@ def serve_deliveries(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
         async with inner(app) as state:
-            dispatcher = make(ServedRecord(storage, asyncio.get_running_loop(), policy))
+            dispatcher = make(ServedRecord(storage, asyncio.get_running_loop(), policy, author))
             job = Periodic("notify", dispatcher.tick, every_s)
             job.start()
             try:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from warroom.actions import WarRoom
 from warroom.core import events as ev
-from warroom.core.delivery import Subject, subject_of
+from warroom.core.delivery import SUBJECT_KINDS, Subject, page_of
 from warroom.core.state import IncidentState
 from warroom.server.sqlite.claims import SQLiteClaims
 
@@ -37,26 +37,26 @@ class LocalRecord:
     def __init__(self, room: WarRoom) -> None:
         self.room = room
         self._counts: dict[str, int] = {}
-        self._subjects: dict[str, dict[str, Subject]] = {}
+        self._pages: dict[str, dict[str, Subject]] = {}
+        """Incidents that may owe a delivery (a notice or an escalation on the record),
+        with their pages."""
 
     def refresh(self) -> None:
-        """Read the subjects of every incident whose log grew since the last call."""
+        """Re-read every incident whose log grew since the last call."""
         store = self.room.store
         for incident_id in store.incident_ids():
             count = store.state(incident_id).event_count
             if self._counts.get(incident_id) == count:
                 continue
             self._counts[incident_id] = count
-            subjects = self._subjects.setdefault(incident_id, {})
-            for event in store.events(incident_id):
-                subject = subject_of(event)
-                if subject is not None:
-                    subjects[subject.subject_id] = subject
+            events = store.events(incident_id)
+            if any(event.kind in SUBJECT_KINDS for event in events):
+                pages = (page_of(event) for event in events)
+                self._pages[incident_id] = {p.subject_id: p for p in pages if p is not None}
 
     def pending(self) -> Iterable[tuple[IncidentState, list[Subject]]]:
-        for incident_id, subjects in self._subjects.items():
-            if subjects:
-                yield self.state(incident_id), list(subjects.values())
+        for incident_id, pages in self._pages.items():
+            yield self.state(incident_id), list(pages.values())
 
     def state(self, incident_id: str) -> IncidentState:
         return self.room.store.state(incident_id)

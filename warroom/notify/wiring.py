@@ -11,6 +11,7 @@ from warroom.notify.dispatcher import BACKOFF_S, LEASE_S, Claims, Dispatcher, Re
 from warroom.notify.served import serve_deliveries
 from warroom.notify.solo import LocalClaims, LocalRecord
 from warroom.notify.subscriptions import load_subscriptions
+from warroom.server.authored import ServerAuthor
 from warroom.server.storage import EventStorage
 
 
@@ -44,6 +45,7 @@ def solo_dispatcher(home: Path, room: WarRoom, **options: float) -> Dispatcher:
 def serve_dispatcher(
     app: FastAPI,
     storage: EventStorage,
+    author: ServerAuthor,
     home: Path,
     policy: Policy,
     *,
@@ -58,6 +60,7 @@ def serve_dispatcher(
         app,
         storage,
         policy,
+        author,
         lambda record: dispatcher_for(home, record, storage, policy, **options),
         every_s=every_s,
     )

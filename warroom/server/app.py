@@ -13,6 +13,7 @@ date, then send live batches, dropping positions already sent.
 """
 
 import asyncio
+import contextlib
 import gc
 import json
 from collections.abc import AsyncIterator
@@ -33,8 +34,11 @@ from warroom.core.events import INT64_MAX, Event
 from warroom.core.policy import Policy, default_policy
 from warroom.server import errors
 from warroom.server.auth import TokenFirst, identify
+from warroom.server.authored import ServerAuthor
 from warroom.server.errors import AUTHENTICATED
+from warroom.server.intake import Runbooks, intake_router
 from warroom.server.jsonbody import StrictJSONRoute
+from warroom.server.ladder_task import ServerLadder, run_ladder
 from warroom.server.sse import frames
 from warroom.server.storage import (
     NAME_MAX,
@@ -239,17 +243,33 @@ def create_app(
     policy: Policy | None = None,
     heartbeat_s: float = HEARTBEAT_S,
     max_body: int = MAX_BODY,
+    author: ServerAuthor | None = None,
+    runbooks: Runbooks | None = None,
+    ladder_every_s: float = 0,
 ) -> FastAPI:
-    """The ASGI app over ``storage``; the policy's ``[access]`` rules judge every append."""
+    """The ASGI app over ``storage``; the policy's ``[access]`` rules judge every append.
+
+    With ``author`` (the server's own identity) it takes alerts too (``intake``), and
+    their rules may attach ``runbooks``; with ``ladder_every_s`` too, it runs the
+    escalation ladder that often (``ladder_task``)."""
     rules = policy or default_policy()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await storage.start()
         settle_heap()
+        ladder = None
+        if author is not None and ladder_every_s > 0:
+            ladder = asyncio.create_task(
+                run_ladder(ServerLadder(storage, rules, author), ladder_every_s)
+            )
         try:
             yield
         finally:
+            if ladder is not None:
+                ladder.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ladder
             await storage.close()
 
     app = FastAPI(
@@ -267,10 +287,12 @@ def create_app(
     errors.install(app)
     bearer = HTTPBearer(auto_error=False)
 
-    async def principal(
+    async def anyone(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
-        who = await identify(storage, credentials.credentials if credentials else None)
+        return await identify(storage, credentials.credentials if credentials else None)
+
+    async def principal(who: Annotated[Principal, Depends(anyone)]) -> Principal:
         if who.role == "intake":
             raise HTTPException(403, "an intake token may only post alerts")
         return who
@@ -486,4 +508,6 @@ def create_app(
             content={"status": "ok" if ok else "degraded", "threads": threads},
         )
 
+    if author is not None:
+        app.include_router(intake_router(storage, rules, author, runbooks or {}, anyone))
     return app

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from warroom.runbooks.library import Catalog
     from warroom.tui.delivery_worker import DeliveryLink
+    from warroom.tui.ladder_worker import LadderFired, LadderLoop
     from warroom.tui.layouts import Layout, Layouts
     from warroom.tui.messages import SyncState
     from warroom.tui.screens.main import WarRoomScreen
@@ -114,6 +115,7 @@ class WarroomApp(App[int]):
         self._watching = False
         self._sync: SyncLink | None = None
         self._delivery: DeliveryLink | None = None
+        self._ladder: LadderLoop | None = None
 
     @property
     def read_only(self) -> bool:
@@ -179,6 +181,7 @@ class WarroomApp(App[int]):
             self.notify(problem, title="layout", severity="warning", markup=False, timeout=10)
         show(WarRoomScreen(draft))
         self._start_sync()
+        self._start_ladder()
 
     def start_watching(self) -> None:
         """Load the runbook library and watch layout and runbook files — once the incident
@@ -315,6 +318,33 @@ class WarroomApp(App[int]):
             self._sync.stop()
         if self._delivery is not None:
             self._delivery.stop()
+        if self._ladder is not None:
+            self._ladder.stop()
+
+    # -- the escalation ladder -----------------------------------------------------------
+
+    def _start_ladder(self) -> None:
+        """Run the ladder on a thread in a solo session (see ``ladder_worker``)."""
+        config = self.config
+        if not config.ladder or self._ladder is not None:
+            return
+        from warroom.tui.ladder_worker import LadderLoop
+
+        self._ladder = LadderLoop(
+            config.paths.database, config.policy, config.clock, self.post_message
+        )
+        self.run_worker(self._ladder.run, thread=True, group="ladder", exit_on_error=False)
+
+    def on_ladder_fired(self, message: "LadderFired") -> None:
+        for fired in message.fired:
+            self.notify(
+                f"{fired.action} {fired.target} — {fired.step} on {fired.incident_id}"
+                " (recorded; due to go out)",
+                title="ESCALATION",
+                severity="warning",
+                markup=False,
+                timeout=15,
+            )
 
     def on_recorded(self, message: Message) -> None:
         """A change of ours is in the local store: push it now, not at the next poll."""

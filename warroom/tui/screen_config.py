@@ -36,6 +36,9 @@ class TuiConfig:
     server: str | None = None
     """The backend from ``warroom login``; with ``token``, the screen syncs in the background."""
     token: str | None = None
+    ladder: bool = False
+    """Run the escalation ladder in this session (``ladder_worker``): only when no server
+    is configured, which runs it itself, and never for a read-only observer."""
 
 
 def configure(
@@ -62,4 +65,5 @@ def configure(
         incident=incident,
         server=settings.server,
         token=settings.token,
+        ladder=not settings.server and not read_only,
     )

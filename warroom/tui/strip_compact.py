@@ -20,7 +20,8 @@ from rich.text import Text
 from warroom.tui.render import safe, short_duration
 
 if TYPE_CHECKING:
-    from warroom.core.clocks import LadderStep, UpdateClock
+    from warroom.core.clocks import UpdateClock
+    from warroom.core.ladder import LadderStep
     from warroom.core.state import HandoffRecord, IncidentState
 
 SEPARATOR = " · "
@@ -119,33 +120,51 @@ def clock_forms(clocks: "list[UpdateClock]", now: datetime) -> list[Text]:
 
 
 def escalation_forms(ladder: "list[LadderStep]", now: datetime) -> list[Text]:
-    """What fired, with its action, and what fires next; then ``ESC! rule`` shortened
-    (each id, the first with a count, a count); ``esc 12m`` when only a wait is left;
-    nothing when the ladder is quiet."""
-    fired = [step for step in ladder if step.fired]
-    waiting = sorted(
-        (s for s in ladder if not s.fired and not s.settled and s.fires_at),
-        key=lambda s: s.fires_at,
-    )
-    following = waiting[0] if waiting else None
+    """The ladder, longest form first: each page or notice on the record, shown as due
+    until delivery reports it sent (``PAGE DUE next-tier 09:05 — sev1-unack…``), each step
+    whose time came but is not yet recorded (``FIRING rule``), then the next step with its
+    countdown. Shorter: ``PAGE next-tier 09:05``, ``ESC! rule`` and counts; ``esc rule 12m``
+    when only a wait is left; nothing when the ladder is quiet."""
+    from warroom.core.ladder import next_step  # the strip module stays light to import
+
+    fired = [step for step in ladder if step.fired and step.record is not None]
+    firing = [step for step in ladder if step.due]
+    following = next_step(ladder)
     left = short_duration(following.fires_at - now) if following else ""
     full = Text(end="")
     for step in fired:
-        full.append(f"FIRED {step.rule.id}", style="bold reverse")
+        record = step.record
+        full.append(f"{record.action.upper()} DUE ", style="bold reverse")
+        full.append_text(safe(record.target, style="bold reverse"))
+        full.append(f" {record.at:%H:%M} ({step.rule.id}) ")
+    for step in firing:
+        full.append(f"FIRING {step.rule.id}", style="bold reverse")
         full.append(f" ({step.rule.action} {step.rule.target}) ")
     if following is not None:
-        full.append(f"next {following.rule.id} in {left}")
+        rule = following.rule
+        full.append(f"next {rule.id} in {left} ({rule.action} {rule.target})")
     full.rstrip()
+    style = "bold reverse"
     if fired:
-        style = "bold reverse"
-        more = f" +{len(fired) - 1}" if len(fired) > 1 else ""
-        ids = " ".join(step.rule.id for step in fired)
+        first = fired[0].record
+        more = f" +{len(fired) + len(firing) - 1}" if len(fired) + len(firing) > 1 else ""
+        word = first.action.upper()
+        return [
+            full,
+            Text(f"{word} ", style=style, end="").append_text(safe(first.target, style))
+            + Text(f" {first.at:%H:%M}{more}", style=style, end=""),
+            Text(f"{word} {cut(first.target, 12)}{more}", style=style, end=""),
+            Text(f"ESC! {len(fired) + len(firing)}", style=style, end=""),
+        ]
+    if firing:
+        more = f" +{len(firing) - 1}" if len(firing) > 1 else ""
+        ids = " ".join(step.rule.id for step in firing)
         return [
             full,
             Text(f"ESC! {ids}", style=style, end=""),
-            Text(f"ESC! {fired[0].rule.id}{more}", style=style, end=""),
-            Text(f"ESC! {cut(fired[0].rule.id, 12)}{more}", style=style, end=""),
-            Text(f"ESC! {len(fired)}", style=style, end=""),
+            Text(f"ESC! {firing[0].rule.id}{more}", style=style, end=""),
+            Text(f"ESC! {cut(firing[0].rule.id, 12)}{more}", style=style, end=""),
+            Text(f"ESC! {len(firing)}", style=style, end=""),
         ]
     if following is None:
         return [full]

@@ -109,7 +109,8 @@ class StatusStrip(Horizontal):
         return main.content_size.width or max(self.app.size.width - 2, 1)
 
     def describe(self, policy: Policy, state: "IncidentState", now: datetime) -> Text:
-        from warroom.core.clocks import escalation_ladder, update_clocks
+        from warroom.core.clocks import update_clocks
+        from warroom.core.ladder import escalation_ladder
 
         head = Text(f" {state.severity} ", style=severity_style(policy, state.severity), end="")
         head.append(f" {state.id}  ", style="bold")

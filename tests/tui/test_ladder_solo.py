@@ -1,0 +1,128 @@
+"""The ladder in a solo session: the runner on a real home, the screen running it, and
+``warroom ack`` stopping it — real SQLite files, the real console script, real tmux."""
+
+import os
+import subprocess
+from datetime import timedelta
+
+import pytest
+
+from tests.tui.conftest import NOW, main_screen, make_app, opened, room_for, until
+from tests.tui.test_terminal import TMUX, WARROOM, wait_for
+from warroom.core import events as ev
+from warroom.core.ladder_runner import LADDER_ACTOR, LadderRunner
+from warroom.core.timeparse import utcnow
+from warroom.store.local import LocalStore
+from warroom.tui.ladder_worker import SoloWriter
+
+
+def vacant_sev1(home, minutes_ago: float, now=NOW) -> str:
+    """A SEV1 declared by intake, command vacant: nobody has acknowledged it."""
+    room = room_for(home, "intake:alertmanager")
+    try:
+        at = now - timedelta(minutes=minutes_ago)
+        declared = room.declare(
+            "Checkout down", severity="SEV1", incident_type="outage", at=at, take_command=False
+        )
+        return declared.incident_id
+    finally:
+        room.store.close()
+
+
+def escalations(home, incident: str) -> list[ev.Event]:
+    store = LocalStore(home / "warroom.db")
+    try:
+        return [e for e in store.events(incident) if e.kind == "escalation"]
+    finally:
+        store.close()
+
+
+def tick(home, now):
+    """One tick of a fresh runner on its own connection: a restarted scheduler."""
+    store = LocalStore(home / "warroom.db")
+    try:
+        room = room_for(home)
+        room.store.close()
+        return LadderRunner(SoloWriter(store, room.policy)).tick(now)
+    finally:
+        store.close()
+
+
+def test_each_step_fires_once_even_across_restarts(home):
+    incident = vacant_sev1(home, minutes_ago=3)
+    assert tick(home, NOW) == []  # sev1-unacknowledged fires at 5 min
+    (fired,) = tick(home, NOW + timedelta(minutes=2))
+    assert (fired.incident_id, fired.step, fired.target) == (
+        incident,
+        "sev1-unacknowledged",
+        "next-tier",
+    )
+    for minutes in (2, 3, 4):  # a restarted runner sees the firing and does not page again
+        assert tick(home, NOW + timedelta(minutes=minutes)) == []
+    (page,) = escalations(home, incident)
+    assert page.actor == LADDER_ACTOR
+    assert (page.payload.action, page.payload.rule, page.payload.step) == (
+        "page",
+        "sev1-unacknowledged",
+        "sev1-unacknowledged",
+    )
+    assert "not acknowledged within 5 min" in page.payload.reason
+    (later,) = tick(home, NOW + timedelta(minutes=58))  # no mitigation after 60 minutes
+    assert (later.step, later.action, later.target) == (
+        "no-mitigation-60m",
+        "notify",
+        "executive-on-call",
+    )
+    assert len(escalations(home, incident)) == 2
+
+
+def test_ack_on_the_command_line_stops_the_unacknowledged_steps(home, cli):
+    incident = vacant_sev1(home, minutes_ago=1, now=utcnow())
+    result = cli("ack", incident, "--json")
+    assert result.json()["payload"]["milestone"] == "acknowledged"
+    again = cli("ack", incident, check=False)
+    assert again.code != 0 and "already acknowledged" in again.err and "Traceback" not in again.err
+    assert tick(home, utcnow() + timedelta(minutes=10)) == []
+    assert escalations(home, incident) == []
+
+
+async def test_the_solo_screen_runs_the_ladder_and_shows_the_page_as_due(home):
+    incident = vacant_sev1(home, minutes_ago=6)
+    app = make_app(home, ladder=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot)
+        await until(pilot, lambda: escalations(home, incident), timeout=10)
+        screen = main_screen(pilot)
+        await until(pilot, lambda: "sev1-unacknowledged" in screen.state.fired_steps, timeout=10)
+        strip = str(screen.query_one("#strip-main").render())
+        assert "PAGE DUE next-tier" in strip and "sev1-unacknowledged" in strip
+    assert len(escalations(home, incident)) == 1
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
+def test_a_solo_session_in_a_real_terminal_pages_once(home):
+    """``warroom`` in tmux with no server: the overdue step is recorded by the ladder and
+    shown as due; a second session on the same home does not page again."""
+    incident = vacant_sev1(home, minutes_ago=6, now=utcnow())
+    socket, session = f"warroom-ladder-{os.getpid()}", "warroom"
+    tmux = [TMUX, "-L", socket]
+    command = f"exec env WARROOM_HOME={home} WARROOM_USER=tess TERM=xterm-256color {WARROOM}"
+
+    def screen() -> str:
+        return subprocess.run(
+            [*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True
+        ).stdout
+
+    try:
+        for _ in range(2):
+            subprocess.run(
+                [*tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
+                check=True,
+            )
+            wait_for(lambda: "Checkout down" in screen(), 20, "the incident on screen")
+            wait_for(lambda: "PAGE" in screen() and "next-tier" in screen(), 20, "the page due")
+            subprocess.run([*tmux, "kill-session", "-t", session], capture_output=True)
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+    (page,) = escalations(home, incident)
+    assert page.actor == LADDER_ACTOR and page.payload.step == "sev1-unacknowledged"

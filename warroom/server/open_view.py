@@ -1,0 +1,106 @@
+"""The open incidents as the server's own writers read them, kept from the feed.
+
+Alert intake (and the ladder's scheduler) decide against every open incident: which one
+already holds an alert's fingerprint, its group or its service, and whether the access
+rules let the server raise its severity. Reading every open incident's events for each
+alert would cost the whole log per request; instead this view folds the feed once and
+then only what arrived since (``catch_up``), keeping the folded ``IncidentState`` of each
+open incident — which carries its alerts (``IncidentState.alerts``).
+
+What it costs: nothing while nobody asks (it catches up only when a writer needs it);
+then one JSON decode per new record, and a full validation only for records of open
+incidents, declarations and reopenings. A closed incident is dropped and folded again
+from its log if it is reopened.
+
+Writers fold their own events in ahead of the feed (``authored.Batch``); the fold skips
+an event it has seen, so the feed delivering it again changes nothing. Should another
+client's event of the same incident arrive in between, that incident is folded again
+from its log so the order is the server's. A batch the storage refused is forgotten with
+``forget``.
+"""
+
+import json
+from collections.abc import Iterable
+
+from warroom.core.events import Event
+from warroom.core.fold import apply, fold
+from warroom.core.state import IncidentState
+from warroom.server.storage import EventStorage
+
+PAGE = 5000
+WATCHED_KINDS = ("declaration", "reopened")
+"""Kinds that bring an incident into view however it stood."""
+
+
+class OpenIncidentsView:
+    """Folded states of the open incidents of ``storage``, as of ``catch_up``."""
+
+    def __init__(self, storage: EventStorage) -> None:
+        self.storage = storage
+        self.states: dict[str, IncidentState] = {}
+        self.cursor = 0
+        self._ahead: dict[str, str] = {}
+        """Event ids folded in by a writer before the feed had them → their incident."""
+
+    def folded_ahead(self, events: Iterable[Event]) -> None:
+        """A writer folded these into ``states`` before committing them."""
+        self._ahead.update((event.id, event.incident_id) for event in events)
+
+    async def catch_up(self) -> None:
+        """Fold everything committed since the last call."""
+        stale: set[str] = set()
+        while True:
+            page = await self.storage.feed(self.cursor, PAGE)
+            for item in page.items:
+                self._observe(json.loads(item.record), stale)
+            self.cursor = int(page.cursor) if page.items else self.cursor
+            if page.up_to_date:
+                break
+        for incident_id in stale:
+            await self.reload(incident_id)
+
+    def _observe(self, record: dict, stale: set[str]) -> None:
+        data, incident_id = record["event"], record["incident_id"]
+        if self._ahead.pop(data["id"], None) is not None:
+            return
+        if incident_id in self._ahead.values():
+            stale.add(incident_id)  # another client's entry between ours: refold
+            return
+        state = self.states.get(incident_id)
+        kind = data.get("payload", {}).get("kind")
+        if state is None and kind not in WATCHED_KINDS:
+            return  # closed, or never seen open: nothing intake reads
+        if state is None and kind == "reopened":
+            stale.add(incident_id)
+            return
+        event = Event.model_validate(data)
+        if state is None:
+            self.states[incident_id] = fold([event])
+        else:
+            apply(state, event)
+        if self.states[incident_id].closed:
+            del self.states[incident_id]
+
+    async def reload(self, incident_id: str) -> None:
+        """Fold one incident again from its log (kept only if it is open)."""
+        self.states.pop(incident_id, None)
+        for event_id in [e for e, i in self._ahead.items() if i == incident_id]:
+            del self._ahead[event_id]
+        events: list[Event] = []
+        after = 0
+        while True:
+            page = await self.storage.incident_log(incident_id, after, PAGE)
+            if page is None:
+                return
+            events.extend(Event.model_validate(json.loads(r)["event"]) for r in page.records)
+            after = page.next_after
+            if page.up_to_date:
+                break
+        state = fold(events)
+        if not state.closed:
+            self.states[incident_id] = state
+
+    async def forget(self, incident_ids: Iterable[str]) -> None:
+        """A batch folded into these was not committed: fold them from the record."""
+        for incident_id in set(incident_ids):
+            await self.reload(incident_id)
