@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.notify.receivers import HttpReceiver, SmtpReceiver
+from tests.sync.conftest import clients, server  # noqa: F401 (fixtures: a real warroom serve)
 from warroom.actions import WarRoom
 from warroom.core.policy import default_policy
 from warroom.store.local import LocalStore

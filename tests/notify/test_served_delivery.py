@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 from tests.notify.conftest import hook_url, write_book
+from warroom.core import events as ev
+from warroom.core.ids import new_event_id
 from tests.sync.conftest import Client, Server, server_log, wait_until
 
 
@@ -121,3 +123,20 @@ def test_a_lapsed_lease_passes_the_claim_on_and_the_holder_may_renew(tmp_path):
     assert claims.claim("d", "b", 0.3)
     claims.release("d", "b")
     assert claims.claim("d", "a", 0.3)
+
+
+def test_a_client_cannot_push_a_receipt_of_its_own(tmp_path, server, clients):
+    client = clients("eli")
+    incident = client.room.declare("API down", severity="SEV2", incident_type="outage")
+    draft = client.room.draft_notice(incident.incident_id, "internal", "Hi").payload.draft_id
+    forged = ev.NoticeDelivered(
+        delivery_id="f" * 32, subject_id=draft, channel="mmost://x/", audience="internal"
+    )
+    client.room.record_delivery(
+        incident.incident_id, forged, event_id=new_event_id(), at=incident.occurred_at
+    )
+    client.sync_once()
+    (refused,) = client.replica.rejected()
+    assert (
+        refused.reason == "delivery receipts are written by the server as it delivers, not pushed"
+    )

@@ -62,6 +62,8 @@ class Owed:
     attempt: int
 
 
+RECEIPT_KINDS = frozenset({"notice_delivered", "notice_failed"})
+"""Proof that something went out, or did not: only a dispatcher writes these."""
 SUBJECT_KINDS = frozenset({"escalation", "notice_drafted", "notice_approved"})
 """Kinds after which an incident may owe a delivery: a record need only watch those."""
 

@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warroom import __version__
 from warroom.core.access import check_append
+from warroom.core.delivery import RECEIPT_KINDS
 from warroom.core.events import INT64_MAX, Event
 from warroom.core.policy import Policy, default_policy
 from warroom.server import errors
@@ -323,6 +324,8 @@ def create_app(
         require(who, "responder", "admin", doing="write entries (viewer tokens are read-only)")
 
         def admit(state, event):
+            if event.kind in RECEIPT_KINDS:  # proof of delivery comes from the dispatcher
+                return "delivery receipts are written by the server as it delivers, not pushed"
             return check_append(rules, state, event, author=who.name, admin=who.role == "admin")
 
         results = await storage.append(body.events, admit, who.token_id)
