@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from tests.notify.conftest import hook_url, write_book
+from tests.sync.conftest import Client, Server, server_log, wait_until
 from warroom.core import events as ev
 from warroom.core.ids import new_event_id
-from tests.sync.conftest import Client, Server, server_log, wait_until
 
 
 def _serve(tmp_path: Path, hook, *options: str) -> Server:
