@@ -93,8 +93,10 @@ import sys
 from pathlib import Path
 from warroom.server.sqlite.claims import SQLiteClaims
 claims = SQLiteClaims(Path(sys.argv[1]))
-won = [i for i in range(200) if claims.claim(f"d{i}", sys.argv[2], 60)]
-print(" ".join(map(str, won)))
+won = set()
+for start in range(0, 200, 20):  # rounds of 20, as a dispatcher claims a round's deliveries
+    won |= claims.claim([f"d{i}" for i in range(start, start + 20)], sys.argv[2], 60)
+print(" ".join(w[1:] for w in won))
 """
 
 
@@ -116,13 +118,13 @@ def test_a_lapsed_lease_passes_the_claim_on_and_the_holder_may_renew(tmp_path):
     from warroom.server.sqlite.claims import SQLiteClaims
 
     claims = SQLiteClaims(tmp_path / "claims.db")
-    assert claims.claim("d", "a", 0.3)
-    assert not claims.claim("d", "b", 0.3)
-    assert claims.claim("d", "a", 0.3)  # the holder renews
+    assert claims.claim(["d", "e"], "a", 0.3) == {"d", "e"}
+    assert claims.claim(["d", "f"], "b", 0.3) == {"f"}
+    assert claims.claim(["d"], "a", 0.3) == {"d"}  # the holder renews
     time.sleep(0.4)
-    assert claims.claim("d", "b", 0.3)
-    claims.release("d", "b")
-    assert claims.claim("d", "a", 0.3)
+    assert claims.claim(["d"], "b", 0.3) == {"d"}
+    claims.release(["d"], "b")
+    assert claims.claim(["d"], "a", 0.3) == {"d"}
 
 
 def test_a_client_cannot_push_a_receipt_of_its_own(tmp_path, server, clients):

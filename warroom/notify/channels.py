@@ -19,12 +19,14 @@ the delivery id in ``Idempotency-Key`` so the receiver drops a repeat. The URLs 
 secrets: they are never printed or recorded, only their ``redact``-ed form.
 """
 
+import functools
 import json
 import re
 import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -32,6 +34,9 @@ from warroom.core.delivery import Subject, Target
 from warroom.core.errors import InvalidInput
 from warroom.core.tomlpos import describe_error
 from warroom.notify.redact import apprise_plugin, redact
+
+if TYPE_CHECKING:
+    import httpx
 
 CHANNELS_FILE = "channels.toml"
 SEND_TIMEOUT_S = 10.0
@@ -164,6 +169,14 @@ def send(url: str, message: Message, timeout_s: float = SEND_TIMEOUT_S) -> str:
     return f"accepted by {plugin.service_name}"
 
 
+@functools.cache
+def _webhooks() -> "httpx.Client":
+    """One client for every webhook (thread-safe; making one per post costs ~20 ms)."""
+    import httpx
+
+    return httpx.Client(follow_redirects=False)
+
+
 def _post_webhook(url: str, message: Message, timeout_s: float) -> str:
     import httpx
 
@@ -178,7 +191,7 @@ def _post_webhook(url: str, message: Message, timeout_s: float) -> str:
         "text": message.text,
     }
     try:
-        response = httpx.post(
+        response = _webhooks().post(
             url,
             content=json.dumps(body, ensure_ascii=True),
             headers={"Content-Type": "application/json", DELIVERY_HEADER: message.delivery_id},

@@ -28,6 +28,7 @@ import socket
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -66,14 +67,26 @@ class Record(Protocol):
 
     def state(self, incident_id: str) -> IncidentState: ...
 
-    def write(self, incident_id: str, payload: ev._Payload, event_id: str, at: datetime) -> None:
-        """Append one receipt under ``event_id`` (a repeat of the id changes nothing)."""
+    def write(self, incident_id: str, receipts: list["Receipt"]) -> None:
+        """Append an incident's receipts, each under its ``event_id`` (a repeated id
+        changes nothing)."""
 
 
 class Claims(Protocol):
-    def claim_delivery(self, delivery_id: str, holder: str, lease_s: float) -> bool: ...
+    """``EventStorage.claim_deliveries`` / ``release_deliveries``, or the solo file's."""
 
-    def release_delivery(self, delivery_id: str, holder: str) -> None: ...
+    def claim_deliveries(
+        self, delivery_ids: list[str], holder: str, lease_s: float
+    ) -> set[str]: ...
+
+    def release_deliveries(self, delivery_ids: list[str], holder: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Receipt:
+    payload: ev.NoticeDelivered | ev.NoticeFailed
+    event_id: str
+    at: datetime
 
 
 def receipt_id(delivery_id: str, outcome: str, attempt: int) -> str:
@@ -157,28 +170,37 @@ class Dispatcher:
             for state, pages in self.record.pending()
             for delivery in owed(state, subjects(state, self.policy, pages), self.targets, now)
         ]
-        claimed = [
-            (state, d)
-            for state, d in due
-            if self.claims.claim_delivery(d.delivery_id, self.holder, self.lease_s)
-        ]
-        if not claimed:
+        won = self.claims.claim_deliveries(
+            [d.delivery_id for _, d in due], self.holder, self.lease_s
+        )
+        if not won:
             return 0
         self.record.refresh()  # another process may have delivered one since
-        fresh = []
-        for state, delivery in claimed:
+        fresh, stale = [], []
+        for state, delivery in due:
+            if delivery.delivery_id not in won:
+                continue
             current = self.record.state(state.id)
             done = current.deliveries.get(delivery.delivery_id)
             if done is not None and (done.delivered or done.failures >= delivery.attempt):
-                self.claims.release_delivery(delivery.delivery_id, self.holder)
-                continue
-            fresh.append((current, delivery))
+                stale.append(delivery.delivery_id)
+            else:
+                fresh.append((current, delivery))
+        self.claims.release_deliveries(stale, self.holder)
         futures = [
             (state, delivery, self._pool.submit(self._send, state, delivery))
             for state, delivery in fresh
         ]
+        by_incident: dict[str, list[Receipt]] = {}
+        failed = []
         for state, delivery, future in futures:
-            self._record(state, delivery, future.result(), utcnow())
+            receipt = self._receipt(state, delivery, future.result(), utcnow())
+            by_incident.setdefault(state.id, []).append(receipt)
+            if isinstance(receipt.payload, ev.NoticeFailed):
+                failed.append(delivery.delivery_id)
+        for incident_id, receipts in by_incident.items():
+            self.record.write(incident_id, receipts)
+        self.claims.release_deliveries(failed, self.holder)  # a retry may be claimed anywhere
         return len(futures)
 
     def _send(self, state: IncidentState, delivery: Owed) -> str | DeliveryError:
@@ -193,9 +215,9 @@ class Dispatcher:
         except Exception as exc:  # a channel library's own failure: a failed attempt
             return DeliveryError(f"{type(exc).__name__}: {exc}")
 
-    def _record(
+    def _receipt(
         self, state: IncidentState, delivery: Owed, outcome: str | DeliveryError, at: datetime
-    ) -> None:
+    ) -> Receipt:
         subject = delivery.subject
         common = {
             "delivery_id": delivery.delivery_id,
@@ -206,19 +228,15 @@ class Dispatcher:
         }
         if isinstance(outcome, DeliveryError):
             error = str(outcome).replace(self._urls[delivery.target.key], delivery.target.label)
-            retry_at = (
-                None
-                if gives_up(state, delivery)
-                else at + retry_delay(delivery.attempt, self.backoff_s)
-            )
+            retry_at = None
+            if not gives_up(state, delivery):
+                retry_at = at + retry_delay(delivery.attempt, self.backoff_s)
             payload = ev.NoticeFailed(**common, error=error or "failed", retry_at=retry_at)
             event_id = receipt_id(delivery.delivery_id, "failed", delivery.attempt)
-            self.record.write(state.id, payload, event_id, at)
-            self.claims.release_delivery(delivery.delivery_id, self.holder)
-            return
+            return Receipt(payload, event_id, at)
         due_at, late_s = self._timeliness(state, subject, at)
         payload = ev.NoticeDelivered(**common, answer=outcome, due_at=due_at, late_s=late_s)
-        self.record.write(state.id, payload, receipt_id(delivery.delivery_id, "delivered", 0), at)
+        return Receipt(payload, receipt_id(delivery.delivery_id, "delivered", 0), at)
 
     def _timeliness(
         self, state: IncidentState, subject: Subject, at: datetime

@@ -14,7 +14,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -24,7 +23,7 @@ from warroom.core.delivery import SUBJECT_KINDS, Subject, page_of
 from warroom.core.fold import apply
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
-from warroom.notify.dispatcher import DISPATCHER_ACTOR, Dispatcher
+from warroom.notify.dispatcher import DISPATCHER_ACTOR, Dispatcher, Receipt
 from warroom.server.authored import ServerAuthor
 from warroom.server.storage import EventStorage
 from warroom.server.threads import Periodic
@@ -78,11 +77,14 @@ class ServedRecord:
     def state(self, incident_id: str) -> IncidentState:
         return self._states[incident_id]
 
-    def write(self, incident_id: str, payload: ev._Payload, event_id: str, at: datetime) -> None:
-        """Append one receipt as the server; a failed append forgets what it folded (the
-        incident is read again from the feed)."""
+    def write(self, incident_id: str, receipts: list[Receipt]) -> None:
+        """Append an incident's receipts as the server, in one push; a failed append
+        forgets what it folded (the feed is read again from the start)."""
         batch = self.author.batch(DISPATCHER_ACTOR, self.policy, self._states)
-        batch.room.record_delivery(incident_id, payload, event_id=event_id, at=at)
+        for receipt in receipts:
+            batch.room.record_delivery(
+                incident_id, receipt.payload, event_id=receipt.event_id, at=receipt.at
+            )
         try:
             self._call(batch.commit(self.storage))
         except BaseException:

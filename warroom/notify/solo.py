@@ -3,13 +3,12 @@
 same claim table a server keeps, so two sessions on one home send each delivery once)."""
 
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 
 from warroom.actions import WarRoom
-from warroom.core import events as ev
 from warroom.core.delivery import SUBJECT_KINDS, Subject, page_of
 from warroom.core.state import IncidentState
+from warroom.notify.dispatcher import Receipt
 from warroom.server.sqlite.claims import SQLiteClaims
 
 CLAIMS_FILE = "deliveries.db"
@@ -21,11 +20,11 @@ class LocalClaims:
     def __init__(self, home: Path) -> None:
         self._claims = SQLiteClaims(home / CLAIMS_FILE)
 
-    def claim_delivery(self, delivery_id: str, holder: str, lease_s: float) -> bool:
-        return self._claims.claim(delivery_id, holder, lease_s)
+    def claim_deliveries(self, delivery_ids: list[str], holder: str, lease_s: float) -> set[str]:
+        return self._claims.claim(delivery_ids, holder, lease_s)
 
-    def release_delivery(self, delivery_id: str, holder: str) -> None:
-        self._claims.release(delivery_id, holder)
+    def release_deliveries(self, delivery_ids: list[str], holder: str) -> None:
+        self._claims.release(delivery_ids, holder)
 
     def close(self) -> None:
         self._claims.close()
@@ -61,7 +60,10 @@ class LocalRecord:
     def state(self, incident_id: str) -> IncidentState:
         return self.room.store.state(incident_id)
 
-    def write(self, incident_id: str, payload: ev._Payload, event_id: str, at: datetime) -> None:
-        if self.room.store.event_ids_starting(incident_id, event_id):
-            return  # written already (a second session on this home got there first)
-        self.room.record_delivery(incident_id, payload, event_id=event_id, at=at)
+    def write(self, incident_id: str, receipts: list[Receipt]) -> None:
+        for receipt in receipts:
+            if self.room.store.event_ids_starting(incident_id, receipt.event_id):
+                continue  # written already (a second session on this home got there first)
+            self.room.record_delivery(
+                incident_id, receipt.payload, event_id=receipt.event_id, at=receipt.at
+            )

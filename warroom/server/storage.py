@@ -255,15 +255,15 @@ class EventStorage(Protocol):
         """Each background thread's state: ``{"state": "running", …}`` by name."""
         ...
 
-    def claim_delivery(self, delivery_id: str, holder: str, lease_s: float) -> bool:
-        """Take the claim on one delivery for ``lease_s`` seconds (or extend one
-        ``holder`` has); False while another holder's lease runs. Atomic across every
-        process on the database, so one notice is sent by one dispatcher at a time.
-        Blocking (the dispatcher calls it from its own thread). (PostgreSQL: ``INSERT …
-        ON CONFLICT (delivery_id) DO UPDATE … WHERE lease_until < now() OR holder = $2``,
-        then check the row count.)"""
+    def claim_deliveries(self, delivery_ids: list[str], holder: str, lease_s: float) -> set[str]:
+        """Take the claims on deliveries for ``lease_s`` seconds (or extend those
+        ``holder`` has); the ids won, without those another holder's lease still covers.
+        Atomic per delivery across every process on the database, so one notice is sent
+        by one dispatcher at a time. Blocking (the dispatcher calls it from its own
+        thread). (PostgreSQL: ``INSERT … ON CONFLICT (delivery_id) DO UPDATE … WHERE
+        lease_until < now() OR holder = $2 RETURNING delivery_id``.)"""
         ...
 
-    def release_delivery(self, delivery_id: str, holder: str) -> None:
-        """End ``holder``'s lease on a delivery at once."""
+    def release_deliveries(self, delivery_ids: list[str], holder: str) -> None:
+        """End ``holder``'s leases on these deliveries at once."""
         ...

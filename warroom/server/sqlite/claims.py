@@ -48,21 +48,35 @@ class SQLiteClaims:
             conn = self._local.conn = connect(self.path)
         return conn
 
-    def claim(self, delivery_id: str, holder: str, lease_s: float) -> bool:
-        """Take (or extend) the claim on ``delivery_id`` for ``lease_s`` seconds; False
-        while another holder's lease runs. One statement, so two processes racing for
-        the same delivery cannot both win."""
+    def claim(self, delivery_ids: list[str], holder: str, lease_s: float) -> set[str]:
+        """Take (or extend) the claims on ``delivery_ids`` for ``lease_s`` seconds; the
+        ids won — not those another holder's lease still covers. Each claim is one
+        statement, so two processes racing for a delivery cannot both win; all of them
+        commit together (one write to disk a round)."""
+        if not delivery_ids:
+            return set()
         now = time.time()
         conn = self._conn()
-        cursor = conn.execute(_CLAIM, (delivery_id, holder, now + lease_s, now))
-        return cursor.rowcount == 1
+        won = set()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for delivery_id in delivery_ids:
+                cursor = conn.execute(_CLAIM, (delivery_id, holder, now + lease_s, now))
+                if cursor.rowcount == 1:
+                    won.add(delivery_id)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return won
 
-    def release(self, delivery_id: str, holder: str) -> None:
-        """Let the lease go at once (after the receipt is recorded, or on a failure)."""
-        self._conn().execute(
-            "UPDATE delivery_claims SET lease_until = 0 WHERE delivery_id = ? AND holder = ?",
-            (delivery_id, holder),
-        )
+    def release(self, delivery_ids: list[str], holder: str) -> None:
+        """Let ``holder``'s leases go at once (a failed attempt may be retried anywhere)."""
+        if delivery_ids:
+            self._conn().executemany(
+                "UPDATE delivery_claims SET lease_until = 0 WHERE delivery_id = ? AND holder = ?",
+                [(delivery_id, holder) for delivery_id in delivery_ids],
+            )
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

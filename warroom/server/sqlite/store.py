@@ -299,8 +299,8 @@ class SQLiteStorage:
 
     # -- delivery claims -----------------------------------------------------------------
 
-    def claim_delivery(self, delivery_id: str, holder: str, lease_s: float) -> bool:
-        return self._claims.claim(delivery_id, holder, lease_s)
+    def claim_deliveries(self, delivery_ids: list[str], holder: str, lease_s: float) -> set[str]:
+        return self._claims.claim(delivery_ids, holder, lease_s)
 
-    def release_delivery(self, delivery_id: str, holder: str) -> None:
-        self._claims.release(delivery_id, holder)
+    def release_deliveries(self, delivery_ids: list[str], holder: str) -> None:
+        self._claims.release(delivery_ids, holder)
