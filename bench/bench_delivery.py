@@ -40,6 +40,10 @@ from warroom.sync.engine import SyncEngine
 WARROOM = str(Path(sys.executable).parent / "warroom")
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # socketserver's 5 makes concurrent senders wait for SYN retries
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -74,7 +78,7 @@ class Receiver:
                 pass
 
         self.port = free_port()
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server = _Server(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def url(self, path: str = "hook") -> str:

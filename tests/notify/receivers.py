@@ -12,6 +12,10 @@ from aiosmtpd.controller import Controller
 from tests.sync.conftest import free_port
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # socketserver's 5 makes concurrent senders wait for SYN retries
+
+
 @dataclass
 class Arrival:
     path: str
@@ -55,7 +59,7 @@ class HttpReceiver:
 
         self.lock = threading.Lock()
         self.port = free_port()
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server = _Server(("127.0.0.1", self.port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self

@@ -19,7 +19,6 @@ the delivery id in ``Idempotency-Key`` so the receiver drops a repeat. The URLs 
 secrets: they are never printed or recorded, only their ``redact``-ed form.
 """
 
-import functools
 import json
 import re
 import threading
@@ -169,12 +168,19 @@ def send(url: str, message: Message, timeout_s: float = SEND_TIMEOUT_S) -> str:
     return f"accepted by {plugin.service_name}"
 
 
-@functools.cache
+_CLIENT_LOCK = threading.Lock()
+_CLIENT: list["httpx.Client"] = []
+
+
 def _webhooks() -> "httpx.Client":
-    """One client for every webhook (thread-safe; making one per post costs ~20 ms)."""
+    """One client for every webhook: thread-safe, and making one (its TLS context) costs
+    tens of milliseconds, so it is made once, by one thread."""
     import httpx
 
-    return httpx.Client(follow_redirects=False)
+    with _CLIENT_LOCK:
+        if not _CLIENT:
+            _CLIENT.append(httpx.Client(follow_redirects=False))
+        return _CLIENT[0]
 
 
 def _post_webhook(url: str, message: Message, timeout_s: float) -> str:
