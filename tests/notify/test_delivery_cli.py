@@ -56,9 +56,9 @@ def test_retry_names_an_undelivered_delivery(cli, hook, _isolated_home: Path):
     cli("deliver", "--once")
     (row,) = cli("deliveries", incident, "--json").json()["deliveries"]
     assert row["failures"] == 1 and "HTTP 500" in row["last_error"]
-    missing = cli("retry", incident, "zzzz", check=False)
+    missing = cli("update", "retry", incident, "zzzz", check=False)
     assert missing.code != 0 and "no delivery" in missing.err
-    assert "to be tried again" in cli("retry", incident, row["delivery_id"][:8]).out
+    assert "to be tried again" in cli("update", "retry", incident, row["delivery_id"][:8]).out
     cli("deliver", "--once")
     (row,) = cli("deliveries", incident, "--json").json()["deliveries"]
     assert row["delivered_at"] and len(hook.arrivals) == 2

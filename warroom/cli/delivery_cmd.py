@@ -1,4 +1,4 @@
-"""Word out: ``deliver``, ``deliveries``, ``retry``, ``subscribe``, ``channels``.
+"""Word out: ``deliver``, ``deliveries``, ``update retry``, ``subscribe``, ``channels``.
 
 Channel URLs are secrets: every command here prints them redacted.
 """
@@ -147,5 +147,9 @@ def channels(ctx: typer.Context, as_json: Json = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for command in (deliver, deliveries, retry, subscribe, channels):
+    """The commands, and ``retry`` among the notice commands (``warroom update retry``)."""
+    from warroom.cli import update_cmd
+
+    for command in (deliver, deliveries, subscribe, channels):
         app.command()(command)
+    update_cmd.app.command("retry")(retry)
