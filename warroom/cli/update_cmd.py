@@ -21,7 +21,7 @@ from warroom.cli.output import emit_json, report_problems, say
 from warroom.cli.params import Incident, Json, report, runtime_of
 from warroom.cli.runtime import Runtime
 from warroom.core.errors import InvalidInput, NotFound
-from warroom.core.notices import is_ready, needs_approval, no_such_notice
+from warroom.core.notices import needs_approval, no_such_notice, standing
 from warroom.core.state import IncidentState, NoticeState
 from warroom.templates.library import notice_library, prefill
 
@@ -126,18 +126,6 @@ def _notice(state: IncidentState, draft_id: str) -> NoticeState:
     return notice
 
 
-def describe_status(runtime: Runtime, notice: NoticeState) -> str:
-    """Where a notice stands, in words: who must act next."""
-    roles = needs_approval(runtime.policy, notice.audience)
-    if notice.status == "returned":
-        return f"sent back by {notice.returned_by}: {notice.returned_reason}"
-    if is_ready(runtime.policy, notice):
-        return f"approved by {notice.approved_by}" if roles else "ready (needs no approval)"
-    if roles:
-        return f"awaiting approval by the {' or '.join(roles)}"
-    return notice.status
-
-
 @app.command("list")
 def list_notices(ctx: typer.Context, incident: Incident, as_json: Json = False) -> None:
     """The incident's notices: audience, where each stands, its first line."""
@@ -152,7 +140,7 @@ def list_notices(ctx: typer.Context, incident: Incident, as_json: Json = False) 
         first = notice.text.strip().splitlines()[0]
         say(
             f"{notice.draft_id}  {notice.audience:<10} r{notice.revision}"
-            f"  {describe_status(runtime, notice)}  — {first}"
+            f"  {standing(runtime.policy, notice)}  — {first}"
         )
 
 
@@ -166,7 +154,7 @@ def show(ctx: typer.Context, incident: Incident, draft_id: Draft, as_json: Json 
         return
     say(
         f"{notice.draft_id} to {notice.audience}, revision {notice.revision} by"
-        f" {notice.drafted_by}; {describe_status(runtime, notice)}"
+        f" {notice.drafted_by}; {standing(runtime.policy, notice)}"
     )
     say(f"digest {notice.digest[:DIGEST_SHOWN]}")
     say("-" * 40)

@@ -56,6 +56,18 @@ def ready_notices(state: IncidentState, policy: Policy) -> list[ReadyNotice]:
     ]
 
 
+def standing(policy: Policy, notice: NoticeState) -> str:
+    """Where a notice stands, in words: who must act next."""
+    roles = needs_approval(policy, notice.audience)
+    if notice.status == "returned":
+        return f"sent back by {notice.returned_by}: {notice.returned_reason}"
+    if is_ready(policy, notice):
+        return f"approved by {notice.approved_by}" if roles else "ready (needs no approval)"
+    if roles:
+        return f"awaiting approval by the {' or '.join(roles)}"
+    return notice.status
+
+
 def awaiting_approval(state: IncidentState, policy: Policy) -> list[NoticeState]:
     """Notices waiting for an approver's yes or no (what the strip shows the commander)."""
     return [

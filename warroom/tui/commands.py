@@ -98,6 +98,21 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Send an undelivered notice or page again now (its id is on the strip)",
     ),
     CommandSpec(
+        "update",
+        ("audience", "template"),
+        1,
+        "update AUDIENCE [TEMPLATE]",
+        "Write a status notice from the audience's template (ctrl+s records it)",
+    ),
+    CommandSpec(
+        "notice",
+        ("notice",),
+        0,
+        "notice [DRAFT]",
+        "Read a notice's exact text; approve it, send it back or revise it",
+        mutating=False,
+    ),
+    CommandSpec(
         "declare",
         ("severity", "type", "text"),
         0,

@@ -161,6 +161,18 @@ RUN_STEP = (
     KeyAction("run.cancel", "escape,n", "dismiss(False)", "Cancel"),
 )
 
+COMPOSE = (
+    KeyAction("compose.submit", "ctrl+s", "submit", "Record draft", mutating=True),
+    KeyAction("compose.discard", "escape", "discard", "Discard (asks)"),
+)
+
+NOTICE = (
+    KeyAction("notice.close", "escape,q", "close", "Close"),
+    KeyAction("notice.approve", "a", "approve", "Approve (asks)", mutating=True),
+    KeyAction("notice.return", "b", "send_back", "Send back", mutating=True),
+    KeyAction("notice.revise", "e", "revise", "Revise", mutating=True),
+)
+
 HELP = (KeyAction("help.close", "escape,q,question_mark,f1,enter", "dismiss(None)", "Close"),)
 
 ALL: tuple[KeyAction, ...] = (
@@ -180,6 +192,8 @@ ALL: tuple[KeyAction, ...] = (
     + STEP_DETAIL
     + REFERENCE
     + HELP
+    + COMPOSE
+    + NOTICE
 )
 BY_ID = {action.id: action for action in ALL}
 

@@ -15,6 +15,7 @@ from warroom.tui.rows import TimelineFilter
 if TYPE_CHECKING:
     from warroom.core.state import IncidentState
     from warroom.runbooks.library import Catalog
+    from warroom.templates.library import TemplateLibrary
     from warroom.tui import messages as msg
     from warroom.tui.host import WarroomHost
     from warroom.tui.store_worker import StoreLink
@@ -29,6 +30,7 @@ class CommandDispatch:
     incidents: "list[msg.IncidentSummary]"
     catalog: "Catalog | None"
     link: "StoreLink | None"
+    _notice_templates: "TemplateLibrary | None"
 
     def choices(self, source: str) -> Sequence[str]:
         """Completion values for a command argument source (see ``commands``); values that
@@ -74,6 +76,13 @@ class CommandDispatch:
                 return sorted(self.app.layouts.by_name)
             case "runbook":
                 return sorted(self.catalog.entries) if self.catalog else []
+            case "audience":
+                return list(policy.audiences)
+            case "template":
+                templates = self._notice_templates
+                return sorted(templates.by_name) if templates else []
+            case "notice":
+                return list(state.notices) if state else []
             case "step_action":
                 from warroom.core.events import STEP_ACTIONS
 

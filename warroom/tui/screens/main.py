@@ -30,6 +30,7 @@ from warroom.tui.layouts import Layout, Section, choose
 from warroom.tui.render import safe
 from warroom.tui.screens.dispatch import CommandDispatch
 from warroom.tui.screens.keys import KeyHandling
+from warroom.tui.screens.notice_flow import NoticeFlow, NoticeRequest
 from warroom.tui.screens.pane_keys import PaneKeys
 from warroom.tui.screens.quit_guard import QuitGuard
 from warroom.tui.screens.reading import Reading
@@ -70,7 +71,15 @@ class EntryRequest:
 
 
 class WarRoomScreen(
-    CommandDispatch, KeyHandling, PaneKeys, QuitGuard, Reading, StepRuns, SyncDisplay, Screen
+    CommandDispatch,
+    KeyHandling,
+    NoticeFlow,
+    PaneKeys,
+    QuitGuard,
+    Reading,
+    StepRuns,
+    SyncDisplay,
+    Screen,
 ):
     CSS_PATH = "../warroom.tcss"
     """The look of every screen but the boot screen (which must not wait for parsing it)."""
@@ -282,6 +291,8 @@ class WarRoomScreen(
         if event.kind == "declaration":
             self.link.open(event.incident_id)
             self.app.notify(f"Declared {event.incident_id}", timeout=3)
+        elif isinstance(message.request, NoticeRequest):
+            self.notice_recorded(event)
         elif isinstance(message.request, StepRun):
             text, severity = outcome_notice(event)
             self.app.notify(text, severity=severity, markup=False, timeout=15)
@@ -296,6 +307,8 @@ class WarRoomScreen(
             self.query_one(EntryBar).refused(message.request.text, message.message)
         elif isinstance(message.request, StepRun):
             self.quit_when_settled(message.request)
+        elif isinstance(message.request, NoticeRequest):
+            self.notice_refused(message.request)
         self.app.notify(message.message, severity="error", markup=False, timeout=6)
 
     def _confirm_backdate(self, message: msg.Rejected) -> None:

@@ -29,6 +29,7 @@ from warroom.tui.strip_compact import (
     head_line,
 )
 from warroom.tui.strip_delivery import undelivered_badge, undelivered_line
+from warroom.tui.strip_notices import notice_forms
 
 if TYPE_CHECKING:
     from warroom.core.state import IncidentState
@@ -131,9 +132,10 @@ class StatusStrip(Horizontal):
                 Part([Text(f"T+{age}" if age else "", end=""), Text(end="")]),
                 Part(clock_forms(clocks, now)),
                 Part(escalation_forms(ladder, now)),
+                Part(notice_forms(policy, state)),
             ]
             # Least important first: the age, the word "phase", the other clocks, ...
-            facts = fit(parts, [3, 1, 5, 4, 5, 2, 4, 5, 2, 5], width)
+            facts = fit(parts, [6, 3, 1, 5, 4, 5, 2, 4, 5, 2, 5, 6], width)
             return Text("\n", end="").join([head_line(head, badges, width), facts])
         if badges.cell_len:
             head.append("  ").append_text(badges)
@@ -155,6 +157,9 @@ class StatusStrip(Horizontal):
             lines.append(Text("escalation: ", end="").append_text(escalation))
         if (warning := undelivered_line(state)) is not None:
             lines.append(warning)
+        waiting = notice_forms(policy, state)[0]
+        if waiting.cell_len:
+            lines.append(waiting)
         return Text("\n", end="").join(lines)
 
     def _badges(self, state: "IncidentState") -> list[Text]:
