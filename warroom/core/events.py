@@ -355,6 +355,8 @@ class _DeliveryReceipt(_Payload):
     channel: Name
     audience: Name | None = None
     attempt: int = Field(default=1, ge=1, le=10_000)
+    version: Reason = ""
+    """A notice's text digest (the text that went out); empty for a page."""
 
 
 class NoticeDelivered(_DeliveryReceipt):

@@ -225,6 +225,7 @@ class Dispatcher:
             "channel": delivery.target.label,
             "audience": subject.audience,
             "attempt": delivery.attempt,
+            "version": subject.version,
         }
         if isinstance(outcome, DeliveryError):
             error = str(outcome).replace(self._urls[delivery.target.key], delivery.target.label)

@@ -41,6 +41,7 @@ from warroom.server.intake import Runbooks, intake_router
 from warroom.server.jsonbody import StrictJSONRoute
 from warroom.server.ladder_task import ServerLadder, run_ladder
 from warroom.server.sse import frames
+from warroom.server.status_page import status_router
 from warroom.server.storage import (
     NAME_MAX,
     RESYNC,
@@ -511,6 +512,7 @@ def create_app(
             content={"status": "ok" if ok else "degraded", "threads": threads},
         )
 
+    app.include_router(status_router(storage))  # public: delivered external notices
     if author is not None:
         app.include_router(intake_router(storage, rules, author, runbooks or {}, anyone))
     return app
