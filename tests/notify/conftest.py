@@ -56,6 +56,17 @@ def write_book(home: Path, text: str) -> None:
     (home / "channels.toml").write_text(text)
 
 
+def book_of(home: Path, urls: dict[str, str], audiences: str = '"internal"') -> None:
+    """A channel book of ``urls`` by name, each for ``audiences`` (TOML array items)."""
+    write_book(
+        home,
+        "".join(
+            f'[channels.{name}]\nurl = "{url}"\naudiences = [{audiences}]\n\n'
+            for name, url in urls.items()
+        ),
+    )
+
+
 @pytest.fixture
 def room(_isolated_home: Path):
     store = LocalStore(_isolated_home / "warroom.db")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.notify.conftest import hook_url, write_book
+from tests.notify.conftest import book_of, hook_url
 from warroom.actions import WarRoom
 from warroom.core.errors import InvalidInput
 from warroom.notify.wiring import solo_dispatcher
@@ -15,9 +15,7 @@ TEXT = "We are investigating errors at checkout.\n\n  Next update by 14:30 UTC. 
 
 @pytest.fixture
 def external_hook(hook, _isolated_home: Path):
-    write_book(
-        _isolated_home, f'[channels.status]\nurl = "{hook_url(hook)}"\naudiences = ["external"]\n'
-    )
+    book_of(_isolated_home, {"status": hook_url(hook)}, '"external"')
     return hook
 
 

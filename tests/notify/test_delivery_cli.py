@@ -3,7 +3,7 @@ subscriptions (each subscriber once), deliveries and retries, secrets never prin
 
 from pathlib import Path
 
-from tests.notify.conftest import SECRET, hook_url, write_book
+from tests.notify.conftest import SECRET, book_of, hook_url, write_book
 
 
 def test_a_broken_channel_book_is_reported_with_its_file_and_line(cli, _isolated_home: Path):
@@ -47,9 +47,7 @@ def test_a_subscriber_gets_each_notice_once(cli, hook, chat, _isolated_home: Pat
 
 
 def test_retry_names_an_undelivered_delivery(cli, hook, _isolated_home: Path):
-    write_book(
-        _isolated_home, f'[channels.hook]\nurl = "{hook_url(hook)}"\naudiences = ["internal"]\n'
-    )
+    book_of(_isolated_home, {"hook": hook_url(hook)})
     hook.statuses = [500]
     incident = cli("declare", "API down", "--severity", "SEV2", "--type", "outage").out.strip()
     cli("update", "draft", incident, "--audience", "internal", "--file", "-", input="Hello\n")

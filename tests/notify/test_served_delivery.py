@@ -6,17 +6,14 @@ import sys
 import time
 from pathlib import Path
 
-from tests.notify.conftest import hook_url, write_book
+from tests.notify.conftest import book_of, hook_url
 from tests.sync.conftest import Client, Server, server_log, wait_until
 from warroom.core import events as ev
 from warroom.core.ids import new_event_id
 
 
 def _serve(tmp_path: Path, hook, *options: str) -> Server:
-    write_book(
-        tmp_path / "server-home",
-        f'[channels.hook]\nurl = "{hook_url(hook)}"\naudiences = ["internal", "external"]\n',
-    )
+    book_of(tmp_path / "server-home", {"hook": hook_url(hook)}, '"internal", "external"')
     return Server(
         tmp_path / "server-data",
         options=("--deliver-every", "0.1", "--delivery-backoff", "0.05", *options),

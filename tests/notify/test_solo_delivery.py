@@ -3,7 +3,7 @@
 from datetime import timedelta
 from pathlib import Path
 
-from tests.notify.conftest import SECRET, chat_url, hook_url, mail_url, write_book
+from tests.notify.conftest import SECRET, book_of, chat_url, hook_url, mail_url, write_book
 from warroom.core.clocks import update_clocks
 from warroom.core.delivery import undelivered
 from warroom.core.timeparse import utcnow
@@ -31,21 +31,8 @@ def _declare(room, severity: str = "SEV2", **kwargs) -> str:
 def test_a_notice_reaches_each_channel_once_with_the_exact_text(
     room, hook, chat, smtp, cli, _isolated_home: Path
 ):
-    write_book(
-        _isolated_home,
-        f"""
-[channels.hook]
-url = "{hook_url(hook)}"
-audiences = ["internal"]
-
-[channels.chat]
-url = "{chat_url(chat)}"
-audiences = ["internal"]
-
-[channels.mail]
-url = "{mail_url(smtp)}"
-audiences = ["internal"]
-""",
+    book_of(
+        _isolated_home, {"hook": hook_url(hook), "chat": chat_url(chat), "mail": mail_url(smtp)}
     )
     incident = _declare(room)
     update = room.draft_notice(incident, "internal", "Failover under way, errors falling")
@@ -85,9 +72,7 @@ audiences = ["internal"]
 def test_a_receiver_failing_three_times_leaves_three_failures_and_one_receipt(
     room, hook, _isolated_home: Path
 ):
-    write_book(
-        _isolated_home, f'[channels.hook]\nurl = "{hook_url(hook)}"\naudiences = ["internal"]\n'
-    )
+    book_of(_isolated_home, {"hook": hook_url(hook)})
     hook.statuses = [500, 500, 500]
     incident = _declare(room)
     room.draft_notice(incident, "internal", "Rolling back")
@@ -118,9 +103,7 @@ def test_a_receiver_failing_three_times_leaves_three_failures_and_one_receipt(
 def test_a_delivery_that_gave_up_is_sent_again_when_retried_by_hand(
     room, hook, _isolated_home: Path
 ):
-    write_book(
-        _isolated_home, f'[channels.hook]\nurl = "{hook_url(hook)}"\naudiences = ["internal"]\n'
-    )
+    book_of(_isolated_home, {"hook": hook_url(hook)})
     hook.statuses = [503] * 5
     incident = _declare(room)
     room.draft_notice(incident, "internal", "Still investigating")
@@ -141,21 +124,8 @@ def test_a_delivery_that_gave_up_is_sent_again_when_retried_by_hand(
 
 
 def test_hostile_text_arrives_inert_in_chat_and_email(room, chat, smtp, hook, _isolated_home):
-    write_book(
-        _isolated_home,
-        f"""
-[channels.chat]
-url = "{chat_url(chat)}"
-audiences = ["internal"]
-
-[channels.mail]
-url = "{mail_url(smtp)}"
-audiences = ["internal"]
-
-[channels.hook]
-url = "{hook_url(hook)}"
-audiences = ["internal"]
-""",
+    book_of(
+        _isolated_home, {"chat": chat_url(chat), "mail": mail_url(smtp), "hook": hook_url(hook)}
     )
     incident = _declare(room)
     room.draft_notice(incident, "internal", HOSTILE)
@@ -200,9 +170,7 @@ audiences = ["internal"]
 
 
 def test_the_cadence_clock_resets_when_the_update_is_delivered(room, hook, _isolated_home):
-    write_book(
-        _isolated_home, f'[channels.hook]\nurl = "{hook_url(hook)}"\naudiences = ["internal"]\n'
-    )
+    book_of(_isolated_home, {"hook": hook_url(hook)})
     now = utcnow()
     incident = _declare(room, at=now - timedelta(minutes=50))
     room.draft_notice(incident, "internal", "Drafted long ago", at=now - timedelta(minutes=45))

@@ -7,7 +7,7 @@ import subprocess
 import httpx
 import pytest
 
-from tests.notify.conftest import hook_url, write_book
+from tests.notify.conftest import book_of, hook_url
 from tests.notify.test_served_delivery import _receipts
 from tests.sync.conftest import Client, Server, wait_until
 
@@ -22,10 +22,7 @@ def _chromium() -> str | None:
 @pytest.fixture
 def published(tmp_path, hook):
     """A server that delivered one external notice (hostile text) and one internal one."""
-    write_book(
-        tmp_path / "server-home",
-        f'[channels.hook]\nurl = "{hook_url(hook)}"\naudiences = ["internal", "external"]\n',
-    )
+    book_of(tmp_path / "server-home", {"hook": hook_url(hook)}, '"internal", "external"')
     server = Server(tmp_path / "server-data", options=("--deliver-every", "0.1")).start()
     client = Client(tmp_path, "eli", server.url, server.token("eli"))
     incident = client.room.declare("Secret title", severity="SEV1", incident_type="outage")

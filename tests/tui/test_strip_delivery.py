@@ -1,7 +1,7 @@
 """A room without a server delivers from the screen: a notice whose channel fails shows
 UNDELIVERED on the strip with its last error, and the warning clears once it is sent."""
 
-from tests.notify.conftest import SECRET, hook_url, write_book
+from tests.notify.conftest import SECRET, book_of, hook_url
 from tests.notify.receivers import HttpReceiver
 from tests.tui.conftest import NOW, make_app, opened, room_for, until
 from tests.tui.test_strip import strip_lines
@@ -10,7 +10,7 @@ from tests.tui.test_strip import strip_lines
 async def test_the_strip_warns_of_an_undelivered_notice_until_it_goes_out(home):
     hook = HttpReceiver(statuses=[500]).start()
     try:
-        write_book(home, f'[channels.hook]\nurl = "{hook_url(hook)}"\naudiences = ["internal"]\n')
+        book_of(home, {"hook": hook_url(hook)})
         room = room_for(home, "eli")
         try:
             incident = room.declare("API down", severity="SEV2", incident_type="outage", at=NOW)

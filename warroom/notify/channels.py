@@ -25,7 +25,7 @@ import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -101,16 +101,23 @@ class ChannelBook(_Strict):
         return spec.url
 
 
-def parse_channels(text: str, source: str) -> ChannelBook:
-    """The channel book in ``text``; ``InvalidInput`` as ``file:line: field: message``."""
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def parse_toml(text: str, source: str, model: type[Model]) -> Model:
+    """``text`` as a ``model``; ``InvalidInput`` as ``file:line: field: message``."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"{source}: {exc}") from None
     try:
-        return ChannelBook.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput(describe_error(text, source, exc.errors()[0])) from None
+
+
+def parse_channels(text: str, source: str) -> ChannelBook:
+    return parse_toml(text, source, ChannelBook)
 
 
 def load_channels(home: Path) -> ChannelBook:

@@ -7,14 +7,11 @@ and its URLs are shown redacted; it is validated like the channel book (file:lin
 """
 
 import os
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from warroom.core.errors import InvalidInput
-from warroom.core.tomlpos import describe_error
-from warroom.notify.channels import check_url
+from warroom.notify.channels import check_url, parse_toml
 
 SUBSCRIPTIONS_FILE = "subscriptions.toml"
 ALL_INCIDENTS = "*"
@@ -50,12 +47,7 @@ def load_subscriptions(home: Path) -> list[Subscription]:
     if not path.is_file():
         return []
     text = path.read_text("utf-8", errors="replace")
-    try:
-        return _File.model_validate(tomllib.loads(text)).subscriptions
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"{path}: {exc}") from None
-    except ValidationError as exc:
-        raise InvalidInput(describe_error(text, str(path), exc.errors()[0])) from None
+    return parse_toml(text, str(path), _File).subscriptions
 
 
 def _toml_string(value: str) -> str:
