@@ -18,17 +18,18 @@ from warroom.notify.channels import CHANNELS_FILE, load_channels
 from warroom.notify.redact import redact
 from warroom.notify.subscriptions import ALL_INCIDENTS, Subscription, add_subscription
 
+Backoff = Annotated[
+    float, typer.Option(min=0.01, help="Seconds to wait after a first failed delivery (doubles).")
+]
+Lease = Annotated[float, typer.Option(min=0.5, help="Seconds a claim on a delivery holds.")]
+
 
 def deliver(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Send what is due now, then stop.")] = False,
     every: Annotated[float, typer.Option(min=0.05, help="Seconds between rounds.")] = 1.0,
-    backoff: Annotated[
-        float, typer.Option(min=0.01, help="Seconds to wait after a first failure (doubles).")
-    ] = 2.0,
-    lease: Annotated[
-        float, typer.Option(min=0.5, help="Seconds a claim on a delivery holds.")
-    ] = 60.0,
+    backoff: Backoff = 2.0,
+    lease: Lease = 60.0,
 ) -> None:
     """Deliver approved notices and pages from this home (when no server is configured;
     `warroom serve` delivers for a shared record)."""

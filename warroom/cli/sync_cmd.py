@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from warroom.cli import delivery_cmd
 from warroom.cli.files import write_private
 from warroom.cli.output import emit_json, fail, say
 from warroom.cli.params import Json, runtime_of
@@ -64,12 +65,8 @@ def serve(
     deliver_every: Annotated[
         float, typer.Option(min=0, help="Seconds between delivery rounds (0: deliver nothing).")
     ] = 0.25,
-    delivery_lease: Annotated[
-        float, typer.Option(min=0.5, help="Seconds a claim on a delivery holds.")
-    ] = 60.0,
-    delivery_backoff: Annotated[
-        float, typer.Option(min=0.01, help="Seconds to wait after a first failed delivery.")
-    ] = 2.0,
+    delivery_lease: delivery_cmd.Lease = 60.0,
+    delivery_backoff: delivery_cmd.Backoff = 2.0,
     ladder_every: Annotated[
         float,
         typer.Option(min=0, help="Seconds between looks at the escalation ladder; 0 turns it off."),
