@@ -88,7 +88,7 @@ def _receipts_offline(server: Server, incident_id: str) -> int:
 CLAIMER = """
 import sys
 from pathlib import Path
-from warroom.server.sqlite.claims import SQLiteClaims
+from warroom.notify.claims import SQLiteClaims
 claims = SQLiteClaims(Path(sys.argv[1]))
 won = set()
 for start in range(0, 200, 20):  # rounds of 20, as a dispatcher claims a round's deliveries
@@ -112,7 +112,7 @@ def test_processes_racing_on_one_database_each_win_a_delivery_once(tmp_path):
 
 
 def test_a_lapsed_lease_passes_the_claim_on_and_the_holder_may_renew(tmp_path):
-    from warroom.server.sqlite.claims import SQLiteClaims
+    from warroom.notify.claims import SQLiteClaims
 
     claims = SQLiteClaims(tmp_path / "claims.db")
     assert claims.claim(["d", "e"], "a", 0.3) == {"d", "e"}

@@ -100,7 +100,7 @@ def serve(
         ladder_every_s=ladder_every,
     )
     if deliver_every > 0:
-        from warroom.notify.wiring import serve_dispatcher
+        from warroom.server.delivery_task import serve_dispatcher
 
         serve_dispatcher(
             app,

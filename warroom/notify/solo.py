@@ -8,8 +8,8 @@ from pathlib import Path
 from warroom.actions import WarRoom
 from warroom.core.delivery import SUBJECT_KINDS, Subject, page_of
 from warroom.core.state import IncidentState
+from warroom.notify.claims import SQLiteClaims
 from warroom.notify.dispatcher import Receipt
-from warroom.server.sqlite.claims import SQLiteClaims
 
 CLAIMS_FILE = "deliveries.db"
 

@@ -21,8 +21,8 @@ from typing import Any
 
 from warroom.core.chain import key_id
 from warroom.core.events import Event
+from warroom.notify.claims import SQLiteClaims
 from warroom.server.keys import ServerKey
-from warroom.server.sqlite.claims import SQLiteClaims
 from warroom.server.sqlite.schema import DB_FILE, connect, make_private, migrate
 from warroom.server.sqlite.tokens import TokenStore
 from warroom.server.sqlite.writer import Writer

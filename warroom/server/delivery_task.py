@@ -1,5 +1,7 @@
 """The dispatcher inside ``warroom serve``: the server's storage as its record.
 
+``serve_dispatcher`` wires it in (the CLI calls it); ``ServedRecord`` is the record.
+
 It follows the storage's feed (as a client would, from its own cursor), folds each
 incident it has seen, and appends receipts as the server (``ServerAuthor``, actor
 ``warroom``) through the same ``append`` and access rules as any push, so the receipts
@@ -12,8 +14,9 @@ reports on ``/v1/health``), reaching the storage's coroutines on the server's lo
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -23,7 +26,10 @@ from warroom.core.delivery import SUBJECT_KINDS, Subject, page_of
 from warroom.core.fold import apply
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
+from warroom.notify.channels import load_channels
 from warroom.notify.dispatcher import DISPATCHER_ACTOR, Dispatcher, Receipt
+from warroom.notify.subscriptions import load_subscriptions
+from warroom.notify.wiring import dispatcher_for
 from warroom.server.authored import ServerAuthor
 from warroom.server.storage import EventStorage
 from warroom.server.threads import Periodic
@@ -94,16 +100,26 @@ class ServedRecord:
             raise
 
 
-def serve_deliveries(
+def serve_dispatcher(
     app: FastAPI,
     storage: EventStorage,
-    policy: Policy,
     author: ServerAuthor,
-    make: Callable[[ServedRecord], Dispatcher],
-    every_s: float = 0.5,
+    home: Path,
+    policy: Policy,
+    *,
+    every_s: float,
+    **options: float,
 ) -> None:
-    """Run a dispatcher beside ``app`` for as long as it serves: started after the
-    storage, stopped before it. ``make`` builds the dispatcher over the served record."""
+    """Deliver from ``warroom serve``: a dispatcher over the server's storage, its claims
+    in that storage (``claim_deliveries``), run beside ``app`` for as long as it serves —
+    started after the storage, stopped before it. ``home``'s channel book and
+    subscriptions are read now, so a broken file stops ``serve`` with its file:line."""
+    load_channels(home)
+    load_subscriptions(home)
+
+    def make(record: ServedRecord) -> Dispatcher:
+        return dispatcher_for(home, record, storage, policy, **options)
+
     inner = app.router.lifespan_context
 
     @asynccontextmanager

@@ -7,17 +7,15 @@ the same delivery at once; when the holder dies mid-send, its lease runs out and
 receiver dedupes on. A claim is never deleted: the record's receipt, not the claim,
 says a delivery is done, so a claim left behind costs one row.
 
-The table lives in the server's database but outside its migrations (``CREATE TABLE IF
-NOT EXISTS``): it holds no part of the record. A room without a server keeps the same
-table in a file of its own (``notify/solo.py``).
+The table lives in the server's database (``SQLiteStorage`` keeps its claims here) but
+outside its migrations (``CREATE TABLE IF NOT EXISTS``): it holds no part of the record.
+A room without a server keeps the same table in a file of its own (``notify/solo.py``).
 """
 
 import sqlite3
 import threading
 import time
 from pathlib import Path
-
-from warroom.server.sqlite.schema import connect
 
 _TABLE = """
 CREATE TABLE IF NOT EXISTS delivery_claims (
@@ -33,6 +31,14 @@ ON CONFLICT (delivery_id) DO UPDATE SET holder = excluded.holder,
 WHERE delivery_claims.lease_until < ? OR delivery_claims.holder = excluded.holder"""
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    """Autocommit on the WAL, every commit durable: a claim must hold across a crash."""
+    conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    return conn
+
+
 class SQLiteClaims:
     """Claims with leases in one SQLite file; safe across threads and processes."""
 
@@ -45,7 +51,7 @@ class SQLiteClaims:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._local.conn = connect(self.path)
+            conn = self._local.conn = _connect(self.path)
         return conn
 
     def claim(self, delivery_ids: list[str], holder: str, lease_s: float) -> set[str]:

@@ -1,0 +1,262 @@
+"""Alert intake benchmark on loopback, against a real ``warroom serve`` (SQLite).
+
+Targets (issue 12): >= 500 alerts/s accepted at p99 <= 100 ms on one SQLite server; a
+storm of 1,000 alerts for one service visible on a connected client within 2 s of the
+last one; and the cost to a client following a 100k-event incident, CPU per alert.
+
+    .venv/bin/python bench/bench_intake.py [--senders 20] [--seconds 10]
+        [--storm 1000] [--events 100000] [--json]
+
+* throughput: ``--senders`` keep-alive connections in a separate process each post one
+  Alertmanager notification of one alert at a time (closed loop) for ``--seconds``; all
+  alerts are for one service, so after the first declares, each attaches and is
+  recorded with its rule's reason, page and runbook check. Latency is per request, until
+  the alert is durably on the record.
+* storm: a client (a home and a ``SyncEngine`` following the stream) is connected; the
+  storm's alerts are posted by 20 senders; measured from the last answer to the moment
+  the client's store holds every alert.
+* client CPU: the server holds an incident of ``--events`` events (for service
+  checkout); a following client caught up on it takes 200 alerts landing on it, folding
+  the incident's state as the screen does when its entries change. The CPU of the
+  client process (the senders run elsewhere) divided by the alerts.
+
+The load generator shares the machine's cores with the server; numbers are upper bounds.
+"""
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import resource
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from bench_sync import Server, pct
+
+from warroom.core.events import Event
+from warroom.core.ids import new_event_id
+from warroom.core.timeparse import utcnow
+from warroom.store.local import LocalStore
+from warroom.sync.engine import SyncEngine
+
+
+def notification(name: str) -> bytes:
+    alert = {
+        "status": "firing",
+        "labels": {"alertname": "CheckoutLatencyHigh", "service": "checkout", "pod": name},
+        "annotations": {"summary": "Checkout p99 latency above 2 s", "p99_latency_ms": "2450"},
+        "startsAt": "2026-11-24T09:30:00Z",
+        "endsAt": "0001-01-01T00:00:00Z",
+        "fingerprint": f"fp-{name}",
+    }
+    body = {"version": "4", "groupKey": f"g-{name}", "status": "firing", "alerts": [alert]}
+    return json.dumps(body).encode()
+
+
+def senders_main(url: str, token: str, senders: int, seconds: float, total: int, out) -> None:
+    """Post notifications from ``senders`` connections: for ``seconds``, or ``total`` in all."""
+
+    async def run() -> tuple[list[float], float]:
+        latencies: list[float] = []
+        sent = 0
+        deadline = time.monotonic() + seconds
+
+        async def sender(index: int, http: httpx.AsyncClient) -> None:
+            nonlocal sent
+            n = 0
+            while time.monotonic() < deadline and (not total or sent < total):
+                sent += 1
+                n += 1
+                start = time.monotonic()
+                answer = await http.post(
+                    "/v1/intake/alertmanager", content=notification(f"{index}-{n}")
+                )
+                answer.raise_for_status()
+                latencies.append(time.monotonic() - start)
+
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        limits = httpx.Limits(max_connections=senders)
+        async with httpx.AsyncClient(
+            base_url=url, headers=headers, limits=limits, timeout=60
+        ) as http:
+            await asyncio.gather(*(sender(i, http) for i in range(senders)))
+        return latencies, time.monotonic()
+
+    out.put(asyncio.run(run()))
+
+
+def send(
+    url: str, token: str, senders: int, seconds: float = 600, total: int = 0
+) -> tuple[list[float], float]:
+    out: mp.Queue = mp.Queue()
+    child = mp.Process(target=senders_main, args=(url, token, senders, seconds, total, out))
+    child.start()
+    latencies, finished = out.get()
+    child.join()
+    return latencies, finished
+
+
+def bench_throughput(server: Server, senders: int, seconds: float) -> dict:
+    start = time.monotonic()
+    latencies, finished = send(server.url, server.token("am", "intake"), senders, seconds)
+    took = finished - start
+    return {
+        "alerts": len(latencies),
+        "alerts_per_s": len(latencies) / took,
+        "p50_ms": pct(latencies, 50) * 1000,
+        "p99_ms": pct(latencies, 99) * 1000,
+    }
+
+
+def alert_count(store: LocalStore) -> int:
+    return store.conn.execute(
+        "SELECT COUNT(*) FROM events WHERE kind = 'alert_received'"
+    ).fetchone()[0]
+
+
+class Follower:
+    """A client home following the server on a thread, as a connected screen does."""
+
+    def __init__(self, server: Server, home: Path) -> None:
+        LocalStore(home / "warroom.db").close()
+        self.engine = SyncEngine(home / "warroom.db", server.url, server.token("eve", "viewer"))
+        self.engine.sync_once()
+        self.thread = threading.Thread(target=self.engine.run, daemon=True)
+        self.thread.start()
+        self.store = LocalStore(home / "warroom.db")
+
+    def wait_for(self, alerts: int, fold: str = "", timeout: float = 120) -> float:
+        """Until the store holds ``alerts`` alerts (folding ``fold`` on each change)."""
+        deadline, seen = time.monotonic() + timeout, -1
+        while time.monotonic() < deadline:
+            count = alert_count(self.store)
+            if fold and count != seen:
+                self.store.state(fold)
+            seen = count
+            if count >= alerts:
+                return time.monotonic()
+            time.sleep(0.01)
+        raise SystemExit(f"the client saw {seen} of {alerts} alerts")
+
+    def stop(self) -> None:
+        self.engine.stop()
+        self.thread.join(10)
+        self.store.close()
+
+
+def bench_storm(root: Path, alerts: int) -> dict:
+    server = Server(root / "storm-data")
+    try:
+        follower = Follower(server, root / "storm-home")
+        _, last_answer = send(server.url, server.token("am", "intake"), 20, total=alerts)
+        seen = follower.wait_for(alerts)
+        (incidents,) = follower.store.conn.execute("SELECT COUNT(*) FROM incidents").fetchone()
+        follower.stop()
+        return {
+            "alerts": alerts,
+            "visible_after_last_s": max(0.0, seen - last_answer),
+            "incidents": incidents,
+        }
+    finally:
+        server.stop()
+
+
+def fill_incident(server: Server, events: int) -> None:
+    token = server.token("filler")
+    declaration = {
+        "kind": "declaration",
+        "title": "checkout slow",
+        "incident_type": "degradation",
+        "severity": "SEV2",
+        "services": ["checkout"],
+    }
+    with httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as http:
+        batch: list[str] = []
+        for n in range(1, events + 1):
+            payload = (
+                declaration
+                if n == 1
+                else {"kind": "note", "text": f"entry {n} of the incident so far"}
+            )
+            event = Event(
+                id=new_event_id(),
+                incident_id="inc-big100",
+                actor="filler",
+                occurred_at=utcnow(),
+                recorded_at=utcnow(),
+                device_id="dev-filler",
+                device_seq=n,
+                payload=payload,
+            )
+            batch.append(event.model_dump_json())
+            if len(batch) == 1000 or n == events:
+                body = '{"events":[' + ",".join(batch) + "]}"
+                http.post(
+                    "/v1/push", content=body, headers={"Content-Type": "application/json"}
+                ).raise_for_status()
+                batch = []
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bench_client_cpu(root: Path, events: int, alerts: int = 200) -> dict:
+    server = Server(root / "cpu-data")
+    try:
+        fill_incident(server, events)
+        follower = Follower(server, root / "cpu-home")
+        follower.store.state("inc-big100")  # the screen is open on it
+        before = cpu_s()
+        send(server.url, server.token("am", "intake"), 4, total=alerts)
+        follower.wait_for(alerts, fold="inc-big100")
+        used = cpu_s() - before
+        follower.stop()
+        return {
+            "incident_events": events,
+            "alerts": alerts,
+            "client_cpu_ms_per_alert": used / alerts * 1000,
+        }
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--senders", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--storm", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        server = Server(root / "throughput-data")
+        try:
+            report = {"throughput": bench_throughput(server, args.senders, args.seconds)}
+        finally:
+            server.stop()
+        report["storm"] = bench_storm(root, args.storm)
+        report["client_cpu"] = bench_client_cpu(root, args.events)
+    if args.json:
+        json.dump(report, sys.stdout, indent=2)
+        print()
+        return
+    t, s, c = report["throughput"], report["storm"], report["client_cpu"]
+    print(f"throughput: {t['alerts_per_s']:.0f} alerts/s", end="")
+    print(f", p50 {t['p50_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms")
+    print(f"storm: {s['alerts']} alerts in {s['incidents']} incident(s),", end="")
+    print(f" on a client {s['visible_after_last_s'] * 1000:.0f} ms after the last")
+    print(f"client CPU: {c['client_cpu_ms_per_alert']:.2f} ms per alert", end="")
+    print(f" on a {c['incident_events']:,}-event incident")
+
+
+if __name__ == "__main__":
+    main()
