@@ -107,8 +107,10 @@ class WarRoom:
         audience: str | None = None,
         owner: str | None = None,
         stage: str | None = None,
+        due: datetime | None = None,
     ) -> ev.Event:
-        """Record a typed entry (note, observation, action, decision, hypothesis, ...)."""
+        """Record a typed entry (note, observation, action, decision, hypothesis, ...);
+        a TODO may have an ``owner`` and be ``due`` by a time (its time box)."""
         if kind not in ev.TEXT_KINDS:
             raise InvalidInput(
                 f"unknown entry kind {kind!r}; choose one of {', '.join(ev.TEXT_KINDS)}"
@@ -122,6 +124,10 @@ class WarRoom:
             if kind != "todo":
                 raise InvalidInput("--owner applies only to TODO entries")
             fields["owner"] = owner
+        if due is not None:
+            if kind != "todo":
+                raise InvalidInput("a due time applies only to TODO entries")
+            fields["due"] = due
         if stage:
             if kind != "action":
                 raise InvalidInput("--stage applies only to actions")
@@ -163,6 +169,23 @@ class WarRoom:
         state = self._current(incident_ref)
         payload = self._payload(
             ev.Escalation, target=target, reason=reason, action=action, rule=rule, step=step
+        )
+        return self._append(state, payload, at)
+
+    def threshold_crossed(
+        self,
+        incident_ref: str,
+        metric: str,
+        value: float,
+        threshold: float,
+        text: str = "",
+        *,
+        at: datetime | None = None,
+    ) -> ev.Event:
+        """Record that a signal crossed a threshold: the observed value, the limit, why."""
+        state = self._current(incident_ref)
+        payload = self._payload(
+            ev.ThresholdCrossed, metric=metric, value=value, threshold=threshold, text=text
         )
         return self._append(state, payload, at)
 

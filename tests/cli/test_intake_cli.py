@@ -26,8 +26,8 @@ def test_alertmanager_payload_declares_then_repeats_then_resolves(cli, _isolated
     assert applied["news"] == "new" and applied["done"][0].startswith(f"declared {incident}")
     events = _events(cli, incident)
     kinds = [e["payload"]["kind"] for e in events]
-    assert kinds == ["declaration", "alert_received", "note", "escalation"]
-    declaration, alert, why, page = (e["payload"] for e in events)
+    assert kinds == ["declaration", "alert_received", "threshold_crossed", "note", "escalation"]
+    declaration, alert, crossed, why, page = (e["payload"] for e in events)
     assert {e["actor"] for e in events} == {"intake:alertmanager"}
     assert declaration["severity"] == "SEV2" and declaration["services"] == ["checkout"]
     assert declaration["title"] == "CheckoutLatencyHigh on checkout"
@@ -36,11 +36,21 @@ def test_alertmanager_payload_declares_then_repeats_then_resolves(cli, _isolated
     assert alert["labels"]["région"] == "eu-west-1 — Zürich"
     assert alert["annotations"]["p99_latency_ms"] == "2450"
     assert "rule checkout-latency fired" in why["text"] and "2450 > 2000" in why["text"]
-    assert page["target"] == "checkout-oncall"
+    assert (crossed["metric"], crossed["value"], crossed["threshold"]) == (
+        "p99_latency_ms",
+        2450,
+        2000,
+    )
+    assert crossed["text"] == "rule checkout-latency: p99_latency_ms > 2000"
+    assert (page["target"], page["action"], page["rule"]) == (
+        "checkout-oncall",
+        "page",
+        "checkout-latency",
+    )
 
     again = cli("intake", "alertmanager", "-", input=_firing()).out
     assert f"a repeat of an alert on {incident}: nothing changed" in again
-    assert len(_events(cli, incident)) == 4
+    assert len(_events(cli, incident)) == 5
 
     resolved = cli("intake", "alertmanager", "-", input=_firing("resolved")).out
     assert f"recorded the resolution on {incident}" in resolved
@@ -53,14 +63,22 @@ def test_grafana_alert_raises_severity_upward(cli, _isolated_home: Path):
     _with_policy(_isolated_home)
     text = (PAYLOADS / "grafana.json").read_text("utf-8")
     (applied,) = cli("intake", "alertmanager", "-", "--json", input=text).json()["alerts"]
-    assert applied["done"][-1] == f"raised {applied['incident']} to SEV1"
+    assert f"raised {applied['incident']} to SEV1" in applied["done"]
     events = _events(cli, applied["incident"])
     assert events[1]["payload"]["values"]["error_rate_pct"] == 7.5
-    assert events[-1]["payload"] == {
+    assert events[-2]["payload"] == {
         "kind": "severity_changed",
         "severity": "SEV1",
         "reason": "alert rule payments-errors",
     }
+    notify = events[-1]["payload"]  # the rule's notify: an escalation delivery sends
+    assert (notify["kind"], notify["action"], notify["target"], notify["rule"]) == (
+        "escalation",
+        "notify",
+        "executive",
+        "payments-errors",
+    )
+    assert applied["done"][-1] == "notified executive (recorded as due)"
 
 
 def test_generic_alert_with_the_default_rules(cli, tmp_path: Path):

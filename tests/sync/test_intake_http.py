@@ -37,6 +37,7 @@ def test_an_alert_declares_with_its_reason_and_runbook_a_repeat_changes_nothing(
     assert kinds(events) == [
         "declaration",
         "alert_received",
+        "threshold_crossed",
         "note",
         "escalation",
         "runbook_attached",
@@ -46,9 +47,11 @@ def test_an_alert_declares_with_its_reason_and_runbook_a_repeat_changes_nothing(
     alert = events[1]["payload"]
     assert alert["fingerprint"] == "fp-checkout-7f9c:8080" and alert["status"] == "firing"
     assert alert["annotations"]["p99_latency_ms"] == "2450"
-    assert "rule latency-p99 fired: p99_latency_ms 2450 > 2000" in events[2]["payload"]["text"]
-    assert events[3]["payload"]["target"] == "owning-team"
-    assert events[4]["payload"]["runbook_id"] == "KubePodCrashLooping"
+    assert events[2]["payload"]["value"] == 2450 and events[2]["payload"]["threshold"] == 2000
+    assert "rule latency-p99 fired: p99_latency_ms 2450 > 2000" in events[3]["payload"]["text"]
+    assert events[4]["payload"]["target"] == "owning-team"
+    assert events[4]["payload"]["rule"] == "latency-p99"
+    assert events[5]["payload"]["runbook_id"] == "KubePodCrashLooping"
 
     again = post(srv, tokens["intake"], "alertmanager", webhook(latency_alert()))
     assert again.json()["alerts"][0]["news"] == "repeat"
@@ -92,7 +95,7 @@ def test_grafana_and_generic_payloads(srv, tokens):
     (applied,) = answer.json()["alerts"]
     events = incident_log(srv, tokens["reader"], applied["incident"])
     assert events[1]["actor"] == "intake:pingdom"
-    assert "error_rate_pct 7 > 5" in events[2]["payload"]["text"]
+    assert "error_rate_pct 7 > 5" in events[3]["payload"]["text"]
 
 
 @pytest.mark.parametrize(

@@ -126,3 +126,34 @@ def test_a_solo_session_in_a_real_terminal_pages_once(home):
         subprocess.run([*tmux, "kill-server"], capture_output=True)
     (page,) = escalations(home, incident)
     assert page.actor == LADDER_ACTOR and page.payload.step == "sev1-unacknowledged"
+
+
+async def test_the_ack_key_asks_then_stops_the_ladder(home):
+    incident = vacant_sev1(home, minutes_ago=2)
+    app = make_app(home)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot)
+        screen = main_screen(pilot)
+        await pilot.press("escape")  # out of the entry bar, where A is a letter
+        await pilot.press("A")
+        await pilot.press("n")  # no: nothing recorded (the n goes to the entry bar)
+        await pilot.pause()
+        assert "acknowledged" not in screen.state.milestones
+        await pilot.press("escape", "A", "y")
+        await until(pilot, lambda: "acknowledged" in screen.state.milestones)
+    assert tick(home, NOW + timedelta(minutes=10)) == []  # the unacknowledged step is settled
+    assert escalations(home, incident) == []
+
+
+async def test_at_80_columns_the_strip_shows_the_page_due_and_the_next_countdown(home):
+    incident = vacant_sev1(home, minutes_ago=6)
+    app = make_app(home, ladder=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot)
+        screen = main_screen(pilot)
+        await until(pilot, lambda: "sev1-unacknowledged" in screen.state.fired_steps, timeout=10)
+        await pilot.pause(0.2)
+        facts = str(screen.query_one("#strip-main").render()).splitlines()[1]
+        assert "PAGE next-tier 10:00" in facts, facts  # who, when (why: the full strip)
+        assert "esc 54m" in facts, facts  # no mitigation after 60 min: the next step
+    assert len(escalations(home, incident)) == 1

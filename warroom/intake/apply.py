@@ -9,8 +9,10 @@ path) as the intake actor (``intake:alertmanager``, ``intake:generic``, …):
   holding the alert;
 - a new alert declares an incident (with command left vacant: a bot does not command, a
   person takes it) or lands on the open one the rules attach it to; the alert is recorded,
-  then each rule that fired is recorded as a note (which rule, why, what it does), a page
-  as an ``escalation``, a TODO as a TODO, a runbook (named by the rule, or by the alert's
+  then each rule that fired is recorded: each threshold it crossed as a
+  ``threshold_crossed`` (the value against the limit), a note (which rule, why, what it
+  does), a page or a notice as an ``escalation`` (``action`` page or notify, ``rule``), a
+  TODO as a TODO (due at the end of its time box), a runbook (named by the rule, or by the alert's
   ``runbook_url``) is pinned. Severity is only ever raised; when the access
   rules refuse the raise (a person commands the incident), the rule's wish and the
   refusal go on the record as a note for the commander instead.
@@ -22,6 +24,7 @@ append as well (``warroom.server.intake``).
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from pydantic import ValidationError
 
@@ -39,6 +42,7 @@ from warroom.core.alerts import Alert, MalformedPayload
 from warroom.core.errors import InvalidInput
 from warroom.core.runbook import Runbook
 from warroom.core.state import CLOSED
+from warroom.core.timeparse import utcnow
 from warroom.core.wording import entry_message
 from warroom.runbooks.library import RunbookLibrary
 from warroom.store.local import LocalStore
@@ -151,7 +155,7 @@ class _Carrier:
         self.room.alert(target, **alert_fields(alert))
         applied.done.append(f"recorded the alert on {target}")
         for fired in decision.fired:
-            self._carry_rule(target, fired, applied)
+            self._carry_rule(target, alert, fired, applied)
         return applied
 
     def _target(self, decision: Decision, applied: Applied) -> str:
@@ -177,23 +181,43 @@ class _Carrier:
         applied.incident = self.real(decision.incident)
         return applied.incident
 
-    def _carry_rule(self, target: str, fired: FiredRule, applied: Applied) -> None:
+    def _carry_rule(self, target: str, alert: Alert, fired: FiredRule, applied: Applied) -> None:
         plans = "; ".join(a.text for a in fired.actions if a.kind not in ("declare", "attach"))
         reason = f"rule {fired.rule} fired: {'; '.join(fired.why)}"
+        self._crossings(target, alert, fired.rule)
         self.room.log(target, reason + (f" -> {plans}" if plans else ""))
         applied.done.append(f"recorded why: {reason}")
         for action in fired.actions:
             if action.kind == "raise_severity":
                 self._raise(target, action.details["severity"], fired.rule, applied)
-            elif action.kind == "page":
-                self.room.escalate(target, action.details["target"], reason)
-                applied.done.append(f"paged {action.details['target']} (recorded as due)")
+            elif action.kind in ("page", "notify"):
+                who = action.details.get("target") or action.details["audience"]
+                self.room.escalate(target, who, reason, action=action.kind, rule=fired.rule)
+                done = "paged" if action.kind == "page" else "notified"
+                applied.done.append(f"{done} {who} (recorded as due)")
             elif action.kind == "todo":
-                details = action.details
-                self.room.log(target, details["text"], kind="todo", owner=details["owner"] or None)
-                applied.done.append(f"added TODO {details['text']!r}")
+                self._todo(target, action.details, applied)
             elif action.kind == "runbook" and action.details.get("runbook"):
                 self._attach(target, action, applied)
+
+    def _crossings(self, target: str, alert: Alert, rule_id: str) -> None:
+        """A ``threshold_crossed`` per threshold of the rule: the value the alert carried
+        against the limit, so the record shows the numbers that fired it."""
+        rule = next(r for r in self.room.policy.rules if r.id == rule_id)
+        for threshold in rule.thresholds:
+            value = threshold.observed(alert)
+            if value is not None:
+                text = f"rule {rule_id}: {threshold.text}"
+                self.room.threshold_crossed(target, threshold.name, value, threshold.limit, text)
+
+    def _todo(self, target: str, details: dict, applied: Applied) -> None:
+        """The rule's TODO, owned by its role, due at the end of its time box if it has one."""
+        minutes = details.get("minutes") or 0
+        due = utcnow() + timedelta(minutes=minutes) if minutes else None
+        owner = details["owner"] or None
+        self.room.log(target, details["text"], kind="todo", owner=owner, due=due)
+        box = f", due in {minutes} min" if minutes else ""
+        applied.done.append(f"added TODO {details['text']!r}{box}")
 
     def _attach(self, target: str, action: PlannedAction, applied: Applied) -> None:
         """Pin the runbook the rule names; one already pinned at this version stays."""

@@ -90,6 +90,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Retract an entry (the record keeps it, struck through)",
     ),
     CommandSpec("escalate", ("target", "text"), 1, "escalate TARGET [reason]", "Record a page"),
+    CommandSpec("ack", (), 0, "ack", "Acknowledge the incident (the ladder stops paging)"),
     CommandSpec(
         "retry",
         ("undelivered",),

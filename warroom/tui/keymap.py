@@ -83,6 +83,11 @@ ASKS = "asks first (Enter or y)"
 OPENS_LINE = "opens the : line; Enter runs it"
 
 
+LADDER = (KeyAction("screen.ack", "A", "acknowledge", "Acknowledge", mutating=True, guard=ASKS),)
+"""``A`` anywhere on the screen acknowledges the incident (the ladder's unacknowledged
+steps stop); not a priority key, so in the entry bar it is just a capital A."""
+
+
 def _pane_key(id: str, keys: str, act: str, description: str, guard: str) -> KeyAction:
     """A pane key that changes the record: run on the screen, at once (see above)."""
     return KeyAction(
@@ -178,6 +183,7 @@ HELP = (KeyAction("help.close", "escape,q,question_mark,f1,enter", "dismiss(None
 ALL: tuple[KeyAction, ...] = (
     APP
     + SCREEN
+    + LADDER
     + LIST
     + TIMELINE
     + CHECKLIST

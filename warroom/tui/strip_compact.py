@@ -121,10 +121,11 @@ def clock_forms(clocks: "list[UpdateClock]", now: datetime) -> list[Text]:
 
 def escalation_forms(ladder: "list[LadderStep]", now: datetime) -> list[Text]:
     """The ladder, longest form first: each page or notice on the record, shown as due
-    until delivery reports it sent (``PAGE DUE next-tier 09:05 — sev1-unack…``), each step
+    until delivery exists (``PAGE DUE next-tier 09:05 (sev1-unacknowledged)``), each step
     whose time came but is not yet recorded (``FIRING rule``), then the next step with its
-    countdown. Shorter: ``PAGE next-tier 09:05``, ``ESC! rule`` and counts; ``esc rule 12m``
-    when only a wait is left; nothing when the ladder is quiet."""
+    countdown. Shorter: ``PAGE next-tier 09:05 · esc 54m``, ``PAGE next-tier 09:05``,
+    ``ESC! rule`` and counts; ``esc rule 12m`` when only a wait is left; nothing when the
+    ladder is quiet. Why a step fired is on the record and in ``warroom status``."""
     from warroom.core.ladder import next_step  # the strip module stays light to import
 
     fired = [step for step in ladder if step.fired and step.record is not None]
@@ -141,21 +142,22 @@ def escalation_forms(ladder: "list[LadderStep]", now: datetime) -> list[Text]:
         full.append(f"FIRING {step.rule.id}", style="bold reverse")
         full.append(f" ({step.rule.action} {step.rule.target}) ")
     if following is not None:
-        rule = following.rule
-        full.append(f"next {rule.id} in {left} ({rule.action} {rule.target})")
+        full.append(f"next {following.rule.id} in {left}")
     full.rstrip()
     style = "bold reverse"
     if fired:
         first = fired[0].record
         more = f" +{len(fired) + len(firing) - 1}" if len(fired) + len(firing) > 1 else ""
         word = first.action.upper()
-        return [
-            full,
-            Text(f"{word} ", style=style, end="").append_text(safe(first.target, style))
-            + Text(f" {first.at:%H:%M}{more}", style=style, end=""),
-            Text(f"{word} {cut(first.target, 12)}{more}", style=style, end=""),
-            Text(f"ESC! {len(fired) + len(firing)}", style=style, end=""),
-        ]
+        due = Text(f"{word} ", style=style, end="").append_text(safe(first.target, style))
+        due.append(f" {first.at:%H:%M}{more}", style=style)
+        forms = [full]
+        if following is not None:
+            forms.append(due + Text(f" · esc {left}", end=""))
+        forms.append(due)
+        forms.append(Text(f"{word} {cut(first.target, 12)}{more}", style=style, end=""))
+        forms.append(Text(f"ESC! {len(fired) + len(firing)}", style=style, end=""))
+        return forms
     if firing:
         more = f" +{len(firing) - 1}" if len(firing) > 1 else ""
         ids = " ".join(step.rule.id for step in firing)

@@ -191,6 +191,10 @@ class CommandDispatch:
         iid, delivery = self._require_incident(), cmd.arg(0, "delivery id")
         self.write(cmd, lambda room, at: room.retry_delivery(iid, delivery))
 
+    def _cmd_ack(self, cmd: ParsedCommand) -> None:
+        iid = self._require_incident()
+        self.write(cmd, lambda room, at: room.acknowledge(iid, at=at))
+
     def _cmd_declare(self, cmd: ParsedCommand) -> None:
         words = cmd.rest.split()
         policy = self.app.config.policy

@@ -83,7 +83,7 @@ class WarRoomScreen(
 ):
     CSS_PATH = "../warroom.tcss"
     """The look of every screen but the boot screen (which must not wait for parsing it)."""
-    BINDINGS = keymap.bindings(keymap.SCREEN)
+    BINDINGS = keymap.bindings(keymap.SCREEN + keymap.LADDER)
     AUTO_FOCUS = None  # the entry bar, set at once in on_mount (see there)
     app: "WarroomHost"
 

@@ -136,6 +136,21 @@ class PaneKeys:
         pinned = state.runbooks.get(runbook_id)
         return pinned is not None and failed_run(pinned, step_id) is not None
 
+    def action_acknowledge(self) -> None:
+        """``A``: acknowledge the incident, after asking (the ladder stops paging for it)."""
+        state = self.state
+        if state is None:
+            return
+        acknowledged = state.milestones.get("acknowledged")
+        if acknowledged is not None:
+            self.app.notify(f"{state.id} was acknowledged at {acknowledged:%H:%M}", timeout=4)
+            return
+        self.confirm(
+            f"acknowledge {state.id}? (stops the ladder's unacknowledged pages)",
+            lambda: self.write("ack", lambda room, at: room.acknowledge(state.id, at=at)),
+            self._typed_key("acknowledge"),
+        )
+
     def amend_row(self, row, action: str) -> None:
         """``c`` / ``x`` on a timeline entry: the ``:`` line, ready for the new text."""
         if row.rejected is not None:
