@@ -96,11 +96,18 @@ def test_a_template_reaching_python_internals_is_refused(tmp_path, source):
     assert "Python internals" in problem.message
 
 
-def test_the_sandbox_refuses_what_the_compile_check_cannot_see(tmp_path):
-    """An unsafe attribute reached without an underscore in the source: the sandbox's
-    own check stops it at render time, reported with the line."""
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ '{0.__class__}'.format(incident) }}",  # an underscore only inside a string
+        "{{ decisions.append(1) }}",  # the data is read-only
+    ],
+)
+def test_the_sandbox_refuses_what_the_compile_check_cannot_see(tmp_path, source):
+    """Unsafe access without an underscore name in the source: the sandbox's own check
+    stops it at render time, reported with the line."""
     path = tmp_path / "internal.md.j2"
-    _write(path, "x\n{{ '{0.__class__}'.format(incident) }}\n")
+    _write(path, "x\n" + source + "\n")
     (problem,) = _library(tmp_path).problems
     assert str(problem).startswith(f"{path}:2: refused: the template reaches outside")
 

@@ -66,13 +66,14 @@ class TemplateLibrary:
         present = {path for paths in candidates.values() for path in paths}
         for gone in set(self._files) - present:
             del self._files[gone]
-        self.by_name = {}
+        in_use = {}
         for name, paths in candidates.items():
             for path in paths:
                 self._read(path)
             usable = [f.template for p in paths if (f := self._files.get(p)) and f.template]
             if usable:
-                self.by_name[name] = usable[-1]  # the user's over the shipped
+                in_use[name] = usable[-1]  # the user's over the shipped
+        self.by_name = in_use  # whole, at once: the screen reads it for completions
         return self
 
     def _read(self, path: Path) -> None:

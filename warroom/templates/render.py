@@ -1,7 +1,8 @@
 """Compile and render one notice template in Jinja2's sandbox.
 
 A template is a file a team (or anyone who can write the config folder) wrote, so it
-must not run code: it is compiled in a ``SandboxedEnvironment`` with no loader (no
+must not run code: it is compiled in Jinja2's sandbox (``ImmutableSandboxedEnvironment``,
+a ``SandboxedEnvironment`` that also refuses to change lists and dicts) with no loader (no
 ``include``, ``import`` or ``extends``) and checked before use — a name starting with
 an underscore (the way into ``__class__``, ``__globals__`` and the rest of Python's
 internals) is refused at compile time with its line, and anything the sandbox stops at
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from warroom.core.errors import InvalidInput
 from warroom.core.events import MAX_TEXT
@@ -46,8 +47,9 @@ class TemplateFailed(InvalidInput):
         super().__init__(str(problem))
 
 
-def _environment(fmt: Format) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+def _environment(fmt: Format) -> ImmutableSandboxedEnvironment:
+    """The sandbox, immutable: a template cannot change the data it is given either."""
+    return ImmutableSandboxedEnvironment(
         undefined=StrictUndefined,
         finalize=lambda value: escape(value, fmt),
         autoescape=False,  # escaping is finalize's, for every format alike
@@ -57,7 +59,7 @@ def _environment(fmt: Format) -> SandboxedEnvironment:
     )
 
 
-_ENVIRONMENTS: dict[str, SandboxedEnvironment] = {
+_ENVIRONMENTS: dict[str, ImmutableSandboxedEnvironment] = {
     fmt: _environment(fmt) for fmt in ("plain", "markdown", "html")
 }
 

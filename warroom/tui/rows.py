@@ -41,6 +41,9 @@ KIND_LABELS: dict[str, str] = {
     "runbook_attached": "RUNBOOK",
     "runbook_step": "STEP",
     "command_run": "RAN",
+    "notice_drafted": "NOTICE",
+    "notice_approved": "NOTICE",
+    "notice_returned": "NOTICE",
 }
 """The tag shown for each kind; unknown kinds (from a newer client) show as ``?kind``."""
 

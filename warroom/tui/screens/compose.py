@@ -63,7 +63,6 @@ class ComposeNotice(ModalScreen[str | None]):
                 draft.text,
                 language=LANGUAGES.get(draft.fmt),
                 soft_wrap=True,
-                tab_behavior="indent",
                 id="compose-text",
             )
             yield ConfirmLine(self._carry, id="compose-confirm")
@@ -145,6 +144,8 @@ class NoticeReview(ModalScreen[Decision | None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("approve", "send_back") and not self.may_decide:
             return False
+        if action != "close" and self.query_one(Input).display:
+            return False  # the reason line is open: its keys are words
         return not (getattr(self.app, "read_only", False) and action in keymap.MUTATING)
 
     def action_approve(self) -> None:
@@ -159,7 +160,7 @@ class NoticeReview(ModalScreen[Decision | None]):
     def action_send_back(self) -> None:
         reason = self.query_one(Input)
         reason.display = True
-        reason.focus()
+        self.call_after_refresh(reason.focus)  # once shown: a hidden input takes no focus
 
     def action_revise(self) -> None:
         self.dismiss(Decision("revise", self.notice.draft_id))

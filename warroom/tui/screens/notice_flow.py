@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual import on
 from textual.message import Message
 
 from warroom.core.errors import InvalidInput, WarroomError
@@ -75,8 +74,8 @@ class NoticeFlow:
         draft = Draft(incident_id, audience, text, chosen.name, chosen.fmt)
         self.post_message(NoticePrefilled(draft))
 
-    @on(NoticePrefilled)
-    def _prefilled(self, message: NoticePrefilled) -> None:
+    def on_notice_prefilled(self, message: NoticePrefilled) -> None:
+        """(Named, not ``@on``: a mixin's decorated handlers are not collected.)"""
         self.edit_notice(message.draft)
 
     def edit_notice(self, draft: Draft) -> None:
