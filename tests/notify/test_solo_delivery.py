@@ -191,3 +191,25 @@ def test_the_cadence_clock_resets_when_the_update_is_delivered(room, hook, _isol
     from warroom.core.events import payload_text
 
     assert "late)" in payload_text(delivered.payload)
+
+
+def test_a_subscription_made_while_the_dispatcher_runs_is_used_at_its_next_round(
+    room, hook, chat, _isolated_home
+):
+    from warroom.notify.subscriptions import Subscription, add_subscription
+
+    book_of(_isolated_home, {"hook": hook_url(hook)})
+    incident = _declare(room)
+    dispatcher = solo_dispatcher(_isolated_home, room)
+    try:
+        dispatcher.tick()
+        chat_hook = f"{chat.url}/hooks/{SECRET}"
+        add_subscription(
+            _isolated_home, Subscription(incident=incident, audience="internal", channel=chat_hook)
+        )
+        room.draft_notice(incident, "internal", "Now to both")
+        assert dispatcher.tick() == 2
+    finally:
+        dispatcher.close()
+    assert [a.json()["text"] for a in hook.arrivals] == ["Now to both"]
+    assert chat.arrivals[0].json()["text"] == "Now to both"

@@ -110,9 +110,8 @@ class Dispatcher:
         self,
         record: Record,
         claims: Claims,
-        book: ChannelBook,
+        books: Callable[[], tuple[ChannelBook, list[Subscription]]],
         policy: Policy,
-        subscriptions: list[Subscription] = (),
         *,
         holder: str | None = None,
         lease_s: float = LEASE_S,
@@ -120,8 +119,8 @@ class Dispatcher:
         workers: int = 16,
         sender: Callable[[str, Message], str] = send,
     ) -> None:
-        self.record, self.claims, self.book, self.policy = record, claims, book, policy
-        self.subscriptions = list(subscriptions)
+        self.record, self.claims, self.books, self.policy = record, claims, books, policy
+        self.book, self.subscriptions = books()
         self.holder = holder or holder_name()
         self.lease_s, self.backoff_s = lease_s, backoff_s
         self.sender = sender
@@ -141,15 +140,15 @@ class Dispatcher:
             named += self.book.for_audience(subject.audience)
             for sub in self.subscriptions:
                 if sub.covers(subject.incident_id, subject.audience):
-                    if sub.person:
-                        named.append((f"person:{sub.person}", self.book.person(sub.person)))
-                    else:
+                    if sub.person and sub.person in self.book.people:
+                        named.append((f"person:{sub.person}", self.book.people[sub.person].url))
+                    elif sub.channel:
                         key = "sub:" + hashlib.sha256(sub.channel.encode()).hexdigest()[:12]
                         named.append((key, sub.channel))
         elif subject.kind == "page" and subject.target:
             named += self.book.for_page(subject.target)
             if subject.target in self.book.people:
-                named.append((f"person:{subject.target}", self.book.person(subject.target)))
+                named.append((f"person:{subject.target}", self.book.people[subject.target].url))
         targets, seen = [], set()
         for key, url in named:
             if url in seen:
@@ -164,6 +163,7 @@ class Dispatcher:
     def tick(self, now: datetime | None = None) -> int:
         """Send every delivery due at ``now``; how many were attempted."""
         now = now or utcnow()
+        self.book, self.subscriptions = self.books()
         self.record.refresh()
         due = [
             (state, delivery)

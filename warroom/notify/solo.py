@@ -35,30 +35,40 @@ class LocalRecord:
 
     def __init__(self, room: WarRoom) -> None:
         self.room = room
-        self._counts: dict[str, int] = {}
+        self._seq = 0
+        """The store's highest row read so far: a round reads only what came after it."""
         self._pages: dict[str, dict[str, Subject]] = {}
         """Incidents that may owe a delivery (a notice or an escalation on the record),
         with their pages."""
+        self._states: dict[str, IncidentState] = {}
+        """Their states, folded again only when their log grew."""
 
     def refresh(self) -> None:
-        """Re-read every incident whose log grew since the last call."""
-        store = self.room.store
-        for incident_id in store.incident_ids():
-            count = store.state(incident_id).event_count
-            if self._counts.get(incident_id) == count:
-                continue
-            self._counts[incident_id] = count
-            events = store.events(incident_id)
-            if any(event.kind in SUBJECT_KINDS for event in events):
-                pages = (page_of(event) for event in events)
-                self._pages[incident_id] = {p.subject_id: p for p in pages if p is not None}
+        """Read the rows written since the last call (a solo home only appends)."""
+        conn = self.room.store.conn
+        top = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+        if top == self._seq:
+            return
+        grown = conn.execute(
+            "SELECT DISTINCT incident_id FROM events WHERE seq > ? AND seq <= ?",
+            (self._seq, top),
+        ).fetchall()
+        for (incident_id,) in grown:
+            for event in self.room.store.events(incident_id, after_seq=self._seq):
+                if event.kind in SUBJECT_KINDS:
+                    pages = self._pages.setdefault(incident_id, {})
+                    if (page := page_of(event)) is not None:
+                        pages[page.subject_id] = page
+            if incident_id in self._pages:
+                self._states[incident_id] = self.room.store.state(incident_id)
+        self._seq = top
 
     def pending(self) -> Iterable[tuple[IncidentState, list[Subject]]]:
         for incident_id, pages in self._pages.items():
-            yield self.state(incident_id), list(pages.values())
+            yield self._states[incident_id], list(pages.values())
 
     def state(self, incident_id: str) -> IncidentState:
-        return self.room.store.state(incident_id)
+        return self._states[incident_id]
 
     def write(self, incident_id: str, receipts: list[Receipt]) -> None:
         for receipt in receipts:
