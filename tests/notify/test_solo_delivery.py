@@ -213,3 +213,16 @@ def test_a_subscription_made_while_the_dispatcher_runs_is_used_at_its_next_round
         dispatcher.close()
     assert [a.json()["text"] for a in hook.arrivals] == ["Now to both"]
     assert chat.arrivals[0].json()["text"] == "Now to both"
+
+
+def test_a_closed_incident_owes_nothing(room, hook, _isolated_home):
+    book_of(_isolated_home, {"hook": hook_url(hook)})
+    incident = _declare(room)
+    room.draft_notice(incident, "internal", "Resolved")
+    room.set_status(incident, "closed")
+    dispatcher = solo_dispatcher(_isolated_home, room)
+    try:
+        assert dispatcher.tick() == 0  # its record would refuse the receipt
+    finally:
+        dispatcher.close()
+    assert hook.arrivals == []

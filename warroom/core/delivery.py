@@ -107,7 +107,10 @@ def owed(
     now: datetime,
 ) -> list[Owed]:
     """The deliveries of ``state``'s subjects due at ``now``: not delivered, not given up,
-    not waiting out a backoff, and not about a retracted entry."""
+    not waiting out a backoff, and not about a retracted entry. A closed incident owes
+    nothing: its record takes no receipt (reopen it to send what is left)."""
+    if state.closed:
+        return []
     due = []
     for subject in subjects:
         fix = state.fixes.get(subject.subject_id)

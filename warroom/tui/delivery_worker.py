@@ -39,8 +39,14 @@ class DeliveryLink:
                 self.notify(f"delivery is off: {exc}")
                 return
             try:
+                said = ""
                 while not self._stop.wait(ROUND_S):
-                    dispatcher.tick()
+                    try:
+                        dispatcher.tick()
+                    except WarroomError as exc:  # a receipt refused: say so once, go on
+                        if str(exc) != said:
+                            said = str(exc)
+                            self.notify(f"delivery: {exc}")
             finally:
                 dispatcher.close()
         finally:
