@@ -26,7 +26,7 @@ from warroom.core.delivery import SUBJECT_KINDS, Subject, page_of
 from warroom.core.fold import apply
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
-from warroom.notify.channels import load_channels
+from warroom.notify.channels import CHANNELS_FILE, load_channels
 from warroom.notify.dispatcher import DISPATCHER_ACTOR, Dispatcher, Receipt
 from warroom.notify.subscriptions import load_subscriptions
 from warroom.notify.wiring import dispatcher_for
@@ -113,7 +113,10 @@ def serve_dispatcher(
     """Deliver from ``warroom serve``: a dispatcher over the server's storage, its claims
     in that storage (``claim_deliveries``), run beside ``app`` for as long as it serves —
     started after the storage, stopped before it. ``home``'s channel book and
-    subscriptions are read now, so a broken file stops ``serve`` with its file:line."""
+    subscriptions are read now, so a broken file stops ``serve`` with its file:line;
+    without a channel book there is nothing to deliver through, and no dispatcher."""
+    if not (home / CHANNELS_FILE).is_file():
+        return
     load_channels(home)
     load_subscriptions(home)
 
