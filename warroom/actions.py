@@ -472,6 +472,38 @@ class WarRoom:
         )
         return self._append(self._current(incident_ref), payload, outcome.started_at)
 
+    # -- deliveries ----------------------------------------------------------------------
+
+    def record_delivery(
+        self,
+        incident_ref: str,
+        receipt: ev.NoticeDelivered | ev.NoticeFailed,
+        *,
+        event_id: str,
+        at: datetime,
+    ) -> ev.Event:
+        """Record what one delivery attempt came to (``warroom.notify`` calls this), under
+        the id the dispatcher derives from the delivery, so it is written once."""
+        state = self._current(incident_ref)
+        return self._append(state, receipt, at, event_id=event_id)
+
+    def retry_delivery(self, incident_ref: str, delivery_ref: str) -> ev.Event:
+        """Ask for an undelivered notice or page to be sent again now."""
+        state = self._current(incident_ref)
+        wanted = delivery_ref.strip().lower()
+        found = [r for r in state.deliveries.values() if r.delivery_id.startswith(wanted)]
+        if len(found) != 1:
+            problem = "no delivery" if not found else "several deliveries"
+            raise InvalidInput(
+                f"{problem} in {state.id} with id starting {delivery_ref!r};"
+                f" `warroom deliveries {state.id}` lists them"
+            )
+        record = found[0]
+        if record.delivered:
+            raise InvalidInput(f"delivery {record.delivery_id[:12]} already went out")
+        payload = self._payload(ev.DeliveryRetry, delivery_id=record.delivery_id)
+        return self._append(state, payload, None)
+
     # -- notices -------------------------------------------------------------------------
 
     def draft_notice(
@@ -551,12 +583,13 @@ class WarRoom:
         at: datetime | None,
         *,
         incident_id: str = "",
+        event_id: str | None = None,
     ) -> ev.Event:
         """Check ``payload`` as the server would, then append it: nothing refused is kept.
 
         ``state`` is the incident so far (``None`` for a declaration, with its new id).
         """
-        event_id, occurred_at = new_event_id(), at or utcnow()
+        event_id, occurred_at = event_id or new_event_id(), at or utcnow()
         incident_id = state.id if state else incident_id
         try:
             proposed = ev.Event(

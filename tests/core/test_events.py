@@ -109,6 +109,14 @@ def test_payload_text_covers_every_known_kind():
         "notice_drafted": {"draft_id": "u-1", "audience": "external", "text": "\nWe know"},
         "notice_approved": {"draft_id": "u-1", "digest": "0" * 64},
         "notice_returned": {"draft_id": "u-1", "reason": "name the region"},
+        "notice_delivered": {"delivery_id": "d1", "subject_id": "u-1", "channel": "mmost://h/"},
+        "notice_failed": {
+            "delivery_id": "d1",
+            "subject_id": "u-1",
+            "channel": "mmost://h/",
+            "error": "HTTP 500",
+        },
+        "delivery_retry": {"delivery_id": "d1"},
     }
     for kind in KINDS:
         payload = samples.get(kind, {"text": "some text"})

@@ -8,6 +8,7 @@ transaction held open at the worst moment, and a reader polling in between misse
 
 import asyncio
 import threading
+import time
 
 import psycopg
 import pytest
@@ -99,3 +100,33 @@ def test_a_database_from_a_newer_server_is_refused(postgres_url):
         conn.execute("UPDATE warroom_schema SET version = %s", (SCHEMA_VERSION + 1,))
     with pytest.raises(StorageError, match="newer warroom"):
         PostgresStorage(postgres_url)
+
+
+def test_replicas_racing_for_deliveries_each_win_one_once_and_a_lapsed_claim_passes_on(
+    postgres_url,
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    replicas = [PostgresStorage(postgres_url) for _ in range(2)]
+    ids = [f"d{n}" for n in range(100)]
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            rounds = list(
+                pool.map(
+                    lambda n: replicas[n % 2].claim_deliveries(ids, f"holder-{n}", 30),
+                    range(4),
+                )
+            )
+        won = [delivery for round_ in rounds for delivery in round_]
+        assert sorted(won) == sorted(ids)  # every delivery claimed, none twice
+        holder = next(n for n, round_ in enumerate(rounds) if "d0" in round_)
+        other = (holder + 1) % 4
+        assert replicas[0].claim_deliveries(["d0"], f"holder-{other}", 30) == set()
+        assert replicas[1].claim_deliveries(["d0"], f"holder-{holder}", 30) == {"d0"}  # renew
+        replicas[0].release_deliveries(["d0"], f"holder-{holder}")
+        assert replicas[1].claim_deliveries(["d0"], f"holder-{other}", 0.2) == {"d0"}
+        time.sleep(0.3)
+        assert replicas[0].claim_deliveries(["d0"], f"holder-{holder}", 30) == {"d0"}  # lapsed
+    finally:
+        for replica in replicas:
+            asyncio.run(replica.close())

@@ -13,6 +13,7 @@ import typer
 
 from warroom import __version__
 from warroom.cli import (
+    delivery_cmd,
     incidents,
     intake_cmd,
     ladder_cmd,
@@ -39,6 +40,7 @@ app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(intake_cmd.app, name="intake")
 app.add_typer(update_cmd.app, name="update")
 sync_cmd.register(app)
+delivery_cmd.register(app)
 runbooks_cmd.register(app)
 tui_cmd.register(app)
 ladder_cmd.register(app)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from warroom.cli import delivery_cmd
 from warroom.cli.files import write_private
 from warroom.cli.output import emit_json, fail, say
 from warroom.cli.params import Json, runtime_of
@@ -94,12 +95,18 @@ def serve(
     body_timeout: Annotated[
         float, typer.Option(min=0.1, help="Seconds a client then has to send the body.")
     ] = 60.0,  # the largest accepted body (8 MB) at about 1 Mbit/s
+    deliver_every: Annotated[
+        float, typer.Option(min=0, help="Seconds between delivery rounds (0: deliver nothing).")
+    ] = 0.25,
+    delivery_lease: delivery_cmd.Lease = 60.0,
+    delivery_backoff: delivery_cmd.Backoff = 2.0,
     ladder_every: Annotated[
         float,
         typer.Option(min=0, help="Seconds between looks at the escalation ladder; 0 turns it off."),
     ] = 5.0,
 ) -> None:
-    """Run the shared backend (SQLite in --data, or PostgreSQL) until interrupted."""
+    """Run the shared backend (SQLite in --data, or PostgreSQL) until interrupted; it
+    delivers approved notices and pages through the home's channels.toml."""
     import uvicorn
 
     from warroom.cli.database import shown_url
@@ -115,14 +122,29 @@ def serve(
             raise InvalidInput(f"no such file: {path}")
     runtime = runtime_of(ctx)
     storage = _storage(ctx, data, database, checkpoint_every=checkpoint_every)
+    # one per process: it reserves device counters on disk (none to keep on PostgreSQL)
+    author = ServerAuthor(None if database else _data_dir(ctx, data))
     app = create_app(
         storage,
         policy=runtime.policy,
         heartbeat_s=heartbeat,
-        author=ServerAuthor(None if database else _data_dir(ctx, data)),
+        author=author,
         runbooks=runbook_catalogue(runtime.runbooks),
         ladder_every_s=ladder_every,
     )
+    if deliver_every > 0:
+        from warroom.server.delivery_task import serve_dispatcher
+
+        serve_dispatcher(
+            app,
+            storage,
+            author,
+            runtime.paths.data,
+            runtime.policy,
+            every_s=deliver_every,
+            lease_s=delivery_lease,
+            backoff_s=delivery_backoff,
+        )
     try:
         probe = socket.create_server((host, port))
     except OSError as exc:

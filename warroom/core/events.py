@@ -342,6 +342,50 @@ class CommandRun(_StepRef):
     output: Reason = ""
 
 
+class _DeliveryReceipt(_Payload):
+    """What one attempt to deliver a notice or a page through one channel came to.
+
+    ``delivery_id`` names the (notice or page, channel) pair and is sent with the message,
+    so a receiver drops a repeat; ``channel`` is the channel's URL with its secrets
+    redacted — never the URL itself. ``subject_id`` is the notice's draft id or the
+    escalation event's id."""
+
+    delivery_id: Name
+    subject_id: Name
+    channel: Name
+    audience: Name | None = None
+    attempt: int = Field(default=1, ge=1, le=10_000)
+    version: Reason = ""
+    """A notice's text digest (the text that went out); empty for a page."""
+
+
+class NoticeDelivered(_DeliveryReceipt):
+    """The channel took the message: its answer, and the cadence's due time it met or
+    missed (``due_at``, with ``late_s`` seconds past it, negative when early; both
+    ``None`` when no cadence applied)."""
+
+    kind: Literal["notice_delivered"] = "notice_delivered"
+    answer: Reason = ""
+    due_at: AwareDatetime | None = None
+    late_s: float | None = Field(default=None, allow_inf_nan=False)
+
+
+class NoticeFailed(_DeliveryReceipt):
+    """The channel refused or could not be reached; ``retry_at`` is when the next attempt
+    is due, ``None`` when the dispatcher gave up (a retry by hand starts it again)."""
+
+    kind: Literal["notice_failed"] = "notice_failed"
+    error: Text
+    retry_at: AwareDatetime | None = None
+
+
+class DeliveryRetry(_Payload):
+    """Someone asked for a delivery that gave up to be tried again now."""
+
+    kind: Literal["delivery_retry"] = "delivery_retry"
+    delivery_id: Name
+
+
 DraftId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 """Names one notice on an incident; short enough to type (``warroom update show ID u-7k2m``)."""
 NoticeText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
@@ -428,6 +472,9 @@ KNOWN_PAYLOADS: tuple[type[_Payload], ...] = (
     RunbookAttached,
     RunbookStepMarked,
     CommandRun,
+    NoticeDelivered,
+    NoticeFailed,
+    DeliveryRetry,
     NoticeDrafted,
     NoticeApproved,
     NoticeReturned,
@@ -581,6 +628,14 @@ def payload_text(payload: BaseModel) -> str:
                 why = "when warroom quit" if quit else "at the timeout"
                 return ran + f"stopped {why} after {payload.duration_s:.1f} s"
             return ran + f"exit {payload.exit_code} in {payload.duration_s:.1f} s"
+        case NoticeDelivered():
+            return f"Delivered to {payload.channel}{_timeliness(payload.late_s)}"
+        case NoticeFailed():
+            then = f"; next try {payload.retry_at:%H:%M:%S}" if payload.retry_at else "; gave up"
+            failed = f"Delivery to {payload.channel} failed (try {payload.attempt})"
+            return f"{failed}: {payload.error}{then}"
+        case DeliveryRetry():
+            return f"Delivery {payload.delivery_id[:12]} to be tried again"
         case NoticeDrafted():
             first_line = payload.text.strip().splitlines()[0]
             return f"Notice {payload.draft_id} drafted for {payload.audience}: {first_line}"
@@ -595,3 +650,13 @@ def payload_text(payload: BaseModel) -> str:
 
 def _with_reason(text: str, reason: str) -> str:
     return f"{text} — {reason}" if reason else text
+
+
+def _timeliness(late_s: float | None) -> str:
+    """How a delivered update met its cadence: on time, or how late."""
+    if late_s is None:
+        return ""
+    if late_s <= 0:
+        return " (on time)"
+    minutes, seconds = divmod(round(late_s), 60)
+    return f" ({minutes}m{seconds:02d}s late)" if minutes else f" ({seconds}s late)"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from warroom.core import events as ev
+from warroom.core.delivery import fold_delivered, fold_failed, fold_retry
 from warroom.core.notices import text_digest
 from warroom.core.repin import approval_ids, keep_gates
 from warroom.core.state import (
@@ -392,6 +393,9 @@ _HANDLERS: dict[str, Handler] = {
     "notice_drafted": _notice_drafted,
     "notice_approved": _notice_approved,
     "notice_returned": _notice_returned,
+    "notice_delivered": fold_delivered,
+    "notice_failed": fold_failed,
+    "delivery_retry": fold_retry,
 }
 
 INERT_KINDS = frozenset(ev.KINDS) - frozenset(_HANDLERS)

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from warroom.core.delivery_state import DeliveryRecord
 from warroom.core.runbook import RunbookStep, walk_steps
 
 
@@ -205,6 +206,8 @@ class IncidentState(BaseModel):
     """Every status update by event id, retracted ones included, to recompute the above."""
     runbooks: dict[str, AttachedRunbook] = Field(default_factory=dict)
     """Attached runbooks by id, in the order they were first attached."""
+    deliveries: dict[str, DeliveryRecord] = Field(default_factory=dict)
+    """Each delivery of a notice or page to one channel, by delivery id (``core/delivery``)."""
     notices: dict[str, NoticeState] = Field(default_factory=dict)
     """Notices by draft id, in the order first drafted."""
     severity_since: datetime | None = None

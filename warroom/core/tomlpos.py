@@ -57,6 +57,9 @@ def locate(text: str, loc: tuple[str | int, ...]) -> int:
             line = start + 1
         else:
             found = _find_key(lines, start, end, part)
+            if found is None and _has_subtables(lines, start, end, table):
+                index += 1  # ``[channels.a]`` with no ``[channels]``: look one level down
+                continue
             if found is None:
                 return line
             line = found + 1
@@ -68,6 +71,13 @@ def locate(text: str, loc: tuple[str | int, ...]) -> int:
 def _header_name(line: str) -> tuple[str, str] | None:
     match = _HEADER.match(line)
     return (match.group(1), match.group(2).replace(" ", "")) if match else None
+
+
+def _has_subtables(lines: list[str], start: int, end: int, table: str) -> bool:
+    return any(
+        (header := _header_name(lines[n])) and header[1].startswith(table + ".")
+        for n in range(start, end)
+    )
 
 
 def _next_header(lines: list[str], start: int, table: str) -> int:

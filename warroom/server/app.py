@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warroom import __version__
 from warroom.core.access import check_append
+from warroom.core.delivery import RECEIPT_KINDS
 from warroom.core.events import INT64_MAX, Event
 from warroom.core.policy import Policy, default_policy
 from warroom.server import errors
@@ -40,6 +41,7 @@ from warroom.server.jsonbody import StrictJSONRoute
 from warroom.server.ladder_task import ServerLadder
 from warroom.server.leader import BackgroundJobs
 from warroom.server.sse import frames
+from warroom.server.status_page import status_router
 from warroom.server.storage import (
     NAME_MAX,
     RESYNC,
@@ -330,6 +332,8 @@ def create_app(
         require(who, "responder", "admin", doing="write entries (viewer tokens are read-only)")
 
         def admit(state, event):
+            if event.kind in RECEIPT_KINDS:  # proof of delivery comes from the dispatcher
+                return "delivery receipts are written by the server as it delivers, not pushed"
             return check_append(rules, state, event, author=who.name, admin=who.role == "admin")
 
         results = await storage.append(body.events, admit, who.token_id)
@@ -519,6 +523,7 @@ def create_app(
             },
         )
 
+    app.include_router(status_router(storage))  # public: delivered external notices
     if author is not None:
         app.include_router(intake_router(storage, rules, author, runbooks or {}, anyone))
     return app

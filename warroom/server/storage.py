@@ -271,3 +271,16 @@ class EventStorage(Protocol):
     async def release_lease(self, name: str, holder: str) -> None:
         """Give up ``name`` if ``holder`` holds it, so another replica takes it at once."""
         ...
+
+    def claim_deliveries(self, delivery_ids: list[str], holder: str, lease_s: float) -> set[str]:
+        """Take the claims on deliveries for ``lease_s`` seconds (or extend those
+        ``holder`` has); the ids won, without those another holder's lease still covers.
+        Atomic per delivery across every process on the database, so one notice is sent
+        by one dispatcher at a time. Blocking (the dispatcher calls it from its own
+        thread). (PostgreSQL: ``INSERT … ON CONFLICT (delivery_id) DO UPDATE … WHERE
+        lease_until < now() OR holder = $2 RETURNING delivery_id``.)"""
+        ...
+
+    def release_deliveries(self, delivery_ids: list[str], holder: str) -> None:
+        """End ``holder``'s leases on these deliveries at once."""
+        ...

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from textual.events import Event
 
     from warroom.runbooks.library import Catalog
+    from warroom.tui.delivery_worker import DeliveryLink
     from warroom.tui.ladder_worker import LadderFired, LadderLoop
     from warroom.tui.layouts import Layout, Layouts
     from warroom.tui.messages import SyncState
@@ -113,6 +114,7 @@ class WarroomApp(App[int]):
             self.theme = "warroom-dark"
         self._watching = False
         self._sync: SyncLink | None = None
+        self._delivery: DeliveryLink | None = None
         self._ladder: LadderLoop | None = None
 
     @property
@@ -290,15 +292,32 @@ class WarroomApp(App[int]):
         """Sync in the background when a server is configured (see ``sync_worker``)."""
         config = self.config
         if not (config.server and config.token):
+            self._start_delivery()
             return
         from warroom.tui.sync_worker import SyncLink
 
         self._sync = SyncLink(config.paths.database, config.server, config.token, self.post_message)
         self.run_worker(self._sync.run, thread=True, group="sync", exit_on_error=False)
 
+    def _start_delivery(self) -> None:
+        """A room without a server sends its own notices (see ``delivery_worker``)."""
+        from warroom.notify.channels import CHANNELS_FILE
+        from warroom.tui.delivery_worker import DeliveryLink
+
+        if self.read_only or not (self.config.paths.data / CHANNELS_FILE).is_file():
+            return
+
+        def warn(text: str) -> None:
+            self.call_from_thread(self.notify, text, severity="warning", markup=False)
+
+        self._delivery = DeliveryLink(self.config, warn)
+        self.run_worker(self._delivery.run, thread=True, group="deliver", exit_on_error=False)
+
     def on_unmount(self) -> None:
         if self._sync is not None:
             self._sync.stop()
+        if self._delivery is not None:
+            self._delivery.stop()
         if self._ladder is not None:
             self._ladder.stop()
 

@@ -92,6 +92,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("escalate", ("target", "text"), 1, "escalate TARGET [reason]", "Record a page"),
     CommandSpec("ack", (), 0, "ack", "Acknowledge the incident (the ladder stops paging)"),
     CommandSpec(
+        "retry",
+        ("undelivered",),
+        1,
+        "retry DELIVERY",
+        "Send an undelivered notice or page again now (its id is on the strip)",
+    ),
+    CommandSpec(
         "update",
         ("audience", "template"),
         1,

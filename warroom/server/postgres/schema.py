@@ -94,7 +94,18 @@ CREATE TABLE leases (
 """Leases: which replica runs the background jobs (``server/leader.py``), on the
 database's clock."""
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_V1, _SCHEMA_V2)
+_SCHEMA_V3 = (
+    """
+CREATE TABLE delivery_claims (
+    delivery_id text PRIMARY KEY,
+    holder text NOT NULL,
+    lease_until timestamptz NOT NULL
+)""",
+)
+"""Delivery claims: which process is sending a notice (``warroom.notify.claims`` says
+why), on the database's clock so replicas' clocks need not agree."""
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -64,6 +64,16 @@ WHERE leases.holder = excluded.holder OR leases.expires_at <= clock_timestamp()
 RETURNING holder"""
 """Take, renew or fail to get a lease (see ``EventStorage.hold_lease``)."""
 
+_CLAIM_DELIVERY = """
+INSERT INTO delivery_claims (delivery_id, holder, lease_until)
+VALUES (%s, %s, clock_timestamp() + make_interval(secs => %s))
+ON CONFLICT (delivery_id) DO UPDATE SET holder = excluded.holder,
+    lease_until = excluded.lease_until
+WHERE delivery_claims.lease_until < clock_timestamp()
+    OR delivery_claims.holder = excluded.holder
+RETURNING delivery_id"""
+"""Take or extend one delivery's claim (see ``EventStorage.claim_deliveries``)."""
+
 
 def _bounded(conn: psycopg.Connection, rows: str, params: dict) -> tuple[list, bool]:
     """``(position, record)`` rows and whether the byte bound left none of them out."""
@@ -201,6 +211,27 @@ class PostgresStorage(SQLiteStorage):
     def _release_lease(self, name: str, holder: str) -> None:
         with self._pooled().connection() as conn:
             conn.execute("DELETE FROM leases WHERE name = %s AND holder = %s", (name, holder))
+
+    # -- delivery claims -----------------------------------------------------------------
+
+    def claim_deliveries(self, delivery_ids: list[str], holder: str, lease_s: float) -> set[str]:
+        """One transaction a round; each upsert is atomic against every replica's."""
+        won: set[str] = set()
+        if not delivery_ids:
+            return won
+        with self._pooled().connection() as conn, conn.transaction():
+            for delivery_id in delivery_ids:
+                if conn.execute(_CLAIM_DELIVERY, (delivery_id, holder, lease_s)).fetchall():
+                    won.add(delivery_id)
+        return won
+
+    def release_deliveries(self, delivery_ids: list[str], holder: str) -> None:
+        with self._pooled().connection() as conn:
+            conn.execute(
+                "UPDATE delivery_claims SET lease_until = '-infinity'"
+                " WHERE delivery_id = ANY(%s) AND holder = %s",
+                (list(delivery_ids), holder),
+            )
 
     # -- live ----------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from warroom.core.chain import key_id
 from warroom.core.events import Event
+from warroom.notify.claims import SQLiteClaims
 from warroom.server.keys import ServerKey
 from warroom.server.sqlite.leases import Leases
 from warroom.server.sqlite.schema import DB_FILE, connect, make_private, migrate
@@ -147,6 +148,7 @@ class SQLiteStorage:
         self._revoked: set[str] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._subscribers: set[_Subscription] = set()
+        self._claims = SQLiteClaims(self.path)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -305,3 +307,11 @@ class SQLiteStorage:
         if not self._writer.running:
             raise StorageError("the storage is not started")
         return await asyncio.wrap_future(self._writer.submit(events, admit, token_id))
+
+    # -- delivery claims -----------------------------------------------------------------
+
+    def claim_deliveries(self, delivery_ids: list[str], holder: str, lease_s: float) -> set[str]:
+        return self._claims.claim(delivery_ids, holder, lease_s)
+
+    def release_deliveries(self, delivery_ids: list[str], holder: str) -> None:
+        self._claims.release(delivery_ids, holder)

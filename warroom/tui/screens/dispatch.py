@@ -66,6 +66,10 @@ class CommandDispatch:
                 return [f"{p}/{i}" for p, i in sorted(items, key=lambda item: item in done)]
             case "checked_item":
                 return sorted(k for k, m in state.checklist.items() if m.checked) if state else []
+            case "undelivered":
+                from warroom.core.delivery import undelivered
+
+                return [r.delivery_id[:12] for r in undelivered(state)] if state else []
             case "incident":
                 return [s.id for s in self.incidents]
             case "layout":
@@ -182,6 +186,10 @@ class CommandDispatch:
     def _cmd_escalate(self, cmd: ParsedCommand) -> None:
         iid, target, reason = self._require_incident(), cmd.arg(0, "target"), cmd.optional(1)
         self.write(cmd, lambda room, at: room.escalate(iid, target, reason, at=at))
+
+    def _cmd_retry(self, cmd: ParsedCommand) -> None:
+        iid, delivery = self._require_incident(), cmd.arg(0, "delivery id")
+        self.write(cmd, lambda room, at: room.retry_delivery(iid, delivery))
 
     def _cmd_ack(self, cmd: ParsedCommand) -> None:
         iid = self._require_incident()

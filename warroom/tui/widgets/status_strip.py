@@ -28,6 +28,7 @@ from warroom.tui.strip_compact import (
     fit,
     head_line,
 )
+from warroom.tui.strip_delivery import undelivered_badge, undelivered_line
 from warroom.tui.strip_notices import notice_forms
 
 if TYPE_CHECKING:
@@ -154,6 +155,8 @@ class StatusStrip(Horizontal):
         escalation = escalation_forms(ladder, now)[0]
         if escalation.cell_len:
             lines.append(Text("escalation: ", end="").append_text(escalation))
+        if (warning := undelivered_line(state)) is not None:
+            lines.append(warning)
         waiting = notice_forms(policy, state)[0]
         if waiting.cell_len:
             lines.append(waiting)
@@ -166,6 +169,8 @@ class StatusStrip(Horizontal):
             badges.append(Text("READ-ONLY", style="bold reverse", end=""))
         if state.drill:
             badges.append(Text("DRILL", style="bold reverse", end=""))
+        if self.compact and (warning := undelivered_badge(state)) is not None:
+            badges.append(warning)
         state_name, _, short = self._link
         if self.compact and state_name != "offline" and short:
             badges.append(Text(short, style=SYNC_STYLES.get(state_name, "bold"), end=""))
