@@ -59,6 +59,12 @@ from warroom.server.threads import ThreadHealth
 GROUP_MAX_EVENTS = 2000
 """At most this many events per group commit, so one transaction stays short."""
 
+_SEEN = (
+    "SELECT incident_id, seq, hash, NULL FROM events WHERE event_id = ?1"
+    " UNION ALL SELECT incident_id, NULL, NULL, reason FROM rejections WHERE event_id = ?1"
+)
+"""A retry's original outcome, applied or rejected, in one look-up (an id is never both)."""
+
 
 @dataclass
 class _Job:
@@ -92,6 +98,9 @@ class Writer:
         self._failure: StorageError | None = None
         self._states: dict[str, IncidentState | None] = {}
         self._heads: dict[str, Head] = {}
+        self._owners: dict[str, str] = {}
+        """Each device's owner as committed or claimed in this group (an owner never
+        changes); cleared with the other caches when a savepoint or a commit fails."""
         self._next_gseq = 0
 
     @property
@@ -169,6 +178,7 @@ class Writer:
     def _reset_caches(self, conn: sqlite3.Connection) -> None:
         self._states.clear()
         self._heads.clear()
+        self._owners.clear()
         self._next_gseq = conn.execute("SELECT COALESCE(MAX(gseq), 0) + 1 FROM events").fetchone()[
             0
         ]
@@ -188,6 +198,7 @@ class Writer:
                     conn.execute("ROLLBACK TO push")
                     conn.execute("RELEASE push")
                     self._next_gseq = mark
+                    self._owners.clear()  # the push may have claimed a device
                     for incident_id in touched:
                         self._states.pop(incident_id, None)
                         self._heads.pop(incident_id, None)
@@ -237,21 +248,12 @@ class Writer:
         now = utcnow().isoformat()
         for index, event in enumerate(job.events):
             incident_id = event.incident_id
-            known = conn.execute(
-                "SELECT incident_id, seq, hash FROM events WHERE event_id = ?", (event.id,)
-            ).fetchone()
-            if known:
-                results.append(
-                    AppendResult(event.id, "applied", True, known[0], known[1], known[2])
-                )
+            seen = conn.execute(_SEEN, (event.id,)).fetchone()
+            if seen and seen[1] is not None:
+                results.append(AppendResult(event.id, "applied", True, seen[0], seen[1], seen[2]))
                 continue
-            refused = conn.execute(
-                "SELECT incident_id, reason FROM rejections WHERE event_id = ?", (event.id,)
-            ).fetchone()
-            if refused:
-                results.append(
-                    AppendResult(event.id, "rejected", True, refused[0], reason=refused[1])
-                )
+            if seen:
+                results.append(AppendResult(event.id, "rejected", True, seen[0], reason=seen[3]))
                 continue
             body = canonical_bytes(event)
             if len(body) > MAX_EVENT_BYTES:
@@ -296,13 +298,16 @@ class Writer:
         """Take the event's device for its actor (if new) and its ``(device_id,
         device_seq)``; the reason to refuse it when the device is another person's or
         another event holds the pair already (the caller has ruled out a retry)."""
-        conn.execute(
-            "INSERT INTO devices VALUES (?, ?) ON CONFLICT DO NOTHING",
-            (event.device_id, event.actor),
-        )
-        (owner,) = conn.execute(
-            "SELECT owner FROM devices WHERE device_id = ?", (event.device_id,)
-        ).fetchone()
+        owner = self._owners.get(event.device_id)
+        if owner is None:
+            conn.execute(
+                "INSERT INTO devices VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (event.device_id, event.actor),
+            )
+            (owner,) = conn.execute(
+                "SELECT owner FROM devices WHERE device_id = ?", (event.device_id,)
+            ).fetchone()
+            self._owners[event.device_id] = owner
         if owner != event.actor:
             return device_taken(event.device_id, owner, event.actor)
         claimed = conn.execute(
