@@ -28,14 +28,14 @@ use another person's device or burn its counters (``storage.device_taken``,
 ``storage.device_clash``).
 """
 
+import asyncio
 import contextlib
 import json
 import queue
 import sqlite3
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from warroom.core.chain import Head, canonical_bytes, checkpoint_message, link
@@ -71,7 +71,10 @@ class _Job:
     events: list[Event]
     admit: Admit
     token_id: str
-    future: Future = field(default_factory=Future)
+    future: asyncio.Future[list[AppendResult]]
+
+
+Outcome = list[AppendResult] | BaseException
 
 
 class Writer:
@@ -118,8 +121,11 @@ class Writer:
             self.health.thread.join()
             self._running = False
 
-    def submit(self, events: list[Event], admit: Admit, token_id: str) -> Future:
-        job = _Job(events, admit, token_id)
+    def submit(
+        self, events: list[Event], admit: Admit, token_id: str
+    ) -> asyncio.Future[list[AppendResult]]:
+        """Queue a push (on the event loop); the future resolves once it is committed."""
+        job = _Job(events, admit, token_id, asyncio.get_running_loop().create_future())
         self._jobs.put(job)
         return job.future
 
@@ -161,9 +167,8 @@ class Writer:
 
     @staticmethod
     def _fail(group: list[_Job], failure: BaseException | None) -> None:
-        for job in group:
-            if not job.future.done():
-                job.future.set_exception(failure or StorageError("the server cannot write"))
+        refusal = failure or StorageError("the server cannot write")
+        _resolve([(job, refusal) for job in group])
 
     def _open(self) -> sqlite3.Connection:
         conn = connect(self.path)
@@ -184,7 +189,7 @@ class Writer:
         ]
 
     def _commit_group(self, conn: sqlite3.Connection, group: list[_Job]) -> None:
-        outcomes: list[tuple[_Job, list[AppendResult] | BaseException]] = []
+        outcomes: list[tuple[_Job, Outcome]] = []
         published: list[FeedItem] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -212,11 +217,7 @@ class Writer:
                 conn.execute("ROLLBACK")
             raise
         self.health.ok()
-        for job, outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                job.future.set_exception(outcome)
-            else:
-                job.future.set_result(outcome)
+        _resolve(outcomes)
         if published:
             self._publish(tuple(published))
 
@@ -341,6 +342,28 @@ class Writer:
             },
             sort_keys=True,
         )
+
+
+def _resolve(outcomes: list[tuple[_Job, Outcome]]) -> None:
+    """Hand a group's outcomes to the event loop(s) that wait for them, in one wake-up per
+    loop rather than one per push: each wake-up is a system call and a loop iteration."""
+    waiting: dict[asyncio.AbstractEventLoop, list[tuple[_Job, Outcome]]] = {}
+    for job, outcome in outcomes:
+        waiting.setdefault(job.future.get_loop(), []).append((job, outcome))
+    for loop, settled in waiting.items():
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_settle, settled)
+
+
+def _settle(outcomes: list[tuple[_Job, Outcome]]) -> None:
+    """On the event loop: resolve each push's future (unless its request gave up)."""
+    for job, outcome in outcomes:
+        if job.future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            job.future.set_exception(outcome)
+        else:
+            job.future.set_result(outcome)
 
 
 def _close(conn: sqlite3.Connection | None) -> None:
