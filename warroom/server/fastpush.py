@@ -34,6 +34,7 @@ from warroom.server.jsonbody import decode
 from warroom.server.storage import EventStorage, EventTooLarge, Principal, StorageError
 
 PUSH_PATH = "/v1/push"
+_JSON = (b"content-type", b"application/json")
 
 Parse = Callable[[Any], list[Event]]
 """A decoded push body's events, validated as the route's body model validates them."""
@@ -108,11 +109,14 @@ class PushLane:
         await self._send_json(scope, receive, send, text)
 
     async def _send_json(self, scope: Scope, receive: Receive, send: Send, body: bytes) -> None:
-        """``body`` as a 200 JSON answer, compressed as the full app's GZip would."""
-        response = Response(body, media_type="application/json")
+        """``body`` as a 200 JSON answer, compressed as the full app's GZip would (a small
+        one is sent as Starlette's ``Response`` sends it, without building one)."""
         if len(body) < self.gzip_minimum:
-            await response(scope, receive, send)
+            headers = [(b"content-length", str(len(body)).encode()), _JSON]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
             return
+        response = Response(body, media_type="application/json")
         compressing = GZipMiddleware(
             response, minimum_size=self.gzip_minimum, compresslevel=self.gzip_level
         )
