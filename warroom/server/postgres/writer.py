@@ -36,7 +36,7 @@ from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
 from warroom.server.keys import ServerKey
 from warroom.server.sqlite.writer import Writer as GroupWriter
-from warroom.server.sqlite.writer import _Job
+from warroom.server.sqlite.writer import _Job, _resolve
 from warroom.server.storage import (
     AppendResult,
     EventTooLarge,
@@ -97,11 +97,7 @@ class Writer(GroupWriter):
                 if attempt == GROUP_RETRIES - 1:
                     raise
         self.health.ok()
-        for job, outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                job.future.set_exception(outcome)
-            else:
-                job.future.set_result(outcome)
+        _resolve(outcomes)
         if items:
             self._publish(tuple(items))
 
