@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from warroom.core import events as ev
+from warroom.core.jsontext import indented_plain, loads_floatless
 from warroom.core.metrics import incident_metrics
 from warroom.core.policy import Policy
 from warroom.core.sanitize import visible
@@ -169,19 +170,47 @@ def json_bundle(
 
     ``sync`` (present once the incident was shared through a server) carries the
     server's sequence numbers, hashes, signed checkpoints and public key, so
-    ``warroom verify --bundle`` can check the record offline.
+    ``warroom verify --bundle`` can check the record offline; its ``chain`` may be any
+    iterable of links, read as it is written.
     """
     head = {"format": EXPORT_FORMAT, "incident_id": incident_id}
     head["exported_at"] = exported_at.isoformat()
-    yield json.dumps(head, indent=2)[:-2] + ',\n  "events": ['
-    separator = "\n"
-    for body in bodies:
-        yield separator + "    " + _indented(json.loads(body), "    ")
-        separator = ",\n"
-    yield ("\n  ]" if separator == ",\n" else "]")
+    yield json.dumps(head, indent=2)[:-2] + ',\n  "events": '
+    yield from _streamed_list(map(_event_text, bodies), "  ")
     if sync is not None:
-        yield ',\n  "sync": ' + _indented(sync, "  ")
+        yield ',\n  "sync": {'
+        separator = "\n"
+        for key, value in sync.items():
+            yield f"{separator}    {_STRING(key)}: "
+            if key in STREAMED_SYNC_KEYS:  # one item per link: a million at 1M events
+                yield from _streamed_list((_indented(v, "      ") for v in value), "    ")
+            else:
+                yield _indented(value, "    ")
+            separator = ",\n"
+        yield "\n  }" if sync else "}"
     yield "\n}\n"  # ASCII-only: safe to cat on any terminal
+
+
+STREAMED_SYNC_KEYS = frozenset({"chain"})
+"""Parts of the ``sync`` section that grow with the incident (a link per event): an
+iterable, written an item at a time by ``json_bundle``."""
+
+
+def _streamed_list(items: Iterable[str], indent: str) -> Iterator[str]:
+    """A JSON array of items already encoded at ``indent`` + 2 spaces, a chunk each."""
+    separator = "[\n"
+    for item in items:
+        yield separator + indent + "  " + item
+        separator = ",\n"
+    yield "\n" + indent + "]" if separator == ",\n" else "[]"
+
+
+def _event_text(body: str) -> str:
+    """One stored event as the bundle nests it: the fast encoder unless a float (or a
+    lone surrogate) needs the standard library's spelling."""
+    value, plain = loads_floatless(body)
+    text = indented_plain(value, "    ") if plain else None
+    return _indented(value, "    ") if text is None else text
 
 
 def _indented(value: object, indent: str) -> str:
