@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from warroom.core import events as ev
-from warroom.core.jsontext import indented_plain, loads_floatless
+from warroom.core.jsontext import dumps_indented, reindented
 from warroom.core.metrics import incident_metrics
 from warroom.core.policy import Policy
 from warroom.core.sanitize import visible
@@ -183,7 +183,8 @@ def json_bundle(
         for key, value in sync.items():
             yield f"{separator}    {_STRING(key)}: "
             if key in STREAMED_SYNC_KEYS:  # one item per link: a million at 1M events
-                yield from _streamed_list((_indented(v, "      ") for v in value), "    ")
+                links = (dumps_indented(link).replace("\n", "\n      ") for link in value)
+                yield from _streamed_list(links, "    ")
             else:
                 yield _indented(value, "    ")
             separator = ",\n"
@@ -208,9 +209,7 @@ def _streamed_list(items: Iterable[str], indent: str) -> Iterator[str]:
 def _event_text(body: str) -> str:
     """One stored event as the bundle nests it: the fast encoder unless a float (or a
     lone surrogate) needs the standard library's spelling."""
-    value, plain = loads_floatless(body)
-    text = indented_plain(value, "    ") if plain else None
-    return _indented(value, "    ") if text is None else text
+    return reindented(body, "    ") or _indented(json.loads(body), "    ")
 
 
 def _indented(value: object, indent: str) -> str:

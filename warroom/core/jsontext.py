@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic_core import PydanticSerializationError, to_json
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ESCAPED = re.compile(r"[^\x00-\x7e]")
+"""What ``ensure_ascii`` escapes beyond the control characters both encoders escape."""
 
 
 def dumps_indented(value: Any, *, ascii_only: bool = True, default: Callable | None = None) -> str:
@@ -28,23 +29,28 @@ def dumps_indented(value: Any, *, ascii_only: bool = True, default: Callable | N
     return json.dumps(value, indent=2, ensure_ascii=ascii_only, default=default)
 
 
-def loads_floatless(text: str) -> tuple[Any, bool]:
-    """``json.loads(text)`` and whether it held no number with a fraction or exponent
-    (nor NaN or Infinity): a value of that kind is ``_plain`` without walking it."""
-    floats = []
-
-    def noted(token: str) -> float:
-        floats.append(token)
-        return float(token)
-
-    return json.loads(text, parse_float=noted, parse_constant=noted), not floats
+class _HasFloat(Exception):
+    """A number with a fraction or exponent, or NaN or Infinity, was met."""
 
 
-def indented_plain(value: Any, indent: str) -> str | None:
-    """``json.dumps(value, indent=2)`` nested at ``indent`` for a value known to be
-    ``_plain`` (see ``loads_floatless``); None if this encoder cannot write it."""
-    text = _encoded(value, ascii_only=True)
-    return None if text is None else text.replace("\n", "\n" + indent)
+def _refuse(token: str) -> float:
+    raise _HasFloat(token)
+
+
+_FLOATLESS = json.JSONDecoder(parse_float=_refuse, parse_constant=_refuse)
+"""One decoder for every call: making one per call costs as much as the decoding."""
+
+
+def reindented(text: str, indent: str) -> str | None:
+    """``json.dumps(json.loads(text), indent=2)`` as it appears nested at ``indent``, or
+    None when the standard library has to write it (a float, a lone surrogate). A value
+    decoded without a float is ``_plain`` by construction: no walk over it is needed."""
+    try:
+        value = _FLOATLESS.decode(text)
+    except _HasFloat:
+        return None
+    encoded = _encoded(value, ascii_only=True)
+    return None if encoded is None else encoded.replace("\n", "\n" + indent)
 
 
 def _encoded(value: Any, ascii_only: bool) -> str | None:
@@ -52,8 +58,8 @@ def _encoded(value: Any, ascii_only: bool) -> str | None:
         text = to_json(value, indent=2).decode()
     except PydanticSerializationError:  # a lone surrogate: not UTF-8
         return None
-    if ascii_only and not text.isascii():  # non-ASCII only occurs inside strings
-        text = _NON_ASCII.sub(_escape, text)
+    if ascii_only and (not text.isascii() or "\x7f" in text):  # only inside strings
+        text = _ESCAPED.sub(_escape, text)
     return text
 
 
