@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from warroom.core import events as ev
-from warroom.core.jsontext import dumps_indented, reindented
+from warroom.core.jsontext import array_items, dumps_indented, reindented
 from warroom.core.metrics import incident_metrics
 from warroom.core.policy import Policy
 from warroom.core.sanitize import visible
@@ -176,15 +176,14 @@ def json_bundle(
     head = {"format": EXPORT_FORMAT, "incident_id": incident_id}
     head["exported_at"] = exported_at.isoformat()
     yield json.dumps(head, indent=2)[:-2] + ',\n  "events": '
-    yield from _streamed_list(map(_event_text, bodies), "  ")
+    yield from _array(map(_event_items, _chunks(bodies)), "  ")
     if sync is not None:
         yield ',\n  "sync": {'
         separator = "\n"
         for key, value in sync.items():
             yield f"{separator}    {_STRING(key)}: "
-            if key in STREAMED_SYNC_KEYS:  # one item per link: a million at 1M events
-                links = (dumps_indented(link).replace("\n", "\n      ") for link in value)
-                yield from _streamed_list(links, "    ")
+            if key in STREAMED_SYNC_KEYS:  # a link per event: a million at 1M events
+                yield from _array((_link_items(c) for c in _chunks(value)), "    ")
             else:
                 yield _indented(value, "    ")
             separator = ",\n"
@@ -194,22 +193,49 @@ def json_bundle(
 
 STREAMED_SYNC_KEYS = frozenset({"chain"})
 """Parts of the ``sync`` section that grow with the incident (a link per event): an
-iterable, written an item at a time by ``json_bundle``."""
+iterable, written a chunk at a time by ``json_bundle``."""
+
+CHUNK = 500
+"""Items encoded at once: one encoder call per chunk, not per event, in bounded memory."""
 
 
-def _streamed_list(items: Iterable[str], indent: str) -> Iterator[str]:
-    """A JSON array of items already encoded at ``indent`` + 2 spaces, a chunk each."""
-    separator = "[\n"
+def _chunks(items: Iterable) -> Iterator[list]:
+    chunk = []
     for item in items:
-        yield separator + indent + "  " + item
+        chunk.append(item)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _array(chunks: Iterable[str], indent: str) -> Iterator[str]:
+    """A JSON array nested at ``indent`` from chunks of its items' text (see
+    ``jsontext.array_items``)."""
+    separator = "[\n"
+    for chunk in chunks:
+        yield separator + chunk
         separator = ",\n"
     yield "\n" + indent + "]" if separator == ",\n" else "[]"
 
 
+def _event_items(bodies: list[str]) -> str:
+    """Stored events as the bundle's items: the fast encoder unless a float (or a lone
+    surrogate) needs the standard library's spelling, then event by event."""
+    fast = array_items("[" + ",".join(bodies) + "]", "  ")
+    if fast is not None:
+        return fast
+    return ",\n".join("    " + _event_text(body) for body in bodies)
+
+
 def _event_text(body: str) -> str:
-    """One stored event as the bundle nests it: the fast encoder unless a float (or a
-    lone surrogate) needs the standard library's spelling."""
     return reindented(body, "    ") or _indented(json.loads(body), "    ")
+
+
+def _link_items(links: list[dict]) -> str:
+    inner = dumps_indented(links)[2:-2]  # the items of "[\n  ...\n]"
+    return "    " + inner.replace("\n", "\n    ")
 
 
 def _indented(value: object, indent: str) -> str:

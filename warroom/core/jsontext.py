@@ -53,6 +53,14 @@ def reindented(text: str, indent: str) -> str | None:
     return None if encoded is None else encoded.replace("\n", "\n" + indent)
 
 
+def array_items(text: str, indent: str) -> str | None:
+    """The items of the JSON array ``text`` as ``json.dumps(array, indent=2)`` writes
+    them in an array nested at ``indent`` (each at ``indent`` plus two spaces, joined by
+    ``,\\n``, no brackets), or None as for ``reindented``; at least one item."""
+    encoded = reindented(text, indent)
+    return None if encoded is None else indent + encoded[2 + len(indent) : -2 - len(indent)]
+
+
 def _encoded(value: Any, ascii_only: bool) -> str | None:
     try:
         text = to_json(value, indent=2).decode()
