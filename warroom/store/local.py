@@ -29,6 +29,7 @@ from warroom.core.fold import INERT_KINDS, apply_effect, fold
 from warroom.core.ids import new_device_id
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
+from warroom.store.cache_write import cache_write
 from warroom.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -361,7 +362,7 @@ class LocalStore:
             return None, 0
 
     def _save_snapshot(self, incident_id: str, state: IncidentState, through_seq: int) -> None:
-        with self._transaction():
+        with cache_write(self.conn), self._transaction():
             self.conn.execute(
                 "INSERT OR REPLACE INTO snapshots (incident_id, fold_version, through_seq, state)"
                 " VALUES (?, ?, ?, ?)",
