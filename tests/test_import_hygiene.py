@@ -30,3 +30,18 @@ def test_the_hygiene_check_can_fail():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "sqlite3"
+
+
+def test_the_command_line_does_not_load_yaml_until_front_matter_needs_it():
+    """PyYAML costs ~30 ms of every command's start (issue 11: ``warroom list``)."""
+    code = (
+        "import sys, warroom.cli.main\n"
+        "from warroom.core.runbook.frontmatter import read_front_matter\n"
+        "before = 'yaml' in sys.modules\n"
+        "read_front_matter(['---', 'tags: [db]', '---'], print)\n"
+        "print(before, 'yaml' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True"]

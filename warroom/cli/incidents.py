@@ -23,7 +23,8 @@ from warroom.core.metrics import incident_metrics
 from warroom.core.runbook import walk_steps
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import format_duration, utcnow
-from warroom.store.exports import command_runs, stream_bodies, timeline_entries
+from warroom.store.exports import command_runs, read_snapshot, stream_bodies, timeline_entries
+from warroom.store.local import LocalStore
 from warroom.store.replica import Replica
 from warroom.store.summaries import incident_summaries
 
@@ -447,8 +448,7 @@ def export(
         runs = command_runs(store, incident_id)
         chunks = markdown(store.state(incident_id), timeline, runtime.policy, runs)
     elif fmt == "json":
-        sync = sync_section(store, incident_id)
-        chunks = json_bundle(incident_id, stream_bodies(store, incident_id), utcnow(), sync)
+        chunks = _json_export(store, incident_id)
     else:
         raise InvalidInput(f"unknown format {fmt!r}; choose md or json")
     if output is None:
@@ -458,6 +458,13 @@ def export(
         write_private(output, chunks)  # the whole record: for its owner's eyes only
     except OSError as exc:
         raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _json_export(store: LocalStore, incident_id: str) -> Iterator[str]:
+    """The JSON bundle, streamed from one read snapshot (events and chain agree)."""
+    with read_snapshot(store):
+        sync = sync_section(store, incident_id)
+        yield from json_bundle(incident_id, stream_bodies(store, incident_id), utcnow(), sync)
 
 
 def locate(ctx: typer.Context, as_json: Json = False) -> None:

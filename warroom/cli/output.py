@@ -4,7 +4,6 @@ Human output goes through ``visible`` so a hostile title or entry cannot drive t
 terminal; JSON output is escaped by the encoder.
 """
 
-import json
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import typer
 from pydantic import BaseModel
 
+from warroom.core.jsontext import dumps_indented
 from warroom.core.sanitize import visible
 
 
@@ -19,7 +19,7 @@ def emit_json(value: Any) -> None:
     if isinstance(value, BaseModel):
         text = value.model_dump_json(indent=2)
     else:
-        text = json.dumps(value, indent=2, default=_default, ensure_ascii=False)
+        text = dumps_indented(value, ascii_only=False, default=_default)
     sys.stdout.write(text + "\n")
 
 

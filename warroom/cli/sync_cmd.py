@@ -4,6 +4,7 @@ HTTP, signing and server modules are imported inside the commands that use them,
 every other ``warroom`` command starts without paying for them.
 """
 
+import itertools
 import json
 import socket
 import sys
@@ -568,19 +569,23 @@ def register(app: typer.Typer) -> None:
 
 
 def sync_section(store: "LocalStore", incident_id: str) -> dict | None:
-    """The ``sync`` part of a JSON export: chain, checkpoints, key; None if never synced."""
+    """The ``sync`` part of a JSON export: chain, checkpoints, key; None if never synced.
+    The chain is read as the export is written: call it inside ``read_snapshot``."""
+    from warroom.store.exports import chain_links
     from warroom.store.replica import Replica
 
     replica = Replica(store)
     server, key = replica.binding()
-    chain = replica.chain(incident_id)
-    if server is None or not chain:
+    head = replica.head(incident_id)
+    links = chain_links(store, incident_id, head.seq)  # streamed: a link per event
+    first = next(links, None)
+    if server is None or first is None:
         return None
     return {
         "server": server,
         "public_key": key,
-        "head": replica.head(incident_id).model_dump(),
-        "chain": [{"id": c.event["id"], "server_seq": c.server_seq, "hash": c.hash} for c in chain],
+        "head": head.model_dump(),
+        "chain": itertools.chain([first], links),
         "checkpoints": [c.model_dump(mode="json") for c in replica.checkpoints(incident_id)],
         "pending": sorted(replica.pending_ids(incident_id)),
         "rejected": [

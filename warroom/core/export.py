@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from warroom.core import events as ev
+from warroom.core.jsontext import array_items, dumps_indented, reindented
 from warroom.core.metrics import incident_metrics
 from warroom.core.policy import Policy
 from warroom.core.sanitize import visible
@@ -169,19 +170,72 @@ def json_bundle(
 
     ``sync`` (present once the incident was shared through a server) carries the
     server's sequence numbers, hashes, signed checkpoints and public key, so
-    ``warroom verify --bundle`` can check the record offline.
+    ``warroom verify --bundle`` can check the record offline; its ``chain`` may be any
+    iterable of links, read as it is written.
     """
     head = {"format": EXPORT_FORMAT, "incident_id": incident_id}
     head["exported_at"] = exported_at.isoformat()
-    yield json.dumps(head, indent=2)[:-2] + ',\n  "events": ['
-    separator = "\n"
-    for body in bodies:
-        yield separator + "    " + _indented(json.loads(body), "    ")
-        separator = ",\n"
-    yield ("\n  ]" if separator == ",\n" else "]")
+    yield json.dumps(head, indent=2)[:-2] + ',\n  "events": '
+    yield from _array(map(_event_items, _chunks(bodies)), "  ")
     if sync is not None:
-        yield ',\n  "sync": ' + _indented(sync, "  ")
+        yield ',\n  "sync": {'
+        separator = "\n"
+        for key, value in sync.items():
+            yield f"{separator}    {_STRING(key)}: "
+            if key in STREAMED_SYNC_KEYS:  # a link per event: a million at 1M events
+                yield from _array((_link_items(c) for c in _chunks(value)), "    ")
+            else:
+                yield _indented(value, "    ")
+            separator = ",\n"
+        yield "\n  }" if sync else "}"
     yield "\n}\n"  # ASCII-only: safe to cat on any terminal
+
+
+STREAMED_SYNC_KEYS = frozenset({"chain"})
+"""Parts of the ``sync`` section that grow with the incident (a link per event): an
+iterable, written a chunk at a time by ``json_bundle``."""
+
+CHUNK = 500
+"""Items encoded at once: one encoder call per chunk, not per event, in bounded memory."""
+
+
+def _chunks(items: Iterable) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _array(chunks: Iterable[str], indent: str) -> Iterator[str]:
+    """A JSON array nested at ``indent`` from chunks of its items' text (see
+    ``jsontext.array_items``)."""
+    separator = "[\n"
+    for chunk in chunks:
+        yield separator + chunk
+        separator = ",\n"
+    yield "\n" + indent + "]" if separator == ",\n" else "[]"
+
+
+def _event_items(bodies: list[str]) -> str:
+    """Stored events as the bundle's items: the fast encoder unless a float (or a lone
+    surrogate) needs the standard library's spelling, then event by event."""
+    fast = array_items("[" + ",".join(bodies) + "]", "  ")
+    if fast is not None:
+        return fast
+    return ",\n".join("    " + _event_text(body) for body in bodies)
+
+
+def _event_text(body: str) -> str:
+    return reindented(body, "    ") or _indented(json.loads(body), "    ")
+
+
+def _link_items(links: list[dict]) -> str:
+    inner = dumps_indented(links)[2:-2]  # the items of "[\n  ...\n]"
+    return "    " + inner.replace("\n", "\n    ")
 
 
 def _indented(value: object, indent: str) -> str:

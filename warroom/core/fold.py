@@ -53,8 +53,14 @@ def fold(events: Iterable[ev.Event], state: IncidentState | None = None) -> Inci
 
 def apply(state: IncidentState, event: ev.Event) -> None:
     """Apply one event in place; the only mutation point of incident state."""
-    if not note_event(state, event.id, event.incident_id, event.occurred_at):
-        return
+    if note_event(state, event.id, event.incident_id, event.occurred_at):
+        apply_effect(state, event)
+
+
+def apply_effect(state: IncidentState, event: ev.Event) -> None:
+    """What ``apply`` does to a new event after ``note_event``: for a store that noted a
+    run of events itself, at once (``note_event``'s fields are read by no handler, so
+    noting them in bulk gives the same state)."""
     handler = _HANDLERS.get(event.kind)
     if handler is not None:
         handler(state, event)

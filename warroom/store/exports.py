@@ -11,6 +11,7 @@ event at a time, so both paths print the same line.
 import json
 from array import array
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from warroom.core import events as ev
 from warroom.core.export import Entry, event_entry, iso_ts
@@ -33,6 +34,20 @@ def stream_bodies(store: LocalStore, incident_id: str) -> Iterator[str]:
             yield body
 
 
+def chain_links(store: LocalStore, incident_id: str, head_seq: int) -> Iterator[dict]:
+    """The ``chain`` of a JSON export, a link at a time: each event this client verified,
+    up to ``head_seq``, in server order (what ``Replica.chain`` lists, without holding
+    every event of the incident at once)."""
+    with _translated_errors(store.path):
+        cursor = store.conn.execute(
+            "SELECT id, server_seq, hash FROM events"
+            " WHERE incident_id = ? AND server_seq <= ? ORDER BY server_seq",
+            (incident_id, head_seq),
+        )
+        for event_id, server_seq, digest in cursor:
+            yield {"id": event_id, "server_seq": server_seq, "hash": digest}
+
+
 def command_runs(store: LocalStore, incident_id: str) -> list[ev.Event]:
     """The incident's ``command_run`` events, in order of occurrence: few, so models."""
     with _translated_errors(store.path):
@@ -47,24 +62,33 @@ def command_runs(store: LocalStore, incident_id: str) -> list[ev.Event]:
 def timeline_entries(store: LocalStore, incident_id: str) -> Iterator[Entry]:
     """The incident's timeline lines in order of occurrence, then of recording."""
     conn = store.conn
-    with _translated_errors(store.path):
-        conn.execute("BEGIN")  # one snapshot: the order and the rows read in chunks agree
-        try:
-            order = _occurrence_order(store, incident_id)
-            for start in range(0, len(order), CHUNK):
-                chunk = order[start : start + CHUNK].tolist()
-                marks = ",".join("?" * len(chunk))
-                rows = dict(
-                    (seq, (at, body))
-                    for seq, at, body in conn.execute(
-                        f"SELECT seq, occurred_at, body FROM events WHERE seq IN ({marks})",
-                        chunk,
-                    )
+    with read_snapshot(store):  # the order and the rows read in chunks agree
+        order = _occurrence_order(store, incident_id)
+        for start in range(0, len(order), CHUNK):
+            chunk = order[start : start + CHUNK].tolist()
+            marks = ",".join("?" * len(chunk))
+            rows = dict(
+                (seq, (at, body))
+                for seq, at, body in conn.execute(
+                    f"SELECT seq, occurred_at, body FROM events WHERE seq IN ({marks})",
+                    chunk,
                 )
-                for seq in chunk:
-                    yield _entry(*rows[seq])
+            )
+            for seq in chunk:
+                yield _entry(*rows[seq])
+
+
+@contextmanager
+def read_snapshot(store: LocalStore) -> Iterator[None]:
+    """Every read inside sees one state of the home, however long the export takes to
+    write: a sync committing meanwhile cannot put a link in the chain whose event the
+    bundle's events, read earlier, lack."""
+    with _translated_errors(store.path):
+        store.conn.execute("BEGIN")
+        try:
+            yield
         finally:
-            conn.execute("COMMIT")
+            store.conn.execute("COMMIT")
 
 
 def _occurrence_order(store: LocalStore, incident_id: str) -> array:

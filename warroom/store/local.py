@@ -25,10 +25,11 @@ from pydantic import BaseModel
 
 from warroom.core.errors import NotFound, StoreError, WarroomError
 from warroom.core.events import EVENT_LIST, Event
-from warroom.core.fold import INERT_KINDS, apply, fold
+from warroom.core.fold import INERT_KINDS, apply_effect, fold
 from warroom.core.ids import new_device_id
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
+from warroom.store.cache_write import cache_write
 from warroom.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -291,9 +292,10 @@ class LocalStore:
         """Fold the rows after ``after_seq`` onto a copy of ``state`` (onto ``state``
         itself with ``copy=False``), streaming.
 
-        Inert kinds get the envelope bookkeeping only (their effect commutes with every
-        handler, so order does not matter); the rest are validated in batches of
-        ``FOLD_CHUNK`` so memory stays flat however long the incident is.
+        Every row's ``note_event`` part is tallied from its columns and applied at the
+        end (no handler reads it, so order does not matter); inert kinds need nothing
+        else, and the rest are validated in batches of ``FOLD_CHUNK`` so memory stays
+        flat however long the incident is.
         Returns (state, seq of the last row, number of rows folded).
         """
         cursor = self.conn.execute(
@@ -304,19 +306,23 @@ class LocalStore:
         if copy and state is not None:
             state = state.model_copy(deep=True)
         last_seq, count, batch = after_seq, 0, []
-        seen: set[str] = set()  # note_event's work for inert rows, tallied without
-        latest: datetime | None = None  # setting a model's attributes per row
+        seen: set[str] = set()  # note_event's work, tallied without setting a model's
+        latest: datetime | None = None  # attributes per row
         for seq, kind, event_id, occurred_at, body in cursor:
             last_seq, count = seq, count + 1
-            if state is not None and kind in INERT_KINDS:
-                if event_id not in seen and event_id not in state.seen_ids:
-                    seen.add(event_id)
-                    at = datetime.fromisoformat(occurred_at)
-                    if latest is None or at > latest:
-                        latest = at
+            if state is None:  # the first event makes the state
+                state = _fold_batch([body], None)
+                continue
+            if event_id in seen or event_id in state.seen_ids:
+                continue
+            seen.add(event_id)
+            at = datetime.fromisoformat(occurred_at)
+            if latest is None or at > latest:
+                latest = at
+            if kind in INERT_KINDS:
                 continue
             batch.append(body)
-            if state is None or len(batch) >= FOLD_CHUNK:
+            if len(batch) >= FOLD_CHUNK:
                 state, batch = _fold_batch(batch, state), []
         if batch:
             state = _fold_batch(batch, state)
@@ -356,7 +362,7 @@ class LocalStore:
             return None, 0
 
     def _save_snapshot(self, incident_id: str, state: IncidentState, through_seq: int) -> None:
-        with self._transaction():
+        with cache_write(self.conn), self._transaction():
             self.conn.execute(
                 "INSERT OR REPLACE INTO snapshots (incident_id, fold_version, through_seq, state)"
                 " VALUES (?, ?, ?, ?)",
@@ -434,9 +440,9 @@ class LocalStore:
 
 
 def _note_all(state: IncidentState, seen: set[str], latest: datetime) -> None:
-    """``note_event`` for inert events at once: their count, ids and newest time. Their
-    effect commutes with every handler (and ids are unique in ``events``), so this is
-    the same fold as noting them one by one."""
+    """``note_event`` for a run of events at once: their count, ids and newest time. No
+    handler reads those (and ids are unique in ``events``), so this is the same fold as
+    noting them one by one."""
     state.seen_ids |= seen
     state.event_count += len(seen)
     if state.last_event_at is None or latest > state.last_event_at:
@@ -444,11 +450,14 @@ def _note_all(state: IncidentState, seen: set[str], latest: datetime) -> None:
 
 
 def _fold_batch(bodies: list[str], state: IncidentState | None) -> IncidentState:
+    """Validate ``bodies`` and fold them onto ``state``, whose caller did their
+    ``note_event`` part (``_note_all``); with no state, the first event makes one."""
     events = EVENT_LIST.validate_json("[" + ",".join(bodies) + "]")
     if state is None:
         return fold(events)
     for event in events:
-        apply(state, event)
+        if event.incident_id == state.id:  # note_event ignores strangers
+            apply_effect(state, event)
     return state
 
 

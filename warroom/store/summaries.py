@@ -17,6 +17,7 @@ from dataclasses import asdict
 from warroom.core.errors import StoreError
 from warroom.core.state import IncidentState
 from warroom.core.summary import IncidentSummary
+from warroom.store.cache_write import cache_write
 from warroom.store.local import FOLD_VERSION, LocalStore
 
 SUMMARY_VERSION = FOLD_VERSION * 1000 + 1
@@ -62,7 +63,7 @@ def incident_summaries(store: LocalStore) -> list[IncidentSummary]:
 
 def _save(store: LocalStore, rows: list[tuple]) -> None:
     try:
-        with store._transaction():
+        with cache_write(store.conn), store._transaction():
             store.conn.executemany(
                 "INSERT OR REPLACE INTO summaries (incident_id, version, through_seq, summary)"
                 " VALUES (?, ?, ?, ?)",

@@ -20,6 +20,8 @@ from array import array
 from bisect import bisect_right
 from datetime import datetime
 
+from warroom.store.cache_write import cache_write
+
 CACHE_VERSION = 1
 CACHE_EVERY = 1000
 """Save the order once this many rows were sorted in behind the cached one."""
@@ -124,7 +126,7 @@ def merge(order: Order, keyed: list[tuple[float, int]]) -> Order:
 
 def _save(conn: sqlite3.Connection, incident_id: str, through: int, seqs, stamps) -> None:
     """Keep the order for the next open; a cache, so a busy or read-only home skips it."""
-    with contextlib.suppress(sqlite3.OperationalError):
+    with contextlib.suppress(sqlite3.OperationalError), cache_write(conn):
         conn.execute(
             "INSERT OR REPLACE INTO timeline_cache"
             " (incident_id, version, through_seq, seqs, stamps) VALUES (?, ?, ?, ?, ?)",

@@ -21,7 +21,6 @@ import tomllib
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
 from warroom.core.runbook.model import Frozen, Report
@@ -81,7 +80,28 @@ taxonomy and only raises a suggestion's rank. ``services``, ``incident_types`` a
 for, so a value that cannot be read is an error."""
 
 _FENCES = {"---": "yaml", "+++": "toml"}
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _BadYaml(Exception):
+    """YAML front matter that does not parse: the file's line and what is wrong."""
+
+    def __init__(self, line: int, detail: str) -> None:
+        super().__init__(detail)
+        self.line, self.detail = line, detail
+
+
+def _load_yaml(source: str) -> object:
+    """``yaml.safe_load`` (the C loader when there is one). PyYAML is imported here, not
+    with the module: it costs ~30 ms, which every command and the screen's start would
+    pay, and only YAML front matter needs it."""
+    import yaml
+
+    try:
+        return yaml.load(source, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        detail = getattr(exc, "problem", None) or str(exc)
+        raise _BadYaml(mark.line + 2 if mark is not None else 1, detail) from None
 
 
 def read_front_matter(lines: list[str], problem: Report) -> tuple[FrontMatter | None, int]:
@@ -97,15 +117,9 @@ def read_front_matter(lines: list[str], problem: Report) -> tuple[FrontMatter | 
         return None, len(lines)
     source = "\n".join(lines[1:end])
     try:
-        if _FENCES[opener] == "yaml":
-            data = yaml.load(source, Loader=_YAML_LOADER)
-        else:
-            data = tomllib.loads(source)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        detail = getattr(exc, "problem", None) or str(exc)
-        problem(line, f"invalid YAML front matter: {detail}")
+        data = _load_yaml(source) if _FENCES[opener] == "yaml" else tomllib.loads(source)
+    except _BadYaml as exc:
+        problem(exc.line, f"invalid YAML front matter: {exc.detail}")
         return None, end + 1
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"at line (\d+)", str(exc))

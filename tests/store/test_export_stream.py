@@ -1,0 +1,79 @@
+"""JSON exports stream (issue 11): a synced incident's chain is written a link at a time,
+and the fast encoder writes exactly the text ``json.dumps(bundle, indent=2)`` would."""
+
+import json
+import tracemalloc
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.store.test_scaling import fill
+from warroom.cli.incidents import _json_export
+from warroom.core.export import json_bundle
+from warroom.core.jsontext import dumps_indented
+from warroom.store.local import LocalStore
+from warroom.store.replica import Replica
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(json_values, st.booleans())
+def test_the_fast_encoder_writes_what_the_standard_library_writes(value, ascii_only) -> None:
+    expected = json.dumps(value, indent=2, ensure_ascii=ascii_only)
+    assert dumps_indented(value, ascii_only=ascii_only) == expected
+
+
+@given(st.lists(json_values, max_size=3))
+def test_stored_events_are_nested_as_the_standard_library_nests_them(payloads) -> None:
+    """Floats, lone surrogates (``\\ud800`` in the stored text) and non-ASCII text keep
+    the standard library's spelling."""
+    from datetime import UTC, datetime
+
+    bodies = [json.dumps({"id": f"e{n}", "payload": p}) for n, p in enumerate(payloads)]
+    bodies.append('{"id": "s", "text": "\\ud800 \\u00e9 \\ud83d\\ude00", "x": 1e-07}')
+    at = datetime(2026, 11, 24, tzinfo=UTC)
+    streamed = "".join(json_bundle("inc-x", bodies, at))
+    whole = {"format": "warroom-export/1", "incident_id": "inc-x", "exported_at": at.isoformat()}
+    whole["events"] = [json.loads(b) for b in bodies]
+    assert streamed == json.dumps(whole, indent=2) + "\n"
+
+
+def _synced(tmp_path: Path, count: int) -> LocalStore:
+    store = LocalStore(tmp_path / "w.db")
+    fill(store, "inc-long", count, server=1)
+    Replica(store).bind("http://127.0.0.1:1", "key")
+    with store._transaction():
+        store.conn.execute(
+            "INSERT INTO sync_heads (incident_id, seq, hash) VALUES ('inc-long', ?, 'h')",
+            (count,),
+        )
+    return store
+
+
+def test_a_synced_export_is_the_bundle_json_dumps_writes(tmp_path: Path) -> None:
+    store = _synced(tmp_path, 30)
+    text = "".join(_json_export(store, "inc-long"))
+    bundle = json.loads(text)
+    assert text == json.dumps(bundle, indent=2) + "\n"
+    chain = bundle["sync"]["chain"]
+    assert [link["id"] for link in chain] == [e["id"] for e in bundle["events"]]
+    assert chain[-1] == {"id": "inc-long-29", "server_seq": 30, "hash": "h"}
+    store.close()
+
+
+def test_a_synced_export_holds_a_chunk_not_the_chain(tmp_path: Path) -> None:
+    """The chain was built from every event, parsed, at once (~2 KB a link)."""
+    store = _synced(tmp_path, 6000)
+    tracemalloc.start()
+    try:
+        written = sum(len(chunk) for chunk in _json_export(store, "inc-long"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        store.close()
+    assert written > 1_000_000 and peak < 2_000_000, (written, peak)

@@ -1,0 +1,42 @@
+"""Folding stored rows sets the state's bookkeeping once per fold, not once per event
+(issue 11: fold <= 1.5x a plain-dict fold; a model attribute set costs a Python call)."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from tests.factories import T0
+from warroom.core import events as ev
+from warroom.core.fold import fold
+from warroom.core.state import IncidentState
+from warroom.store.local import LocalStore
+
+
+def test_a_cold_fold_notes_events_at_once(tmp_path: Path, monkeypatch) -> None:
+    store = LocalStore(tmp_path / "w.db")
+    with store._transaction():
+        for n in range(600):
+            payload = (
+                ev.Declaration(title="t", incident_type="outage", severity="SEV3")
+                if n == 0
+                else ev.ChecklistMarked(phase="triage", item=f"i{n % 7}", checked=n % 2 == 0)
+            )
+            at = T0 + timedelta(seconds=n)
+            store._insert(
+                ev.Event(
+                    id=f"e{n}", incident_id="inc-a", actor="bo", occurred_at=at,
+                    recorded_at=at, device_id="d", device_seq=n + 1, payload=payload,
+                )
+            )  # fmt: skip
+    sets = []
+    original = IncidentState.__setattr__
+
+    def counted(self, name, value):
+        sets.append(name)
+        original(self, name, value)
+
+    monkeypatch.setattr(IncidentState, "__setattr__", counted)
+    state = store.state("inc-a")
+    monkeypatch.undo()
+    assert len(sets) < 30, len(sets)  # was two per event (count, newest time)
+    assert state == fold(store.events("inc-a"))
+    store.close()
