@@ -12,6 +12,8 @@ Pure: the server supplies the state and who is asking.
 from datetime import datetime
 
 from warroom.core import events as ev
+from warroom.core.ids import is_risk_stream
+from warroom.core.learning_rules import learning_refusal, risk_log_refusal, wont_do_refusal
 from warroom.core.policy import Policy
 from warroom.core.repin import GATE, pin_changes
 from warroom.core.state import IncidentState
@@ -81,13 +83,19 @@ def check_append(
     )
     if problem:
         return problem
+    if is_risk_stream(event.incident_id) or isinstance(payload, ev.RiskRaised):
+        return risk_log_refusal(policy, state, event)
     if state is None:
         if not isinstance(payload, ev.Declaration):
             return f"{event.incident_id} does not exist on the server (its declaration is missing)"
         return None if admin else _declarer_command_refusal(policy, payload)
     if isinstance(payload, ev.Declaration):
         return f"{event.incident_id} is already declared"
-    problem = closed_refusal(state, payload) or runbook_refusal(state, payload)
+    problem = (
+        closed_refusal(state, payload)
+        or runbook_refusal(state, payload)
+        or learning_refusal(state, payload)
+    )
     if problem is None and isinstance(payload, ev.RunbookAttached):
         problem = repin_refusal(state, payload)
     if problem or admin:
@@ -175,4 +183,6 @@ def _role_refusal(policy: Policy, state: IncidentState, event: ev.Event) -> str 
             return need(rules.runbooks, f"re-pinning runbook {runbook_id}")
         case ev.RunbookStepMarked():
             return step_refusal(policy, state, payload, actor)
+        case ev.ActionItemUpdated(status="wont_do"):
+            return wont_do_refusal(state, payload, actor, rules.roles)
     return None

@@ -34,7 +34,7 @@ from warroom.store.schema import MIGRATIONS, SCHEMA_VERSION
 if TYPE_CHECKING:
     import sqlite_utils
 
-FOLD_VERSION = 5
+FOLD_VERSION = 6
 """Bump when the fold's output changes, so stale cached snapshots are ignored."""
 
 SNAPSHOT_EVERY = 1000
