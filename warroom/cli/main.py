@@ -13,9 +13,11 @@ import typer
 
 from warroom import __version__
 from warroom.cli import (
+    actions_cmd,
     incidents,
     intake_cmd,
     policy_cmd,
+    risks_cmd,
     rules_cmd,
     runbooks_cmd,
     sync_cmd,
@@ -38,6 +40,8 @@ app.add_typer(intake_cmd.app, name="intake")
 sync_cmd.register(app)
 runbooks_cmd.register(app)
 tui_cmd.register(app)
+actions_cmd.register(app)
+risks_cmd.register(app)
 
 
 def _version(value: bool) -> None:

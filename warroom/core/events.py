@@ -648,11 +648,11 @@ def payload_text(payload: BaseModel) -> str:
                 return ran + f"stopped {why} after {payload.duration_s:.1f} s"
             return ran + f"exit {payload.exit_code} in {payload.duration_s:.1f} s"
         case ActionItemUpdated():
-            changed = f"Action {payload.target_id[:8]}: {_changes(payload)}"
+            changed = f"Action {payload.target_id[:13]}: {_changes(payload)}"
             return _with_reason(changed, payload.reason)
         case HypothesisOutcome():
             verdict = payload.outcome.replace("_", " ")
-            return _with_reason(f"Hypothesis {payload.target_id[:8]} {verdict}", payload.reason)
+            return _with_reason(f"Hypothesis {payload.target_id[:13]} {verdict}", payload.reason)
         case ContributingFactor():
             return f"Contributing factor: {payload.text}"
         case RiskRaised():
@@ -661,7 +661,7 @@ def payload_text(payload: BaseModel) -> str:
             return _with_reason(f"Risk updated: {_changes(payload)}", payload.reason)
         case RiskLinked():
             target = payload.incident_ref
-            target += f" action {payload.action_id[:8]}" if payload.action_id else ""
+            target += f" action {payload.action_id[:13]}" if payload.action_id else ""
             return f"Risk {'unlinked from' if payload.removed else 'linked to'} {target}"
         case UnknownPayload():
             return f"(unknown event kind {payload.kind!r})"
