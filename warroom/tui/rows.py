@@ -41,6 +41,9 @@ KIND_LABELS: dict[str, str] = {
     "runbook_attached": "RUNBOOK",
     "runbook_step": "STEP",
     "command_run": "RAN",
+    "action_item_updated": "FOLLOWUP",
+    "hypothesis_outcome": "OUTCOME",
+    "contributing_factor": "FACTOR",
 }
 """The tag shown for each kind; unknown kinds (from a newer client) show as ``?kind``."""
 

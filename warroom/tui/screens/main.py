@@ -29,6 +29,7 @@ from warroom.tui import messages as msg
 from warroom.tui.layouts import Layout, Section, choose
 from warroom.tui.render import safe
 from warroom.tui.screens.dispatch import CommandDispatch
+from warroom.tui.screens.followups import FollowUpCommands
 from warroom.tui.screens.keys import KeyHandling
 from warroom.tui.screens.pane_keys import PaneKeys
 from warroom.tui.screens.quit_guard import QuitGuard
@@ -70,7 +71,15 @@ class EntryRequest:
 
 
 class WarRoomScreen(
-    CommandDispatch, KeyHandling, PaneKeys, QuitGuard, Reading, StepRuns, SyncDisplay, Screen
+    CommandDispatch,
+    FollowUpCommands,
+    KeyHandling,
+    PaneKeys,
+    QuitGuard,
+    Reading,
+    StepRuns,
+    SyncDisplay,
+    Screen,
 ):
     CSS_PATH = "../warroom.tcss"
     """The look of every screen but the boot screen (which must not wait for parsing it)."""
