@@ -7,8 +7,8 @@ from pathlib import Path
 from tests.factories import T0
 from tests.store.test_scaling import fill
 from warroom.actions import WarRoom
-from warroom.core.followups import standing_items
 from warroom.core.fold import fold
+from warroom.core.followups import standing_items
 from warroom.core.policy import default_policy
 from warroom.store.followups import action_rows, incident_follow_ups, register_rows
 from warroom.store.local import LocalStore

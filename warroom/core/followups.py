@@ -6,11 +6,12 @@ Pure: the clock is passed in.
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from warroom.core.errors import InvalidInput
 from warroom.core.learning_state import ActionItem, RiskState
 from warroom.core.state import IncidentState
+from warroom.core.timeparse import parse_when
 
 _AHEAD = re.compile(r"^\s*(?:\+|in\s+)?(\d+)\s*(h|d|w)\w*\s*$", re.IGNORECASE)
 _HOURS = {"h": 1, "d": 24, "w": 24 * 7}
@@ -18,19 +19,18 @@ _HOURS = {"h": 1, "d": 24, "w": 24 * 7}
 
 def parse_due(text: str, now: datetime) -> datetime:
     """A due or review date: ``+3d``, ``2w``, ``in 10 days``, ``2026-12-15`` (the end of
-    that day, UTC) or ISO 8601; ``InvalidInput`` says how to write it."""
+    that day, UTC), or any time ``parse_when`` reads; ``InvalidInput`` says how to write it."""
     raw = text.strip()
     if match := _AHEAD.match(raw):
         return now + timedelta(hours=int(match.group(1)) * _HOURS[match.group(2).lower()])
     try:
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        if len(raw) == 10:  # a bare date: due by the end of that day
+            return datetime.combine(date.fromisoformat(raw), time(23, 59, 59), tzinfo=UTC)
+        return parse_when(raw, now)
+    except (InvalidInput, ValueError):
         raise InvalidInput(
             f"cannot read the date {text!r}; write +3d, 2w, in 10 days or 2026-12-15"
         ) from None
-    if len(raw) == 10:  # a bare date: due by the end of that day
-        return datetime.combine(parsed.date(), time(23, 59, 59), tzinfo=UTC)
-    return (parsed if parsed.tzinfo else parsed.astimezone()).astimezone(UTC)
 
 
 def standing_items(state: IncidentState) -> list[ActionItem]:

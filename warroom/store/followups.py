@@ -6,20 +6,20 @@ The cache keeps, per log, the projection below of its folded state, saved with t
 ``seq`` of the log's newest row; it is fresh while that row is still the newest, and
 ``Replica._invalidate`` drops it with the other caches when a rejection or a move
 changes rows behind it (the same rule as ``store/summaries.py``). A cache: if it cannot
-be saved, the answer is still right, only not faster next time.
+be saved, the answer is still right, only not faster next time (``save_cache``).
 """
 
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from warroom.core.errors import StoreError
 from warroom.core.followups import risk_flags, standing_items
 from warroom.core.ids import RISK_PREFIX
 from warroom.core.learning_state import ActionItem, RiskState
 from warroom.core.policy import RiskScales
 from warroom.core.state import IncidentState
 from warroom.store.local import FOLD_VERSION, LocalStore
+from warroom.store.summaries import save_cache
 
 CACHE_VERSION = FOLD_VERSION * 1000 + 1
 """Changes with the fold and with the projection, so stale entries are refolded."""
@@ -81,7 +81,7 @@ def _records(store: LocalStore, risks: bool, only: str | None = None) -> list[tu
         found.append((log_id, record))
         refreshed.append((log_id, CACHE_VERSION, newest, json.dumps(record)))
     if refreshed and not store.read_only:
-        _save(store, refreshed)
+        save_cache(store, "followups_cache", "record", refreshed)
     return found
 
 
@@ -108,18 +108,6 @@ def risk_register(store: LocalStore) -> list[RiskEntry]:
         for log_id, record in _records(store, risks=True)
         if record.get("risk")
     ]
-
-
-def _save(store: LocalStore, rows: list[tuple]) -> None:
-    try:
-        with store._transaction():
-            store.conn.executemany(
-                "INSERT OR REPLACE INTO followups_cache"
-                " (incident_id, version, through_seq, record) VALUES (?, ?, ?, ?)",
-                rows,
-            )
-    except StoreError:
-        pass  # a cache: the next listing refolds what could not be saved
 
 
 @dataclass(frozen=True)

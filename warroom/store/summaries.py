@@ -58,15 +58,17 @@ def incident_summaries(store: LocalStore) -> list[IncidentSummary]:
         found.append(summary)
         refreshed.append((incident_id, SUMMARY_VERSION, newest, json.dumps(asdict(summary))))
     if refreshed and not store.read_only:
-        _save(store, refreshed)
+        save_cache(store, "summaries", "summary", refreshed)
     return found
 
 
-def _save(store: LocalStore, rows: list[tuple]) -> None:
+def save_cache(store: LocalStore, table: str, column: str, rows: list[tuple]) -> None:
+    """Save (incident_id, version, through_seq, value) rows of a per-incident cache
+    table; the follow-ups cache (``store/followups.py``) is kept the same way."""
     try:
         with store._transaction():
             store.conn.executemany(
-                "INSERT OR REPLACE INTO summaries (incident_id, version, through_seq, summary)"
+                f"INSERT OR REPLACE INTO {table} (incident_id, version, through_seq, {column})"
                 " VALUES (?, ?, ?, ?)",
                 rows,
             )
