@@ -117,6 +117,11 @@ def test_payload_text_covers_every_known_kind():
             "error": "HTTP 500",
         },
         "delivery_retry": {"delivery_id": "d1"},
+        "action_item_updated": {"target_id": "e1", "status": "done"},
+        "hypothesis_outcome": {"target_id": "e1", "outcome": "confirmed"},
+        "risk_raised": {"title": "t", "likelihood": "likely", "impact": "major"},
+        "risk_updated": {"owner": "dee"},
+        "risk_linked": {"incident_ref": "inc-1"},
     }
     for kind in KINDS:
         payload = samples.get(kind, {"text": "some text"})

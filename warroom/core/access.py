@@ -12,7 +12,9 @@ Pure: the server supplies the state and who is asking.
 from datetime import datetime
 
 from warroom.core import events as ev
+from warroom.core.ids import is_risk_stream
 from warroom.core.ladder import fired_step_refusal
+from warroom.core.learning_rules import learning_refusal, risk_log_refusal, wont_do_refusal
 from warroom.core.notices import needs_approval, notice_refusal
 from warroom.core.policy import Policy
 from warroom.core.repin import GATE, pin_changes
@@ -83,6 +85,8 @@ def check_append(
     )
     if problem:
         return problem
+    if is_risk_stream(event.incident_id) or isinstance(payload, ev.RiskRaised):
+        return risk_log_refusal(policy, state, event)
     if state is None:
         if not isinstance(payload, ev.Declaration):
             return f"{event.incident_id} does not exist on the server (its declaration is missing)"
@@ -94,6 +98,7 @@ def check_append(
         or runbook_refusal(state, payload)
         or fired_step_refusal(state, payload)
         or notice_refusal(state, payload)
+        or learning_refusal(state, payload)
     )
     if problem is None and isinstance(payload, ev.RunbookAttached):
         problem = repin_refusal(state, payload)
@@ -184,6 +189,8 @@ def _role_refusal(policy: Policy, state: IncidentState, event: ev.Event) -> str 
             return step_refusal(policy, state, payload, actor)
         case ev.NoticeApproved() | ev.NoticeReturned():
             return _approval_refusal(policy, state, payload, actor)
+        case ev.ActionItemUpdated(status="wont_do"):
+            return wont_do_refusal(state, payload, actor, rules.roles)
     return None
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from warroom.core import events as ev
 from warroom.core.delivery import fold_delivered, fold_failed, fold_retry
+from warroom.core.learning_fold import LEARNING_HANDLERS
 from warroom.core.notices import text_digest
 from warroom.core.repin import approval_ids, keep_gates
 from warroom.core.state import (
@@ -402,6 +403,7 @@ _HANDLERS: dict[str, Handler] = {
     "notice_delivered": fold_delivered,
     "notice_failed": fold_failed,
     "delivery_retry": fold_retry,
+    **LEARNING_HANDLERS,
 }
 
 INERT_KINDS = frozenset(ev.KINDS) - frozenset(_HANDLERS)

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from warroom.core.delivery_state import DeliveryRecord
+from warroom.core.learning_state import ActionItem, FactorRecord, HypothesisRecord, RiskState
 from warroom.core.runbook import RunbookStep, walk_steps
 
 
@@ -210,6 +211,15 @@ class IncidentState(BaseModel):
     """Each delivery of a notice or page to one channel, by delivery id (``core/delivery``)."""
     notices: dict[str, NoticeState] = Field(default_factory=dict)
     """Notices by draft id, in the order first drafted."""
+    action_items: dict[str, ActionItem] = Field(default_factory=dict)
+    """Follow-up actions (TODOs) by the event id of their ``todo``, in the order raised."""
+    hypotheses: dict[str, HypothesisRecord] = Field(default_factory=dict)
+    """Hypotheses by event id, with their outcome once one is recorded."""
+    factors: dict[str, FactorRecord] = Field(default_factory=dict)
+    """Contributing factors by event id."""
+    risk: RiskState | None = None
+    """Set on a risk's own log (``risk-…``, opened by ``risk_raised``); ``None`` on an
+    incident's."""
     severity_since: datetime | None = None
     crossings: dict[str, Crossing] = Field(default_factory=dict)
     """Signals that crossed a threshold, by metric (what threshold ladder steps read)."""

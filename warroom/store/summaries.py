@@ -15,6 +15,7 @@ import json
 from dataclasses import asdict
 
 from warroom.core.errors import StoreError
+from warroom.core.ids import RISK_PREFIX
 from warroom.core.state import IncidentState
 from warroom.core.summary import IncidentSummary
 from warroom.store.cache_write import cache_write
@@ -45,6 +46,7 @@ def incident_summaries(store: LocalStore) -> list[IncidentSummary]:
         "SELECT i.id, (SELECT MAX(seq) FROM events WHERE incident_id = i.id) AS newest,"
         " s.through_seq, s.summary FROM incidents i"
         " LEFT JOIN summaries s ON s.incident_id = i.id AND s.version = ?"
+        f" WHERE i.id NOT LIKE '{RISK_PREFIX}%'"  # risks have a register of their own
         " ORDER BY newest DESC",
         (SUMMARY_VERSION,),
     ).fetchall()
@@ -57,15 +59,17 @@ def incident_summaries(store: LocalStore) -> list[IncidentSummary]:
         found.append(summary)
         refreshed.append((incident_id, SUMMARY_VERSION, newest, json.dumps(asdict(summary))))
     if refreshed and not store.read_only:
-        _save(store, refreshed)
+        save_cache(store, "summaries", "summary", refreshed)
     return found
 
 
-def _save(store: LocalStore, rows: list[tuple]) -> None:
+def save_cache(store: LocalStore, table: str, column: str, rows: list[tuple]) -> None:
+    """Save (incident_id, version, through_seq, value) rows of a per-incident cache
+    table; the follow-ups cache (``store/followups.py``) is kept the same way."""
     try:
         with cache_write(store.conn), store._transaction():
             store.conn.executemany(
-                "INSERT OR REPLACE INTO summaries (incident_id, version, through_seq, summary)"
+                f"INSERT OR REPLACE INTO {table} (incident_id, version, through_seq, {column})"
                 " VALUES (?, ?, ?, ?)",
                 rows,
             )

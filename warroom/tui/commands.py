@@ -121,6 +121,26 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Declare a new incident (no title: open the form)",
     ),
     CommandSpec(
+        "factor", ("text",), 1, "factor TEXT", "Record a contributing factor (closed incidents too)"
+    ),
+    CommandSpec(
+        "outcome",
+        ("hypothesis", "outcome", "text"),
+        2,
+        "outcome HYPOTHESIS confirmed|ruled-out [reason]",
+        "Say what became of a hypothesis",
+    ),
+    CommandSpec(
+        "followup",
+        ("followup_action", "incident", "entry", "text"),
+        3,
+        "followup done|in-progress|open|wont-do|reassign|redate INCIDENT ITEM [reason|who|due]",
+        "Change an action item (won't do needs a reason)",
+        aliases=("fu",),
+    ),
+    CommandSpec("actions", (), 0, "actions", "Action items across every incident", mutating=False),
+    CommandSpec("risks", (), 0, "risks", "The risk register, by exposure", mutating=False),
+    CommandSpec(
         "switch",
         ("incident",),
         0,
@@ -143,7 +163,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("quit", (), 0, "quit", "Leave warroom", mutating=False, aliases=("q",)),
 )
 BY_NAME = {name: spec for spec in COMMANDS for name in (spec.name, *spec.aliases)}
-OPEN_ENDED = frozenset({"text", "person", "holder", "target", "entry"})
+OPEN_ENDED = frozenset({"text", "person", "holder", "target", "entry", "hypothesis"})
 """Sources without a fixed set of values: the palette cannot list them."""
 
 

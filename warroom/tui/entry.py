@@ -4,8 +4,8 @@ A scribe types while people talk, so the grammar is a few optional leading token
 any order, before the text:
 
 * a kind prefix — ``o:`` observation, ``a:`` action, ``r:`` action result, ``d:``
-  decision, ``h:`` hypothesis, ``t:`` TODO, ``s:`` status update, ``n:`` note (the
-  default); longer spellings (``obs:``, ``decision:``) work too;
+  decision, ``h:`` hypothesis, ``t:`` TODO, ``f:`` contributing factor, ``s:`` status
+  update, ``n:`` note (the default); longer spellings (``obs:``, ``decision:``) work too;
 * a time — ``-5m``, ``-90s``, ``-2h`` or ``@14:32`` — when it happened, if not now;
 * after ``t:`` an ``@owner``, after ``s:`` an ``@audience``.
 
@@ -45,6 +45,8 @@ PREFIXES: dict[str, tuple[str, str | None]] = {
     "hypothesis": ("hypothesis", None),
     "t": ("todo", None),
     "todo": ("todo", None),
+    "f": ("contributing_factor", None),
+    "factor": ("contributing_factor", None),
     "s": ("status_update", None),
     "status": ("status_update", None),
     "update": ("status_update", None),

@@ -178,6 +178,25 @@ NOTICE = (
     KeyAction("notice.revise", "e", "revise", "Revise", mutating=True),
 )
 
+FOLLOWUPS = (
+    KeyAction("followups.close", "escape,q", "dismiss(None)", "Close"),
+    KeyAction("followups.switch", "tab", "switch", "Actions / risks"),
+    KeyAction("followups.down", "j", "cursor('down')", "Down", show=False),
+    KeyAction("followups.up", "k", "cursor('up')", "Up", show=False),
+    KeyAction("followups.done", "d", "change('done')", "Done", mutating=True, guard=OPENS_LINE),
+    KeyAction(
+        "followups.progress", "p", "change('progress')", "In progress", mutating=True,
+        guard=OPENS_LINE,
+    ),
+    KeyAction("followups.wont", "w", "change('wont')", "Won't do", mutating=True, guard=OPENS_LINE),
+    KeyAction(
+        "followups.reassign", "o", "change('reassign')", "Reassign", mutating=True,
+        guard=OPENS_LINE,
+    ),
+    KeyAction(
+        "followups.redate", "e", "change('redate')", "Re-date", mutating=True, guard=OPENS_LINE
+    ),
+)  # fmt: skip
 HELP = (KeyAction("help.close", "escape,q,question_mark,f1,enter", "dismiss(None)", "Close"),)
 
 ALL: tuple[KeyAction, ...] = (
@@ -197,6 +216,7 @@ ALL: tuple[KeyAction, ...] = (
     + RUN_STEP
     + STEP_DETAIL
     + REFERENCE
+    + FOLLOWUPS
     + HELP
     + COMPOSE
     + NOTICE

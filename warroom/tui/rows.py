@@ -44,6 +44,9 @@ KIND_LABELS: dict[str, str] = {
     "notice_drafted": "NOTICE",
     "notice_approved": "NOTICE",
     "notice_returned": "NOTICE",
+    "action_item_updated": "FOLLOWUP",
+    "hypothesis_outcome": "OUTCOME",
+    "contributing_factor": "FACTOR",
 }
 """The tag shown for each kind; unknown kinds (from a newer client) show as ``?kind``."""
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from warroom.core.errors import InvalidInput, WarroomError
 from warroom.tui.commands import PaletteEntry, ParsedCommand, command_names, parse_command
 from warroom.tui.rows import TimelineFilter
+from warroom.tui.screens.followups import FOLLOWUP_VERBS
 
 if TYPE_CHECKING:
     from warroom.core.state import IncidentState
@@ -83,6 +84,10 @@ class CommandDispatch:
                 return sorted(templates.by_name) if templates else []
             case "notice":
                 return list(state.notices) if state else []
+            case "followup_action":
+                return list(FOLLOWUP_VERBS)
+            case "outcome":
+                return ["confirmed", "ruled-out"]
             case "step_action":
                 from warroom.core.events import STEP_ACTIONS
 

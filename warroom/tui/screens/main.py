@@ -29,6 +29,7 @@ from warroom.tui import messages as msg
 from warroom.tui.layouts import Layout, Section, choose
 from warroom.tui.render import safe
 from warroom.tui.screens.dispatch import CommandDispatch
+from warroom.tui.screens.followups import FollowUpCommands
 from warroom.tui.screens.keys import KeyHandling
 from warroom.tui.screens.notice_flow import NoticeFlow, NoticeRequest
 from warroom.tui.screens.pane_keys import PaneKeys
@@ -72,6 +73,7 @@ class EntryRequest:
 
 class WarRoomScreen(
     CommandDispatch,
+    FollowUpCommands,
     KeyHandling,
     NoticeFlow,
     PaneKeys,
