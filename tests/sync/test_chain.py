@@ -169,3 +169,22 @@ def test_an_event_holding_a_non_finite_number_has_no_canonical_form(number):
     with pytest.raises(ValueError):
         canonical_bytes(event)
     assert canonical_bytes(make_event("note", text="gauge", gauge={"p99": [1e308]}))
+
+
+def test_a_body_stored_before_a_field_was_added_still_verifies():
+    """Bodies are hashed as stored: an entry a server sequenced before a field with a default
+    joined its kind (an escalation before ``drill``, ``rule`` and ``step``) verifies after an
+    upgrade, while an edit of it is still caught."""
+    escalation = make_event("escalation", INC, target="next-tier", reason="paged")
+    old_body = escalation.model_dump(mode="json")
+    for added in ("drill", "rule", "step", "action"):
+        old_body["payload"].pop(added, None)
+    head = Head.start(INC)
+    first = _chain([declaration(INC)])[0]
+    head = Head(seq=1, hash=first.hash)
+    digest = link(head.hash, 2, canonical_bytes(old_body))
+    chained = [first, ChainedEvent(server_seq=2, hash=digest, event=old_body)]
+    assert verify_log(INC, chained, [], None).verified_events == 2
+    edited = dict(old_body, payload=dict(old_body["payload"], target="nobody"))
+    with pytest.raises(ChainError):
+        verify_log(INC, [first, chained[1].model_copy(update={"event": edited})], [], None)

@@ -233,8 +233,11 @@ def verify_log(
 ) -> Verification:
     """Verify a whole sequenced log from its genesis, and every checkpoint over it.
 
-    Each event is re-validated by the model and re-canonicalised, so a body that was
-    edited into a different but equivalent-looking form is caught as well.
+    Each body is hashed as it was stored (canonicalised as a mapping, so only its content
+    counts, not its spacing or key order) and must still validate as an event. Hashing the
+    stored mapping rather than the model's re-encoding keeps an entry a server sequenced
+    before a field with a default joined its kind verifiable after an upgrade; any edit of
+    the body still changes its hash.
     """
     head = Head.start(incident_id)
     hashes: dict[int, str] = {}
@@ -253,7 +256,7 @@ def verify_log(
                     f"{incident_id}: event #{item.server_seq} belongs to {event.incident_id}"
                 )
             hashes[item.server_seq] = item.hash
-            yield item.server_seq, item.hash, canonical_bytes(event)
+            yield item.server_seq, item.hash, canonical_bytes(item.event)
 
     head = extend(head, incident_id, items())
     verified = 0
