@@ -11,6 +11,7 @@ from tests.tui.conftest import NOW, main_screen, make_app, opened, room_for, unt
 from tests.tui.test_terminal import TMUX, WARROOM, wait_for
 from warroom.core import events as ev
 from warroom.core.ladder_runner import LADDER_ACTOR, LadderRunner
+from warroom.core.policy import default_policy, parse_policy
 from warroom.core.timeparse import utcnow
 from warroom.store.local import LocalStore
 from warroom.tui.ladder_worker import SoloWriter
@@ -37,13 +38,11 @@ def escalations(home, incident: str) -> list[ev.Event]:
         store.close()
 
 
-def tick(home, now):
+def tick(home, now, policy=None):
     """One tick of a fresh runner on its own connection: a restarted scheduler."""
     store = LocalStore(home / "warroom.db")
     try:
-        room = room_for(home)
-        room.store.close()
-        return LadderRunner(SoloWriter(store, room.policy)).tick(now)
+        return LadderRunner(SoloWriter(store, policy or default_policy())).tick(now)
     finally:
         store.close()
 
@@ -159,22 +158,50 @@ async def test_at_80_columns_the_strip_shows_the_page_due_and_the_next_countdown
     assert len(escalations(home, incident)) == 1
 
 
-def test_a_threshold_step_pages_and_says_why_the_raise_was_refused(home):
-    """latency-p99: the ladder may not raise a severity the commander owns; it pages the
-    owning team with the refusal on the record, for the commander to decide."""
-    room = room_for(home, "intake:alertmanager")
+RAISING_LADDER = parse_policy(
+    """
+[[escalations]]
+id = "latency-sev2"
+when = "threshold"
+metric = "p99_latency_ms"
+above = 2000
+after_minutes = 5
+action = "set-severity"
+severity = "SEV2"
+target = "owning-team"
+""",
+    "raising.toml",
+)
+
+
+def test_a_threshold_step_raises_a_commanded_incident_and_pages(home):
+    """A set-severity step raises the severity even though a person commands the incident:
+    the policy's rule authorises it (an automatic change only ever raises)."""
+    ana = room_for(home, "ana")
+    intake = room_for(home, "intake:alertmanager")
     try:
         at = NOW - timedelta(minutes=8)
-        incident = room.declare(
-            "Checkout slow", severity="SEV3", incident_type="outage", at=at, take_command=False
+        incident = ana.declare(
+            "Checkout slow", severity="SEV3", incident_type="outage", at=at, take_command=True
         ).incident_id
-        room.alert(incident, "alertmanager", "p99 high", {}, fingerprint="fp1", at=at)
-        room.threshold_crossed(incident, "p99_latency_ms", 2450, 2000, "rule latency-p99", at=at)
+        intake.alert(incident, "alertmanager", "p99 high", {}, fingerprint="fp1", at=at)
+        intake.threshold_crossed(incident, "p99_latency_ms", 2450, 2000, "rule x", at=at)
     finally:
-        room.store.close()
-    fired = [f for f in tick(home, NOW) if f.step == "latency-p99"]
-    assert [(f.action, f.target) for f in fired] == [("page", "owning-team")]
-    (page,) = [e for e in escalations(home, incident) if e.payload.step == "latency-p99"]
+        ana.store.close()
+        intake.store.close()
+    fired = tick(home, NOW, RAISING_LADDER)
+    assert [(f.step, f.action, f.target) for f in fired] == [
+        ("latency-sev2", "page", "owning-team")
+    ]
+    (page,) = escalations(home, incident)
     assert "p99_latency_ms 2450 > 2000" in page.payload.reason
-    assert "could not raise to SEV2" in page.payload.reason
-    assert tick(home, NOW + timedelta(minutes=1)) == []
+    assert "(raise to SEV2)" in page.payload.reason and "could not" not in page.payload.reason
+    store = LocalStore(home / "warroom.db")
+    try:
+        state = store.state(incident)
+        (raised,) = [e for e in store.events(incident) if e.kind == "severity_changed"]
+    finally:
+        store.close()
+    assert (state.severity, state.commander) == ("SEV2", "ana")
+    assert (raised.actor, raised.payload.rule) == (LADDER_ACTOR, "latency-sev2")
+    assert tick(home, NOW + timedelta(minutes=1), RAISING_LADDER) == []

@@ -234,7 +234,7 @@ class _Carrier:
         if policy.severity_rank(severity) >= policy.severity_rank(current):
             return
         try:
-            self.room.set_severity(target, severity, f"alert rule {rule}")
+            self.room.set_severity(target, severity, f"alert rule {rule}", rule=rule)
         except InvalidInput as refusal:
             self.room.log(target, f"rule {rule} asks to raise {target} to {severity}: {refusal}")
             applied.done.append(f"could not raise to {severity}: {refusal}")
