@@ -75,6 +75,35 @@ def test_each_step_fires_once_even_across_restarts(home):
     assert len(escalations(home, incident)) == 2
 
 
+class _LateStore(LocalStore):
+    """A second screen's connection whose first write lands just after the other screen's
+    whole tick: both saw the step due before either wrote (the check and the append of a
+    firing are not one transaction)."""
+
+    def __init__(self, path, first_screen) -> None:
+        super().__init__(path)
+        self.first_screen = first_screen
+
+    def append_new(self, **fields):
+        if self.first_screen is not None:
+            first_screen, self.first_screen = self.first_screen, None
+            first_screen()
+        return super().append_new(**fields)
+
+
+def test_two_solo_screens_racing_on_one_home_fire_a_step_once(home):
+    incident = vacant_sev1(home, minutes_ago=6)
+    first: list = []
+    late = _LateStore(home / "warroom.db", lambda: first.extend(tick(home, NOW)))
+    try:
+        assert LadderRunner(SoloWriter(late, default_policy())).tick(NOW) == []
+    finally:
+        late.close()
+    assert [f.step for f in first] == ["sev1-unacknowledged"]  # the first screen fired it
+    (page,) = escalations(home, incident)  # ... and the second one's copy was dropped
+    assert page.id == first[0].event_id
+
+
 def test_ack_on_the_command_line_stops_the_unacknowledged_steps(home, cli):
     incident = vacant_sev1(home, minutes_ago=1, now=utcnow())
     result = cli("ack", incident, "--json")
