@@ -17,13 +17,18 @@ from warroom.store.local import LocalStore
 from warroom.tui.ladder_worker import SoloWriter
 
 
-def vacant_sev1(home, minutes_ago: float, now=NOW) -> str:
+def vacant_sev1(home, minutes_ago: float, now=NOW, drill: bool = False) -> str:
     """A SEV1 declared by intake, command vacant: nobody has acknowledged it."""
     room = room_for(home, "intake:alertmanager")
     try:
         at = now - timedelta(minutes=minutes_ago)
         declared = room.declare(
-            "Checkout down", severity="SEV1", incident_type="outage", at=at, take_command=False
+            "Checkout down",
+            severity="SEV1",
+            incident_type="outage",
+            at=at,
+            take_command=False,
+            drill=drill,
         )
         return declared.incident_id
     finally:
@@ -125,6 +130,25 @@ async def test_the_solo_screen_runs_the_ladder_and_shows_the_page_as_due(home):
         strip = str(screen.query_one("#strip-main").render())
         assert "PAGE DUE next-tier" in strip and "sev1-unacknowledged" in strip
     assert len(escalations(home, incident)) == 1
+
+
+async def test_a_drill_runs_its_steps_and_marks_the_page_a_drill(home):
+    """The drill exercises the step (it is on the record) but its page is a drill one, for
+    delivery to send to a drill channel or skip; the strip says DRILL."""
+    incident = vacant_sev1(home, minutes_ago=6, drill=True)
+    app = make_app(home, ladder=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot)
+        screen = main_screen(pilot)
+        await until(pilot, lambda: "sev1-unacknowledged" in screen.state.fired_steps, timeout=10)
+        await pilot.pause(0.2)
+        strip = str(screen.query_one("#strip-main").render())
+        assert "DRILL PAGE DUE next-tier" in strip, strip
+    (page,) = escalations(home, incident)
+    assert page.payload.drill is True and page.payload.step == "sev1-unacknowledged"
+    real = vacant_sev1(home, minutes_ago=6)
+    tick(home, NOW)
+    assert [e.payload.drill for e in escalations(home, real)] == [False]
 
 
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
