@@ -39,19 +39,31 @@ class WarRoom(FollowUpActions):
     A time more than the policy allows before the declaration raises
     ``BackdateNeedsConfirmation`` unless the room was made with ``confirm_backdate``
     (``confirming_backdate()``: the CLI's ``--yes``, the screen's prompt).
+
+    ``automation`` is for the ladder and intake only (never a person's room): their
+    severity raises are judged by the policy rule they name (``warroom.core.automatic``).
     """
 
     def __init__(
-        self, store: LocalStore, policy: Policy, actor: str, *, confirm_backdate: bool = False
+        self,
+        store: LocalStore,
+        policy: Policy,
+        actor: str,
+        *,
+        confirm_backdate: bool = False,
+        automation: bool = False,
     ) -> None:
         self.store = store
         self.policy = policy
         self.actor = actor
         self.confirm_backdate = confirm_backdate
+        self.automation = automation
 
     def confirming_backdate(self) -> "WarRoom":
         """The same room, recording far-backdated times without asking again."""
-        return WarRoom(self.store, self.policy, self.actor, confirm_backdate=True)
+        return WarRoom(
+            self.store, self.policy, self.actor, confirm_backdate=True, automation=self.automation
+        )
 
     # -- incidents -----------------------------------------------------------------------
 
@@ -164,14 +176,23 @@ class WarRoom(FollowUpActions):
         action: str = "page",
         rule: str = "",
         step: str = "",
+        event_id: str | None = None,
     ) -> ev.Event:
         """Record a page (or, ``action="notify"``, a notice) that must go out to ``target``;
-        ``rule`` and ``step`` name the policy rule and ladder step that fired it."""
+        ``rule`` and ``step`` name the policy rule and ladder step that fired it, and
+        ``event_id`` (the ladder's, derived from the step) makes a second firing a
+        duplicate the store drops. A page on a drill incident is marked a drill."""
         state = self._current(incident_ref)
         payload = self._payload(
-            ev.Escalation, target=target, reason=reason, action=action, rule=rule, step=step
+            ev.Escalation,
+            target=target,
+            reason=reason,
+            action=action,
+            rule=rule,
+            step=step,
+            drill=state.drill,
         )
-        return self._append(state, payload, at)
+        return self._append(state, payload, at, event_id=event_id)
 
     def threshold_crossed(
         self,
@@ -221,15 +242,22 @@ class WarRoom(FollowUpActions):
     # -- single-valued fields ------------------------------------------------------------
 
     def set_severity(
-        self, incident_ref: str, severity: str, reason: str = "", *, at: datetime | None = None
+        self,
+        incident_ref: str,
+        severity: str,
+        reason: str = "",
+        *,
+        at: datetime | None = None,
+        rule: str = "",
+        event_id: str | None = None,
     ) -> ev.Event:
+        """Change the severity; ``rule`` names the policy rule of an automatic raise."""
         state = self._current(incident_ref)
         name = self.policy.severity(severity).name
         if name == state.severity:
             raise InvalidInput(f"{state.id} is already {name}")
-        return self._append(
-            state, self._payload(ev.SeverityChanged, severity=name, reason=reason), at
-        )
+        payload = self._payload(ev.SeverityChanged, severity=name, reason=reason, rule=rule)
+        return self._append(state, payload, at, event_id=event_id)
 
     def set_status(
         self, incident_ref: str, status: str, reason: str = "", *, at: datetime | None = None
@@ -605,7 +633,9 @@ class WarRoom(FollowUpActions):
             )
         except ValidationError as exc:
             raise InvalidInput(entry_message(exc)) from None
-        refusal = check_append(self.policy, state, proposed, author=self.actor, admin=False)
+        refusal = check_append(
+            self.policy, state, proposed, author=self.actor, admin=False, automation=self.automation
+        )
         if refusal:
             raise InvalidInput(refusal)
         problem = None if self.confirm_backdate else backdate_problem(self.policy, state, proposed)

@@ -70,6 +70,7 @@ def test_grafana_alert_raises_severity_upward(cli, _isolated_home: Path):
         "kind": "severity_changed",
         "severity": "SEV1",
         "reason": "alert rule payments-errors",
+        "rule": "payments-errors",
     }
     notify = events[-1]["payload"]  # the rule's notify: an escalation delivery sends
     assert (notify["kind"], notify["action"], notify["target"], notify["rule"]) == (

@@ -17,8 +17,7 @@ def test_status_shows_the_ladder_and_ack_settles_it(cli, tmp_path):
         for line in lines
     ), lines
     assert any(
-        "latency-p99: raise to SEV2, page owning-team in" in line
-        and "p99_latency_ms 3100 > 2000" in line
+        "latency-p99-sustained: page next-tier in" in line and "p99_latency_ms 3100 > 2000" in line
         for line in lines
     ), lines
     cli("ack", incident)

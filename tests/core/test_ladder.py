@@ -171,8 +171,8 @@ def test_ladder_rules_are_checked_with_their_wording():
 
 
 def test_a_threshold_step_fires_once_its_signal_has_held_long_enough():
-    """The shipped ``latency-p99`` step: p99 above 2 s for 5 minutes, fed by the
-    ``threshold_crossed`` entries alert rules record, while the alert still fires."""
+    """The shipped ``latency-p99-sustained`` step: p99 above 2 s for 15 minutes, fed by
+    the ``threshold_crossed`` entries alert rules record, while the alert still fires."""
     policy = default_policy()
     alert = {"source": "alertmanager", "summary": "slow", "fingerprint": "fp1"}
     state = fold(
@@ -184,11 +184,22 @@ def test_a_threshold_step_fires_once_its_signal_has_held_long_enough():
             ),
         ]
     )
-    waiting = keyed(escalation_ladder(policy, state, at(5.9)))["latency-p99"]
-    assert waiting.status == "armed" and waiting.fires_at == at(6)
-    due = keyed(due_steps(policy, state, at(6)))["latency-p99"]
-    assert due.reason == "p99_latency_ms 2450 > 2000 since 09:01 (5 min)"
-    assert severity_raise(policy, due, state) == "SEV2"
-    assert step_escalation(due, state).target == "owning-team"
+    key = "latency-p99-sustained"
+    waiting = keyed(escalation_ladder(policy, state, at(15.9)))[key]
+    assert waiting.status == "armed" and waiting.fires_at == at(16)
+    due = keyed(due_steps(policy, state, at(16)))[key]
+    assert due.reason == "p99_latency_ms 2450 > 2000 since 09:01 (15 min)"
+    assert severity_raise(policy, due, state) is None  # the alert rule raised it already
+    assert step_escalation(due, state).target == "next-tier"
     resolved = fold([make_event("alert_received", minute=2, status="resolved", **alert)], state)
-    assert keyed(escalation_ladder(policy, resolved, at(9)))["latency-p99"].status == "waiting"
+    assert keyed(escalation_ladder(policy, resolved, at(19)))[key].status == "waiting"
+
+
+def test_the_shipped_ladder_does_not_page_again_whom_an_alert_rule_paged():
+    """An alert rule pages at once; the ladder step fed by the same threshold is the next
+    rung, so one signal never pages one target twice."""
+    policy = default_policy()
+    for step in (s for s in policy.escalations if s.when == "threshold"):
+        feeding = [r for r in policy.rules if step.metric in {t.name for t in r.thresholds}]
+        assert feeding, f"nothing feeds {step.id}"
+        assert all(r.page != step.target for r in feeding), step.id

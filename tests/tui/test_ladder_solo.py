@@ -11,18 +11,24 @@ from tests.tui.conftest import NOW, main_screen, make_app, opened, room_for, unt
 from tests.tui.test_terminal import TMUX, WARROOM, wait_for
 from warroom.core import events as ev
 from warroom.core.ladder_runner import LADDER_ACTOR, LadderRunner
+from warroom.core.policy import default_policy, parse_policy
 from warroom.core.timeparse import utcnow
 from warroom.store.local import LocalStore
 from warroom.tui.ladder_worker import SoloWriter
 
 
-def vacant_sev1(home, minutes_ago: float, now=NOW) -> str:
+def vacant_sev1(home, minutes_ago: float, now=NOW, drill: bool = False) -> str:
     """A SEV1 declared by intake, command vacant: nobody has acknowledged it."""
     room = room_for(home, "intake:alertmanager")
     try:
         at = now - timedelta(minutes=minutes_ago)
         declared = room.declare(
-            "Checkout down", severity="SEV1", incident_type="outage", at=at, take_command=False
+            "Checkout down",
+            severity="SEV1",
+            incident_type="outage",
+            at=at,
+            take_command=False,
+            drill=drill,
         )
         return declared.incident_id
     finally:
@@ -37,13 +43,11 @@ def escalations(home, incident: str) -> list[ev.Event]:
         store.close()
 
 
-def tick(home, now):
+def tick(home, now, policy=None):
     """One tick of a fresh runner on its own connection: a restarted scheduler."""
     store = LocalStore(home / "warroom.db")
     try:
-        room = room_for(home)
-        room.store.close()
-        return LadderRunner(SoloWriter(store, room.policy)).tick(now)
+        return LadderRunner(SoloWriter(store, policy or default_policy())).tick(now)
     finally:
         store.close()
 
@@ -76,6 +80,35 @@ def test_each_step_fires_once_even_across_restarts(home):
     assert len(escalations(home, incident)) == 2
 
 
+class _LateStore(LocalStore):
+    """A second screen's connection whose first write lands just after the other screen's
+    whole tick: both saw the step due before either wrote (the check and the append of a
+    firing are not one transaction)."""
+
+    def __init__(self, path, first_screen) -> None:
+        super().__init__(path)
+        self.first_screen = first_screen
+
+    def append_new(self, **fields):
+        if self.first_screen is not None:
+            first_screen, self.first_screen = self.first_screen, None
+            first_screen()
+        return super().append_new(**fields)
+
+
+def test_two_solo_screens_racing_on_one_home_fire_a_step_once(home):
+    incident = vacant_sev1(home, minutes_ago=6)
+    first: list = []
+    late = _LateStore(home / "warroom.db", lambda: first.extend(tick(home, NOW)))
+    try:
+        assert LadderRunner(SoloWriter(late, default_policy())).tick(NOW) == []
+    finally:
+        late.close()
+    assert [f.step for f in first] == ["sev1-unacknowledged"]  # the first screen fired it
+    (page,) = escalations(home, incident)  # ... and the second one's copy was dropped
+    assert page.id == first[0].event_id
+
+
 def test_ack_on_the_command_line_stops_the_unacknowledged_steps(home, cli):
     incident = vacant_sev1(home, minutes_ago=1, now=utcnow())
     result = cli("ack", incident, "--json")
@@ -97,6 +130,25 @@ async def test_the_solo_screen_runs_the_ladder_and_shows_the_page_as_due(home):
         strip = str(screen.query_one("#strip-main").render())
         assert "PAGE DUE next-tier" in strip and "sev1-unacknowledged" in strip
     assert len(escalations(home, incident)) == 1
+
+
+async def test_a_drill_runs_its_steps_and_marks_the_page_a_drill(home):
+    """The drill exercises the step (it is on the record) but its page is a drill one, for
+    delivery to send to a drill channel or skip; the strip says DRILL."""
+    incident = vacant_sev1(home, minutes_ago=6, drill=True)
+    app = make_app(home, ladder=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot)
+        screen = main_screen(pilot)
+        await until(pilot, lambda: "sev1-unacknowledged" in screen.state.fired_steps, timeout=10)
+        await pilot.pause(0.2)
+        strip = str(screen.query_one("#strip-main").render())
+        assert "DRILL PAGE DUE next-tier" in strip, strip
+    (page,) = escalations(home, incident)
+    assert page.payload.drill is True and page.payload.step == "sev1-unacknowledged"
+    real = vacant_sev1(home, minutes_ago=6)
+    tick(home, NOW)
+    assert [e.payload.drill for e in escalations(home, real)] == [False]
 
 
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
@@ -159,22 +211,50 @@ async def test_at_80_columns_the_strip_shows_the_page_due_and_the_next_countdown
     assert len(escalations(home, incident)) == 1
 
 
-def test_a_threshold_step_pages_and_says_why_the_raise_was_refused(home):
-    """latency-p99: the ladder may not raise a severity the commander owns; it pages the
-    owning team with the refusal on the record, for the commander to decide."""
-    room = room_for(home, "intake:alertmanager")
+RAISING_LADDER = parse_policy(
+    """
+[[escalations]]
+id = "latency-sev2"
+when = "threshold"
+metric = "p99_latency_ms"
+above = 2000
+after_minutes = 5
+action = "set-severity"
+severity = "SEV2"
+target = "owning-team"
+""",
+    "raising.toml",
+)
+
+
+def test_a_threshold_step_raises_a_commanded_incident_and_pages(home):
+    """A set-severity step raises the severity even though a person commands the incident:
+    the policy's rule authorises it (an automatic change only ever raises)."""
+    ana = room_for(home, "ana")
+    intake = room_for(home, "intake:alertmanager")
     try:
         at = NOW - timedelta(minutes=8)
-        incident = room.declare(
-            "Checkout slow", severity="SEV3", incident_type="outage", at=at, take_command=False
+        incident = ana.declare(
+            "Checkout slow", severity="SEV3", incident_type="outage", at=at, take_command=True
         ).incident_id
-        room.alert(incident, "alertmanager", "p99 high", {}, fingerprint="fp1", at=at)
-        room.threshold_crossed(incident, "p99_latency_ms", 2450, 2000, "rule latency-p99", at=at)
+        intake.alert(incident, "alertmanager", "p99 high", {}, fingerprint="fp1", at=at)
+        intake.threshold_crossed(incident, "p99_latency_ms", 2450, 2000, "rule x", at=at)
     finally:
-        room.store.close()
-    fired = [f for f in tick(home, NOW) if f.step == "latency-p99"]
-    assert [(f.action, f.target) for f in fired] == [("page", "owning-team")]
-    (page,) = [e for e in escalations(home, incident) if e.payload.step == "latency-p99"]
+        ana.store.close()
+        intake.store.close()
+    fired = tick(home, NOW, RAISING_LADDER)
+    assert [(f.step, f.action, f.target) for f in fired] == [
+        ("latency-sev2", "page", "owning-team")
+    ]
+    (page,) = escalations(home, incident)
     assert "p99_latency_ms 2450 > 2000" in page.payload.reason
-    assert "could not raise to SEV2" in page.payload.reason
-    assert tick(home, NOW + timedelta(minutes=1)) == []
+    assert "(raise to SEV2)" in page.payload.reason and "could not" not in page.payload.reason
+    store = LocalStore(home / "warroom.db")
+    try:
+        state = store.state(incident)
+        (raised,) = [e for e in store.events(incident) if e.kind == "severity_changed"]
+    finally:
+        store.close()
+    assert (state.severity, state.commander) == ("SEV2", "ana")
+    assert (raised.actor, raised.payload.rule) == (LADDER_ACTOR, "latency-sev2")
+    assert tick(home, NOW + timedelta(minutes=1), RAISING_LADDER) == []

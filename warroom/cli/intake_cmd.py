@@ -25,7 +25,7 @@ Payload = Annotated[str, typer.Argument(help="A JSON payload file, or - for stan
 def _apply(ctx: typer.Context, source: str, fmt: Format, as_json: bool) -> None:
     alerts = parse_alerts_text(read_payload(source), fmt)
     runtime = runtime_of(ctx)
-    room = WarRoom(runtime.store, runtime.policy, intake_actor(alerts))
+    room = WarRoom(runtime.store, runtime.policy, intake_actor(alerts), automation=True)
     applied = apply_alerts(room, alerts, runbooks=runbook_catalogue(runtime.runbooks))
     if as_json:
         emit_json({"alerts": [asdict(a) for a in applied]})

@@ -12,6 +12,7 @@ Pure: the server supplies the state and who is asking.
 from datetime import datetime
 
 from warroom.core import events as ev
+from warroom.core.automatic import automatic_raise_refusal
 from warroom.core.ids import is_risk_stream
 from warroom.core.ladder import fired_step_refusal
 from warroom.core.learning_rules import learning_refusal, risk_log_refusal, wont_do_refusal
@@ -65,6 +66,7 @@ def check_append(
     author: str,
     admin: bool,
     now: datetime | None = None,
+    automation: bool = False,
 ) -> str | None:
     """Why ``event`` may not be appended now, or ``None`` if it may.
 
@@ -74,6 +76,10 @@ def check_append(
     times, milestones in order, a closed incident, steps and commands that are pinned,
     an honest re-pin — binds admins too;
     only the role rules make way for them.
+
+    ``automation`` is for the server's own batches and the local ladder and intake only,
+    never a client's push: their severity changes are judged by the policy rule they name
+    (``warroom.core.automatic``) instead of by a role.
     """
     if event.actor != author and not admin:
         return f"entries from this token must be written as {author!r}, not {event.actor!r}"
@@ -104,6 +110,8 @@ def check_append(
         problem = repin_refusal(state, payload)
     if problem or admin:
         return problem
+    if automation and isinstance(payload, ev.SeverityChanged):
+        return automatic_raise_refusal(policy, state, payload)
     return _role_refusal(policy, state, event)
 
 

@@ -19,6 +19,10 @@ class InvalidInput(WarroomError):
     """A value the user supplied that the policy or the model rejects."""
 
 
+class AlreadyRecorded(InvalidInput):
+    """An entry whose event id is on the record already (a derived id written twice)."""
+
+
 class StoreError(WarroomError):
     """The local database is locked, corrupt or unreadable."""
 

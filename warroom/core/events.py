@@ -152,6 +152,9 @@ class SeverityChanged(_Payload):
     kind: Literal["severity_changed"] = "severity_changed"
     severity: Name
     reason: Reason = ""
+    rule: Reason = ""
+    """The policy rule (a ladder step or an alert rule) that raised it automatically;
+    empty for a person's change (``warroom.core.automatic``)."""
 
 
 class StatusChanged(_Payload):
@@ -233,6 +236,9 @@ class Escalation(_Payload):
     action: EscalationAction = "page"
     rule: Reason = ""
     step: Reason = ""
+    drill: bool = False
+    """Made on a drill incident: delivery sends it to a drill channel or skips it, so an
+    exercise runs every step without paging anyone for real."""
 
 
 class AlertReceived(_Payload):

@@ -122,6 +122,7 @@ def _escalation(state: IncidentState, event: ev.Event) -> None:
             reason=p.reason,
             at=event.occurred_at,
             event_id=event.id,
+            drill=p.drill,
         )
         state.fired_steps.setdefault(p.step, fired)
 

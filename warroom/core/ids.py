@@ -7,6 +7,7 @@ bits): two machines declaring offline collide with odds of about one in a billio
 """
 
 import secrets
+import uuid
 
 import uuid6
 
@@ -17,6 +18,19 @@ INCIDENT_PREFIX = "inc-"
 def new_event_id() -> str:
     """A fresh UUIDv7 as a string."""
     return str(uuid6.uuid7())
+
+
+_DERIVED_NAMESPACE = uuid.UUID("5d0c3a1e-8f4b-4c2a-9e1d-7a6b2c9f0e31")
+
+
+def derived_event_id(*parts: str) -> str:
+    """A UUIDv5 named by ``parts``: the same parts give the same id on every machine.
+
+    For a write that must happen once however many writers race to make it (a ladder
+    step's firing, named by incident, step and what it writes): the second one is the
+    same event id, which every store's idempotence on event id drops.
+    """
+    return str(uuid.uuid5(_DERIVED_NAMESPACE, "\x1f".join(parts)))
 
 
 def new_incident_id() -> str:

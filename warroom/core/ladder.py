@@ -222,7 +222,8 @@ def step_line(step: LadderStep, now: datetime) -> str:
     if step.record is not None:
         record = step.record
         return (
-            f"FIRED   {rule.id}: {record.action} {record.target} at {record.at:%H:%M:%S}"
+            f"FIRED   {rule.id}: {'drill ' if record.drill else ''}{record.action}"
+            f" {record.target} at {record.at:%H:%M:%S}"
             f" (due, not yet delivered) — {record.reason}"
         )
     if step.fires_at is not None and step.status == "armed":

@@ -5,7 +5,10 @@ a ``StepWriter`` appends through the same admit as every other change — ``WarR
 solo session (``warroom.tui.ladder_worker``), server-authored events in ``warroom serve``
 (``warroom.server.ladder_task``). A firing is an ``escalation`` carrying the step's key;
 the admit refuses a second one, so a runner restarted after a crash, or two racing, fire
-each step once. Whoever calls ``tick`` decides when (a TUI worker thread, a server task,
+each step once. A firing's events have ids derived from the incident and the step
+(``derived_event_id``), so two runners that both saw a step due before either wrote —
+two solo screens on one home — write the same events, and the store keeps the first.
+Whoever calls ``tick`` decides when (a TUI worker thread, a server task,
 a leader-lease holder); the runner holds no state between ticks.
 """
 
@@ -17,6 +20,7 @@ from typing import Any, Protocol
 
 from warroom.core import events as ev
 from warroom.core.errors import InvalidInput
+from warroom.core.ids import derived_event_id
 from warroom.core.ladder import LadderStep, due_steps, severity_raise, step_escalation
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
@@ -50,11 +54,15 @@ class StepWriter(Protocol):
         """The incidents not resolved or closed, as folded now."""
         ...
 
-    def set_severity(self, incident_id: str, severity: str, reason: str, at: datetime) -> None:
-        """Raise the severity; ``InvalidInput`` when the access rules refuse it."""
+    def set_severity(
+        self, incident_id: str, severity: str, reason: str, at: datetime, rule: str, event_id: str
+    ) -> None:
+        """Raise the severity as ``rule`` says; ``InvalidInput`` when the admit refuses it."""
         ...
 
-    def escalate(self, incident_id: str, escalation: ev.Escalation, at: datetime) -> ev.Event:
+    def escalate(
+        self, incident_id: str, escalation: ev.Escalation, at: datetime, event_id: str
+    ) -> ev.Event:
         """Append the firing; ``InvalidInput`` when refused (already fired, closed, ...)."""
         ...
 
@@ -66,10 +74,16 @@ class RoomSteps:
     def room_for(self, incident_id: str) -> Any:
         raise NotImplementedError
 
-    def set_severity(self, incident_id: str, severity: str, reason: str, at: datetime) -> None:
-        self.room_for(incident_id).set_severity(incident_id, severity, reason, at=at)
+    def set_severity(
+        self, incident_id: str, severity: str, reason: str, at: datetime, rule: str, event_id: str
+    ) -> None:
+        self.room_for(incident_id).set_severity(
+            incident_id, severity, reason, at=at, rule=rule, event_id=event_id
+        )
 
-    def escalate(self, incident_id: str, escalation: ev.Escalation, at: datetime) -> ev.Event:
+    def escalate(
+        self, incident_id: str, escalation: ev.Escalation, at: datetime, event_id: str
+    ) -> ev.Event:
         return self.room_for(incident_id).escalate(
             incident_id,
             escalation.target,
@@ -78,6 +92,7 @@ class RoomSteps:
             action=escalation.action,
             rule=escalation.rule,
             step=escalation.step,
+            event_id=event_id,
         )
 
 
@@ -107,13 +122,17 @@ class LadderRunner:
         escalation = step_escalation(step, state)
         severity = severity_raise(self.writer.policy, step, state)
         if severity is not None:
+            raise_id = derived_event_id(state.id, step.key, "severity")
             try:
-                self.writer.set_severity(state.id, severity, escalation.reason, now)
+                self.writer.set_severity(
+                    state.id, severity, escalation.reason, now, step.rule.id, raise_id
+                )
             except InvalidInput as refusal:
                 reason = f"{escalation.reason}; could not raise to {severity}: {refusal}"
                 escalation = escalation.model_copy(update={"reason": reason})
         try:
-            return self.writer.escalate(state.id, escalation, now)
+            firing_id = derived_event_id(state.id, step.key, "escalation")
+            return self.writer.escalate(state.id, escalation, now, firing_id)
         except InvalidInput as refusal:  # fired meanwhile by another runner, or closed
             log.info("ladder step %s of %s not fired: %s", step.key, state.id, refusal)
             return None

@@ -138,6 +138,8 @@ class FiredStep(BaseModel):
     reason: str
     at: datetime
     event_id: str
+    drill: bool = False
+    """Fired on a drill incident: a drill page, for a drill channel or none."""
 
 
 class Crossing(BaseModel):

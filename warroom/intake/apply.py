@@ -13,9 +13,9 @@ path) as the intake actor (``intake:alertmanager``, ``intake:generic``, …):
   ``threshold_crossed`` (the value against the limit), a note (which rule, why, what it
   does), a page or a notice as an ``escalation`` (``action`` page or notify, ``rule``), a
   TODO as a TODO (due at the end of its time box), a runbook (named by the rule, or by the alert's
-  ``runbook_url``) is pinned. Severity is only ever raised; when the access
-  rules refuse the raise (a person commands the incident), the rule's wish and the
-  refusal go on the record as a note for the commander instead.
+  ``runbook_url``) is pinned. Severity is only ever raised, naming the rule, which
+  authorises it whoever commands (``warroom.core.automatic``); should the admit still
+  refuse it, the rule's wish and the refusal go on the record as a note instead.
 
 All or nothing per payload: every entry is validated before the first write, so a
 payload that cannot be recorded writes nothing; on a server the whole payload is one
@@ -234,7 +234,7 @@ class _Carrier:
         if policy.severity_rank(severity) >= policy.severity_rank(current):
             return
         try:
-            self.room.set_severity(target, severity, f"alert rule {rule}")
+            self.room.set_severity(target, severity, f"alert rule {rule}", rule=rule)
         except InvalidInput as refusal:
             self.room.log(target, f"rule {rule} asks to raise {target} to {severity}: {refusal}")
             applied.done.append(f"could not raise to {severity}: {refusal}")

@@ -120,7 +120,7 @@ class Batch:
         self.touched: set[str] = set()
         """Incidents whose states this batch folded its events into."""
         self.store = _BatchStore(author, author.device_for(actor), states, self)
-        self.room = WarRoom(self.store, policy, actor)  # type: ignore[arg-type]
+        self.room = WarRoom(self.store, policy, actor, automation=True)  # type: ignore[arg-type]
 
     async def commit(self, storage: EventStorage) -> list[AppendResult]:
         """Append every event of the batch in one push; ``BatchRefused`` if the access
@@ -129,7 +129,9 @@ class Batch:
             return []
 
         def admit(state: IncidentState | None, event: Event) -> str | None:
-            refusal = check_append(self.policy, state, event, author=self.actor, admin=False)
+            refusal = check_append(
+                self.policy, state, event, author=self.actor, admin=False, automation=True
+            )
             if refusal:
                 raise BatchRefused(refusal)
             return None

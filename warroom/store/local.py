@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from warroom.core.errors import NotFound, StoreError, WarroomError
+from warroom.core.errors import AlreadyRecorded, NotFound, StoreError, WarroomError
 from warroom.core.events import EVENT_LIST, Event
 from warroom.core.fold import INERT_KINDS, apply_effect, fold
 from warroom.core.ids import new_device_id
@@ -143,6 +143,8 @@ class LocalStore:
     ) -> Event:
         """``append_new`` inside the caller's transaction; ``seq`` puts the event at a
         free place of the log instead of its end (re-issuing an entry keeps its place)."""
+        if self.conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone():
+            raise AlreadyRecorded(f"entry {event_id} is already on the record")
         device_seq = int(self._meta("device_seq") or 0) + 1
         event = Event(
             id=event_id,

@@ -43,7 +43,7 @@ class SoloWriter(RoomSteps):
     """The ladder's writes to a local home: ``WarRoom`` as ``LADDER_ACTOR``."""
 
     def __init__(self, store: LocalStore, policy: Policy) -> None:
-        self.room = WarRoom(store, policy, LADDER_ACTOR, confirm_backdate=True)
+        self.room = WarRoom(store, policy, LADDER_ACTOR, confirm_backdate=True, automation=True)
         self.policy = policy
 
     def active_states(self) -> Iterable[IncidentState]:

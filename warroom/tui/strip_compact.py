@@ -22,7 +22,7 @@ from warroom.tui.render import safe, short_duration
 if TYPE_CHECKING:
     from warroom.core.clocks import UpdateClock
     from warroom.core.ladder import LadderStep
-    from warroom.core.state import HandoffRecord, IncidentState
+    from warroom.core.state import FiredStep, HandoffRecord, IncidentState
 
 SEPARATOR = " · "
 NAME_CELLS = 8
@@ -119,13 +119,19 @@ def clock_forms(clocks: "list[UpdateClock]", now: datetime) -> list[Text]:
     return forms
 
 
+def _page_word(record: "FiredStep") -> str:
+    """``PAGE`` or ``NOTIFY``, and ``DRILL`` before it for a drill's page."""
+    return ("DRILL " if record.drill else "") + record.action.upper()
+
+
 def escalation_forms(ladder: "list[LadderStep]", now: datetime) -> list[Text]:
     """The ladder, longest form first: each page or notice on the record, shown as due
     until delivery exists (``PAGE DUE next-tier 09:05 (sev1-unacknowledged)``), each step
     whose time came but is not yet recorded (``FIRING rule``), then the next step with its
     countdown. Shorter: ``PAGE next-tier 09:05 · esc 54m``, ``PAGE next-tier 09:05``,
     ``ESC! rule`` and counts; ``esc rule 12m`` when only a wait is left; nothing when the
-    ladder is quiet. Why a step fired is on the record and in ``warroom status``."""
+    ladder is quiet. A page on a drill incident says so (``DRILL PAGE DUE …``). Why a step
+    fired is on the record and in ``warroom status``."""
     from warroom.core.ladder import next_step  # the strip module stays light to import
 
     fired = [step for step in ladder if step.fired and step.record is not None]
@@ -135,7 +141,7 @@ def escalation_forms(ladder: "list[LadderStep]", now: datetime) -> list[Text]:
     full = Text(end="")
     for step in fired:
         record = step.record
-        full.append(f"{record.action.upper()} DUE ", style="bold reverse")
+        full.append(f"{_page_word(record)} DUE ", style="bold reverse")
         full.append_text(safe(record.target, style="bold reverse"))
         full.append(f" {record.at:%H:%M} ({step.rule.id}) ")
     for step in firing:
@@ -148,7 +154,7 @@ def escalation_forms(ladder: "list[LadderStep]", now: datetime) -> list[Text]:
     if fired:
         first = fired[0].record
         more = f" +{len(fired) + len(firing) - 1}" if len(fired) + len(firing) > 1 else ""
-        word = first.action.upper()
+        word = _page_word(first)
         due = Text(f"{word} ", style=style, end="").append_text(safe(first.target, style))
         due.append(f" {first.at:%H:%M}{more}", style=style)
         forms = [full]
