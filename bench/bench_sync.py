@@ -1,11 +1,13 @@
 """Sync benchmark on loopback: fan-out latency, durable append rate, catch-up, memory.
 
-Targets (issue 5): an entry reaches 50 other clients with p99 <= 250 ms; the SQLite
-backend sustains >= 1,000 durable appends/s at p99 <= 50 ms; a fresh client catches up
-on 100k events in <= 5 s; server memory per connected subscriber (goal <= 64 KB).
+Targets (issues 5 and 11): an entry reaches 50 other clients with p99 <= 250 ms; the
+SQLite backend sustains >= 1,000 durable appends/s at p99 <= 50 ms in every run; a fresh
+client catches up at >= 50,000 events/s at every size, linearly; server memory per
+connected subscriber (goal <= 64 KB).
 
-    .venv/bin/python bench/bench_sync.py [--subscribers 50] [--events 100000] [--json]
-        [--parts fanout,appends,catchup,memory,held] [--held 500,1000,2000,4000]
+    .venv/bin/python bench/bench_sync.py [--subscribers 50] [--events 10000,100000]
+        [--runs 3] [--seconds 10] [--json] [--parts fanout,appends,catchup,memory,held]
+        [--held 500,1000,2000,4000]
 
 Every part runs against a real ``warroom serve`` child process on 127.0.0.1:
 
@@ -16,8 +18,10 @@ Every part runs against a real ``warroom serve`` child process on 127.0.0.1:
   to the frame's arrival (CLOCK_MONOTONIC is shared by processes on one host).
 * appends: 50 raw keep-alive connections in a separate process each push one event per
   request, closed loop, for 10 s (each commit durable: WAL, synchronous=FULL).
-* catch-up: the server is filled with 100k events, then a fresh home runs
-  ``SyncEngine.sync_once`` (gzip pages of 5,000, chain verified, stored).
+* catch-up: at each of ``--events`` sizes, a server's data is filled with that many
+  events of one incident (through its writer, before it starts), then a fresh home runs
+  ``SyncEngine.sync_once`` (gzip pages, chain verified, stored); the CPU of each side
+  per event is printed beside the time, and each size's time beside the previous one's.
 * memory: server RSS before and after 200 idle stream subscribers connect.
 * held: the fan-out again at each of ``--held`` subscriber counts (a fresh server each),
   to find how many subscribers one server holds at p99 <= 250 ms to all.
@@ -27,6 +31,7 @@ The load generator shares the machine's cores with the server; numbers are upper
 
 import argparse
 import asyncio
+import itertools
 import json
 import multiprocessing as mp
 import os
@@ -284,60 +289,120 @@ def bench_fanout(server: Server, root: Path, subscribers: int) -> dict:
     }
 
 
-def bench_appends(server: Server, connections: int = 50, seconds: float = 10.0) -> dict:
-    """Durable single-event appends: at a fixed 1,000/s, then as fast as they go."""
+def bench_appends(
+    server: Server, connections: int = 50, seconds: float = 10.0, runs: int = 1
+) -> dict:
+    """Durable single-event appends: at a fixed 1,000/s (``runs`` times: the target is
+    met only if every run meets it), then as fast as they go."""
     ctx = mp.get_context("spawn")
-    results = {"connections": connections, "seconds": seconds}
-    for label, rate in (("at_1000_per_s", 1000.0), ("saturated", None)):
+    results: dict = {"connections": connections, "seconds": seconds}
+
+    def one(label: str, rate: float | None) -> dict:
         out = ctx.Queue()
         tokens = [server.token(f"{label}{i}") for i in range(connections)]
         child = ctx.Process(target=loaders_main, args=(server.port, tokens, seconds, rate, out))
         child.start()
         latencies = out.get(timeout=seconds + 60)
         child.join(10)
-        results[label] = {
+        return {
             "appends_per_s": len(latencies) / seconds,
             "p50_ms": 1000 * pct(latencies, 50),
             "p99_ms": 1000 * pct(latencies, 99),
         }
+
+    fixed = [one(f"fixed{run}-", 1000.0) for run in range(runs)]
+    results["at_1000_per_s_runs"] = fixed
+    results["at_1000_per_s"] = max(fixed, key=lambda row: row["p99_ms"])  # the worst run
+    results["runs_within_target"] = sum(
+        row["p99_ms"] <= 50 and row["appends_per_s"] >= 990 for row in fixed
+    )
+    results["saturated"] = one("saturated", None)
     return results
 
 
-def fill(server: Server, events: int) -> None:
-    token = server.token("filler")
+def fill(data: Path, events: int) -> None:
+    """Put ``events`` entries of one incident into a server's data folder before it starts,
+    through the storage's own writer (what a push does, without HTTP: a million pushed
+    over loopback would take longer than the catch-up it prepares)."""
     incident = "inc-catchup"
-    auth = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=server.url, headers=auth, timeout=120) as http:
-        n, batch = 0, []
-        while n < events:
-            n += 1
-            batch.append(event_json(incident, "filler", n, "declaration" if n == 1 else "note"))
-            if len(batch) == 1000 or n == events:
-                body = '{"events":[' + ",".join(batch) + "]}"
-                answer = http.post(
-                    "/v1/push", content=body, headers={"Content-Type": "application/json"}
-                )
-                answer.raise_for_status()
+    storage = SQLiteStorage(data)
+
+    def admit(state, event):
+        return None
+
+    async def run() -> None:
+        await storage.start()
+        n = 0
+        try:
+            while n < events:
                 batch = []
+                for _ in range(min(1000, events - n)):
+                    n += 1
+                    kind = "declaration" if n == 1 else "note"
+                    batch.append(Event.model_validate_json(event_json(incident, "filler", n, kind)))
+                await storage.append(batch, admit, "filler")
+        finally:
+            await storage.close()
+
+    asyncio.run(run())
 
 
-def bench_catchup(server: Server, root: Path, events: int) -> dict:
-    start = time.monotonic()
-    fill(server, events)
-    filled = time.monotonic() - start
-    home = root / "fresh-home"
-    LocalStore(home / "warroom.db").close()
-    engine = SyncEngine(home / "warroom.db", server.url, server.token("fresh", "viewer"))
-    start = time.monotonic()
-    report = engine.sync_once()
-    took = time.monotonic() - start
-    return {
-        "events": events,
-        "pulled": report.pulled,
-        "catch_up_s": took,
-        "events_per_s": report.pulled / took,
-        "fill_s": filled,
-    }
+def fill_apart(data: Path, events: int) -> None:
+    """``fill`` in a child process of its own, so that this one holds no connection to
+    the server's database from before the server started."""
+    child = mp.get_context("spawn").Process(target=fill, args=(data, events))
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise SystemExit(f"filling {data} failed")
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, every thread) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_catchup(root: Path, sizes: list[int]) -> dict:
+    """A fresh client's catch-up at each size, with the CPU each side spent per event.
+
+    The wall time shares two cores with everything else on the machine; CPU per event is
+    the figure that holds when the machine is busy (catch-up runs one page ahead, so on
+    an idle machine it takes about the larger of the two sides' CPU)."""
+    rows = []
+    for events in sizes:
+        data = root / f"data-catchup-{events}"
+        start = time.monotonic()
+        fill_apart(data, events)
+        filled = time.monotonic() - start
+        server = Server(data)
+        try:
+            home = root / f"fresh-home-{events}"
+            LocalStore(home / "warroom.db").close()
+            engine = SyncEngine(home / "warroom.db", server.url, server.token("fresh", "viewer"))
+            server_cpu, client_cpu = process_cpu_s(server.proc.pid), time.process_time()
+            start = time.monotonic()
+            report = engine.sync_once()
+            took = time.monotonic() - start
+            server_cpu = process_cpu_s(server.proc.pid) - server_cpu
+            client_cpu = time.process_time() - client_cpu
+        finally:
+            server.stop()
+        rows.append(
+            {
+                "events": events,
+                "pulled": report.pulled,
+                "catch_up_s": took,
+                "events_per_s": report.pulled / took,
+                "client_cpu_us_per_event": 1e6 * client_cpu / report.pulled,
+                "server_cpu_us_per_event": 1e6 * server_cpu / report.pulled,
+                "fill_s": filled,
+            }
+        )
+    for smaller, larger in itertools.pairwise(rows):
+        larger["time_ratio_to_previous"] = larger["catch_up_s"] / smaller["catch_up_s"]
+        larger["size_ratio_to_previous"] = larger["events"] / smaller["events"]
+    return {"sizes": rows}
 
 
 def bench_memory(server: Server, subscribers: int = 200) -> dict:
@@ -382,7 +447,11 @@ def bench_held(root: Path, counts: list[int]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=50)
-    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument(
+        "--events", default="10000,100000", help="catch-up sizes (events in one incident)"
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each append run")
+    parser.add_argument("--runs", type=int, default=1, help="append runs (the target: every one)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
         "--held", default="500,1000,2000", help="subscriber counts for the held part"
@@ -396,7 +465,6 @@ def main() -> None:
         help="sqlite, postgres, or both (sqlite,postgres: side by side in one run; PostgreSQL"
         " is a throwaway durable cluster, fsync on, see tests/pgcluster.py)",
     )
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of the append runs")
     args = parser.parse_args()
     backends = args.backend.split(",")
     if backends == ["sqlite"]:
@@ -424,15 +492,19 @@ def run_backend(args, quiet: bool = False) -> dict:
         root = Path(tmp)
         for name, run in (
             ("fanout", lambda s: bench_fanout(s, root, args.subscribers)),
-            ("appends", lambda s: bench_appends(s, seconds=args.seconds)),
-            ("catchup", lambda s: bench_catchup(s, root, args.events)),
+            ("appends", lambda s: bench_appends(s, seconds=args.seconds, runs=args.runs)),
+            ("catchup", None),
             ("memory", bench_memory),
             ("held", None),
         ):
             if name not in parts:
                 continue
-            if name == "held":
-                results[name] = bench_held(root, [int(n) for n in args.held.split(",")])
+            if name in ("held", "catchup"):
+                results[name] = (
+                    bench_held(root, [int(n) for n in args.held.split(",")])
+                    if name == "held"
+                    else bench_catchup(root, [int(n) for n in args.events.split(",")])
+                )
                 if not (args.json or quiet):
                     print(name, json.dumps(results[name], indent=1, default=float), flush=True)
                 continue
@@ -456,16 +528,32 @@ def run_backend(args, quiet: bool = False) -> dict:
         f" {f['per_delivery_p99_ms']:.1f} ms), {f['missed_deliveries']} missed"
         f"   [target p99 <= 250 ms]"
     )
-    for label, row in (("at a fixed 1,000/s", a["at_1000_per_s"]), ("saturated", a["saturated"])):
+    for row in a["at_1000_per_s_runs"]:
         print(
-            f"durable appends {label}: {row['appends_per_s']:.0f}/s at p50 {row['p50_ms']:.1f}"
-            f" / p99 {row['p99_ms']:.1f} ms ({a['connections']} connections, one event per"
-            f" request)   [target >= 1000/s at p99 <= 50 ms]"
+            f"durable appends at a fixed 1,000/s: {row['appends_per_s']:.0f}/s at p50"
+            f" {row['p50_ms']:.1f} / p99 {row['p99_ms']:.1f} ms ({a['connections']} connections,"
+            f" one event per request)   [target >= 1000/s at p99 <= 50 ms]"
         )
+    print(f"  {a['runs_within_target']} of {len(a['at_1000_per_s_runs'])} runs within target")
+    row = a["saturated"]
     print(
-        f"catch-up of {c['events']} events by a fresh client: {c['catch_up_s']:.2f} s"
-        f" ({c['events_per_s']:.0f} events/s)   [target <= 5 s]"
+        f"durable appends saturated: {row['appends_per_s']:.0f}/s at p50 {row['p50_ms']:.1f}"
+        f" / p99 {row['p99_ms']:.1f} ms"
     )
+    for row in c["sizes"]:
+        scaling = (
+            f"; {row['size_ratio_to_previous']:.0f}x the events took"
+            f" {row['time_ratio_to_previous']:.1f}x the time [target <= ~"
+            f"{row['size_ratio_to_previous']:.0f}x]"
+            if "time_ratio_to_previous" in row
+            else ""
+        )
+        print(
+            f"catch-up of {row['events']} events by a fresh client: {row['catch_up_s']:.2f} s"
+            f" ({row['events_per_s']:.0f} events/s; CPU per event: client"
+            f" {row['client_cpu_us_per_event']:.1f} us, server"
+            f" {row['server_cpu_us_per_event']:.1f} us)   [target >= 50000 events/s]{scaling}"
+        )
     print(
         f"server memory per subscriber: {m['kb_per_subscriber']:.1f} KB"
         f" ({m['subscribers']} idle streams; RSS {m['rss_before_mb']:.0f} ->"

@@ -41,12 +41,36 @@ class ChainError(WarroomError):
     exit_code = 3
 
 
+def _not_json(value: object) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_ENCODE = (
+    json.encoder.c_make_encoder(
+        None, _not_json, json.encoder.encode_basestring, None, ":", ",", True, False, False
+    )
+    if json.encoder.c_make_encoder is not None
+    else None
+)
+"""``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+allow_nan=False)`` made once: ``dumps`` builds a new encoder for every call, which cost
+about as much as the encoding of a whole event (catch-up hashes every event it stores).
+The same C encoder ``dumps`` uses, with the same arguments, so the bytes are identical —
+except the check for circular references (``dumps`` gives each call a fresh record of
+the containers it is in; a shared one keeps stale entries after an error): JSON read
+from text has no cycles, and a cycle still fails, as a ``RecursionError``."""
+
+
 def canonical_bytes(value: Event | dict[str, Any]) -> bytes:
     """The exact bytes that are hashed for an event (or any JSON-able mapping)."""
     data = value.model_dump(mode="json") if isinstance(value, Event) else value
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    if _ENCODE is None or type(data) is not dict:
+        text = json.dumps(
+            data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    else:
+        text = "".join(_ENCODE(data, 0))
+    return text.encode("utf-8")
 
 
 def canonical_text(value: Event | dict[str, Any]) -> str:
@@ -96,20 +120,30 @@ def extend(head: Head, incident_id: str, items: Iterable[tuple[int, str, bytes]]
     Raises ``ChainError`` naming the first bad position, so a user learns where the
     record diverges, not only that it does.
     """
+    at, previous = head.seq, head.hash
     for seq, claimed, canonical in items:
-        if seq != head.seq + 1:
-            raise ChainError(
-                f"{incident_id}: expected event #{head.seq + 1} after #{head.seq}, got #{seq}"
-                " (an entry is missing, duplicated or out of order)"
-            )
-        expected = link(head.hash, seq, canonical)
-        if claimed != expected:
-            raise ChainError(
-                f"{incident_id}: event #{seq} does not match its hash"
-                f" (claimed {claimed[:16]}…, computed {expected[:16]}…): the record was altered"
-            )
-        head = Head(seq=seq, hash=claimed)
-    return head
+        check_link(incident_id, at, previous, seq, claimed, canonical)
+        at, previous = seq, claimed
+    return head if at == head.seq else Head(seq=at, hash=previous)
+
+
+def check_link(
+    incident_id: str, at: int, previous: str, seq: int, claimed: str, canonical: bytes
+) -> None:
+    """Raise ``ChainError`` unless event ``seq`` with hash ``claimed`` directly follows
+    the chain's position ``at`` (whose hash is ``previous``): one step of ``extend``, for
+    callers that verify item by item (catch-up) without a ``Head`` per event."""
+    if seq != at + 1:
+        raise ChainError(
+            f"{incident_id}: expected event #{at + 1} after #{at}, got #{seq}"
+            " (an entry is missing, duplicated or out of order)"
+        )
+    expected = link(previous, seq, canonical)
+    if claimed != expected:
+        raise ChainError(
+            f"{incident_id}: event #{seq} does not match its hash"
+            f" (claimed {claimed[:16]}…, computed {expected[:16]}…): the record was altered"
+        )
 
 
 class Checkpoint(BaseModel):

@@ -51,6 +51,21 @@ def validation_message(exc: RequestValidationError) -> str:
     return f"{where or 'body'}: {first.get('msg', 'invalid')}"
 
 
+PROBLEM_STATUS: dict[type[Exception], int] = {
+    StorageError: 503,
+    EventTooLarge: 422,
+    InvalidCursor: 400,
+}
+"""The answer's status for each storage error (the detail is the error's own text)."""
+
+
+def problem(exc: Exception) -> JSONResponse:
+    """The one-line answer to a storage error (``PROBLEM_STATUS``), for routes and for the
+    push lane (``fastpush``), which answers outside FastAPI's exception handlers."""
+    status = next(code for kind, code in PROBLEM_STATUS.items() if isinstance(exc, kind))
+    return JSONResponse(status_code=status, content={"detail": str(exc)})
+
+
 def install(app: FastAPI) -> None:
     """Answer validation, storage and cursor errors as one-line ``Problem`` bodies."""
 
@@ -58,14 +73,8 @@ def install(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": validation_message(exc)})
 
-    @app.exception_handler(StorageError)
-    async def _unavailable(request: Request, exc: StorageError) -> JSONResponse:
-        return JSONResponse(status_code=503, content={"detail": str(exc)})
+    async def _problem(request: Request, exc: Exception) -> JSONResponse:
+        return problem(exc)
 
-    @app.exception_handler(EventTooLarge)
-    async def _too_large(request: Request, exc: EventTooLarge) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": str(exc)})
-
-    @app.exception_handler(InvalidCursor)
-    async def _bad_cursor(request: Request, exc: InvalidCursor) -> JSONResponse:
-        return JSONResponse(status_code=400, content={"detail": str(exc)})
+    for kind in PROBLEM_STATUS:
+        app.add_exception_handler(kind, _problem)

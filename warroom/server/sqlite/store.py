@@ -293,4 +293,4 @@ class SQLiteStorage:
     async def append(self, events: list[Event], admit: Admit, token_id: str) -> list[AppendResult]:
         if not self._writer.running:
             raise StorageError("the storage is not started")
-        return await asyncio.wrap_future(self._writer.submit(events, admit, token_id))
+        return await self._writer.submit(events, admit, token_id)

@@ -28,14 +28,14 @@ use another person's device or burn its counters (``storage.device_taken``,
 ``storage.device_clash``).
 """
 
+import asyncio
 import contextlib
 import json
 import queue
 import sqlite3
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from warroom.core.chain import Head, canonical_bytes, checkpoint_message, link
@@ -59,13 +59,22 @@ from warroom.server.threads import ThreadHealth
 GROUP_MAX_EVENTS = 2000
 """At most this many events per group commit, so one transaction stays short."""
 
+_SEEN = (
+    "SELECT incident_id, seq, hash, NULL FROM events WHERE event_id = ?1"
+    " UNION ALL SELECT incident_id, NULL, NULL, reason FROM rejections WHERE event_id = ?1"
+)
+"""A retry's original outcome, applied or rejected, in one look-up (an id is never both)."""
+
 
 @dataclass
 class _Job:
     events: list[Event]
     admit: Admit
     token_id: str
-    future: Future = field(default_factory=Future)
+    future: asyncio.Future[list[AppendResult]]
+
+
+Outcome = list[AppendResult] | BaseException
 
 
 class Writer:
@@ -92,6 +101,9 @@ class Writer:
         self._failure: StorageError | None = None
         self._states: dict[str, IncidentState | None] = {}
         self._heads: dict[str, Head] = {}
+        self._owners: dict[str, str] = {}
+        """Each device's owner as committed or claimed in this group (an owner never
+        changes); cleared with the other caches when a savepoint or a commit fails."""
         self._next_gseq = 0
 
     @property
@@ -109,8 +121,11 @@ class Writer:
             self.health.thread.join()
             self._running = False
 
-    def submit(self, events: list[Event], admit: Admit, token_id: str) -> Future:
-        job = _Job(events, admit, token_id)
+    def submit(
+        self, events: list[Event], admit: Admit, token_id: str
+    ) -> asyncio.Future[list[AppendResult]]:
+        """Queue a push (on the event loop); the future resolves once it is committed."""
+        job = _Job(events, admit, token_id, asyncio.get_running_loop().create_future())
         self._jobs.put(job)
         return job.future
 
@@ -152,9 +167,8 @@ class Writer:
 
     @staticmethod
     def _fail(group: list[_Job], failure: BaseException | None) -> None:
-        for job in group:
-            if not job.future.done():
-                job.future.set_exception(failure or StorageError("the server cannot write"))
+        refusal = failure or StorageError("the server cannot write")
+        _resolve([(job, refusal) for job in group])
 
     def _open(self) -> sqlite3.Connection:
         conn = connect(self.path)
@@ -169,12 +183,13 @@ class Writer:
     def _reset_caches(self, conn: sqlite3.Connection) -> None:
         self._states.clear()
         self._heads.clear()
+        self._owners.clear()
         self._next_gseq = conn.execute("SELECT COALESCE(MAX(gseq), 0) + 1 FROM events").fetchone()[
             0
         ]
 
     def _commit_group(self, conn: sqlite3.Connection, group: list[_Job]) -> None:
-        outcomes: list[tuple[_Job, list[AppendResult] | BaseException]] = []
+        outcomes: list[tuple[_Job, Outcome]] = []
         published: list[FeedItem] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -188,6 +203,7 @@ class Writer:
                     conn.execute("ROLLBACK TO push")
                     conn.execute("RELEASE push")
                     self._next_gseq = mark
+                    self._owners.clear()  # the push may have claimed a device
                     for incident_id in touched:
                         self._states.pop(incident_id, None)
                         self._heads.pop(incident_id, None)
@@ -201,11 +217,7 @@ class Writer:
                 conn.execute("ROLLBACK")
             raise
         self.health.ok()
-        for job, outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                job.future.set_exception(outcome)
-            else:
-                job.future.set_result(outcome)
+        _resolve(outcomes)
         if published:
             self._publish(tuple(published))
 
@@ -237,21 +249,12 @@ class Writer:
         now = utcnow().isoformat()
         for index, event in enumerate(job.events):
             incident_id = event.incident_id
-            known = conn.execute(
-                "SELECT incident_id, seq, hash FROM events WHERE event_id = ?", (event.id,)
-            ).fetchone()
-            if known:
-                results.append(
-                    AppendResult(event.id, "applied", True, known[0], known[1], known[2])
-                )
+            seen = conn.execute(_SEEN, (event.id,)).fetchone()
+            if seen and seen[1] is not None:
+                results.append(AppendResult(event.id, "applied", True, seen[0], seen[1], seen[2]))
                 continue
-            refused = conn.execute(
-                "SELECT incident_id, reason FROM rejections WHERE event_id = ?", (event.id,)
-            ).fetchone()
-            if refused:
-                results.append(
-                    AppendResult(event.id, "rejected", True, refused[0], reason=refused[1])
-                )
+            if seen:
+                results.append(AppendResult(event.id, "rejected", True, seen[0], reason=seen[3]))
                 continue
             body = canonical_bytes(event)
             if len(body) > MAX_EVENT_BYTES:
@@ -296,13 +299,16 @@ class Writer:
         """Take the event's device for its actor (if new) and its ``(device_id,
         device_seq)``; the reason to refuse it when the device is another person's or
         another event holds the pair already (the caller has ruled out a retry)."""
-        conn.execute(
-            "INSERT INTO devices VALUES (?, ?) ON CONFLICT DO NOTHING",
-            (event.device_id, event.actor),
-        )
-        (owner,) = conn.execute(
-            "SELECT owner FROM devices WHERE device_id = ?", (event.device_id,)
-        ).fetchone()
+        owner = self._owners.get(event.device_id)
+        if owner is None:
+            conn.execute(
+                "INSERT INTO devices VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (event.device_id, event.actor),
+            )
+            (owner,) = conn.execute(
+                "SELECT owner FROM devices WHERE device_id = ?", (event.device_id,)
+            ).fetchone()
+            self._owners[event.device_id] = owner
         if owner != event.actor:
             return device_taken(event.device_id, owner, event.actor)
         claimed = conn.execute(
@@ -336,6 +342,28 @@ class Writer:
             },
             sort_keys=True,
         )
+
+
+def _resolve(outcomes: list[tuple[_Job, Outcome]]) -> None:
+    """Hand a group's outcomes to the event loop(s) that wait for them, in one wake-up per
+    loop rather than one per push: each wake-up is a system call and a loop iteration."""
+    waiting: dict[asyncio.AbstractEventLoop, list[tuple[_Job, Outcome]]] = {}
+    for job, outcome in outcomes:
+        waiting.setdefault(job.future.get_loop(), []).append((job, outcome))
+    for loop, settled in waiting.items():
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_settle, settled)
+
+
+def _settle(outcomes: list[tuple[_Job, Outcome]]) -> None:
+    """On the event loop: resolve each push's future (unless its request gave up)."""
+    for job, outcome in outcomes:
+        if job.future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            job.future.set_exception(outcome)
+        else:
+            job.future.set_result(outcome)
 
 
 def _close(conn: sqlite3.Connection | None) -> None:
