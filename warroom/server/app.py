@@ -36,7 +36,7 @@ from warroom.server.auth import TokenFirst, identify
 from warroom.server.authored import ServerAuthor
 from warroom.server.errors import AUTHENTICATED
 from warroom.server.fastpush import LanedFastAPI, PushLane
-from warroom.server.intake import Runbooks, intake_router
+from warroom.server.intake import IntakeDesk, Runbooks, intake_lanes, intake_router
 from warroom.server.jsonbody import StrictJSONRoute
 from warroom.server.sse import frames
 from warroom.server.storage import (
@@ -515,5 +515,13 @@ def create_app(
         )
 
     if author is not None:
-        app.include_router(intake_router(storage, rules, author, runbooks or {}, anyone))
+        desk = IntakeDesk(storage, rules, author, runbooks or {})
+        app.include_router(intake_router(desk, anyone))
+        app.more_lanes = intake_lanes(
+            desk,
+            storage=storage,
+            max_body=max_body,
+            gzip_minimum=GZIP_MINIMUM,
+            gzip_level=GZIP_LEVEL,
+        )
     return app
