@@ -66,6 +66,8 @@ def test_the_first_catch_up_decodes_only_what_can_matter(tmp_path: Path, monkeyp
     events = _log(closed_id, 1, 300, closed=True)
     events += _log("inc-closed2", 400, 300, closed=True)
     events += _log("inc-open1", 800, 20, closed=False)
+    events += _log("inc-again", 900, 5, closed=True)  # closed, then reopened
+    events.append(_event("inc-again", 950, {"kind": "reopened", "reason": "it is back"}))
     # a note's text never looks like a closing (its quotes are escaped in JSON); an
     # alert's labels can: decoded, found to close nothing, and the incident stays open
     # until its real closing
@@ -86,11 +88,12 @@ def test_the_first_catch_up_decodes_only_what_can_matter(tmp_path: Path, monkeyp
             await storage.close()
 
     view = asyncio.run(run())
-    assert list(view.states) == ["inc-open1"]
+    assert sorted(view.states) == ["inc-again", "inc-open1"]
     assert view.states["inc-open1"].event_count == 21
-    # the feed is scanned as text: decoded are the two closings and the alert; then
-    # the open incident's log (21 records) is folded; none of the 600 notes of the closed
-    # ones (but every record of an incident whose id is escaped in JSON: read off the
-    # record's head only when plain)
-    expected = 2 + 1 + 21 + (0 if plain_id else 301)
+    assert view.states["inc-again"].event_count == 8
+    # the feed is scanned as text: decoded are the three closings, the reopening and the
+    # alert; then the open incidents' logs (21 and 8 records) are folded; none of the 600
+    # notes of the closed ones (but every record of an incident whose id is escaped in
+    # JSON: read off the record's head only when plain)
+    expected = 3 + 1 + 1 + 21 + 8 + (0 if plain_id else 301)
     assert counting.decoded == expected

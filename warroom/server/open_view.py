@@ -100,10 +100,12 @@ class OpenIncidentsView:
             await self.reload(incident_id)
 
     async def _first_read(self) -> None:
-        """Which incidents are open, from a scan of the feed; each folded from its log."""
+        """Which incidents are open, from a scan of the feed; each folded from its log.
+        The cursor moves only once all is read, so a failed first read starts over."""
         closed: dict[str, bool] = {}
+        cursor = self.cursor
         while True:
-            page = await self.storage.feed(self.cursor, PAGE)
+            page = await self.storage.feed(cursor, PAGE)
             for item in page.items:
                 incident_id = _incident_of(item.record)
                 if incident_id is None or any(m in item.record for m in MAY_CLOSE_OR_REOPEN):
@@ -113,12 +115,13 @@ class OpenIncidentsView:
                         closed[incident_id] = closes
                         continue
                 closed.setdefault(incident_id, False)
-            self.cursor = int(page.cursor) if page.items else self.cursor
+            cursor = int(page.cursor) if page.items else cursor
             if page.up_to_date:
                 break
         for incident_id, is_closed in closed.items():
             if not is_closed:
                 await self.reload(incident_id)
+        self.cursor = cursor
 
     def _observe(self, record: dict, stale: set[str]) -> None:
         data, incident_id = record["event"], record["incident_id"]
