@@ -28,6 +28,7 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
+import queue
 import resource
 import sys
 import tempfile
@@ -73,9 +74,14 @@ def senders_main(url: str, token: str, senders: int, seconds: float, total: int,
                 sent += 1
                 n += 1
                 start = time.monotonic()
-                answer = await http.post(
-                    "/v1/intake/alertmanager", content=notification(f"{index}-{n}")
-                )
+                body = notification(f"{index}-{n}")
+                for attempt in range(3):  # as Alertmanager does; a repeat changes nothing
+                    try:
+                        answer = await http.post("/v1/intake/alertmanager", content=body)
+                        break
+                    except httpx.TransportError:  # a keep-alive closed as we reused it
+                        if attempt == 2:
+                            raise
                 answer.raise_for_status()
                 latencies.append(time.monotonic() - start)
 
@@ -96,7 +102,13 @@ def send(
     out: mp.Queue = mp.Queue()
     child = mp.Process(target=senders_main, args=(url, token, senders, seconds, total, out))
     child.start()
-    latencies, finished = out.get()
+    while True:
+        try:
+            latencies, finished = out.get(timeout=1)
+            break
+        except queue.Empty:
+            if not child.is_alive():
+                raise SystemExit(f"the senders failed (exit status {child.exitcode})") from None
     child.join()
     return latencies, finished
 
