@@ -25,6 +25,7 @@ from tests.sync.conftest import free_port, wait_until
 from tests.sync.test_faults import _event
 from warroom.core.events import MAX_EVENT_BYTES
 from warroom.server.app import create_app
+from warroom.server.authored import ServerAuthor
 from warroom.server.sqlite import SQLiteStorage
 from warroom.server.sqlite.schema import DB_FILE
 from warroom.server.sqlite.tokens import hash_secret
@@ -45,15 +46,17 @@ class Served:
 
 
 @contextmanager
-def _serve(data: Path, *, lane: bool) -> Iterator[Served]:
+def _serve(data: Path, *, lane: bool, author: bool = False) -> Iterator[Served]:
+    """The app on ``data``; ``lane=False`` takes every lane out (push and intake), and
+    ``author`` gives it a server author, which the intake routes need."""
     storage = SQLiteStorage(data)
     tokens = {
         role: asyncio.run(storage.create_token(f"{role}-one", role))[1]
         for role in ("responder", "viewer", "intake", "admin")
     }
-    app = create_app(storage, max_body=MAX_BODY)
+    app = create_app(storage, max_body=MAX_BODY, author=ServerAuthor(data) if author else None)
     if not lane:
-        app.push_lane = None
+        app.push_lane, app.more_lanes = None, {}
     stack = app.build_middleware_stack()
     reached: list[str] = []
 

@@ -37,7 +37,7 @@ from warroom.server.auth import TokenFirst, identify
 from warroom.server.authored import ServerAuthor
 from warroom.server.errors import AUTHENTICATED
 from warroom.server.fastpush import LanedFastAPI, PushLane
-from warroom.server.intake import Runbooks, intake_router
+from warroom.server.intake import IntakeDesk, Runbooks, intake_lanes, intake_router
 from warroom.server.jsonbody import StrictJSONRoute
 from warroom.server.ladder_task import ServerLadder
 from warroom.server.leader import BackgroundJobs
@@ -544,5 +544,13 @@ def create_app(
 
     app.include_router(status_router(storage))  # public: delivered external notices
     if author is not None:
-        app.include_router(intake_router(storage, rules, author, runbooks or {}, anyone))
+        desk = IntakeDesk(storage, rules, author, runbooks or {})
+        app.include_router(intake_router(desk, anyone))
+        app.more_lanes = intake_lanes(
+            desk,
+            storage=storage,
+            max_body=max_body,
+            gzip_minimum=GZIP_MINIMUM,
+            gzip_level=GZIP_LEVEL,
+        )
     return app

@@ -17,17 +17,17 @@ details). The lane itself only answers what the append answers: the results, or 
 storage's own errors through the same handlers (``errors.problem``).
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from warroom.core.events import Event
 from warroom.server import errors
 from warroom.server.auth import bearer_token
 from warroom.server.jsonbody import decode
@@ -36,10 +36,12 @@ from warroom.server.storage import EventStorage, EventTooLarge, Principal, Stora
 PUSH_PATH = "/v1/push"
 _JSON = (b"content-type", b"application/json")
 
-Parse = Callable[[Any], list[Event]]
-"""A decoded push body's events, validated as the route's body model validates them."""
-Answer = Callable[[list[Event], Principal], Awaitable[bytes]]
-"""Append a push's events as ``who`` and give the JSON of the results (``create_app``)."""
+Parse = Callable[[Any], list]
+"""A decoded body's items (a push's events, a notification's alerts), validated as the
+route's body model validates them."""
+Answer = Callable[[list, Principal], Awaitable[bytes]]
+"""Append a push's events as ``who`` and give the JSON of the results (``create_app``);
+an ``HTTPException`` is answered as the route would answer it (the intake lanes)."""
 
 
 class PushLane:
@@ -106,6 +108,10 @@ class PushLane:
         except (StorageError, EventTooLarge) as exc:
             await errors.problem(exc)(scope, receive, send)
             return
+        except HTTPException as exc:
+            refusal = JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+            await refusal(scope, receive, send)
+            return
         await self._send_json(scope, receive, send, text)
 
     async def _send_json(self, scope: Scope, receive: Receive, send: Send, body: bytes) -> None:
@@ -149,18 +155,17 @@ def _replay(received: list[Message], receive: Receive) -> Receive:
 
 
 class LanedFastAPI(FastAPI):
-    """FastAPI with the push lane in front of its middleware (set ``push_lane``)."""
+    """FastAPI with the push lane in front of its middleware (set ``push_lane``), and
+    lanes for other POST paths (``more_lanes``: the intake routes, ``server.intake``)."""
 
     push_lane: PushLane | None = None
+    more_lanes: Mapping[str, PushLane] = MappingProxyType({})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        lane = self.push_lane
-        if (
-            lane is not None
-            and scope["type"] == "http"
-            and scope["path"] == PUSH_PATH
-            and scope["method"] == "POST"
-        ):
-            await lane(scope, receive, send, super().__call__)
-            return
+        if scope["type"] == "http" and scope["method"] == "POST":
+            path = scope["path"]
+            lane = self.push_lane if path == PUSH_PATH else self.more_lanes.get(path)
+            if lane is not None:
+                await lane(scope, receive, send, super().__call__)
+                return
         await super().__call__(scope, receive, send)

@@ -12,6 +12,13 @@ then one JSON decode per new record, and a full validation only for records of o
 incidents, declarations and reopenings. A closed incident is dropped and folded again
 from its log if it is reopened.
 
+The first catch-up (after a restart: the whole feed) does not fold history. It scans
+the records as text for the incident each belongs to (``_incident_of``) and decodes only
+those that may close or reopen one (a quoted ``"closed"`` or ``"reopened"`` in them),
+then folds each incident left open from its own log (``reload``): a string scan per
+record of history, and the validation and fold of the open incidents' entries only —
+where folding the feed validated every entry of every incident ever held.
+
 Writers fold their own events in ahead of the feed (``authored.Batch``); the fold skips
 an event it has seen, so the feed delivering it again changes nothing. Should another
 client's event of the same incident arrive in between, that incident is folded again
@@ -24,12 +31,41 @@ from collections.abc import Iterable
 
 from warroom.core.events import Event
 from warroom.core.fold import apply, fold
-from warroom.core.state import IncidentState
+from warroom.core.state import CLOSED, IncidentState
 from warroom.server.storage import EventStorage
 
 PAGE = 5000
 WATCHED_KINDS = ("declaration", "reopened")
 """Kinds that bring an incident into view however it stood."""
+MAY_CLOSE_OR_REOPEN = (f'"{CLOSED}"', '"reopened"')
+"""Text a record that closes or reopens its incident holds (quoted JSON strings; in a
+record that does neither it is a false alarm that costs a decode)."""
+ID_KEY = '"incident_id":"'
+ID_KEY_WITHIN = 64
+"""Both storages write a record as ``{"cursor":"N","incident_id":"…",…``: the key is
+this near its start."""
+
+
+def _incident_of(record: str) -> str | None:
+    """The record's incident id read off its head; None when it is not plainly there
+    (an escaped character in it, another layout): the caller then decodes the record."""
+    start = record.find(ID_KEY, 0, ID_KEY_WITHIN)
+    if start < 0:
+        return None
+    start += len(ID_KEY)
+    end = record.find('"', start)
+    incident_id = record[start:end]
+    return incident_id if end > start and "\\" not in incident_id else None
+
+
+def _closes(record: dict) -> bool | None:
+    """True if the record closes its incident, False if it reopens it, else None."""
+    payload = record["event"].get("payload", {})
+    if payload.get("kind") == "reopened":
+        return False
+    if payload.get("kind") == "status_changed" and payload.get("status") == CLOSED:
+        return True
+    return None
 
 
 class OpenIncidentsView:
@@ -39,6 +75,7 @@ class OpenIncidentsView:
         self.storage = storage
         self.states: dict[str, IncidentState] = {}
         self.cursor = 0
+        self._read_once = False
         self._ahead: dict[str, str] = {}
         """Event ids folded in by a writer before the feed had them → their incident."""
 
@@ -48,6 +85,9 @@ class OpenIncidentsView:
 
     async def catch_up(self) -> None:
         """Fold everything committed since the last call."""
+        if not self._read_once:
+            await self._first_read()
+            self._read_once = True
         stale: set[str] = set()
         while True:
             page = await self.storage.feed(self.cursor, PAGE)
@@ -58,6 +98,30 @@ class OpenIncidentsView:
                 break
         for incident_id in stale:
             await self.reload(incident_id)
+
+    async def _first_read(self) -> None:
+        """Which incidents are open, from a scan of the feed; each folded from its log.
+        The cursor moves only once all is read, so a failed first read starts over."""
+        closed: dict[str, bool] = {}
+        cursor = self.cursor
+        while True:
+            page = await self.storage.feed(cursor, PAGE)
+            for item in page.items:
+                incident_id = _incident_of(item.record)
+                if incident_id is None or any(m in item.record for m in MAY_CLOSE_OR_REOPEN):
+                    record = json.loads(item.record)
+                    incident_id, closes = record["incident_id"], _closes(record)
+                    if closes is not None:
+                        closed[incident_id] = closes
+                        continue
+                closed.setdefault(incident_id, False)
+            cursor = int(page.cursor) if page.items else cursor
+            if page.up_to_date:
+                break
+        for incident_id, is_closed in closed.items():
+            if not is_closed:
+                await self.reload(incident_id)
+        self.cursor = cursor
 
     def _observe(self, record: dict, stale: set[str]) -> None:
         data, incident_id = record["event"], record["incident_id"]
