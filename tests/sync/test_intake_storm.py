@@ -1,5 +1,6 @@
 """An alert storm: 1,000 alerts for one service within a minute, posted by 20 senders at
-once, end up in one incident — every alert on its record, one declaration."""
+once, end up in one incident — every alert on its record, one declaration, and each
+rule's page (and TODO) once, not once per alert."""
 
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -37,5 +38,13 @@ def test_a_storm_of_1000_alerts_for_one_service_is_one_incident(tmp_path):
             e["payload"]["fingerprint"] for e in events if e["payload"]["kind"] == "alert_received"
         ]
         assert len(alerts) == len(set(alerts)) == SENDERS * PER_SENDER
+        pages = [
+            (e["payload"]["rule"], e["payload"]["action"], e["payload"]["target"])
+            for e in events
+            if e["payload"]["kind"] == "escalation"
+        ]
+        assert pages and len(pages) == len(set(pages))  # each rule pages each target once
+        todos = [e["payload"]["text"] for e in events if e["payload"]["kind"] == "todo"]
+        assert len(todos) == len(set(todos))  # a rule's TODO is not added again while open
     finally:
         server.stop()

@@ -112,7 +112,8 @@ def _severity(state: IncidentState, event: ev.Event) -> None:
 
 def _escalation(state: IncidentState, event: ev.Event) -> None:
     """A ladder step on the record (``step``); the first firing of a step is the one that
-    stands. Escalations made by hand or by an alert rule change nothing here."""
+    stands. An alert rule's is noted by rule, action and target (so it is made once);
+    escalations made by hand change nothing here."""
     p: ev.Escalation = event.payload
     if p.step:
         fired = FiredStep(
@@ -125,6 +126,15 @@ def _escalation(state: IncidentState, event: ev.Event) -> None:
             drill=p.drill,
         )
         state.fired_steps.setdefault(p.step, fired)
+    elif p.rule:
+        key = rule_escalation_key(p.rule, p.action, p.target)
+        if key not in state.rule_escalations:
+            state.rule_escalations.append(key)
+
+
+def rule_escalation_key(rule: str, action: str, target: str) -> str:
+    """How ``IncidentState.rule_escalations`` names an alert rule's page or notice."""
+    return f"{rule}|{action}|{target}"
 
 
 _STATUS_MILESTONES = {"monitoring": "mitigated", "resolved": "resolved"}

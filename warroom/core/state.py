@@ -225,6 +225,9 @@ class IncidentState(BaseModel):
     severity_since: datetime | None = None
     crossings: dict[str, Crossing] = Field(default_factory=dict)
     """Signals that crossed a threshold, by metric (what threshold ladder steps read)."""
+    rule_escalations: list[str] = Field(default_factory=list)
+    """``rule|action|target`` of each page or notice an alert rule made here: a rule pages
+    a target once per incident, however many of its alerts arrive."""
     fired_steps: dict[str, FiredStep] = Field(default_factory=dict)
     """Ladder steps already fired, by step key (``warroom.core.ladder``)."""
     event_count: int = 0

@@ -40,6 +40,7 @@ from warroom.core.alert_eval import (
 )
 from warroom.core.alerts import Alert, MalformedPayload
 from warroom.core.errors import InvalidInput
+from warroom.core.fold import rule_escalation_key
 from warroom.core.runbook import Runbook
 from warroom.core.state import CLOSED
 from warroom.core.timeparse import utcnow
@@ -192,8 +193,12 @@ class _Carrier:
                 self._raise(target, action.details["severity"], fired.rule, applied)
             elif action.kind in ("page", "notify"):
                 who = action.details.get("target") or action.details["audience"]
-                self.room.escalate(target, who, reason, action=action.kind, rule=fired.rule)
                 done = "paged" if action.kind == "page" else "notified"
+                key = rule_escalation_key(fired.rule, action.kind, who)
+                if key in self.room.state(target).rule_escalations:
+                    applied.done.append(f"{who} already {done} by rule {fired.rule}")
+                    continue
+                self.room.escalate(target, who, reason, action=action.kind, rule=fired.rule)
                 applied.done.append(f"{done} {who} (recorded as due)")
             elif action.kind == "todo":
                 self._todo(target, action.details, applied)
@@ -211,7 +216,12 @@ class _Carrier:
                 self.room.threshold_crossed(target, threshold.name, value, threshold.limit, text)
 
     def _todo(self, target: str, details: dict, applied: Applied) -> None:
-        """The rule's TODO, owned by its role, due at the end of its time box if it has one."""
+        """The rule's TODO, owned by its role, due at the end of its time box if it has one;
+        not again while the same TODO is open (a storm adds it once)."""
+        open_items = self.room.state(target).action_items.values()
+        if any(item.text == details["text"] and not item.closed for item in open_items):
+            applied.done.append(f"TODO {details['text']!r} is already open")
+            return
         minutes = details.get("minutes") or 0
         due = utcnow() + timedelta(minutes=minutes) if minutes else None
         owner = details["owner"] or None

@@ -35,7 +35,7 @@ from warroom.store.schema import MIGRATIONS, SCHEMA_VERSION
 if TYPE_CHECKING:
     import sqlite_utils
 
-FOLD_VERSION = 10
+FOLD_VERSION = 11
 """Bump when the fold's output changes, so stale cached snapshots are ignored."""
 
 SNAPSHOT_EVERY = 1000
