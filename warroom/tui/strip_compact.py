@@ -124,9 +124,12 @@ def _page_word(record: "FiredStep") -> str:
     return ("DRILL " if record.drill else "") + record.action.upper()
 
 
-def escalation_forms(ladder: "list[LadderStep]", now: datetime) -> list[Text]:
+def escalation_forms(
+    ladder: "list[LadderStep]", now: datetime, delivered: frozenset[str] = frozenset()
+) -> list[Text]:
     """The ladder, longest form first: each page or notice on the record, shown as due
-    until delivery exists (``PAGE DUE next-tier 09:05 (sev1-unacknowledged)``), each step
+    until a channel delivered it (``delivered``: the event ids with a receipt) (``PAGE DUE
+    next-tier 09:05 (sev1-unacknowledged)``), each step
     whose time came but is not yet recorded (``FIRING rule``), then the next step with its
     countdown. Shorter: ``PAGE next-tier 09:05 · esc 54m``, ``PAGE next-tier 09:05``,
     ``ESC! rule`` and counts; ``esc rule 12m`` when only a wait is left; nothing when the
@@ -134,7 +137,11 @@ def escalation_forms(ladder: "list[LadderStep]", now: datetime) -> list[Text]:
     fired is on the record and in ``warroom status``."""
     from warroom.core.ladder import next_step  # the strip module stays light to import
 
-    fired = [step for step in ladder if step.fired and step.record is not None]
+    fired = [
+        step
+        for step in ladder
+        if step.fired and step.record is not None and step.record.event_id not in delivered
+    ]
     firing = [step for step in ladder if step.due]
     following = next_step(ladder)
     left = short_duration(following.fires_at - now) if following else ""

@@ -123,6 +123,7 @@ class StatusStrip(Horizontal):
         age = short_duration(now - declared) if declared is not None else None
         clocks = update_clocks(policy, state, now)
         ladder = escalation_ladder(policy, state, now)
+        delivered = frozenset(d.subject_id for d in state.deliveries.values() if d.delivered)
         if self.compact:
             width = self._width
             parts = [
@@ -131,7 +132,7 @@ class StatusStrip(Horizontal):
                 Part(commander_forms(state)),
                 Part([Text(f"T+{age}" if age else "", end=""), Text(end="")]),
                 Part(clock_forms(clocks, now)),
-                Part(escalation_forms(ladder, now)),
+                Part(escalation_forms(ladder, now, delivered)),
                 Part(notice_forms(policy, state)),
             ]
             # Least important first: the age, the word "phase", the other clocks, ...
@@ -152,7 +153,7 @@ class StatusStrip(Horizontal):
         # A forced full layout in a narrow terminal shortens too, rather than cut.
         facts = fit(parts, [3, 4, 4, 2, 4, 2, 4, 3], self._width)
         lines = [head, facts]
-        escalation = escalation_forms(ladder, now)[0]
+        escalation = escalation_forms(ladder, now, delivered)[0]
         if escalation.cell_len:
             lines.append(Text("escalation: ", end="").append_text(escalation))
         if (warning := undelivered_line(state)) is not None:
