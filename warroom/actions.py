@@ -22,11 +22,12 @@ from warroom.core.state import AttachedRunbook, IncidentState
 from warroom.core.timeparse import utcnow
 from warroom.core.validity import backdate_problem
 from warroom.core.wording import entry_message
+from warroom.followup_actions import FollowUpActions
 from warroom.runbooks.runner import CommandOutcome
 from warroom.store.local import LocalStore
 
 
-class WarRoom:
+class WarRoom(FollowUpActions):
     """One actor working against one local store under one policy.
 
     Every change takes ``at``, when it happened, for a scribe recording after the fact

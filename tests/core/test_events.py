@@ -106,6 +106,11 @@ def test_payload_text_covers_every_known_kind():
             "exit_code": 0,
             "duration_s": 0.2,
         },
+        "action_item_updated": {"target_id": "e1", "status": "done"},
+        "hypothesis_outcome": {"target_id": "e1", "outcome": "confirmed"},
+        "risk_raised": {"title": "t", "likelihood": "likely", "impact": "major"},
+        "risk_updated": {"owner": "dee"},
+        "risk_linked": {"incident_ref": "inc-1"},
     }
     for kind in KINDS:
         payload = samples.get(kind, {"text": "some text"})

@@ -13,10 +13,12 @@ import typer
 
 from warroom import __version__
 from warroom.cli import (
+    actions_cmd,
     incidents,
     intake_cmd,
     ladder_cmd,
     policy_cmd,
+    risks_cmd,
     rules_cmd,
     runbooks_cmd,
     sync_cmd,
@@ -40,6 +42,8 @@ sync_cmd.register(app)
 runbooks_cmd.register(app)
 tui_cmd.register(app)
 ladder_cmd.register(app)
+actions_cmd.register(app)
+risks_cmd.register(app)
 
 
 def _version(value: bool) -> None:

@@ -13,6 +13,8 @@ from datetime import datetime
 
 from warroom.core import events as ev
 from warroom.core.ladder import fired_step_refusal
+from warroom.core.ids import is_risk_stream
+from warroom.core.learning_rules import learning_refusal, risk_log_refusal, wont_do_refusal
 from warroom.core.policy import Policy
 from warroom.core.repin import GATE, pin_changes
 from warroom.core.state import IncidentState
@@ -82,6 +84,8 @@ def check_append(
     )
     if problem:
         return problem
+    if is_risk_stream(event.incident_id) or isinstance(payload, ev.RiskRaised):
+        return risk_log_refusal(policy, state, event)
     if state is None:
         if not isinstance(payload, ev.Declaration):
             return f"{event.incident_id} does not exist on the server (its declaration is missing)"
@@ -92,6 +96,7 @@ def check_append(
         closed_refusal(state, payload)
         or runbook_refusal(state, payload)
         or fired_step_refusal(state, payload)
+        or learning_refusal(state, payload)
     )
     if problem is None and isinstance(payload, ev.RunbookAttached):
         problem = repin_refusal(state, payload)
@@ -180,4 +185,6 @@ def _role_refusal(policy: Policy, state: IncidentState, event: ev.Event) -> str 
             return need(rules.runbooks, f"re-pinning runbook {runbook_id}")
         case ev.RunbookStepMarked():
             return step_refusal(policy, state, payload, actor)
+        case ev.ActionItemUpdated(status="wont_do"):
+            return wont_do_refusal(state, payload, actor, rules.roles)
     return None

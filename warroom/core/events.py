@@ -117,12 +117,28 @@ class Action(_TextEntry):
     refers_to: str | None = None
 
 
+Priority = Literal["high", "medium", "low"]
+ActionType = Literal["detective", "preventive", "corrective", "mitigating"]
+"""What a follow-up action does about the failure (find it sooner, stop it happening,
+fix what broke, soften the blow)."""
+ActionStatus = Literal["open", "in_progress", "done", "wont_do"]
+ACTION_STATUSES: tuple[str, ...] = ActionStatus.__args__
+Link = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
 class Todo(_TextEntry):
-    """A follow-up, possibly with an owner and a due time."""
+    """A follow-up action item, possibly with an owner, a due time, a priority, a type
+    and a ticket; each later change is an ``action_item_updated`` pointing at it.
+
+    The fields after ``due`` came with the action items of "learning after" and default
+    to unset, so TODOs written before them fold unchanged."""
 
     kind: Literal["todo"] = "todo"
     owner: Name | None = None
     due: AwareDatetime | None = None
+    priority: Priority | None = None
+    action_type: ActionType | None = None
+    ticket: Link | None = None
 
 
 class StatusUpdate(_TextEntry):
@@ -237,6 +253,105 @@ class AlertReceived(_Payload):
     fingerprint: Reason = ""
     group_key: Reason = ""
     status: Literal["firing", "resolved"] = "firing"
+
+
+class ActionItemUpdated(_Payload):
+    """A change to one action item (a ``todo`` of the same log, by its event id): done,
+    reassigned, re-dated, re-prioritised, its status or ticket. Unset fields do not
+    change; each set one replaces the item's value (last writer in log order wins).
+    "Won't do" needs the reason on the record."""
+
+    kind: Literal["action_item_updated"] = "action_item_updated"
+    target_id: Name
+    status: ActionStatus | None = None
+    owner: Name | None = None
+    due: AwareDatetime | None = None
+    priority: Priority | None = None
+    action_type: ActionType | None = None
+    ticket: Link | None = None
+    reason: Reason = ""
+
+    @model_validator(mode="after")
+    def _meaningful(self) -> Self:
+        changed = (self.status, self.owner, self.due, self.priority, self.action_type)
+        if all(value is None for value in changed) and self.ticket is None:
+            raise ValueError("an action item update must change something")
+        if self.status == "wont_do" and not self.reason:
+            raise ValueError("an action item marked won't do needs a reason")
+        return self
+
+
+HypothesisVerdict = Literal["confirmed", "ruled_out"]
+
+
+class HypothesisOutcome(_Payload):
+    """What became of a hypothesis (``target_id``, a ``hypothesis`` of the same log): the
+    postmortem lists it with this outcome; a later outcome replaces an earlier one."""
+
+    kind: Literal["hypothesis_outcome"] = "hypothesis_outcome"
+    target_id: Name
+    outcome: HypothesisVerdict
+    reason: Reason = ""
+
+
+class ContributingFactor(_TextEntry):
+    """Something that made the incident possible or worse, as the scribe or the review
+    names it, during the incident or after it is closed."""
+
+    kind: Literal["contributing_factor"] = "contributing_factor"
+
+
+AFTER_CLOSE_KINDS = (Todo, ActionItemUpdated, HypothesisOutcome, ContributingFactor)
+"""The after-incident work a closed incident still takes without being reopened: new and
+changed follow-ups, outcomes of hypotheses, contributing factors (the postmortem is
+written after the close)."""
+
+RiskStatus = Literal["open", "mitigating", "accepted", "closed"]
+RISK_STATUSES: tuple[str, ...] = RiskStatus.__args__
+
+
+class RiskRaised(_Payload):
+    """Opens one risk of the register: the first event of a ``risk-…`` log, as a
+    declaration is of an incident's. Likelihood and impact are names on the policy's
+    ``[risks]`` scales."""
+
+    kind: Literal["risk_raised"] = "risk_raised"
+    title: Text
+    likelihood: Name
+    impact: Name
+    owner: Name | None = None
+    review_at: AwareDatetime | None = None
+    description: Reason = ""
+
+
+class RiskUpdated(_Payload):
+    """A change to the risk of this log; unset fields do not change."""
+
+    kind: Literal["risk_updated"] = "risk_updated"
+    title: Text | None = None
+    likelihood: Name | None = None
+    impact: Name | None = None
+    owner: Name | None = None
+    review_at: AwareDatetime | None = None
+    status: RiskStatus | None = None
+    reason: Reason = ""
+
+    @model_validator(mode="after")
+    def _meaningful(self) -> Self:
+        fields = (self.title, self.likelihood, self.impact, self.owner, self.review_at)
+        if all(value is None for value in fields) and self.status is None:
+            raise ValueError("a risk update must change something")
+        return self
+
+
+class RiskLinked(_Payload):
+    """Links the risk to an incident where it materialised or, with ``action_id``, to an
+    action item of that incident that mitigates it; ``removed`` takes a link back."""
+
+    kind: Literal["risk_linked"] = "risk_linked"
+    incident_ref: Name
+    action_id: Name | None = None
+    removed: bool = False
 
 
 class ThresholdCrossed(_Payload):
@@ -384,11 +499,26 @@ KNOWN_PAYLOADS: tuple[type[_Payload], ...] = (
     RunbookAttached,
     RunbookStepMarked,
     CommandRun,
+    ActionItemUpdated,
+    HypothesisOutcome,
+    ContributingFactor,
+    RiskRaised,
+    RiskUpdated,
+    RiskLinked,
 )
 KINDS: dict[str, type[_Payload]] = {
     model.model_fields["kind"].default: model for model in KNOWN_PAYLOADS
 }
-TEXT_KINDS = ("note", "observation", "action", "decision", "hypothesis", "todo", "status_update")
+TEXT_KINDS = (
+    "note",
+    "observation",
+    "action",
+    "decision",
+    "hypothesis",
+    "todo",
+    "status_update",
+    "contributing_factor",
+)
 """Kinds a scribe types directly; each has a ``text`` field."""
 
 
@@ -534,6 +664,22 @@ def payload_text(payload: BaseModel) -> str:
                 why = "when warroom quit" if quit else "at the timeout"
                 return ran + f"stopped {why} after {payload.duration_s:.1f} s"
             return ran + f"exit {payload.exit_code} in {payload.duration_s:.1f} s"
+        case ActionItemUpdated():
+            changed = f"Action {payload.target_id[:13]}: {_changes(payload)}"
+            return _with_reason(changed, payload.reason)
+        case HypothesisOutcome():
+            verdict = payload.outcome.replace("_", " ")
+            return _with_reason(f"Hypothesis {payload.target_id[:13]} {verdict}", payload.reason)
+        case ContributingFactor():
+            return f"Contributing factor: {payload.text}"
+        case RiskRaised():
+            return f"Risk raised: {payload.title} ({payload.likelihood} x {payload.impact})"
+        case RiskUpdated():
+            return _with_reason(f"Risk updated: {_changes(payload)}", payload.reason)
+        case RiskLinked():
+            target = payload.incident_ref
+            target += f" action {payload.action_id[:13]}" if payload.action_id else ""
+            return f"Risk {'unlinked from' if payload.removed else 'linked to'} {target}"
         case UnknownPayload():
             return f"(unknown event kind {payload.kind!r})"
     return str(getattr(payload, "text", payload.kind))
@@ -541,3 +687,14 @@ def payload_text(payload: BaseModel) -> str:
 
 def _with_reason(text: str, reason: str) -> str:
     return f"{text} — {reason}" if reason else text
+
+
+def _changes(payload: BaseModel) -> str:
+    """``field=value`` for each field an update sets (its kind, target and reason aside)."""
+    shown = []
+    for name, value in payload:
+        if name in ("kind", "target_id", "reason") or value is None:
+            continue
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        shown.append(f"{name.replace('_', ' ')} {text}")
+    return ", ".join(shown)

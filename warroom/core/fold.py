@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from warroom.core import events as ev
+from warroom.core.learning_fold import LEARNING_HANDLERS
 from warroom.core.repin import approval_ids, keep_gates
 from warroom.core.state import (
     AttachedRunbook,
@@ -339,6 +340,7 @@ _HANDLERS: dict[str, Handler] = {
     "runbook_step": _runbook_step,
     "command_run": _command_run,
     "alert_received": _alert,
+    **LEARNING_HANDLERS,
 }
 
 INERT_KINDS = frozenset(ev.KINDS) - frozenset(_HANDLERS)

@@ -24,6 +24,20 @@ def new_incident_id() -> str:
     return INCIDENT_PREFIX + "".join(secrets.choice(_CROCKFORD) for _ in range(6))
 
 
+RISK_PREFIX = "risk-"
+"""The risk register keeps each risk in a log of its own, named like an incident's."""
+
+
+def new_risk_id() -> str:
+    """A short, typeable risk id such as ``risk-3fq8zc``: the id of the risk's own log."""
+    return RISK_PREFIX + "".join(secrets.choice(_CROCKFORD) for _ in range(6))
+
+
+def is_risk_stream(stream_id: str) -> bool:
+    """A risk's log rather than an incident's (listings of incidents leave these out)."""
+    return stream_id.startswith(RISK_PREFIX)
+
+
 def new_device_id() -> str:
     """A random id naming one installation (one WARROOM_HOME)."""
     return "dev-" + secrets.token_hex(6)

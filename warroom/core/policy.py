@@ -149,6 +149,38 @@ class RunbookRules(_Strict):
     """A command still running after this long is stopped and recorded as timed out."""
 
 
+class RiskScales(_Strict):
+    """``[risks]``: the risk register's likelihood and impact scales, least to most.
+
+    A risk's exposure is its likelihood's place times its impact's (1-based), so the
+    register sorts by it whatever the words are."""
+
+    likelihood: tuple[Ident, ...] = Field(
+        default=("rare", "unlikely", "possible", "likely", "almost-certain"), min_length=1
+    )
+    impact: tuple[Ident, ...] = Field(
+        default=("negligible", "minor", "moderate", "major", "severe"), min_length=1
+    )
+    review_days: int = Field(default=90, gt=0, le=3660)
+    """A risk raised without a review date is due for review this many days later."""
+
+    def level(self, scale: str, name: str) -> str:
+        """The scale's own spelling of ``name`` (any case), or ``NotFound`` listing them."""
+        names: tuple[str, ...] = getattr(self, scale)
+        for known in names:
+            if known.lower() == name.strip().lower():
+                return known
+        raise NotFound(f"unknown {scale} {name!r}; the policy's scale is {', '.join(names)}")
+
+    def exposure(self, likelihood: str, impact: str) -> int:
+        """Likelihood x impact by place on the scales; 0 for a name no longer on them."""
+
+        def place(names: tuple[str, ...], name: str) -> int:
+            return names.index(name) + 1 if name in names else 0
+
+        return place(self.likelihood, likelihood) * place(self.impact, impact)
+
+
 class Policy(_Strict):
     statuses: tuple[Ident, ...] = Field(min_length=1)
     incident_types: tuple[Ident, ...] = Field(min_length=1)
@@ -161,6 +193,7 @@ class Policy(_Strict):
     access: AccessRules = AccessRules()
     record: RecordRules = RecordRules()
     runbooks: RunbookRules = RunbookRules()
+    risks: RiskScales = RiskScales()
     rules: tuple[AlertRule, ...] = ()
     """What alerts do: see ``warroom.core.alert_rules``."""
 

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from warroom.core.learning_state import ActionItem, FactorRecord, HypothesisRecord, RiskState
 from warroom.core.runbook import RunbookStep, walk_steps
 
 
@@ -167,6 +168,15 @@ class IncidentState(BaseModel):
     """Every status update by event id, retracted ones included, to recompute the above."""
     runbooks: dict[str, AttachedRunbook] = Field(default_factory=dict)
     """Attached runbooks by id, in the order they were first attached."""
+    action_items: dict[str, ActionItem] = Field(default_factory=dict)
+    """Follow-up actions (TODOs) by the event id of their ``todo``, in the order raised."""
+    hypotheses: dict[str, HypothesisRecord] = Field(default_factory=dict)
+    """Hypotheses by event id, with their outcome once one is recorded."""
+    factors: dict[str, FactorRecord] = Field(default_factory=dict)
+    """Contributing factors by event id."""
+    risk: RiskState | None = None
+    """Set on a risk's own log (``risk-…``, opened by ``risk_raised``); ``None`` on an
+    incident's."""
     severity_since: datetime | None = None
     fired_steps: dict[str, FiredStep] = Field(default_factory=dict)
     """Ladder steps already fired, by step key (``warroom.core.ladder``)."""

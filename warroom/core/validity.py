@@ -126,8 +126,13 @@ def _times(event: ev.Event) -> Iterator[tuple[str, datetime, timedelta | None]]:
                 yield "impact_started_at", payload.impact_started_at, None
             if payload.detected_at:
                 yield "detected_at", payload.detected_at, None
-        case ev.Todo(due=datetime() as due):
+        case ev.Todo(due=datetime() as due) | ev.ActionItemUpdated(due=datetime() as due):
             yield "due", due, DUE_HORIZON
+        case (
+            ev.RiskRaised(review_at=datetime() as review)
+            | ev.RiskUpdated(review_at=datetime() as review)
+        ):
+            yield "review date", review, DUE_HORIZON
 
 
 def milestones_after(state: IncidentState | None, event: ev.Event) -> tuple[dict, set[str]]:
@@ -172,7 +177,7 @@ def closed_refusal(state: IncidentState, payload: object) -> str | None:
         if payload.status == CLOSED:
             return f"reopening {state.id} needs a status other than {CLOSED}"
         return None
-    if state.closed:
+    if state.closed and not isinstance(payload, ev.AFTER_CLOSE_KINDS):
         return (
             f"{state.id} is closed; reopen it first, with a reason"
             f" (`warroom reopen {state.id} REASON`)"

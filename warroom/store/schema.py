@@ -124,5 +124,14 @@ def _v5(db: "sqlite_utils.Database") -> None:
     )
 
 
-MIGRATIONS: list[Callable[["sqlite_utils.Database"], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: "sqlite_utils.Database") -> None:
+    """A cache of each log's follow-ups (its action items, or its risk) for the lists
+    across every incident (``warroom.store.followups``), filled on first use."""
+    db["followups_cache"].create(
+        {"incident_id": str, "version": int, "through_seq": int, "record": str},
+        pk="incident_id",
+    )
+
+
+MIGRATIONS: list[Callable[["sqlite_utils.Database"], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)

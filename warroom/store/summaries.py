@@ -15,6 +15,7 @@ import json
 from dataclasses import asdict
 
 from warroom.core.errors import StoreError
+from warroom.core.ids import RISK_PREFIX
 from warroom.core.state import IncidentState
 from warroom.core.summary import IncidentSummary
 from warroom.store.local import FOLD_VERSION, LocalStore
@@ -44,6 +45,7 @@ def incident_summaries(store: LocalStore) -> list[IncidentSummary]:
         "SELECT i.id, (SELECT MAX(seq) FROM events WHERE incident_id = i.id) AS newest,"
         " s.through_seq, s.summary FROM incidents i"
         " LEFT JOIN summaries s ON s.incident_id = i.id AND s.version = ?"
+        f" WHERE i.id NOT LIKE '{RISK_PREFIX}%'"  # risks have a register of their own
         " ORDER BY newest DESC",
         (SUMMARY_VERSION,),
     ).fetchall()
