@@ -104,12 +104,13 @@ class _Pass:
     late_updates: list[str] = field(default_factory=list)
     first_observation_seen: bool = False
     first_alert_seen: bool = False
-    pending_observation: "str | ev.Event | None" = None
+    pending_observation: "tuple[str | ev.Event, int] | None" = None
+    """The latest observation not shown yet, and where in the timeline it belongs."""
 
     def feed(self, kind: str, body: "str | ev.Event") -> None:
         if kind == "observation":
-            if self.first_observation_seen:
-                self.pending_observation = body
+            if self.first_observation_seen:  # kept in its place until a turn shows it
+                self.pending_observation = (body, len(self.timeline))
                 return
             self.first_observation_seen = True
         elif kind == "alert_received":
@@ -119,8 +120,9 @@ class _Pass:
         elif kind not in TIMELINE_KINDS:
             return
         if kind in _TURNS and self.pending_observation is not None:
-            self._entry(_model(self.pending_observation))
-        self.pending_observation = None
+            pending, place = self.pending_observation
+            self._entry(_model(pending), place)
+            self.pending_observation = None
         event = _model(body)
         self._track(event)
         self._entry(event)
@@ -162,7 +164,14 @@ class _Pass:
                     f" late (due {stamp(clock.due_at)}, every {format_duration(clock.every)})"
                 )
 
-    def _entry(self, event: ev.Event) -> None:
+    def _outcome(self, payload: ev.HypothesisOutcome) -> str:
+        """``Confirmed: <the hypothesis> — why``: the hypothesis by its text, not its id."""
+        record = self.state.hypotheses.get(payload.target_id)
+        said = _text(self.state, record.event_id, record.text) if record else payload.target_id
+        verdict = payload.outcome.replace("_", " ").capitalize()
+        return f"{verdict}: {said}" + (f" — {payload.reason}" if payload.reason else "")
+
+    def _entry(self, event: ev.Event, place: int | None = None) -> None:
         if is_retracted(self.state, event.id):
             return
         if len(self.timeline) >= MAX_TIMELINE:
@@ -172,12 +181,13 @@ class _Pass:
         text = ev.payload_text(payload)
         if isinstance(payload, ev.Action | ev.Decision | ev.Observation | ev.Hypothesis):
             text, _ = entry_text(event.id, payload.text, self.state)
+        elif isinstance(payload, ev.HypothesisOutcome):
+            text = self._outcome(payload)
         what = _LABELS.get(event.kind, event.kind.replace("_", " "))
         if isinstance(payload, ev.Action) and payload.stage == "result":
             what = "result"
-        self.timeline.append(
-            {"at": stamp(event.occurred_at), "who": event.actor, "what": what, "text": text}
-        )
+        entry = {"at": stamp(event.occurred_at), "who": event.actor, "what": what, "text": text}
+        self.timeline.insert(len(self.timeline) if place is None else place, entry)
 
 
 def postmortem_data(

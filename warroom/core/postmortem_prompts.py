@@ -73,19 +73,21 @@ def _time_in_role(prompts: Prompts, state: IncidentState, end: datetime | None) 
 def _pages(prompts: Prompts, state: IncidentState, policy: Policy, pages: list[ev.Event]) -> None:
     acknowledged = state.milestones.get("acknowledged")
     unacknowledged_rules = {r.id for r in policy.escalations if r.when == "unacknowledged"}
+    complaints = []
     for page in pages:
         p: ev.Escalation = page.payload
         if acknowledged is None:
-            prompts.went_badly.append(
+            complaints.append(
                 f"The page to {p.target} at {_stamp(page.occurred_at)} was never acknowledged."
             )
         elif p.rule in unacknowledged_rules:
-            wait = format_duration(acknowledged - state.milestones.get("detected", acknowledged))
-            prompts.went_badly.append(
-                f"The ladder paged {p.target} at {_stamp(page.occurred_at)} because nobody had"
-                f" acknowledged (rule {p.rule}); acknowledgement came {wait} after detection."
+            complaints.append(
+                f"Rule {p.rule} (unacknowledged) paged {p.target} at"
+                f" {_stamp(page.occurred_at)}; the incident was acknowledged at"
+                f" {_stamp(acknowledged)}."
             )
-    if pages and acknowledged is not None and len(prompts.went_badly) == 0:
+    prompts.went_badly += complaints
+    if pages and not complaints:
         prompts.went_well.append(f"Every page ({len(pages)}) was acknowledged.")
 
 
