@@ -57,6 +57,13 @@ TIMELINE_KINDS = frozenset(
 )
 """The kinds of entry that make the timeline of what mattered."""
 
+_TRACKED = frozenset(
+    {"declaration", "severity_changed", "status_changed", "reopened", "escalation"}
+    | {"status_update", "milestone"}
+)
+"""Kinds the pass reads even once the timeline is full: severity history, notices,
+pages and the cadence clock depend on them."""
+
 _TURNS = frozenset({"decision", "severity_changed", "status_changed", "phase_changed"})
 """Turning points: the observation just before one is the evidence it was made on."""
 
@@ -118,6 +125,9 @@ class _Pass:
                 return
             self.first_alert_seen = True
         elif kind not in TIMELINE_KINDS:
+            return
+        if len(self.timeline) >= MAX_TIMELINE and kind not in _TRACKED:
+            self.omitted += 1  # shown nowhere else: not worth parsing
             return
         if kind in _TURNS and self.pending_observation is not None:
             pending, place = self.pending_observation
