@@ -124,6 +124,16 @@ STEP_DETAIL = (
 
 REFERENCE = (KeyAction("reference.close", "escape,q,enter,m", "dismiss(None)", "Close"),)
 
+POSTMORTEM = (
+    KeyAction("postmortem.close", "escape,q", "dismiss(None)", "Close"),
+    KeyAction("postmortem.down", "j,down", "down", "Down", show=False),
+    KeyAction("postmortem.up", "k,up", "up", "Up", show=False),
+    KeyAction("postmortem.page-down", "pagedown,space,ctrl+f", "page_down", "Page down"),
+    KeyAction("postmortem.page-up", "pageup,ctrl+b", "page_up", "Page up", show=False),
+    KeyAction("postmortem.top", "g,home", "top", "Top", show=False),
+    KeyAction("postmortem.bottom", "G,end", "bottom", "Bottom", show=False),
+)
+
 ROLES = (
     _pane_key("roles.assign", "a", "assign", "Assign", OPENS_LINE),
     _pane_key("roles.handoff", "h", "handoff", "Hand off", OPENS_LINE),
@@ -179,6 +189,7 @@ ALL: tuple[KeyAction, ...] = (
     + RUN_STEP
     + STEP_DETAIL
     + REFERENCE
+    + POSTMORTEM
     + HELP
 )
 BY_ID = {action.id: action for action in ALL}
