@@ -12,8 +12,8 @@ Pure: the server supplies the state and who is asking.
 from datetime import datetime
 
 from warroom.core import events as ev
-from warroom.core.ids import is_risk_stream
 from warroom.core.ladder import fired_step_refusal
+from warroom.core.ids import is_risk_stream
 from warroom.core.learning_rules import learning_refusal, risk_log_refusal, wont_do_refusal
 from warroom.core.policy import Policy
 from warroom.core.repin import GATE, pin_changes

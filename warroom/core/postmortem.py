@@ -19,14 +19,19 @@ from datetime import datetime
 
 from warroom.core import events as ev
 from warroom.core.clocks import update_clocks
-from warroom.core.export import entry_text
 from warroom.core.fold import apply
-from warroom.core.followups import standing_items
 from warroom.core.learning_state import RiskState
 from warroom.core.metrics import DEFINITIONS, incident_metrics
 from warroom.core.policy import Policy
-from warroom.core.postmortem_prompts import is_retracted, review_prompts
-from warroom.core.runbook import walk_steps
+from warroom.core.postmortem_prompts import is_retracted, review_prompts, stamp
+from warroom.core.postmortem_sections import (
+    action_items,
+    hypotheses,
+    linked_risks,
+    responders,
+    runbooks,
+    shown_text,
+)
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import format_duration
 
@@ -85,10 +90,6 @@ _LABELS = {
 RawEvent = tuple[str, "str | ev.Event"]
 """One event of the pass: its kind and either its stored JSON (parsed only when the
 draft needs it) or the model itself."""
-
-
-def stamp(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "unknown"
 
 
 def _model(body: "str | ev.Event") -> ev.Event:
@@ -150,7 +151,7 @@ class _Pass:
             self.pages.append(event)
         if isinstance(payload, ev.StatusUpdate) and not is_retracted(self.state, event.id):
             self._check_cadence(event, payload.audience)
-            text, _ = entry_text(event.id, payload.text, self.state)
+            text = shown_text(self.state, event.id, payload.text)
             self.notices.append(
                 {"at": stamp(event.occurred_at), "audience": payload.audience, "text": text}
                 | {"by": event.actor, "channel": ""}
@@ -177,7 +178,7 @@ class _Pass:
     def _outcome(self, payload: ev.HypothesisOutcome) -> str:
         """``Confirmed: <the hypothesis> — why``: the hypothesis by its text, not its id."""
         record = self.state.hypotheses.get(payload.target_id)
-        said = _text(self.state, record.event_id, record.text) if record else payload.target_id
+        said = shown_text(self.state, record.event_id, record.text) if record else payload.target_id
         verdict = payload.outcome.replace("_", " ").capitalize()
         return f"{verdict}: {said}" + (f" — {payload.reason}" if payload.reason else "")
 
@@ -190,7 +191,7 @@ class _Pass:
         payload = event.payload
         text = ev.payload_text(payload)
         if isinstance(payload, ev.Action | ev.Decision | ev.Observation | ev.Hypothesis):
-            text, _ = entry_text(event.id, payload.text, self.state)
+            text = shown_text(self.state, event.id, payload.text)
         elif isinstance(payload, ev.HypothesisOutcome):
             text = self._outcome(payload)
         what = _LABELS.get(event.kind, event.kind.replace("_", " "))
@@ -228,25 +229,21 @@ def postmortem_data(
         "metrics": _metrics(state),
         "timeline": walk.timeline,
         "timeline_omitted": walk.omitted,
-        "hypotheses": _hypotheses(state),
+        "hypotheses": hypotheses(state),
         "factors": [
-            {"text": _text(state, f.event_id, f.text), "by": f.by, "at": stamp(f.at)}
+            {"text": shown_text(state, f.event_id, f.text), "by": f.by, "at": stamp(f.at)}
             for f in state.factors.values()
             if not is_retracted(state, f.event_id)
         ],
         "went_well": prompts.went_well,
         "went_badly": prompts.went_badly,
-        "responders": _responders(state, end),
-        "runbooks": _runbooks(state),
-        "action_items": _action_items(state, as_of),
-        "risks": _linked_risks(state.id, risks),
+        "responders": responders(state, end),
+        "runbooks": runbooks(state),
+        "action_items": action_items(state, as_of),
+        "risks": linked_risks(state.id, risks),
         "as_of": stamp(as_of) if as_of else "",
         "event_count": state.event_count,
     }
-
-
-def _text(state: IncidentState, event_id: str, text: str) -> str:
-    return entry_text(event_id, text, state)[0]
 
 
 def _end_of_record(state: IncidentState) -> datetime | None:
@@ -312,113 +309,3 @@ def _delivered_notices(state: IncidentState) -> list[dict]:
             | {"text": notice.text, "by": notice.drafted_by, "channel": delivery.channel}
         )
     return sorted(found, key=lambda n: n["at"])
-
-
-def _hypotheses(state: IncidentState) -> list[dict]:
-    shown = []
-    for h in state.hypotheses.values():
-        if is_retracted(state, h.event_id):
-            continue
-        shown.append(
-            {
-                "text": _text(state, h.event_id, h.text),
-                "by": h.by,
-                "at": stamp(h.at),
-                "outcome": (h.outcome or "open").replace("_", " "),
-                "reason": h.outcome_reason,
-                "outcome_by": h.outcome_by or "",
-                "outcome_at": stamp(h.outcome_at) if h.outcome_at else "",
-            }
-        )
-    return shown
-
-
-def _responders(state: IncidentState, end: datetime | None) -> list[dict]:
-    rows = []
-    for t in state.tenures:
-        until = t.released_at or end
-        rows.append(
-            {
-                "person": t.person,
-                "role": t.role + (" (shadow)" if t.shadow else ""),
-                "from": stamp(t.assumed_at),
-                "until": stamp(t.released_at) if t.released_at else "still holding",
-                "time_in_role": format_duration(until - t.assumed_at if until else None),
-            }
-        )
-    return sorted(rows, key=lambda r: (r["person"], r["from"]))
-
-
-def _runbooks(state: IncidentState) -> list[dict]:
-    shown = []
-    for pinned in state.runbooks.values():
-        steps = list(walk_steps(pinned.steps))
-        progress = [(step, pinned.progress_of(step.id)) for step in steps]
-        trouble = [
-            {
-                "step": step.id,
-                "title": step.title,
-                "status": p.status,
-                "by": p.finished_by or "",
-                "reason": p.note or "no reason given",
-            }
-            for step, p in progress
-            if p.status in ("failed", "skipped")
-        ]
-        shown.append(
-            {
-                "id": pinned.runbook_id,
-                "title": pinned.title,
-                "version": pinned.content_hash[:8],
-                "attached_by": pinned.attached_by,
-                "attached_at": stamp(pinned.attached_at),
-                "done": sum(p.status == "done" for _, p in progress),
-                "total": len(steps),
-                "not_done": sum(p.status not in ("done", "failed", "skipped") for _, p in progress),
-                "skipped_or_failed": trouble,
-            }
-        )
-    return shown
-
-
-_STATUS_WORDS = {
-    "open": "open",
-    "in_progress": "in progress",
-    "done": "done",
-    "wont_do": "won't do",
-}
-
-
-def _action_items(state: IncidentState, as_of: datetime | None) -> list[dict]:
-    return [
-        {
-            "text": item.text,
-            "owner": item.owner or "unassigned",
-            "due": item.due.strftime("%Y-%m-%d") if item.due else "no due date",
-            "priority": item.priority or "unset",
-            "type": item.action_type or "unset",
-            "status": _STATUS_WORDS.get(item.status, item.status),
-            "reason": item.reason,
-            "ticket": item.ticket or "",
-            "overdue": bool(as_of and item.overdue(as_of)),
-        }
-        for item in standing_items(state)
-    ]
-
-
-def _linked_risks(incident_id: str, risks: Iterable[tuple[str, RiskState]]) -> list[dict]:
-    linked = [
-        {
-            "id": risk_id,
-            "title": risk.title,
-            "likelihood": risk.likelihood,
-            "impact": risk.impact,
-            "owner": risk.owner or "nobody",
-            "status": risk.status,
-            "review": risk.review_at.strftime("%Y-%m-%d") if risk.review_at else "not set",
-            "mitigations": len(risk.mitigations),
-        }
-        for risk_id, risk in risks
-        if any(link.incident_id == incident_id for link in risk.incidents)
-    ]
-    return sorted(linked, key=lambda r: r["id"])

@@ -27,8 +27,9 @@ class Prompts:
     went_badly: list[str] = field(default_factory=list)
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+def stamp(moment: datetime | None) -> str:
+    """How the draft prints a time: ``YYYY-MM-DD HH:MM:SS UTC``, "unknown" when missing."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "unknown"
 
 
 def review_prompts(
@@ -78,13 +79,13 @@ def _pages(prompts: Prompts, state: IncidentState, policy: Policy, pages: list[e
         p: ev.Escalation = page.payload
         if acknowledged is None:
             complaints.append(
-                f"The page to {p.target} at {_stamp(page.occurred_at)} was never acknowledged."
+                f"The page to {p.target} at {stamp(page.occurred_at)} was never acknowledged."
             )
         elif p.rule in unacknowledged_rules:
             complaints.append(
                 f"Rule {p.rule} (unacknowledged) paged {p.target} at"
-                f" {_stamp(page.occurred_at)}; the incident was acknowledged at"
-                f" {_stamp(acknowledged)}."
+                f" {stamp(page.occurred_at)}; the incident was acknowledged at"
+                f" {stamp(acknowledged)}."
             )
     prompts.went_badly += complaints
     if pages and not complaints:
@@ -97,13 +98,13 @@ def _handoffs(prompts: Prompts, state: IncidentState) -> None:
         if h.accepted_at is not None:
             wait = format_duration(h.accepted_at - h.at)
             prompts.went_well.append(
-                f"{h.role} handed from {giver} to {h.to_person} at {_stamp(h.accepted_at)},"
+                f"{h.role} handed from {giver} to {h.to_person} at {stamp(h.accepted_at)},"
                 f" accepted {wait} after the offer."
             )
         elif h.superseded_at is None:
             prompts.went_badly.append(
                 f"The handoff of {h.role} from {giver} to {h.to_person} offered at"
-                f" {_stamp(h.at)} was never accepted."
+                f" {stamp(h.at)} was never accepted."
             )
 
 

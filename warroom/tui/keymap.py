@@ -126,12 +126,12 @@ REFERENCE = (KeyAction("reference.close", "escape,q,enter,m", "dismiss(None)", "
 
 POSTMORTEM = (
     KeyAction("postmortem.close", "escape,q", "dismiss(None)", "Close"),
-    KeyAction("postmortem.down", "j,down", "down", "Down", show=False),
-    KeyAction("postmortem.up", "k,up", "up", "Up", show=False),
-    KeyAction("postmortem.page-down", "pagedown,space,ctrl+f", "page_down", "Page down"),
-    KeyAction("postmortem.page-up", "pageup,ctrl+b", "page_up", "Page up", show=False),
-    KeyAction("postmortem.top", "g,home", "top", "Top", show=False),
-    KeyAction("postmortem.bottom", "G,end", "bottom", "Bottom", show=False),
+    KeyAction("postmortem.down", "j,down", "scroll('down')", "Down", show=False),
+    KeyAction("postmortem.up", "k,up", "scroll('up')", "Up", show=False),
+    KeyAction("postmortem.page-down", "pagedown,space,ctrl+f", "scroll('page_down')", "Page down"),
+    KeyAction("postmortem.page-up", "pageup,ctrl+b", "scroll('page_up')", "Page up", show=False),
+    KeyAction("postmortem.top", "g,home", "scroll('home')", "Top", show=False),
+    KeyAction("postmortem.bottom", "G,end", "scroll('end')", "Bottom", show=False),
 )
 
 ROLES = (

@@ -95,23 +95,11 @@ class PostmortemView(ModalScreen[None]):
         text.append("\nj/k PgUp/PgDn g/G scroll · Esc or q closes", style="italic")
         self.query_one("#postmortem", Static).update(text)
 
-    def _scroll(self) -> VerticalScroll:
-        return self.query_one("#postmortem-scroll", VerticalScroll)
+    def action_scroll(self, how: str) -> None:
+        """``how`` is one of ``_SCROLLS``: the container's own ``scroll_…`` method."""
+        if how in _SCROLLS:
+            scroller = self.query_one("#postmortem-scroll", VerticalScroll)
+            getattr(scroller, f"scroll_{how}")(animate=False)
 
-    def action_down(self) -> None:
-        self._scroll().scroll_down(animate=False)
 
-    def action_up(self) -> None:
-        self._scroll().scroll_up(animate=False)
-
-    def action_page_down(self) -> None:
-        self._scroll().scroll_page_down(animate=False)
-
-    def action_page_up(self) -> None:
-        self._scroll().scroll_page_up(animate=False)
-
-    def action_top(self) -> None:
-        self._scroll().scroll_home(animate=False)
-
-    def action_bottom(self) -> None:
-        self._scroll().scroll_end(animate=False)
+_SCROLLS = frozenset({"down", "up", "page_down", "page_up", "home", "end"})
