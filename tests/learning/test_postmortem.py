@@ -2,6 +2,7 @@
 kind, reproducibility, templates (override, named, broken with file:line) and the CLI."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,42 @@ def test_warroom_postmortem_writes_the_draft_and_refuses_in_plain_words(cli, tmp
     assert f"{bad}:2:" in failed.err and "nope" in failed.err and "Traceback" not in failed.err
     missing = cli("postmortem", iid, "--template", "nosuch", check=False)
     assert missing.code != 0 and "no postmortem template named 'nosuch'" in missing.err
+
+
+def test_the_pass_never_parses_what_the_draft_does_not_show(tmp_path):
+    """Bounded by what is shown: chatter (and, once the timeline is full, more of what
+    only the timeline shows) goes by as a kind alone, however broken its body."""
+    runtime, iid = every_kind_incident(tmp_path / "home")
+    state = runtime.store.state(iid)
+    unreadable = "{not json"
+    stream = [("note", unreadable), ("checklist_marked", unreadable), ("todo", unreadable)]
+    stream *= 10_000
+    data = postmortem_data(state, stream, runtime.policy)
+    assert data["timeline"] == [] and data["action_items"]  # items come from the fold
+    decision = ev.Event(
+        id="d",
+        incident_id=iid,
+        actor="bo",
+        occurred_at=NOW,
+        recorded_at=NOW,
+        device_id="d",
+        device_seq=1,
+        payload=ev.Decision(text="again"),
+    )
+    shown = [("decision", decision.model_copy(update={"id": f"d{n}"})) for n in range(MAX_TIMELINE)]
+    full = postmortem_data(state, shown + [("decision", unreadable)] * 1000, runtime.policy)
+    assert full["timeline_omitted"] == 1000
+
+
+def test_as_of_flags_the_open_items_past_due_and_nothing_else(tmp_path):
+    runtime, iid = every_kind_incident(tmp_path / "home")
+    later = NOW + timedelta(days=30)
+    items = postmortem_of(runtime.store, iid, runtime.policy, as_of=later)["action_items"]
+    assert [(a["text"], a["overdue"]) for a in items] == [
+        ("Add a cache-key check to the CDN pipeline", True),
+        ("Alert on purge queue depth", False),  # no due date
+        ("Document the rollback", False),  # done
+        ("Retire v40 config", False),  # won't do
+    ]
+    unstated = postmortem_of(runtime.store, iid, runtime.policy)["action_items"]
+    assert not any(a["overdue"] for a in unstated)  # no "now" unless one is passed
