@@ -1,5 +1,8 @@
 """The postmortem draft: golden files for the demo and for an incident with every entry
-kind, reproducibility, templates (override, named, broken with file:line) and the CLI."""
+kind, reproducibility, templates (override, named, broken with file:line) and the CLI.
+
+After a deliberate change to the draft (or to the shipped runbook the demo follows),
+regenerate the golden files with WARROOM_UPDATE_GOLDEN=1 and read their diff.
 
 import os
 from datetime import timedelta
