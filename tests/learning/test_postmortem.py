@@ -3,6 +3,7 @@ kind, reproducibility, templates (override, named, broken with file:line) and th
 
 After a deliberate change to the draft (or to the shipped runbook the demo follows),
 regenerate the golden files with WARROOM_UPDATE_GOLDEN=1 and read their diff.
+"""
 
 import os
 from datetime import timedelta
