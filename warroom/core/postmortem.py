@@ -164,7 +164,8 @@ class _Pass:
                         f"the {clock.audience} update due {stamp(clock.due_at)} had not gone"
                         f" out when the incident was resolved ({late} late)"
                     )
-        apply(self.running, event)
+        if not is_retracted(self.state, event.id):  # a retracted update is off the clock
+            apply(self.running, event)
 
     def _check_cadence(self, event: ev.Event, audience: str) -> None:
         for clock in update_clocks(self.policy, self.running, event.occurred_at):
