@@ -19,6 +19,7 @@ from warroom.cli import (
     intake_cmd,
     ladder_cmd,
     policy_cmd,
+    postmortem_cmd,
     risks_cmd,
     rules_cmd,
     runbooks_cmd,
@@ -48,6 +49,7 @@ tui_cmd.register(app)
 ladder_cmd.register(app)
 actions_cmd.register(app)
 risks_cmd.register(app)
+postmortem_cmd.register(app)
 
 
 def _version(value: bool) -> None:

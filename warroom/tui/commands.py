@@ -159,6 +159,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Filter the timeline (empty: clear)",
         mutating=False,
     ),
+    CommandSpec(
+        "postmortem",
+        ("text",),
+        0,
+        "postmortem [TEMPLATE]",
+        "Read the postmortem draft (warroom postmortem writes it)",
+        mutating=False,
+    ),
     CommandSpec("help", (), 0, "help", "Show the keys and commands", mutating=False),
     CommandSpec("quit", (), 0, "quit", "Leave warroom", mutating=False, aliases=("q",)),
 )

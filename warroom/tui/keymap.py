@@ -129,6 +129,16 @@ STEP_DETAIL = (
 
 REFERENCE = (KeyAction("reference.close", "escape,q,enter,m", "dismiss(None)", "Close"),)
 
+POSTMORTEM = (
+    KeyAction("postmortem.close", "escape,q", "dismiss(None)", "Close"),
+    KeyAction("postmortem.down", "j,down", "scroll('down')", "Down", show=False),
+    KeyAction("postmortem.up", "k,up", "scroll('up')", "Up", show=False),
+    KeyAction("postmortem.page-down", "pagedown,space,ctrl+f", "scroll('page_down')", "Page down"),
+    KeyAction("postmortem.page-up", "pageup,ctrl+b", "scroll('page_up')", "Page up", show=False),
+    KeyAction("postmortem.top", "g,home", "scroll('home')", "Top", show=False),
+    KeyAction("postmortem.bottom", "G,end", "scroll('end')", "Bottom", show=False),
+)
+
 ROLES = (
     _pane_key("roles.assign", "a", "assign", "Assign", OPENS_LINE),
     _pane_key("roles.handoff", "h", "handoff", "Hand off", OPENS_LINE),
@@ -217,6 +227,7 @@ ALL: tuple[KeyAction, ...] = (
     + STEP_DETAIL
     + REFERENCE
     + FOLLOWUPS
+    + POSTMORTEM
     + HELP
     + COMPOSE
     + NOTICE

@@ -233,6 +233,19 @@ class CommandDispatch:
         else:
             self.action_filter()
 
+    def _cmd_postmortem(self, cmd: ParsedCommand) -> None:
+        from warroom.tui.screens.postmortem import PostmortemView
+
+        config = self.app.config
+        view = PostmortemView(
+            config.paths.database,
+            config.paths.data,
+            config.policy,
+            self._require_incident(),
+            cmd.rest.strip() or None,
+        )
+        self.app.push_screen(view)
+
     def _cmd_help(self, cmd: ParsedCommand) -> None:
         self.app.action_help()
 
