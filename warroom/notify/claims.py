@@ -45,13 +45,14 @@ class SQLiteClaims:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        conn = self._conn()
-        conn.execute(_TABLE)
 
     def _conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use (with the table made if missing):
+        a storage that never delivers opens none."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = _connect(self.path)
+            conn.execute(_TABLE)
         return conn
 
     def claim(self, delivery_ids: list[str], holder: str, lease_s: float) -> set[str]:
