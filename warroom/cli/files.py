@@ -1,8 +1,11 @@
 """Files the command line writes for the user: private to them, whatever the umask."""
 
 import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
+
+from warroom.core.errors import InvalidInput
 
 
 def write_private(path: Path, text: str | Iterable[str]) -> None:
@@ -18,3 +21,16 @@ def write_private(path: Path, text: str | Iterable[str]) -> None:
             handle.write(text)
         else:
             handle.writelines(text)
+
+
+def read_text_source(source: str, error: type[Exception] = InvalidInput) -> str:
+    """The UTF-8 text of the file ``source`` (``-`` is standard input); ``error`` in the
+    user's words when it cannot be read or is not UTF-8 text."""
+    try:
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read {source}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error(f"{source} is not UTF-8 text") from None

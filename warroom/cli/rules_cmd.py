@@ -6,12 +6,11 @@ in force (as if no incident were open), prints what would happen and why, and ch
 nothing. Exit 0 when the payload parsed, 2 when it did not.
 """
 
-import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from warroom.cli.files import read_text_source
 from warroom.cli.output import emit_json, say
 from warroom.cli.params import Json, runtime_of
 from warroom.core.alert_eval import Decision, evaluate_all
@@ -32,14 +31,7 @@ FORMATS: tuple[Format, ...] = ("auto", "alertmanager", "grafana", "generic")
 
 def read_payload(source: str) -> str:
     """The text of ``source`` (``-`` is standard input), or ``MalformedPayload``."""
-    try:
-        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-    except OSError as exc:
-        raise MalformedPayload(f"cannot read {source}: {exc.strerror or exc}") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise MalformedPayload(f"{source} is not UTF-8 text") from None
+    return read_text_source(source, MalformedPayload)
 
 
 @app.command("test")

@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from warroom.cli.files import read_text_source
 from warroom.cli.output import emit_json, report_problems, say
 from warroom.cli.params import Incident, Json, report, runtime_of
 from warroom.cli.runtime import Runtime
@@ -65,7 +66,7 @@ def draft(
     audience = runtime.policy.audience(audience or earlier.audience)
     name = earlier.template if earlier else ""
     if source is not None:
-        text = _read_text(source)
+        text = read_text_source(source)
     else:
         library = _library(runtime)
         if earlier is not None and template is None:
@@ -88,17 +89,6 @@ EDITOR_SUFFIX = {"plain": ".txt", "markdown": ".md", "html": ".html"}
 """The editor file's extension per format, so the editor highlights the notice."""
 
 
-def _read_text(source: str) -> str:
-    try:
-        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {source}: {exc.strerror or exc}") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{source} is not UTF-8 text") from None
-
-
 def edit_in_editor(text: str, suffix: str) -> str:
     """``text`` after the user edited it in ``$VISUAL`` / ``$EDITOR`` (``vi`` if neither)."""
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
@@ -116,7 +106,7 @@ def edit_in_editor(text: str, suffix: str) -> str:
             raise InvalidInput(
                 f"the editor exited with status {finished.returncode}; nothing recorded"
             )
-        return _read_text(str(path))
+        return read_text_source(str(path))
 
 
 def _notice(state: IncidentState, draft_id: str) -> NoticeState:
