@@ -118,6 +118,22 @@ async def test_quit_asks_while_text_is_in_the_entry_bar(home, demo):
         await until(pilot, lambda: not app.is_running)
 
 
+async def test_the_whole_quit_question_shows_at_80_columns(home, demo):
+    """At 80x24 the question with its stakes is longer than a line: it wraps, so the
+    count of what would be dropped and the question mark are on screen, not cut off."""
+    app = make_app(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot)
+        await pilot.press(*"half a thought", "ctrl+q")
+        await pilot.pause()
+        prompt = main_screen(pilot).query_one(ConfirmLine)
+        shown = " ".join(
+            line.text.strip() for line in prompt.render_lines(prompt.region.reset_offset)
+        )
+        assert prompt.region.height >= 2
+        assert "(14 chars)?" in shown, shown
+
+
 async def test_quit_with_a_running_command_records_it_as_stopped(home, probe):  # noqa: F811
     slow = parse_policy("[runbooks]\nallow_commands = true\ncommand_timeout_seconds = 60\n", "t")
     app = make_app(home, policy=slow, layout="responder", layout_forced=True)

@@ -25,7 +25,7 @@ YES_KEYS = frozenset({"enter", "y"})
 class ConfirmLine(Static, can_focus=True):
     DEFAULT_CSS = """
     ConfirmLine { height: 1; padding: 0 1; display: none; background: $warning 30%; }
-    ConfirmLine.-active { display: block; }
+    ConfirmLine.-active { display: block; height: auto; max-height: 3; }
     """
 
     def __init__(self, carry: Callable[[str], None], **kwargs) -> None:
@@ -55,8 +55,8 @@ class ConfirmLine(Static, can_focus=True):
         self.question = question
         self._yes, self._no, self._typed = yes, no, typed
         line = Text("y/Enter: yes · other key: no  ", style="italic", end="")
-        line.append_text(safe(question, style="bold"))  # the keys first: 80 columns cut
-        self.update(line, layout=False)
+        line.append_text(safe(question, style="bold"))  # the keys first, then wrapped
+        self.update(line)  # a long question (quit's stakes at 80 columns) takes more lines
         self.add_class("-active")
         self.disabled = False
         self.screen.set_focus(self)
