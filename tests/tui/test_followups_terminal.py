@@ -75,6 +75,8 @@ def test_actions_and_register_views_at_80x24(home):
         later = next(i for i, line in enumerate(lines) if "Add a canary stage" in line)
         assert overdue < later and "OVERDUE" in lines[overdue] and "OVERDUE" not in lines[later]
         assert "bo" in lines[overdue] and "cy" in lines[later]
+        header = lines[overdue - 1]  # the column names, right above the first item
+        assert all(name in header for name in ("incident", "owner", "due", "prio", "status"))
 
         keys("d")  # the overdue item is highlighted first: done, typed on the : line
         wait_for(lambda: "followup done" in screen(), 10, "the change on the : line")
@@ -106,6 +108,7 @@ def test_actions_and_register_views_at_80x24(home):
         low = next(i for i, line in enumerate(lines) if "Stale runbooks" in line)
         assert top < low and "REVIEW OVERDUE" in lines[top] and " 20 " in lines[top]
         assert "OVERDUE" not in lines[low]
+        assert all(name in lines[top - 1] for name in ("exp", "risk", "owner", "review"))
         keys("Tab")
         wait_for(lambda: "Add a canary stage" in screen(), 10, "tab back to the actions")
         assert "Alert on consumer lag" not in screen()  # done: no longer open

@@ -66,32 +66,61 @@ def read_rows(
     post(FollowUpRows(mode, rows))
 
 
+def _row(lead: Text, middle: str, tail: str, width: int, *, dim: bool, flags: str = "") -> Text:
+    """A row of a view: fixed ``lead`` and ``tail`` columns, the middle cut to fit."""
+    room = max(8, width - len(lead) - len(tail) - len(flags) - 1)
+    text = safe(middle)
+    text.truncate(room, overflow="ellipsis", pad=True)
+    lead.append_text(text).append(tail, style="dim" * dim)
+    return lead.append(flags, style="bold reverse")
+
+
+def _action_tail(owner: str, due: str, priority: str, status: str) -> str:
+    return f" {owner[:8]:<8} {due:<5} {priority[:4]:<4} {status[:11]}"
+
+
 def action_line(row, width: int) -> Text:
     """One action item: OVERDUE, incident, text, owner, due date, priority, status."""
     item = row.item
-    line = Text("OVERDUE " if row.overdue else "        ", style="bold reverse" * row.overdue)
-    line.append(f"{row.incident.incident_id} ")
+    lead = Text("OVERDUE " if row.overdue else "        ", style="bold reverse" * row.overdue)
+    lead.append(f"{row.incident.incident_id} ")
     due = f"{item.due:%m-%d}" if item.due else "--"
-    tail = f" {(item.owner or '-')[:8]:<8} {due:<5} {(item.priority or '-')[:4]:<4}"
-    tail += f" {item.status.replace('_', ' ')[:11]}"
-    room = max(8, width - len(line) - len(tail) - 1)
-    text = safe(item.text)
-    text.truncate(room, overflow="ellipsis", pad=True)
-    return line.append_text(text).append(tail, style="dim" * item.closed)
+    status = item.status.replace("_", " ")
+    tail = _action_tail(item.owner or "-", due, item.priority or "-", status)
+    return _row(lead, item.text, tail, width, dim=item.closed)
+
+
+def action_header(rows: list, width: int) -> Text:
+    """The column names over ``action_line``'s columns."""
+    id_width = max((len(row.incident.incident_id) for row in rows), default=8)
+    lead = Text(" " * 8 + "incident".ljust(id_width) + " ", style="bold")
+    tail = _action_tail("owner", "due", "prio", "status")
+    header = _row(lead, "action item", tail, width, dim=False)
+    header.stylize("bold")
+    return header
+
+
+def _risk_tail(owner: str, review: str, status: str) -> str:
+    return f" {owner[:8]:<8} {review} {status}"
 
 
 def risk_line(row, width: int) -> Text:
     """One risk: exposure, likelihood x impact, title, owner, review date, flags."""
     risk = row.risk
-    line = Text(f"{row.exposure:>3} ", style="bold")
     flags = f" [{', '.join(row.flags).upper()}]" if row.flags else ""
     review = f"{risk.review_at:%Y-%m-%d}" if risk.review_at else "no review"
-    tail = f" {(risk.owner or '-')[:8]:<8} {review} {risk.status}"
-    room = max(8, width - len(line) - len(tail) - len(flags) - 1)
-    text = safe(f"{risk.title} ({risk.likelihood} x {risk.impact})")
-    text.truncate(room, overflow="ellipsis", pad=True)
-    line.append_text(text).append(tail, style="dim" * (risk.status == "closed"))
-    return line.append(flags, style="bold reverse")
+    tail = _risk_tail(risk.owner or "-", review, risk.status)
+    title = f"{risk.title} ({risk.likelihood} x {risk.impact})"
+    lead = Text(f"{row.exposure:>3} ", style="bold")
+    return _row(lead, title, tail, width, dim=risk.status == "closed", flags=flags)
+
+
+def risk_header(width: int) -> Text:
+    """The column names over ``risk_line``'s columns."""
+    tail = _risk_tail("owner", "review".ljust(10), "status")
+    header = _row(Text("exp "), "risk (likelihood x impact)", tail, width, dim=False)
+    header.stylize("bold")
+    return header
 
 
 class FollowUpsView(ModalScreen[str | None]):
@@ -140,12 +169,18 @@ class FollowUpsView(ModalScreen[str | None]):
             return
         self.rows = message.rows
         width = options.scrollable_content_region.width or self.size.width
-        line = action_line if self.mode == ACTIONS else risk_line
-        empty = "No open action items." if self.mode == ACTIONS else "The register is empty."
-        options.add_options([Option(line(row, width)) for row in self.rows])
+        if self.mode == ACTIONS:
+            line, header = action_line, action_header(self.rows, width)
+            empty = "No open action items. `warroom actions add INCIDENT TEXT` raises one."
+        else:
+            line, header = risk_line, risk_header(width)
+            empty = "The register is empty. `warroom risks add TITLE` raises a risk."
         if not self.rows:
             options.add_option(Option(Text(empty), disabled=True))
-        options.highlighted = 0 if self.rows else None
+            return
+        options.add_option(Option(header, disabled=True))
+        options.add_options([Option(line(row, width)) for row in self.rows])
+        options.highlighted = 1
 
     def action_switch(self) -> None:
         self.mode = RISKS if self.mode == ACTIONS else ACTIONS
@@ -162,7 +197,7 @@ class FollowUpsView(ModalScreen[str | None]):
     def action_change(self, change: str) -> None:
         """Close with the change typed on the ``:`` line, for the highlighted item."""
         index = self.query_one(OptionList).highlighted
-        if self.mode != ACTIONS or index is None or index >= len(self.rows):
+        if self.mode != ACTIONS or index is None or not 0 < index <= len(self.rows):
             return
-        row = self.rows[index]
+        row = self.rows[index - 1]  # option 0 is the column names
         self.dismiss(f"followup {CHANGES[change]} {row.incident.incident_id} {row.short_id} ")
