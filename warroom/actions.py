@@ -6,29 +6,27 @@ the TUI call these methods and nothing else to change state, so both enforce the
 rules and produce the same records.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ValidationError
 
 from warroom.core import events as ev
 from warroom.core.access import check_append
-from warroom.core.errors import BackdateNeedsConfirmation, InvalidInput, NotFound
-from warroom.core.ids import new_draft_id, new_event_id, new_incident_id
-from warroom.core.notices import no_such_notice
+from warroom.core.errors import BackdateNeedsConfirmation, InvalidInput
+from warroom.core.ids import new_event_id, new_incident_id
 from warroom.core.policy import Policy
-from warroom.core.repin import pin_changes
-from warroom.core.runbook import CodeBlock, Runbook, RunbookStep
-from warroom.core.state import AttachedRunbook, IncidentState
+from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
 from warroom.core.validity import backdate_problem
 from warroom.core.wording import entry_message
 from warroom.followup_actions import FollowUpActions
-from warroom.runbooks.runner import CommandOutcome
+from warroom.notice_actions import NoticeActions
+from warroom.runbook_actions import RunbookActions
 from warroom.store.local import LocalStore
 
 
-class WarRoom(FollowUpActions):
+class WarRoom(FollowUpActions, RunbookActions, NoticeActions):
     """One actor working against one local store under one policy.
 
     Every change takes ``at``, when it happened, for a scribe recording after the fact
@@ -390,206 +388,6 @@ class WarRoom(FollowUpActions):
         )
         return self._append(state, payload, at)
 
-    # -- runbooks ------------------------------------------------------------------------
-
-    def attach_runbook(
-        self, incident_ref: str, runbook: Runbook, *, at: datetime | None = None
-    ) -> ev.Event:
-        """Pin a runbook version (hash and parsed steps); a newer version re-pins it, and
-        the re-pin lists what it changes in the steps' types and commands."""
-        state = self._current(incident_ref)
-        pinned = state.runbooks.get(runbook.id)
-        if pinned is not None and pinned.content_hash == runbook.content_hash:
-            raise InvalidInput(
-                f"{runbook.id} is already attached to {state.id} at this version"
-                f" ({runbook.content_hash[:8]})"
-            )
-        payload = self._payload(
-            ev.RunbookAttached,
-            runbook_id=runbook.id,
-            title=runbook.title,
-            content_hash=runbook.content_hash,
-            source_path=runbook.path,
-            steps=runbook.steps,
-            replaces=pinned.content_hash if pinned else None,
-            changes=pin_changes(pinned.steps, runbook.steps, pinned.approval_ids) if pinned else (),
-        )
-        return self._append(state, payload, at)
-
-    def mark_step(
-        self,
-        incident_ref: str,
-        step_ref: str,
-        action: str,
-        *,
-        note: str = "",
-        at: datetime | None = None,
-    ) -> ev.Event:
-        """Claim, start, finish, fail or skip a step of an attached runbook."""
-        state = self._current(incident_ref)
-        pinned, step = _find_step(state, step_ref)
-        if action in ("fail", "skip") and not note.strip():
-            why = "what went wrong" if action == "fail" else "why"
-            raise InvalidInput(f"to {action} a step, add a note saying {why} (--note)")
-        progress = pinned.progress_of(step.id)
-        name = f"{pinned.runbook_id}/{step.id}"
-        if action in ("claim", "start") and progress.status in ("done", "skipped"):
-            raise InvalidInput(f"{name} is already {progress.status}")
-        if action == "claim" and progress.owner == self.actor:
-            raise InvalidInput(f"{name} is already claimed by you")
-        if action != "claim" and ev.STEP_STATUS.get(action) == progress.status:
-            raise InvalidInput(f"{name} is already {progress.status}")
-        payload = self._payload(
-            ev.RunbookStepMarked,
-            runbook_id=pinned.runbook_id,
-            step_id=step.id,
-            action=action,
-            note=note,
-        )
-        return self._append(state, payload, at)
-
-    def run_step_command(
-        self,
-        incident_ref: str,
-        step_ref: str,
-        *,
-        confirm: Callable[[CodeBlock], bool],
-        execute: Callable[[CodeBlock, float], CommandOutcome],
-        block: int = 1,
-    ) -> ev.Event:
-        """Run a step's pinned command if the policy allows it and ``confirm`` agrees.
-
-        The command comes from the runbook version pinned on the incident, never from
-        the file on disk or from what someone typed, and ``execute`` is given the
-        policy's timeout. The outcome is recorded whether the command succeeded or not.
-        """
-        state = self._current(incident_ref)
-        pinned, step, command = step_command(self.policy, state, step_ref, block)
-        if not confirm(command):
-            raise InvalidInput("not confirmed; nothing was run")
-        try:
-            outcome = execute(command, self.policy.runbooks.command_timeout_seconds)
-        except OSError as exc:  # the shell itself could not be started: nothing ran
-            raise InvalidInput(
-                f"could not start the command of {step.id}: {exc.strerror or exc}"
-            ) from None
-        return self.record_command_run(state.id, pinned.runbook_id, step.id, command, outcome)
-
-    def record_command_run(
-        self,
-        incident_ref: str,
-        runbook_id: str,
-        step_id: str,
-        command: CodeBlock,
-        outcome: CommandOutcome,
-    ) -> ev.Event:
-        """Record how a step's command ran, at the time it started.
-
-        ``run_step_command`` calls this once the command has finished; the screen, which
-        runs the command on a thread of its own (so entries are not held up behind it),
-        calls it with the command ``step_command`` gave it and the outcome.
-        """
-        _require_commands(self.policy)
-        payload = self._payload(
-            ev.CommandRun,
-            runbook_id=runbook_id,
-            step_id=step_id,
-            command=command.code,
-            exit_code=outcome.exit_code,
-            duration_s=outcome.duration_s,
-            output=outcome.output,
-        )
-        return self._append(self._current(incident_ref), payload, outcome.started_at)
-
-    # -- deliveries ----------------------------------------------------------------------
-
-    def record_delivery(
-        self,
-        incident_ref: str,
-        receipt: ev.NoticeDelivered | ev.NoticeFailed,
-        *,
-        event_id: str,
-        at: datetime,
-    ) -> ev.Event:
-        """Record what one delivery attempt came to (``warroom.notify`` calls this), under
-        the id the dispatcher derives from the delivery, so it is written once."""
-        state = self._current(incident_ref)
-        return self._append(state, receipt, at, event_id=event_id)
-
-    def retry_delivery(self, incident_ref: str, delivery_ref: str) -> ev.Event:
-        """Ask for an undelivered notice or page to be sent again now."""
-        state = self._current(incident_ref)
-        wanted = delivery_ref.strip().lower()
-        found = [r for r in state.deliveries.values() if r.delivery_id.startswith(wanted)]
-        if len(found) != 1:
-            problem = "no delivery" if not found else "several deliveries"
-            raise InvalidInput(
-                f"{problem} in {state.id} with id starting {delivery_ref!r};"
-                f" `warroom deliveries {state.id}` lists them"
-            )
-        record = found[0]
-        if record.delivered:
-            raise InvalidInput(f"delivery {record.delivery_id[:12]} already went out")
-        payload = self._payload(ev.DeliveryRetry, delivery_id=record.delivery_id)
-        return self._append(state, payload, None)
-
-    # -- notices -------------------------------------------------------------------------
-
-    def draft_notice(
-        self,
-        incident_ref: str,
-        audience: str,
-        text: str,
-        *,
-        draft_id: str | None = None,
-        template: str = "",
-        at: datetime | None = None,
-    ) -> ev.Event:
-        """Record a notice for ``audience`` exactly as written; ``draft_id`` revises one."""
-        state = self._current(incident_ref)
-        if draft_id is None:
-            draft_id = new_draft_id()
-            while draft_id in state.notices:
-                draft_id = new_draft_id()
-        elif draft_id not in state.notices:
-            raise NotFound(no_such_notice(state, draft_id))
-        payload = self._payload(
-            ev.NoticeDrafted,
-            draft_id=draft_id,
-            audience=self.policy.audience(audience),
-            text=text,
-            template=template,
-        )
-        return self._append(state, payload, at)
-
-    def approve_notice(
-        self, incident_ref: str, draft_id: str, *, digest: str | None = None
-    ) -> ev.Event:
-        """Approve the notice's text as it is now; ``digest`` (or a prefix of it, as shown
-        to the approver) pins the text they read, so a revision in between is refused."""
-        state = self._current(incident_ref)
-        notice = state.notices.get(draft_id)
-        if notice is None:
-            raise NotFound(no_such_notice(state, draft_id))
-        wanted = notice.digest if digest is None else digest.strip().lower()
-        if len(wanted) < 8:
-            raise InvalidInput("a digest needs at least the 8 characters `update show` prints")
-        if not notice.digest.startswith(wanted):
-            raise InvalidInput(
-                f"notice {draft_id} has changed since you read it (its text is now"
-                f" {notice.digest[:8]}); read it again before approving"
-            )
-        payload = self._payload(ev.NoticeApproved, draft_id=draft_id, digest=notice.digest)
-        return self._append(state, payload, None)
-
-    def return_notice(self, incident_ref: str, draft_id: str, reason: str) -> ev.Event:
-        """Send a notice back to its writer with the reason it cannot go out as it is."""
-        state = self._current(incident_ref)
-        if not reason.strip():
-            raise InvalidInput("sending a notice back needs a reason the writer can act on")
-        payload = self._payload(ev.NoticeReturned, draft_id=draft_id, reason=reason)
-        return self._append(state, payload, None)
-
     # -- plumbing ------------------------------------------------------------------------
 
     def _find_event(self, incident_id: str, ref: str) -> str:
@@ -648,56 +446,3 @@ class WarRoom(FollowUpActions):
             occurred_at=occurred_at,
             payload=payload,
         )
-
-
-def step_command(
-    policy: Policy, state: IncidentState, step_ref: str, block: int = 1
-) -> tuple[AttachedRunbook, RunbookStep, CodeBlock]:
-    """The ``block``-th shell command of a step as pinned on the incident — never the file
-    on disk — if the policy lets warroom run commands; ``InvalidInput`` says why not."""
-    _require_commands(policy)
-    pinned, step = _find_step(state, step_ref)
-    commands = [c for c in step.commands if c.is_shell]
-    name = f"{pinned.runbook_id}/{step.id}"
-    if not commands:
-        raise InvalidInput(f"{name} has no shell command to run")
-    if not 1 <= block <= len(commands):
-        raise InvalidInput(f"{name} has {len(commands)} shell command(s), not {block}")
-    command = commands[block - 1]
-    if len(command.code) > ev.MAX_TEXT:
-        raise InvalidInput(f"the command of {name} is too long to record; run it by hand")
-    return pinned, step, command
-
-
-def _require_commands(policy: Policy) -> None:
-    if not policy.runbooks.allow_commands:
-        raise InvalidInput(
-            "running runbook commands is turned off; the policy must set"
-            " [runbooks] allow_commands = true"
-        )
-
-
-def _find_step(state: IncidentState, ref: str) -> tuple[AttachedRunbook, RunbookStep]:
-    """Resolve ``step`` (unique among the attached runbooks) or ``runbook/step``."""
-    if not state.runbooks:
-        raise NotFound(
-            f"no runbook is attached to {state.id}; attach one with"
-            f" `warroom attach {state.id} RUNBOOK`"
-        )
-    runbook_id, _, step_id = ref.strip().rpartition("/")
-    if runbook_id and runbook_id not in state.runbooks:
-        attached = ", ".join(state.runbooks)
-        raise NotFound(
-            f"runbook {runbook_id!r} is not attached to {state.id} (attached: {attached})"
-        )
-    candidates = [state.runbooks[runbook_id]] if runbook_id else list(state.runbooks.values())
-    found = [(p, s) for p in candidates if (s := p.step(step_id.lower())) is not None]
-    if not found:
-        raise NotFound(
-            f"no step {ref.strip()!r} in the runbooks attached to {state.id};"
-            f" `warroom runbooks show RUNBOOK --incident {state.id}` lists their steps"
-        )
-    if len(found) > 1:
-        names = ", ".join(f"{p.runbook_id}/{s.id}" for p, s in found)
-        raise InvalidInput(f"step {step_id!r} is in several attached runbooks: name one of {names}")
-    return found[0]

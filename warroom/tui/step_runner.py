@@ -77,7 +77,7 @@ def prepare(
     block: int = 1,
 ) -> StepRun:
     """What would run for ``step_ref``, or ``InvalidInput`` saying why nothing can."""
-    from warroom.actions import step_command
+    from warroom.runbook_actions import step_command
 
     pinned, step, command = step_command(policy, state, step_ref, block)
     entry = catalog.entries.get(pinned.runbook_id) if catalog else None
