@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from tests.learning.postmortem_records import NOW, demo_incident, every_kind_incident
+from warroom.actions import WarRoom
 from warroom.core import events as ev
 from warroom.core.fold import fold
 from warroom.core.postmortem import MAX_TIMELINE, postmortem_data
 from warroom.postmortem.library import find_template
 from warroom.postmortem.render import TemplateFailed
-from warroom.store.postmortem_feed import postmortem_of
+from warroom.store.postmortem_feed import occurrence_events, postmortem_of
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("WARROOM_UPDATE_GOLDEN") == "1"
@@ -182,3 +183,18 @@ def test_as_of_flags_the_open_items_past_due_and_nothing_else(tmp_path):
     ]
     unstated = postmortem_of(runtime.store, iid, runtime.policy)["action_items"]
     assert not any(a["overdue"] for a in unstated)  # no "now" unless one is passed
+
+
+def test_a_backdated_entry_takes_its_place_in_the_timeline(tmp_path):
+    """The pass reads in order of occurrence: one scan of the log while nothing was
+    backdated, by position once something was — and both give that order."""
+    runtime, iid = every_kind_incident(tmp_path / "home")
+    scanned = list(occurrence_events(runtime.store, iid))
+    scribe = WarRoom(runtime.store, runtime.policy, "bo", confirm_backdate=True)
+    late = scribe.log(
+        iid, "rolled back the CDN config", kind="decision", at=NOW - timedelta(hours=7)
+    )
+    by_position = list(occurrence_events(runtime.store, iid))
+    assert by_position[1:] == scanned and ev.Event.model_validate_json(by_position[0][1]) == late
+    data = postmortem_of(runtime.store, iid, runtime.policy, as_of=NOW)
+    assert data["timeline"][0]["text"] == "rolled back the CDN config"
