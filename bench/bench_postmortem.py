@@ -6,10 +6,13 @@ same incident in the same run.
 
 Homes are bench_scale's (one incident of N events: notes, observations, actions,
 decisions and hypotheses one second apart), generated once into ``--data`` and reused.
-Reports wall time and peak RSS of the real ``warroom`` process (medians of ``--runs``).
+Reports wall and CPU time and peak RSS of the real ``warroom`` process (medians of
+``--runs``; on a shared machine compare CPU), the 100k figure against the 2 s target,
+and how the draft's CPU time scales from the smallest size to the largest.
 """
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -17,6 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_scale import build_home, median_cli
+
+TARGET_S = 2.0
+"""Issue 15: the draft of a 100k-event incident in at most 2 s."""
 
 
 def main() -> None:
@@ -27,14 +33,31 @@ def main() -> None:
     args = parser.parse_args()
     data = args.data or Path(tempfile.mkdtemp(prefix="warroom-bench-pm-"))
     sizes = [int(size) for size in args.events.split(",")]
-    print(f"{'events':>8}  {'postmortem s':>12}  {'RSS MB':>7}  {'export md s':>11}  {'RSS MB':>7}")
+    print(f"load average {os.getloadavg()[0]:.2f}; medians of {args.runs} run(s)")
+    print(f"{'events':>8}  {'postmortem wall s':>17}  {'CPU s':>6}  {'RSS MB':>6}"
+          f"  {'export md wall s':>16}  {'CPU s':>6}  {'RSS MB':>6}")  # fmt: skip
+    drafts = {}
     for size in sizes:
         home, (incident_id,) = build_home(data, 1, size)
         out = home / "draft.md"
         median_cli(home, 1, "status", incident_id)  # the fold snapshot, as after any use
-        pm_s, pm_mb = median_cli(home, args.runs, "postmortem", incident_id, "-o", str(out))
-        md_s, md_mb = median_cli(home, args.runs, "export", incident_id, "-o", str(out))
-        print(f"{size:>8}  {pm_s:>12.2f}  {pm_mb:>7.0f}  {md_s:>11.2f}  {md_mb:>7.0f}")
+        pm = median_cli(home, args.runs, "postmortem", incident_id, "-o", str(out))
+        md = median_cli(home, args.runs, "export", incident_id, "-o", str(out))
+        drafts[size] = pm
+        print(f"{size:>8}  {pm[0]:>17.2f}  {pm[1]:>6.2f}  {pm[2]:>6.0f}"
+              f"  {md[0]:>16.2f}  {md[1]:>6.2f}  {md[2]:>6.0f}")  # fmt: skip
+    for size, (wall, cpu, _) in drafts.items():
+        if size >= 100_000:
+            verdict = "meets" if wall <= TARGET_S else "misses"
+            print(f"postmortem at {size:,} events: {wall:.2f} s wall, {cpu:.2f} s CPU"
+                  f" ({verdict} the {TARGET_S:.0f} s target by wall time)")  # fmt: skip
+    if len(drafts) > 1:
+        (small, (_, small_cpu, _)), (big, (_, big_cpu, _)) = (
+            min(drafts.items()),
+            max(drafts.items()),
+        )
+        print(f"scaling {small:,} -> {big:,} events ({big / small:.0f}x): postmortem CPU"
+              f" {big_cpu / small_cpu:.1f}x")  # fmt: skip
 
 
 if __name__ == "__main__":

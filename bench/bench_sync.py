@@ -330,7 +330,7 @@ def fill(data: Path, events: int, database: str | None = None) -> None:
     incident = "inc-catchup"
     storage = storage_for(data, database)
 
-    def admit(state, event):
+    def admit(state, event, log_of):
         return None
 
     async def run() -> None:

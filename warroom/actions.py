@@ -106,6 +106,13 @@ class WarRoom(FollowUpActions, RunbookActions, NoticeActions):
         fold, folded forward (not copied) — for checks here only, never handed out."""
         return self.store.working_state(self.store.resolve_incident(incident_ref))
 
+    def _known_log(self, incident_id: str) -> IncidentState | None:
+        """Another log's state for the rules of an entry that names it (a risk's link),
+        or ``None`` when this home does not hold it — as the server answers for its own."""
+        if not self.store.has_incident(incident_id):
+            return None
+        return self.store.working_state(incident_id)
+
     # -- the timeline --------------------------------------------------------------------
 
     def log(
@@ -432,7 +439,13 @@ class WarRoom(FollowUpActions, RunbookActions, NoticeActions):
         except ValidationError as exc:
             raise InvalidInput(entry_message(exc)) from None
         refusal = check_append(
-            self.policy, state, proposed, author=self.actor, admin=False, automation=self.automation
+            self.policy,
+            state,
+            proposed,
+            author=self.actor,
+            admin=False,
+            automation=self.automation,
+            log_of=self._known_log,
         )
         if refusal:
             raise InvalidInput(refusal)

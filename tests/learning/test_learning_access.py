@@ -28,6 +28,19 @@ def _check(events, kind, actor="eve", stream=INC, **payload):
     return check_append(POLICY, state, event, author=actor, admin=False)
 
 
+def _linked(log, incident, **payload):
+    """A risk link in ``log`` judged where ``INC`` is ``incident`` and ``RISK`` is ``log``."""
+    event = make_event("risk_linked", RISK, actor="eve", **payload)
+    return check_append(
+        POLICY,
+        fold(log),
+        event,
+        author="eve",
+        admin=False,
+        log_of={INC: incident, RISK: fold(log)}.get,
+    )
+
+
 AFTER_WORK = [
     ("todo", {"text": "Page the DB team sooner", "priority": "high"}),
     ("action_item_updated", {"target_id": "todo-1", "status": "done"}),
@@ -101,7 +114,17 @@ def test_a_risk_log_opens_with_risk_raised_on_the_policy_scales():
     assert "already raised" in _check(log, "risk_raised", stream=RISK, **raised)
     assert "only risk entries" in _check(log, "note", stream=RISK, text="hi")
     assert "no such link" in _check(log, "risk_linked", stream=RISK, incident_ref=INC, removed=True)
-    assert _check(log, "risk_linked", stream=RISK, incident_ref=INC) is None
+    # A link names another log: judged against it where it is known, refused where not.
+    incident = fold(BASE)
+    assert "no incident 'inc-test01' is known here" in _check(
+        log, "risk_linked", stream=RISK, incident_ref=INC
+    )
+    for action_id in (None, "todo-1"):
+        assert _linked(log, incident, incident_ref=INC, action_id=action_id) is None, action_id
+    assert f"no action item 'hyp-1' in {INC}" == _linked(
+        log, incident, incident_ref=INC, action_id="hyp-1"
+    )
+    assert "is a risk of the register, not an incident" in _linked(log, incident, incident_ref=RISK)
 
 
 def test_risk_entries_never_go_on_an_incident_log():

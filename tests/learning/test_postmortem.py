@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.learning.postmortem_records import NOW, demo_incident, every_kind_incident
+from warroom.actions import WarRoom
+from warroom.cli.runtime import Runtime
 from warroom.core import events as ev
 from warroom.core.fold import fold
 from warroom.core.postmortem import MAX_TIMELINE, postmortem_data
@@ -182,3 +184,22 @@ def test_as_of_flags_the_open_items_past_due_and_nothing_else(tmp_path):
     ]
     unstated = postmortem_of(runtime.store, iid, runtime.policy)["action_items"]
     assert not any(a["overdue"] for a in unstated)  # no "now" unless one is passed
+
+
+def test_a_backdated_entry_takes_its_place_in_the_timeline(tmp_path):
+    """The pass reads in order of occurrence: one scan of the log while nothing was
+    backdated, by position once something was — and both give that order."""
+    runtime = Runtime(tmp_path / "home", "ana")
+    room = WarRoom(runtime.store, runtime.policy, "ana", confirm_backdate=True)
+    iid = room.declare("Queue lag", severity="SEV3", incident_type="outage", at=NOW).incident_id
+    for minute in (10, 30):
+        room.log(iid, f"decided at {minute}", kind="decision", at=NOW + timedelta(minutes=minute))
+
+    def timeline() -> list[str]:
+        data = postmortem_of(runtime.store, iid, runtime.policy, as_of=NOW)
+        return [entry["text"] for entry in data["timeline"]]
+
+    scanned = timeline()
+    room.log(iid, "decided at 20", kind="decision", at=NOW + timedelta(minutes=20))
+    assert timeline() == [scanned[0], "decided at 10", "decided at 20", "decided at 30"]
+    assert scanned[1:] == ["decided at 10", "decided at 30"]

@@ -1,6 +1,7 @@
 """Follow-up actions and the risk register through a real ``warroom serve``: two homes,
-the real console script, real HTTP. Both see the same register and the same action
-updates, after-incident work goes on a closed incident, and a risk's log verifies."""
+the real console script, real HTTP. Both see the same register (``risks add``, ``update``,
+``link``, ``list`` and ``show``) and the same action updates, after-incident work goes
+on a closed incident, and a risk's log verifies."""
 
 import pytest
 
@@ -65,6 +66,10 @@ def test_two_homes_share_action_items_and_the_register(cli, homes):
         "possible", "mitigating", 15,
     )  # fmt: skip
     assert shared["incidents"] == [incident] and shared["mitigations"] == [f"{incident}/{canary}"]
+    assert a("risks", "show", risk, "--json").json() == b("risks", "show", risk, "--json").json()
+    shown = b("risks", "show", risk.removeprefix("risk-")).out
+    assert f"{risk}: Single DB primary" in shown and "likelihood possible" in shown
+    assert f"materialised in {incident}" in shown and f"mitigated by {incident} {canary}" in shown
 
     # After the close: follow-ups, factors and outcomes without reopening; the server agrees.
     a("status", incident, "resolved")

@@ -80,7 +80,7 @@ def test_the_first_catch_up_decodes_only_what_can_matter(tmp_path: Path, monkeyp
         storage = SQLiteStorage(tmp_path / "data")
         await storage.start()
         try:
-            await storage.append(events, lambda state, event: None, "filler")
+            await storage.append(events, lambda state, event, log_of: None, "filler")
             view = OpenIncidentsView(storage)
             await view.catch_up()
             return view

@@ -18,7 +18,7 @@ from warroom.server.postgres import SCHEMA_VERSION, PostgresStorage
 from warroom.server.storage import StorageError
 
 
-def _admit(state, event):
+def _admit(state, event, log_of):
     return "no such incident" if state is None and event.kind != "declaration" else None
 
 

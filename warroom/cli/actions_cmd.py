@@ -13,6 +13,7 @@ from warroom.cli.params import At, Incident, Json, Reason, report, runtime_of, w
 from warroom.core import events as ev
 from warroom.core.errors import InvalidInput
 from warroom.core.followups import parse_due
+from warroom.core.sanitize import visible
 from warroom.core.timeparse import utcnow
 from warroom.store.followups import ActionRow, action_rows
 
@@ -101,11 +102,28 @@ def list_actions(
         say("\n".join(_line(row) for row in rows))
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (``=HYPERLINK(…)``, ``=cmd|…``)."""
+
+
+def csv_cell(value: object) -> object:
+    """A value as a spreadsheet may safely read it: a list as ``a; b``, text that would
+    start a formula quoted with a leading ``'`` (OWASP's advice, which spreadsheets show
+    as text), control characters made visible so ``cat`` cannot drive a terminal either.
+    Newlines stay: the CSV quotes them."""
+    if isinstance(value, list | tuple):
+        value = "; ".join(str(part) for part in value)
+    if not isinstance(value, str):
+        return value
+    value = visible(value, single_line=False)
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def write_csv(columns: tuple[str, ...], rows: list[dict]) -> None:
     """Rows as CSV on stdout, a header first (the register uses it too)."""
     writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({name: csv_cell(value) for name, value in row.items()} for row in rows)
 
 
 def _line(row: ActionRow) -> str:
@@ -115,7 +133,7 @@ def _line(row: ActionRow) -> str:
     details = [item.owner or "no owner", due, item.priority or "-", item.status.replace("_", " ")]
     if item.action_type:
         details.append(item.action_type)
-    return (
+    return visible(  # one row per item, whatever its text holds (a newline shows as ⏎)
         f"{flag}{row.incident.incident_id} {row.short_id}  {item.text}"
         f"  ({', '.join(details)})" + (f"  {item.ticket}" if item.ticket else "")
     )

@@ -11,6 +11,7 @@ from warroom.cli.params import Json, Reason, report, runtime_of
 from warroom.core import events as ev
 from warroom.core.errors import InvalidInput, NotFound
 from warroom.core.followups import parse_due
+from warroom.core.sanitize import visible
 from warroom.core.timeparse import utcnow
 from warroom.store.followups import RiskRow, register_rows
 
@@ -150,7 +151,7 @@ def list_risks(
     if as_json:
         emit_json([_row(row) for row in rows])
     elif as_csv:
-        write_csv(COLUMNS, [_row(row) | {"flags": "; ".join(row.flags)} for row in rows])
+        write_csv(COLUMNS, [_row(row) for row in rows])
     elif not rows:
         say("The register is empty." if not flagged else "No risk is flagged.")
     else:
@@ -161,7 +162,7 @@ def _line(row: RiskRow) -> str:
     risk = row.risk
     flags = f"  [{', '.join(row.flags).upper()}]" if row.flags else ""
     review = f"review {risk.review_at:%Y-%m-%d}" if risk.review_at else "no review date"
-    return (
+    return visible(  # one row per risk, whatever its title holds (a newline shows as ⏎)
         f"{row.risk_id}  {row.exposure:>2}  {risk.likelihood} x {risk.impact}  {risk.title}"
         f"  ({risk.owner or 'no owner'}, {review}, {risk.status}){flags}"
     )
@@ -183,12 +184,11 @@ def show(ctx: typer.Context, risk: Risk, as_json: Json = False) -> None:
         emit_json(_row(row) | {"description": row.risk.description})
         return
     r = row.risk
+    review = f"review {r.review_at:%Y-%m-%d}" if r.review_at else "no review date"
     lines = [
-        f"{row.risk_id}: {r.title}",
+        visible(f"{row.risk_id}: {r.title}"),
         f"  likelihood {r.likelihood}, impact {r.impact}, exposure {row.exposure}",
-        f"  owner {r.owner or 'nobody'}, status {r.status}, review {r.review_at:%Y-%m-%d}"
-        if r.review_at
-        else "  no review date",
+        visible(f"  owner {r.owner or 'nobody'}, status {r.status}, {review}"),
     ]
     if r.description:
         lines.append(f"  {r.description}")

@@ -9,13 +9,19 @@ state is itself the fold of the log, every decision can be re-derived from the r
 Pure: the server supplies the state and who is asking.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from warroom.core import events as ev
 from warroom.core.automatic import automatic_raise_refusal
 from warroom.core.ids import is_risk_stream
 from warroom.core.ladder import fired_step_refusal
-from warroom.core.learning_rules import learning_refusal, risk_log_refusal, wont_do_refusal
+from warroom.core.learning_rules import (
+    learning_refusal,
+    risk_link_refusal,
+    risk_log_refusal,
+    wont_do_refusal,
+)
 from warroom.core.notices import needs_approval, notice_refusal
 from warroom.core.policy import Policy
 from warroom.core.repin import GATE, pin_changes
@@ -67,6 +73,7 @@ def check_append(
     admin: bool,
     now: datetime | None = None,
     automation: bool = False,
+    log_of: Callable[[str], IncidentState | None] = lambda _id: None,
 ) -> str | None:
     """Why ``event`` may not be appended now, or ``None`` if it may.
 
@@ -80,6 +87,10 @@ def check_append(
     ``automation`` is for the server's own batches and the local ladder and intake only,
     never a client's push: their severity changes are judged by the policy rule they name
     (``warroom.core.automatic``) instead of by a role.
+
+    ``log_of`` gives the state of another log by its id (``None`` when unknown), for an
+    entry that names one: a risk's link names the incident and action item it links to.
+    The default knows no other log, so such an entry is refused where nobody can check it.
     """
     if event.actor != author and not admin:
         return f"entries from this token must be written as {author!r}, not {event.actor!r}"
@@ -92,7 +103,10 @@ def check_append(
     if problem:
         return problem
     if is_risk_stream(event.incident_id) or isinstance(payload, ev.RiskRaised):
-        return risk_log_refusal(policy, state, event)
+        problem = risk_log_refusal(policy, state, event)
+        if problem is None and isinstance(payload, ev.RiskLinked):
+            problem = risk_link_refusal(payload, log_of(payload.incident_ref))
+        return problem
     if state is None:
         if not isinstance(payload, ev.Declaration):
             return f"{event.incident_id} does not exist on the server (its declaration is missing)"

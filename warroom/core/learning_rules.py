@@ -13,8 +13,9 @@ refusal, and everything else still needs ``reopen``.
 A risk lives in a log of its own (``risk-…``): opened by ``risk_raised``, changed by
 ``risk_updated`` and ``risk_linked``, and nothing else. Risk entries never go on an
 incident's log, nor incident entries on a risk's. A link names an incident (and maybe
-an action item) of another log, which one log's fold cannot see, so its existence is
-checked where the link is made (``warroom.risks``), not here.
+an action item) of another log, which the risk's own fold cannot see: the caller passes
+that log's state (``risk_link_refusal``), the local store's locally and the server's own
+on the server, so a link to an action that does not exist is refused on both alike.
 
 Pure: the caller supplies the policy and the state.
 """
@@ -90,6 +91,26 @@ def risk_log_refusal(policy: Policy, state: IncidentState | None, event: ev.Even
         if not any((link.incident_id, link.action_id) == wanted for link in links):
             return f"{stream} has no such link to take back"
     return _scale_refusal(policy, payload)
+
+
+def risk_link_refusal(link: ev.RiskLinked, incident: IncidentState | None) -> str | None:
+    """Why a risk may not be linked to the incident (and action item) ``link`` names;
+    ``incident`` is that log's state where the check is made (``None``: not known there).
+
+    Taking a link back needs only the risk's own log (``risk_log_refusal``): a link made
+    before an incident's entries were lost must still be removable."""
+    if link.removed:
+        return None
+    ref = link.incident_ref
+    if incident is None:
+        return f"no incident {ref[:40]!r} is known here: a risk links to an incident on the record"
+    if incident.risk is not None:
+        return f"{ref} is a risk of the register, not an incident: link a risk to one"
+    if link.action_id is None:
+        return None
+    if link.action_id not in incident.action_items:
+        return f"no action item {link.action_id[:13]!r} in {ref}"
+    return _withdrawn(incident, link.action_id, "action item")
 
 
 def _scale_refusal(policy: Policy, payload: object) -> str | None:

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from warroom.core import events as ev
 from warroom.core.clocks import update_clocks
+from warroom.core.delivery_state import DeliveryRecord
 from warroom.core.fold import apply
 from warroom.core.learning_state import RiskState
 from warroom.core.metrics import DEFINITIONS, incident_metrics
@@ -154,7 +155,7 @@ class _Pass:
             text = shown_text(self.state, event.id, payload.text)
             self.notices.append(
                 {"at": stamp(event.occurred_at), "audience": payload.audience, "text": text}
-                | {"by": event.actor, "channel": ""}
+                | {"by": event.actor, "channel": "", "failed": ""}
             )
         if isinstance(payload, ev.StatusChanged) and payload.status == "resolved":
             for clock in update_clocks(self.policy, self.running, event.occurred_at):
@@ -297,16 +298,27 @@ def _metrics(state: IncidentState) -> list[dict]:
 
 
 def _delivered_notices(state: IncidentState) -> list[dict]:
-    """Notices the delivery queue has receipts for (``notice_delivered``): where the
-    record has them; a record without notices or deliveries gives none."""
+    """Notices the delivery queue sent (``notice_delivered``), at their receipt's time,
+    and those a channel failed to deliver (``notice_failed``, no receipt yet), at the
+    time they were released, with why: a review asks who never got the word."""
     notices = getattr(state, "notices", None) or {}
     found = []
     for delivery in (getattr(state, "deliveries", None) or {}).values():
         notice = notices.get(delivery.subject_id)
-        if notice is None or delivery.delivered_at is None:
+        if notice is None or not (delivery.delivered or delivery.failures):
             continue
+        at = delivery.delivered_at or notice.approved_at or notice.drafted_at
         found.append(
-            {"at": stamp(delivery.delivered_at), "audience": notice.audience}
-            | {"text": notice.text, "by": notice.drafted_by, "channel": delivery.channel}
+            {"at": stamp(at), "audience": notice.audience, "text": notice.text}
+            | {"by": notice.drafted_by, "channel": delivery.channel}
+            | {"failed": "" if delivery.delivered else _failure(delivery)}
         )
     return sorted(found, key=lambda n: n["at"])
+
+
+def _failure(delivery: DeliveryRecord) -> str:
+    tries = f"{delivery.failures} attempt{'s' if delivery.failures != 1 else ''}"
+    error = delivery.last_error or "no error given"
+    if delivery.gave_up:
+        return f"gave up after {tries} ({error})"
+    return f"{tries} failed so far ({error}), still retrying"

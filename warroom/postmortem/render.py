@@ -34,7 +34,22 @@ def _finalize(value: object) -> str:
     return markdown_text(str(value)) if value else ""
 
 
-_ENV = SandboxedEnvironment(
+class _DraftEnvironment(SandboxedEnvironment):
+    """The sandbox, reading the draft's fields first as what they are: keys of plain dicts.
+
+    ``{{ h.text }}`` on a dict first asks Python for an attribute ``text``, which raises,
+    and only then reads the key: 100k fields of a long incident's draft spent a third of
+    the render raising. A key is read first when the dict has it (what the sandbox's
+    fallback returns anyway); anything else — a dict's methods, other objects — goes
+    through the sandbox's own checks as before."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
+_ENV = _DraftEnvironment(
     undefined=StrictUndefined,
     finalize=_finalize,
     autoescape=False,  # escaping is finalize's

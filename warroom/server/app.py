@@ -340,10 +340,11 @@ def create_app(
     async def append_push(events: list[Event], who: Principal) -> bytes:
         """The push's results as JSON; ``push`` and the push lane (``fastpush``) share it."""
 
-        def admit(state, event):
+        def admit(state, event, log_of):
             if event.kind in RECEIPT_KINDS:  # proof of delivery comes from the dispatcher
                 return "delivery receipts are written by the server as it delivers, not pushed"
-            return check_append(rules, state, event, author=who.name, admin=who.role == "admin")
+            admin = who.role == "admin"
+            return check_append(rules, state, event, author=who.name, admin=admin, log_of=log_of)
 
         results = await storage.append(events, admit, who.token_id)
         # Plain JSON from the storage's results: re-validating them per request is pure cost.

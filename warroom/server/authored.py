@@ -50,7 +50,7 @@ from warroom.core.fold import apply, fold
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
-from warroom.server.storage import AppendResult, EventStorage
+from warroom.server.storage import AppendResult, EventStorage, LogOf
 
 IDENTITY_FILE = "authored.json"
 RESERVE_BLOCK = 1000
@@ -128,9 +128,15 @@ class Batch:
         if not self.events:
             return []
 
-        def admit(state: IncidentState | None, event: Event) -> str | None:
+        def admit(state: IncidentState | None, event: Event, log_of: LogOf) -> str | None:
             refusal = check_append(
-                self.policy, state, event, author=self.actor, admin=False, automation=True
+                self.policy,
+                state,
+                event,
+                author=self.actor,
+                admin=False,
+                automation=True,
+                log_of=log_of,
             )
             if refusal:
                 raise BatchRefused(refusal)

@@ -73,8 +73,13 @@ TokenRole = Literal["viewer", "responder", "admin", "intake"]
 the intake ones refuses it."""
 TOKEN_ROLES: tuple[str, ...] = TokenRole.__args__
 
-Admit = Callable[[IncidentState | None, Event], str | None]
-"""Judge one event against the incident's state so far: a reason to reject, or None."""
+LogOf = Callable[[str], IncidentState | None]
+"""Another log's state on this server by its id (``None`` if it has none), as committed
+so far plus this push's events before it."""
+
+Admit = Callable[[IncidentState | None, Event, LogOf], str | None]
+"""Judge one event against the incident's state so far: a reason to reject, or None.
+The ``LogOf`` is for an entry that names another log (a risk's link to an incident)."""
 
 
 def device_clash(device_id: str, device_seq: int, holder: str, highest: int) -> str:

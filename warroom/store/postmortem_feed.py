@@ -2,12 +2,14 @@
 
 The draft reads the whole log once (``warroom.core.postmortem``), but most of a long
 incident is chatter it does not show, so only the kinds it may show carry their stored
-JSON out of SQLite; the rest pass as a kind alone, and rows are read in chunks in one
-snapshot in the timeline's cached order (``store/timeline.py``).
+JSON out of SQLite; the rest pass as a kind alone. Rows are read in one snapshot in the
+timeline's cached order (``store/timeline.py``): by one scan of the log when nothing was
+backdated (the log's order is then the order of occurrence), else in chunks by position.
 """
 
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import pairwise
 
 from warroom.core.policy import Policy
 from warroom.core.postmortem import TIMELINE_KINDS, RawEvent, postmortem_data
@@ -31,6 +33,13 @@ def occurrence_events(store: LocalStore, incident_id: str) -> Iterator[RawEvent]
                 "SELECT MAX(seq) FROM events WHERE incident_id = ?", (incident_id,)
             ).fetchone()
             order, _ = event_order(conn, incident_id, newest or 0)  # the screen's, cached
+            if all(a < b for a, b in pairwise(order)):  # nothing backdated: one scan
+                yield from conn.execute(
+                    f"SELECT kind, CASE WHEN kind IN ({marks}) THEN body ELSE '' END"
+                    " FROM events WHERE incident_id = ? AND seq <= ? ORDER BY seq",
+                    (*_READ_KINDS, incident_id, newest or 0),
+                )
+                return
             for start in range(0, len(order), CHUNK):
                 chunk = order[start : start + CHUNK].tolist()
                 seqs = ",".join("?" * len(chunk))

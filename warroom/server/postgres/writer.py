@@ -211,8 +211,12 @@ class Writer(GroupWriter):
                 raise EventTooLarge(index, event.id, len(body))
             incident_id = event.incident_id
             head = heads[incident_id]
-            state = self._state(conn, incident_id, head.seq, group_pending + job_pending)
-            reason = job.admit(state, event) or self._claim_device(conn, event)
+            pending = group_pending + job_pending
+            state = self._state(conn, incident_id, head.seq, pending)
+            reason = job.admit(
+                state, event, lambda other, seen=pending: self._other_log(conn, other, heads, seen)
+            )
+            reason = reason or self._claim_device(conn, event)
             if reason:
                 conn.execute(
                     "INSERT INTO rejections VALUES (%s, %s, %s, %s, %s, %s)",
@@ -240,6 +244,24 @@ class Writer(GroupWriter):
             known[event.id] = AppendResult(event.id, "applied", True, incident_id, seq, digest)
             results.append(AppendResult(event.id, "applied", False, incident_id, seq, digest))
         return results
+
+    def _other_log(
+        self,
+        conn: psycopg.Connection,
+        incident_id: str,
+        heads: dict[str, Head],
+        pending: list[_Pending],
+    ) -> IncidentState | None:
+        """Another incident's fold for a rule that names it: at the head this group holds
+        when it is one of the group's, else at the committed head (read, not locked: what
+        a link checks, an incident or an action item being there, only ever appears)."""
+        head = heads.get(incident_id)
+        if head is None:
+            row = conn.execute(
+                "SELECT seq FROM incident_heads WHERE incident_id = %s", (incident_id,)
+            ).fetchone()
+            return self._state(conn, incident_id, row[0], []) if row else None
+        return self._state(conn, incident_id, head.seq, pending)
 
     def _claim_device(self, conn: psycopg.Connection, event: Event) -> str | None:
         """As the SQLite writer's: the device for its actor, then its counter."""

@@ -261,7 +261,8 @@ class Writer:
                 raise EventTooLarge(index, event.id, len(body))
             touched.add(incident_id)
             state = self._state(conn, incident_id)
-            reason = job.admit(state, event) or self._claim_device(conn, event)
+            reason = job.admit(state, event, lambda other: self._state(conn, other))
+            reason = reason or self._claim_device(conn, event)
             if reason:
                 conn.execute(
                     "INSERT INTO rejections VALUES (?, ?, ?, ?, ?, ?)",
