@@ -18,8 +18,8 @@ from warroom.core import events as ev
 from warroom.core.fold import fold
 from warroom.core.postmortem import MAX_TIMELINE, postmortem_data
 from warroom.postmortem.library import find_template
-from warroom.postmortem.render import TemplateFailed
 from warroom.store.postmortem_feed import postmortem_of
+from warroom.templates.sandbox import TemplateFailed
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("WARROOM_UPDATE_GOLDEN") == "1"

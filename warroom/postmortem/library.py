@@ -19,7 +19,8 @@ from warroom.core.learning_state import RiskLink, RiskState
 from warroom.core.policy import Policy
 from warroom.core.postmortem import postmortem_data
 from warroom.core.runbook import RunbookStep
-from warroom.postmortem.render import SUFFIX, DraftTemplate, TemplateFailed, compile_template
+from warroom.postmortem.render import SUFFIX, DraftTemplate, compile_template
+from warroom.templates.sandbox import read_source
 
 SHIPPED_DIR = Path(str(files("warroom.postmortem").joinpath("shipped")))
 DEFAULT = "postmortem"
@@ -57,15 +58,7 @@ def find_template(policy: Policy, data: Path, template: str | None = None) -> Dr
 
 def load_template(path: Path, policy: Policy) -> DraftTemplate:
     """Read, compile and trial-render one template file."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise TemplateFailed(path, 1, exc.strerror or str(exc)) from None
-    try:
-        source = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TemplateFailed(path, raw[: exc.start].count(b"\n") + 1, "not UTF-8 text") from None
-    template = compile_template(path, source)
+    template = compile_template(path, read_source(path))
     for _ in template.render(sample_data(policy)):
         pass
     return template

@@ -25,13 +25,8 @@ from warroom.core.notice_data import notice_context
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
 from warroom.templates.escape import FORMATS
-from warroom.templates.render import (
-    SUFFIX,
-    NoticeTemplate,
-    TemplateFailed,
-    TemplateProblem,
-    compile_template,
-)
+from warroom.templates.render import SUFFIX, NoticeTemplate, compile_template
+from warroom.templates.sandbox import TemplateFailed, TemplateProblem, failed, read_source
 
 SHIPPED_DIR = Path(str(files("warroom.templates").joinpath("shipped")))
 
@@ -141,17 +136,8 @@ def load_template(path: Path, policy: Policy) -> NoticeTemplate:
     if not name or fmt is None:
         kinds = ", ".join(f"NAME.{e}{SUFFIX}" for e in FORMATS)
         message = f"a template file is named {kinds}; {path.name} names no format"
-        raise TemplateFailed(TemplateProblem(str(path), 1, message))
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise TemplateFailed(TemplateProblem(str(path), 1, exc.strerror or str(exc))) from None
-    try:
-        source = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise TemplateFailed(TemplateProblem(str(path), line, "not UTF-8 text")) from None
-    template = compile_template(name, fmt, path, source)
+        raise failed(path, 1, message)
+    template = compile_template(name, fmt, path, read_source(path))
     template.render(sample_context(policy, name.split("-", 1)[0]))
     return template
 
