@@ -19,6 +19,7 @@ from warroom.core.learning_rules import learning_refusal, risk_log_refusal, wont
 from warroom.core.notices import needs_approval, notice_refusal
 from warroom.core.policy import Policy
 from warroom.core.repin import GATE, pin_changes
+from warroom.core.review import publication_refusal
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
 from warroom.core.validity import (
@@ -105,6 +106,7 @@ def check_append(
         or fired_step_refusal(state, payload)
         or notice_refusal(state, payload)
         or learning_refusal(state, payload)
+        or publication_refusal(state, payload)
     )
     if problem is None and isinstance(payload, ev.RunbookAttached):
         problem = repin_refusal(state, payload)
