@@ -145,9 +145,7 @@ def grouping(text: str) -> str:
     """``--by`` in any case, or the choices."""
     wanted = text.strip().lower()
     if wanted not in GROUPINGS:
-        raise ReportInputError(
-            f"cannot group by {text!r}; choose one of {', '.join(GROUPINGS)}"
-        )
+        raise ReportInputError(f"cannot group by {text!r}; choose one of {', '.join(GROUPINGS)}")
     return wanted
 
 

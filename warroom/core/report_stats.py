@@ -114,9 +114,7 @@ def _due(rule: Cadence | None, anchor: datetime, declared: datetime) -> datetime
     return None if rule.for_first_minutes and due - declared > window else due
 
 
-def punctuality(
-    group: Sequence[IncidentFacts], policy: Policy, now: datetime
-) -> list[Punctuality]:
+def punctuality(group: Sequence[IncidentFacts], policy: Policy, now: datetime) -> list[Punctuality]:
     slots: dict[str, list[tuple[float, bool]]] = {}
     for facts in group:
         for audience, found in update_lateness(facts, policy.cadence, now).items():

@@ -33,7 +33,7 @@ def _percent(value: float | None) -> str:
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def report_markdown(report: Report) -> str:
@@ -43,8 +43,10 @@ def report_markdown(report: Report) -> str:
     )
     if report.until:
         window += f" until {report.until:%Y-%m-%d %H:%M} UTC"
-    drills = "drills included" if report.include_drills else (
-        f"{report.drills_left_out} drill(s) left out (--include-drills counts them)"
+    drills = (
+        "drills included"
+        if report.include_drills
+        else (f"{report.drills_left_out} drill(s) left out (--include-drills counts them)")
     )
     groups = [*report.groups, report.total]
     lines = [
