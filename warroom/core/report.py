@@ -18,8 +18,8 @@ from warroom.core.errors import InvalidInput
 from warroom.core.metrics import DEFINITIONS
 from warroom.core.policy import Policy
 from warroom.core.report_facts import IncidentFacts
+from warroom.core.report_scores import CRITERIA, CadenceBook, IncidentScore, score_incident
 from warroom.core.report_stats import (
-    CRITERIA,
     Escalations,
     FollowUps,
     Punctuality,
@@ -27,7 +27,6 @@ from warroom.core.report_stats import (
     Spread,
     escalations,
     follow_ups,
-    milestone_span,
     punctuality,
     reviews,
     spread,
@@ -80,19 +79,21 @@ def build_report(
     include_drills: bool = False,
 ) -> Report:
     by = grouping(by)
-    chosen, drills = [], 0
-    for one in facts:
+    book = CadenceBook.of(policy.cadence)
+    scored: list[IncidentScore] = []
+    groups: dict[str, list[IncidentScore]] = {}
+    drills = 0
+    for one in facts:  # one at a time: only the scores are kept
         declared = one.milestones.get("declared")
         if declared is None or (since and declared < since) or (until and declared >= until):
             continue
         if one.drill and not include_drills:
             drills += 1
             continue
-        chosen.append(one)
-    groups: dict[str, list[IncidentFacts]] = {}
-    for one in chosen:
+        score = score_incident(one, book, policy, now)
+        scored.append(score)
         for key in _keys(one, by):
-            groups.setdefault(key, []).append(one)
+            groups.setdefault(key, []).append(score)
     ordered = sorted(groups, key=lambda key: _group_order(policy, by, key))
     return Report(
         since=since,
@@ -104,21 +105,21 @@ def build_report(
         review_targets=dict(policy.review),
         criteria=CRITERIA,
         groups=[group_report(key, groups[key], policy, now) for key in ordered],
-        total=group_report("all", chosen, policy, now),
+        total=group_report("all", scored, policy, now),
     )
 
 
 def group_report(
-    key: str, group: list[IncidentFacts], policy: Policy, now: datetime
+    key: str, group: list[IncidentScore], policy: Policy, now: datetime
 ) -> GroupReport:
     return GroupReport(
         key=key,
         incidents=len(group),
-        metrics={m: spread([milestone_span(f, m) for f in group]) for m in DEFINITIONS},
-        punctuality=punctuality(group, policy, now),
+        metrics={m: spread([one.spans[m] for one in group]) for m in DEFINITIONS},
+        punctuality=punctuality(group, policy.audiences),
         escalations=escalations(group),
-        reviews=reviews(group, policy, now),
-        follow_ups=follow_ups(group, now),
+        reviews=reviews(group),
+        follow_ups=follow_ups(group),
     )
 
 

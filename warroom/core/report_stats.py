@@ -10,14 +10,10 @@ of the known values do not exceed), so it is always a value that was observed.
 import math
 import statistics
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
-from warroom.core.metrics import DEFINITIONS
-from warroom.core.policy import Cadence, Policy
-from warroom.core.report_facts import IncidentFacts
-from warroom.core.review_policy import review_deadline
+from warroom.core.report_scores import CRITERIA, IncidentScore, Slot
 
 
 class Spread(BaseModel):
@@ -47,16 +43,6 @@ def spread(values: Sequence[float | None]) -> Spread:
     )
 
 
-def milestone_span(facts: IncidentFacts, metric: str) -> float | None:
-    """One incident's MTTD/MTTA/MTTM/MTTR in seconds, as ``core/metrics`` defines them:
-    unknown when a milestone is missing or the span is negative."""
-    start, end = DEFINITIONS[metric]
-    began, ended = facts.milestones.get(start), facts.milestones.get(end)
-    if began is None or ended is None or ended < began:
-        return None
-    return (ended - began).total_seconds()
-
-
 # -- update punctuality ------------------------------------------------------------------
 
 
@@ -73,54 +59,13 @@ class Punctuality(BaseModel):
     """How late the late and missed ones were (missed: until resolution or now)."""
 
 
-def update_lateness(
-    facts: IncidentFacts, cadence: Sequence[Cadence], now: datetime
-) -> dict[str, list[tuple[float, bool]]]:
-    """Per audience, (seconds past due — zero or less is on time, missed?) of each
-    update the cadence asked for, replayed as the screen's clock (``core/clocks``) runs:
-    the clock restarts at each update and each severity change, stops at resolution,
-    and a ``for_first_minutes`` rule asks only for updates due within that window."""
-    declared = facts.milestones.get("declared")
-    if declared is None:
-        return {}
-    end = facts.milestones.get("resolved") or now
-    found: dict[str, list[tuple[float, bool]]] = {}
-    for audience in dict.fromkeys(rule.audience for rule in cadence):
-        rules = {rule.severity: rule for rule in cadence if rule.audience == audience}
-        points = [(at, 0, severity) for at, severity in facts.severity_history]
-        points += [(at, 1, "") for at in facts.updates.get(audience, ())]
-        anchor, severity, slots = declared, "", []
-        for at, is_update, changed_to in sorted(p for p in points if p[0] <= end):
-            if not is_update:
-                anchor, severity = max(anchor, at), changed_to
-                continue
-            due = _due(rules.get(severity), anchor, declared)
-            if due is not None:
-                slots.append(((at - due).total_seconds(), False))
-            anchor = max(anchor, at)
-        due = _due(rules.get(severity), anchor, declared)
-        if due is not None and due < end:
-            slots.append(((end - due).total_seconds(), True))
-        if slots:
-            found[audience] = slots
-    return found
-
-
-def _due(rule: Cadence | None, anchor: datetime, declared: datetime) -> datetime | None:
-    if rule is None:
-        return None
-    due = anchor + timedelta(minutes=rule.every_minutes)
-    window = timedelta(minutes=rule.for_first_minutes)
-    return None if rule.for_first_minutes and due - declared > window else due
-
-
-def punctuality(group: Sequence[IncidentFacts], policy: Policy, now: datetime) -> list[Punctuality]:
-    slots: dict[str, list[tuple[float, bool]]] = {}
-    for facts in group:
-        for audience, found in update_lateness(facts, policy.cadence, now).items():
+def punctuality(group: Sequence[IncidentScore], audiences: Sequence[str]) -> list[Punctuality]:
+    slots: dict[str, list[Slot]] = {}
+    for scored in group:
+        for audience, found in scored.lateness.items():
             slots.setdefault(audience, []).extend(found)
     rows = []
-    for audience in sorted(slots, key=lambda a: _order(policy.audiences, a)):
+    for audience in sorted(slots, key=lambda a: _order(audiences, a)):
         found = slots[audience]
         late = [late_s for late_s, missed in found if late_s > 0 or missed]
         rows.append(
@@ -157,19 +102,11 @@ class Escalations(BaseModel):
     """Ladder steps fired per incident (a count, in the fields of a spread)."""
 
 
-def escalations(group: Sequence[IncidentFacts]) -> Escalations:
-    waits: list[float] = []
-    unanswered = after = 0
-    for facts in group:
-        acked = facts.milestones.get("acknowledged")
-        for page in facts.pages:
-            if acked is None:
-                unanswered += 1
-            elif acked >= page.at:
-                waits.append((acked - page.at).total_seconds())
-            else:
-                after += 1
-    steps = [float(facts.steps_fired) for facts in group]
+def escalations(group: Sequence[IncidentScore]) -> Escalations:
+    waits = [wait for scored in group for wait in scored.page_waits]
+    unanswered = sum(scored.unanswered for scored in group)
+    after = sum(scored.after_acknowledgement for scored in group)
+    steps = [float(scored.steps_fired) for scored in group]
     return Escalations(
         pages=len(waits) + unanswered + after,
         acknowledged=len(waits),
@@ -182,29 +119,6 @@ def escalations(group: Sequence[IncidentFacts]) -> Escalations:
 
 
 # -- reviews -----------------------------------------------------------------------------
-
-CRITERIA: dict[str, str] = {
-    "actions_owned": "action items raised, each with an owner and a due date",
-    "factors": "contributing factors recorded",
-    "impact": "impact stated (when impact started is on the record)",
-    "timeline": "a timeline (a decision, observation or action on the record)",
-    "hypotheses": "every hypothesis confirmed or ruled out",
-    "published": "postmortem published",
-}
-"""The review-quality criteria, each worth the same; the report prints them."""
-
-
-def quality(facts: IncidentFacts) -> dict[str, bool]:
-    """Which ``CRITERIA`` one incident's review meets."""
-    return {
-        "actions_owned": bool(facts.actions)
-        and all(a.owner and a.due is not None for a in facts.actions),
-        "factors": facts.factors > 0,
-        "impact": "impact_started" in facts.milestones,
-        "timeline": facts.timeline_entries > 0,
-        "hypotheses": facts.hypotheses_settled == facts.hypotheses,
-        "published": facts.published_at is not None,
-    }
 
 
 class Reviews(BaseModel):
@@ -226,29 +140,20 @@ class Reviews(BaseModel):
     criteria_met: dict[str, int] = {}
 
 
-def reviews(group: Sequence[IncidentFacts], policy: Policy, now: datetime) -> Reviews:
-    counts = {"on_time": 0, "late": 0, "overdue": 0, "pending": 0, "no_target": 0}
+def reviews(group: Sequence[IncidentScore]) -> Reviews:
+    counts = dict.fromkeys(("on_time", "late", "overdue", "pending", "no_target"), 0)
     late_by: list[float] = []
     scores: list[float] = []
     met = dict.fromkeys(CRITERIA, 0)
-    resolved = [f for f in group if "resolved" in f.milestones]
-    for facts in resolved:
-        passed = quality(facts)
+    resolved = [scored for scored in group if scored.review is not None]
+    for scored in resolved:
+        passed = scored.quality or {}
         for name, ok in passed.items():
             met[name] += ok
         scores.append(round(100 * sum(passed.values()) / len(passed)))
-        target = policy.review.get(facts.severity)
-        if target is None:
-            counts["no_target"] += 1
-            continue
-        deadline = review_deadline(facts.milestones["resolved"], target)
-        if facts.published_at is None:
-            counts["overdue" if now > deadline else "pending"] += 1
-        elif facts.published_at <= deadline:
-            counts["on_time"] += 1
-        else:
-            counts["late"] += 1
-            late_by.append((facts.published_at - deadline).total_seconds())
+        counts[scored.review] += 1
+        if scored.review_late_s is not None:
+            late_by.append(scored.review_late_s)
     return Reviews(
         resolved=len(resolved),
         late_by=spread(late_by) if late_by else Spread(),
@@ -268,12 +173,12 @@ class FollowUps(BaseModel):
     overdue: int = 0
 
 
-def follow_ups(group: Sequence[IncidentFacts], now: datetime) -> FollowUps:
-    items = [item for facts in group for item in facts.actions]
-    closed = sum(item.closed for item in items)
+def follow_ups(group: Sequence[IncidentScore]) -> FollowUps:
+    total = sum(scored.actions for scored in group)
+    closed = sum(scored.actions_closed for scored in group)
     return FollowUps(
-        total=len(items),
+        total=total,
         closed=closed,
-        closure_rate=closed / len(items) if items else None,
-        overdue=sum(not i.closed and i.due is not None and i.due < now for i in items),
+        closure_rate=closed / total if total else None,
+        overdue=sum(scored.actions_overdue for scored in group),
     )

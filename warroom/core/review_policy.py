@@ -8,6 +8,7 @@ severity without a target has none: its reviews are counted, never judged late.
 
 import re
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -42,15 +43,20 @@ def canonical_targets(targets: dict[str, str], severities: list[str]) -> dict[st
     return {by_lower[key.strip().lower()]: value for key, value in targets.items()}
 
 
+@cache
+def _parsed(target: str) -> tuple[int, str]:
+    match = _TARGET.match(target)
+    if match is None:  # validated when the policy was read; a bug if reached
+        raise ValueError(f"not a review target: {target!r}")
+    return int(match.group(1)), match.group(2).lower()
+
+
 def review_deadline(resolved_at: datetime, target: str) -> datetime:
     """When a review of an incident resolved at ``resolved_at`` is due under ``target``.
 
     Business days skip Saturdays and Sundays (in UTC): resolved on a Friday afternoon,
     "1bd" is due on Monday afternoon."""
-    match = _TARGET.match(target)
-    if match is None:  # validated when the policy was read; a bug if reached
-        raise ValueError(f"not a review target: {target!r}")
-    count, unit = int(match.group(1)), match.group(2).lower()
+    count, unit = _parsed(target)
     if unit == "h":
         return resolved_at + timedelta(hours=count)
     if unit == "d":

@@ -9,7 +9,7 @@ be saved (a busy or read-only home), the report is still right, only not faster 
 time.
 """
 
-from pydantic import TypeAdapter
+from collections.abc import Iterator
 
 from warroom.core.events import EVENT_LIST
 from warroom.core.ids import RISK_PREFIX
@@ -19,11 +19,12 @@ from warroom.store.summaries import save_cache
 
 CACHE_VERSION = FOLD_VERSION * 1000 + 1
 """Changes with the fold and with the projection, so stale facts are refolded."""
-_FACTS = TypeAdapter(list[IncidentFacts])
 
 
-def report_facts(store: LocalStore) -> list[IncidentFacts]:
-    """The facts of every incident of the home (risks aside); stale ones are refolded."""
+def report_facts(store: LocalStore) -> Iterator[IncidentFacts]:
+    """The facts of every incident of the home (risks aside); stale ones are refolded
+    and saved first, then each is read as it is asked for, so a report holds the
+    stored text and one projection at a time, not 10,000 projections."""
     with _translated_errors(store.path):
         rows = store.conn.execute(
             "SELECT i.id, (SELECT MAX(seq) FROM events WHERE incident_id = i.id) AS newest,"
@@ -42,7 +43,7 @@ def report_facts(store: LocalStore) -> list[IncidentFacts]:
                 refreshed.append((incident_id, CACHE_VERSION, newest, facts))
     if refreshed and not store.read_only:
         save_cache(store, "report_cache", "facts", refreshed)
-    return _FACTS.validate_json("[" + ",".join(saved) + "]")
+    return (IncidentFacts.model_validate_json(text) for text in saved)
 
 
 def _project(store: LocalStore, incident_id: str) -> IncidentFacts:

@@ -27,6 +27,7 @@ from textual_plotext import PlotextPlot
 from warroom.core.policy import Policy
 from warroom.core.sanitize import visible
 from warroom.tui import keymap
+from warroom.tui.screens.postmortem import scroll_document
 
 DEFAULT_SINCE = "365d"
 
@@ -61,7 +62,7 @@ def build_figures(
     try:
         start, _ = report_window(since, None, now)
         with LocalStore(database) as store:
-            facts = report_facts(store)
+            facts = list(report_facts(store))  # read twice: by month and by severity
         by_month = build_report(facts, policy, now, since=start, by="month")
         by_severity = build_report(facts, policy, now, since=start, by="severity")
         months = tuple(
@@ -121,9 +122,7 @@ class ReportView(ModalScreen[None]):
         self.query_one("#report-text", Static).update(text)
 
     def action_scroll(self, how: str) -> None:
-        if how in _SCROLLS:
-            scroller = self.query_one("#report-scroll", VerticalScroll)
-            getattr(scroller, f"scroll_{how}")(animate=False)
+        scroll_document(self.query_one("#report-scroll", VerticalScroll), how)
 
 
 def _bars(plot: PlotextPlot, title: str, values: tuple[tuple[str, float], ...]) -> None:
@@ -139,6 +138,3 @@ def _bars(plot: PlotextPlot, title: str, values: tuple[tuple[str, float], ...]) 
     else:
         plt.text("no data in this window", x=0.5, y=0.5)
     plot.refresh()
-
-
-_SCROLLS = frozenset({"down", "up", "page_down", "page_up", "home", "end"})
