@@ -154,3 +154,14 @@ def test_a_home_from_schema_3_reports_after_its_migration(cli, tmp_path: Path):
         version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         assert version == ("7",)
         assert conn.execute("SELECT COUNT(*) FROM report_cache").fetchone()[0] == 2
+
+
+def test_a_new_severity_scale_drops_the_default_review_targets(cli, tmp_path: Path):
+    """The shipped [review] names SEV1 and SEV2; a scale without them must still load."""
+    policy = tmp_path / "scale.toml"
+    policy.write_text(
+        '[[severities]]\nname = "critical"\n\n[[severities]]\nname = "minor"\n\n'
+        '[review]\ncritical = "2bd"\n',
+        encoding="utf-8",
+    )
+    assert cli("policy", "check", str(policy)).code == 0
