@@ -160,8 +160,7 @@ def test_a_new_severity_scale_drops_the_default_review_targets(cli, tmp_path: Pa
     """The shipped [review] names SEV1 and SEV2; a scale without them must still load."""
     policy = tmp_path / "scale.toml"
     policy.write_text(
-        '[[severities]]\nname = "critical"\n\n[[severities]]\nname = "minor"\n\n'
-        '[review]\ncritical = "2bd"\n',
+        '[[severities]]\nname = "critical"\n\n[[severities]]\nname = "minor"\n',
         encoding="utf-8",
     )
     assert cli("policy", "check", str(policy)).code == 0
