@@ -226,6 +226,15 @@ class WarRoom(FollowUpActions, RunbookActions, NoticeActions):
         payload = self._payload(ev.MilestoneSet, milestone="acknowledged", at=at or utcnow())
         return self._append(state, payload, None)
 
+    def publish_postmortem(
+        self, incident_ref: str, *, url: str | None = None, at: datetime | None = None
+    ) -> ev.Event:
+        """Record that the postmortem went out (``--publish``): review timeliness in
+        ``warroom report`` counts from resolution to the first publication."""
+        state = self._current(incident_ref)
+        payload = self._payload(ev.PostmortemPublished, url=url or None)
+        return self._append(state, payload, at)
+
     def alert(
         self,
         incident_ref: str,

@@ -1,5 +1,5 @@
-"""The v5 caches give what a fold from scratch gives: incident summaries and the
-timeline order, however the record was written, moved or rejected in between."""
+"""The v5 caches give what a fold from scratch gives: incident summaries, the report's
+facts and the timeline order, however the record was written, moved or rejected in between."""
 
 import json
 from array import array
@@ -16,11 +16,13 @@ from warroom.core.errors import WarroomError
 from warroom.core.export import _indented, _md, json_bundle, markdown, to_markdown
 from warroom.core.fold import fold
 from warroom.core.policy import default_policy
+from warroom.core.report_facts import FACT_KINDS, TIMELINE_KINDS, incident_facts
 from warroom.core.sanitize import visible
 from warroom.store import timeline
 from warroom.store.exports import stream_bodies, timeline_entries
 from warroom.store.local import LocalStore
 from warroom.store.replica import Replica
+from warroom.store.report_facts import report_facts
 from warroom.store.summaries import incident_summaries, summarize
 from warroom.tui.store_worker import StoreLink, _Reader
 
@@ -42,6 +44,17 @@ steps = st.lists(
 def _from_scratch(store: LocalStore) -> list:
     """What the listing showed before the cache: each incident folded from its events."""
     return [summarize(fold(store.events(i))) for i in store.incident_ids()]
+
+
+def _facts_from_scratch(store: LocalStore) -> list:
+    """The report's facts of each incident, projected from its events folded afresh."""
+    found = []
+    for incident_id in sorted(store.incident_ids()):
+        events = store.events(incident_id)
+        counts = {kind: sum(e.kind == kind for e in events) for kind in TIMELINE_KINDS}
+        chosen = [e for e in events if e.kind in FACT_KINDS]
+        found.append(incident_facts(fold(events), chosen, counts))
+    return found
 
 
 def _python_order(store: LocalStore, incident_id: str) -> tuple[list, list]:
@@ -101,6 +114,7 @@ def test_caches_equal_a_fold_from_scratch(tmp_path_factory, plan) -> None:
                 elif action == "open":
                     assert _open(store, incident) == _python_order(store, incident)
             assert incident_summaries(store) == _from_scratch(store)
+            assert sorted(report_facts(store), key=lambda f: f.id) == _facts_from_scratch(store)
         for incident in ids:
             assert _open(store, incident) == _python_order(store, incident)
     finally:

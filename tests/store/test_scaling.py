@@ -167,7 +167,7 @@ def test_a_home_from_schema_3_migrates_and_exports_the_same_bytes(tmp_path: Path
     events = len(json.loads((home / "export.json").read_text())["events"])
     assert listed[1]["events"] == events and listed[1]["severity"] == "SEV1"
     with LocalStore(home / "warroom.db") as store:
-        assert int(store._meta("schema_version")) == SCHEMA_VERSION == 6
+        assert int(store._meta("schema_version")) == SCHEMA_VERSION == 7
         assert store.conn.execute("SELECT COUNT(*) FROM summaries").fetchone()[0] == 2
 
 

@@ -20,6 +20,7 @@ from warroom.cli import (
     ladder_cmd,
     policy_cmd,
     postmortem_cmd,
+    report_cmd,
     risks_cmd,
     rules_cmd,
     runbooks_cmd,
@@ -50,6 +51,7 @@ ladder_cmd.register(app)
 actions_cmd.register(app)
 risks_cmd.register(app)
 postmortem_cmd.register(app)
+report_cmd.register(app)
 
 
 def _version(value: bool) -> None:

@@ -25,6 +25,7 @@ from warroom.core.learning_rules import (
 from warroom.core.notices import needs_approval, notice_refusal
 from warroom.core.policy import Policy
 from warroom.core.repin import GATE, pin_changes
+from warroom.core.review import publication_refusal
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
 from warroom.core.validity import (
@@ -119,6 +120,7 @@ def check_append(
         or fired_step_refusal(state, payload)
         or notice_refusal(state, payload)
         or learning_refusal(state, payload)
+        or publication_refusal(state, payload)
     )
     if problem is None and isinstance(payload, ev.RunbookAttached):
         problem = repin_refusal(state, payload)

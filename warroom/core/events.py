@@ -307,10 +307,24 @@ class ContributingFactor(_TextEntry):
     kind: Literal["contributing_factor"] = "contributing_factor"
 
 
-AFTER_CLOSE_KINDS = (Todo, ActionItemUpdated, HypothesisOutcome, ContributingFactor)
+class PostmortemPublished(_Payload):
+    """The incident's postmortem went out for readers, optionally at ``url``: review
+    timeliness (``warroom report``) counts from resolution to the first of these."""
+
+    kind: Literal["postmortem_published"] = "postmortem_published"
+    url: Link | None = None
+
+
+AFTER_CLOSE_KINDS = (
+    Todo,
+    ActionItemUpdated,
+    HypothesisOutcome,
+    ContributingFactor,
+    PostmortemPublished,
+)
 """The after-incident work a closed incident still takes without being reopened: new and
-changed follow-ups, outcomes of hypotheses, contributing factors (the postmortem is
-written after the close)."""
+changed follow-ups, outcomes of hypotheses, contributing factors, the postmortem's
+publication (the postmortem is written after the close)."""
 
 RiskStatus = Literal["open", "mitigating", "accepted", "closed"]
 RISK_STATUSES: tuple[str, ...] = RiskStatus.__args__
@@ -605,6 +619,7 @@ KNOWN_PAYLOADS: tuple[type[_Payload], ...] = (
     RiskRaised,
     RiskUpdated,
     RiskLinked,
+    PostmortemPublished,
 )
 KINDS: dict[str, type[_Payload]] = {
     model.model_fields["kind"].default: model for model in KNOWN_PAYLOADS
@@ -795,6 +810,8 @@ def payload_text(payload: BaseModel) -> str:
             target = payload.incident_ref
             target += f" action {payload.action_id[:13]}" if payload.action_id else ""
             return f"Risk {'unlinked from' if payload.removed else 'linked to'} {target}"
+        case PostmortemPublished():
+            return "Postmortem published" + (f" at {payload.url}" if payload.url else "")
         case UnknownPayload():
             return f"(unknown event kind {payload.kind!r})"
     return str(getattr(payload, "text", payload.kind))

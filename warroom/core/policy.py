@@ -18,11 +18,14 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
 from warroom.core.alert_rules import AlertRule, check_rules
 from warroom.core.errors import InvalidInput, NotFound
+from warroom.core.review_policy import ReviewTarget, canonical_targets
 from warroom.core.tomlpos import locate
 from warroom.core.wording import field_path, plain_message
 
@@ -196,6 +199,14 @@ class Policy(_Strict):
     risks: RiskScales = RiskScales()
     rules: tuple[AlertRule, ...] = ()
     """What alerts do: see ``warroom.core.alert_rules``."""
+    review: dict[str, ReviewTarget] = Field(default_factory=dict)
+    """``[review]``: postmortem due after resolution, per severity (``core/review_policy``)."""
+
+    @field_validator("review")
+    @classmethod
+    def _review_severities(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        names = [s.name for s in info.data.get("severities", ())]
+        return canonical_targets(value, names) if names else value
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -339,7 +350,7 @@ def default_policy() -> Policy:
     return Policy.model_validate(tomllib.loads(DEFAULT_POLICY_TEXT))
 
 
-SEVERITY_BOUND_SECTIONS = ("cadence", "escalations", "rules")
+SEVERITY_BOUND_SECTIONS = ("cadence", "escalations", "rules", "review")
 """Default sections written for the default scale; a new scale starts without them."""
 
 

@@ -401,7 +401,13 @@ class Replica:
 
     def _invalidate(self, incident_id: str, seq: int) -> None:
         """Drop the caches (fold, summary, timeline order) that include the row at ``seq``."""
-        for table in ("snapshots", "summaries", "timeline_cache", "followups_cache"):
+        for table in (
+            "snapshots",
+            "summaries",
+            "timeline_cache",
+            "followups_cache",
+            "report_cache",
+        ):
             self.conn.execute(
                 f"DELETE FROM {table} WHERE incident_id = ? AND through_seq >= ?",
                 (incident_id, seq),

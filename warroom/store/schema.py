@@ -133,5 +133,22 @@ def _v6(db: "sqlite_utils.Database") -> None:
     )
 
 
-MIGRATIONS: list[Callable[["sqlite_utils.Database"], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(db: "sqlite_utils.Database") -> None:
+    """A cache of each incident's facts for the report across incidents
+    (``warroom.store.report_facts``), filled on first use."""
+    db["report_cache"].create(
+        {"incident_id": str, "version": int, "through_seq": int, "facts": str},
+        pk="incident_id",
+    )
+
+
+MIGRATIONS: list[Callable[["sqlite_utils.Database"], None]] = [
+    _v1,
+    _v2,
+    _v3,
+    _v4,
+    _v5,
+    _v6,
+    _v7,
+]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -167,6 +167,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Read the postmortem draft (warroom postmortem writes it)",
         mutating=False,
     ),
+    CommandSpec(
+        "report",
+        ("text",),
+        0,
+        "report [SINCE]",
+        "Charts and tables across incidents (default: the last 365d; warroom report prints them)",
+        mutating=False,
+    ),
     CommandSpec("help", (), 0, "help", "Show the keys and commands", mutating=False),
     CommandSpec("quit", (), 0, "quit", "Leave warroom", mutating=False, aliases=("q",)),
 )

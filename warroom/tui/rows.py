@@ -47,6 +47,7 @@ KIND_LABELS: dict[str, str] = {
     "action_item_updated": "FOLLOWUP",
     "hypothesis_outcome": "OUTCOME",
     "contributing_factor": "FACTOR",
+    "postmortem_published": "PUBLISHED",
 }
 """The tag shown for each kind; unknown kinds (from a newer client) show as ``?kind``."""
 

@@ -246,6 +246,14 @@ class CommandDispatch:
         )
         self.app.push_screen(view)
 
+    def _cmd_report(self, cmd: ParsedCommand) -> None:
+        from warroom.core.timeparse import utcnow
+        from warroom.tui.screens.report import DEFAULT_SINCE, ReportView
+
+        config = self.app.config
+        since = cmd.rest.strip() or DEFAULT_SINCE
+        self.app.push_screen(ReportView(config.paths.database, config.policy, since, utcnow()))
+
     def _cmd_help(self, cmd: ParsedCommand) -> None:
         self.app.action_help()
 

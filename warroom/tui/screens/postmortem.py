@@ -96,10 +96,14 @@ class PostmortemView(ModalScreen[None]):
         self.query_one("#postmortem", Static).update(text)
 
     def action_scroll(self, how: str) -> None:
-        """``how`` is one of ``_SCROLLS``: the container's own ``scroll_…`` method."""
-        if how in _SCROLLS:
-            scroller = self.query_one("#postmortem-scroll", VerticalScroll)
-            getattr(scroller, f"scroll_{how}")(animate=False)
+        scroll_document(self.query_one("#postmortem-scroll", VerticalScroll), how)
 
 
 _SCROLLS = frozenset({"down", "up", "page_down", "page_up", "home", "end"})
+
+
+def scroll_document(scroller: VerticalScroll, how: str) -> None:
+    """``how`` is one of ``_SCROLLS`` (the keymap's ``POSTMORTEM`` moves, which the
+    report view shares): the container's own ``scroll_…`` method."""
+    if how in _SCROLLS:
+        getattr(scroller, f"scroll_{how}")(animate=False)
