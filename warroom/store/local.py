@@ -267,7 +267,7 @@ class LocalStore:
                 _, through, base = kept
             else:
                 base, through = self._snapshot(incident_id)  # fresh from JSON: ours
-            state, last_seq, _ = self._fold_rows(incident_id, through, base, copy=False)
+            state, last_seq, _ = self._fold_rows(incident_id, through, base)
             if state is None:
                 return self._refused_state(incident_id)
             self._working[incident_id] = (self._connection_key(), last_seq, state)
@@ -280,7 +280,7 @@ class LocalStore:
     def state(self, incident_id: str) -> IncidentState:
         """The folded incident, from the cached snapshot plus the events behind it."""
         with _translated_errors(self.path):
-            cached, through = self._snapshot(incident_id)
+            cached, through = self._snapshot(incident_id)  # fresh from JSON: ours to fold on
             state, last_seq, folded = self._fold_rows(incident_id, through, cached)
             if state is None:  # no entry in the log: the server refused the declaration
                 return self._refused_state(incident_id)
@@ -289,10 +289,12 @@ class LocalStore:
         return state
 
     def _fold_rows(
-        self, incident_id: str, after_seq: int, state: IncidentState | None, *, copy: bool = True
+        self, incident_id: str, after_seq: int, state: IncidentState | None
     ) -> tuple[IncidentState | None, int, int]:
-        """Fold the rows after ``after_seq`` onto a copy of ``state`` (onto ``state``
-        itself with ``copy=False``), streaming.
+        """Fold the rows after ``after_seq`` onto ``state`` itself, streaming: callers
+        pass a state of their own (fresh from a snapshot's JSON, or the working fold), so
+        nothing is copied — a deep copy of a state holding 20k decisions cost more than
+        folding the tail (2 s at 100k events).
 
         Every row's ``note_event`` part is tallied from its columns and applied at the
         end (no handler reads it, so order does not matter); inert kinds need nothing
@@ -305,8 +307,6 @@ class LocalStore:
             " WHERE incident_id = ? AND seq > ? ORDER BY seq",
             (incident_id, after_seq),
         )
-        if copy and state is not None:
-            state = state.model_copy(deep=True)
         last_seq, count, batch = after_seq, 0, []
         seen: set[str] = set()  # note_event's work, tallied without setting a model's
         latest: datetime | None = None  # attributes per row
