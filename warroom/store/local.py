@@ -277,14 +277,16 @@ class LocalStore:
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         return version, self.conn.total_changes
 
-    def state(self, incident_id: str) -> IncidentState:
-        """The folded incident, from the cached snapshot plus the events behind it."""
+    def state(self, incident_id: str, *, keep: bool = False) -> IncidentState:
+        """The folded incident, from the cached snapshot plus the events behind it; the
+        snapshot is refreshed once ``SNAPSHOT_EVERY`` piled up, or with ``keep`` as soon
+        as anything did (the end of a catch-up)."""
         with _translated_errors(self.path):
             cached, through = self._snapshot(incident_id)  # fresh from JSON: ours to fold on
             state, last_seq, folded = self._fold_rows(incident_id, through, cached)
             if state is None:  # no entry in the log: the server refused the declaration
                 return self._refused_state(incident_id)
-            if folded >= SNAPSHOT_EVERY and not self.read_only:
+            if (folded >= SNAPSHOT_EVERY or (keep and folded)) and not self.read_only:
                 self._save_snapshot(incident_id, state, last_seq)
         return state
 
