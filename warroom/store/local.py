@@ -63,6 +63,8 @@ class LocalStore:
         self.path = path
         self._working: dict[str, tuple[tuple[int, int], int, IncidentState]] = {}
         """``working_state``'s folds: incident → (connection key, last seq folded, state)."""
+        self._unsaved: dict[str, int] = {}
+        """Rows ``working_state`` folded onto an incident since its snapshot."""
         self.read_only = path.exists() and not (
             os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
         )
@@ -259,17 +261,29 @@ class LocalStore:
         Any other change — another connection's commit (``data_version``), or one on this
         connection that is not an ``append_new`` (sync moving rows, a refusal deleting
         one: ``total_changes``) — starts again from the snapshot. The object is the
-        store's: read it, never keep it or hand it to another thread (``state`` copies).
+        store's: read it, never keep it or hand it to another thread (``state`` gives
+        one of its own).
+
+        The snapshot follows the appends: once ``SNAPSHOT_EVERY`` rows were folded onto
+        it, it is saved, so a script logging entry after entry (each ``warroom log`` a
+        process of its own, starting from the snapshot) never folds a growing tail.
         """
         with _translated_errors(self.path):
             kept = self._working.get(incident_id)
             if kept is not None and kept[0] == self._connection_key():
                 _, through, base = kept
+                behind = self._unsaved.get(incident_id, 0)
             else:
                 base, through = self._snapshot(incident_id)  # fresh from JSON: ours
-            state, last_seq, _ = self._fold_rows(incident_id, through, base)
+                behind = 0
+            state, last_seq, folded = self._fold_rows(incident_id, through, base)
             if state is None:
                 return self._refused_state(incident_id)
+            behind += folded
+            if behind >= SNAPSHOT_EVERY and not (self.read_only or self.conn.in_transaction):
+                self._save_snapshot(incident_id, state, last_seq)
+                behind = 0
+            self._unsaved[incident_id] = behind
             self._working[incident_id] = (self._connection_key(), last_seq, state)
             return state
 
