@@ -12,6 +12,7 @@ refresh folds and sorts only the rows added since the previous one, and the grow
 threshold keeps the rewriting of the caches themselves linear in the incident's size.
 """
 
+from warroom.core.ids import RISK_PREFIX
 from warroom.store.local import LocalStore
 from warroom.store.summaries import save_cache, summarize, summary_row
 from warroom.store.timeline import event_order
@@ -33,7 +34,8 @@ def refresh(store: LocalStore, incident_ids: set[str]) -> None:
             continue
         state = store.state(incident_id, keep=True)
         event_order(store.conn, incident_id, newest, keep=True)
-        summaries.append(summary_row(incident_id, newest, summarize(state)))
+        if not incident_id.startswith(RISK_PREFIX):  # risks are listed by their register
+            summaries.append(summary_row(incident_id, newest, summarize(state)))
     if summaries:
         save_cache(store, "summaries", "summary", summaries)
 
