@@ -77,3 +77,40 @@ def test_a_synced_export_holds_a_chunk_not_the_chain(tmp_path: Path) -> None:
         tracemalloc.stop()
         store.close()
     assert written > 1_000_000 and peak < 2_000_000, (written, peak)
+
+
+texts = st.text(alphabet=st.sampled_from([" ", "a", "*", "\n", "é", "\x1b"]), max_size=6)
+
+
+@given(
+    st.sampled_from(["note", "action", "todo", "decision", "observation"]),
+    texts,
+    texts,
+    st.sampled_from(["started", "result", "other", None]),
+    st.sampled_from(["", " ", "\n"]),
+)
+def test_an_entry_read_from_its_json_is_the_models_entry(kind, text, actor, stage, after):
+    """The export's fast path reads typed entries from the stored JSON; whatever it
+    accepts must print as the model would, and the rest goes to the model."""
+    from warroom.core import events as ev
+    from warroom.core.export import event_entry
+    from warroom.store.exports import _entry
+
+    payload = {"kind": kind, "text": text} | ({"stage": stage} if stage else {})
+    body = json.dumps(
+        {
+            "id": "01a2-e",
+            "incident_id": "inc-x",
+            "actor": actor,
+            "occurred_at": "2026-11-24T09:00:00+05:30",
+            "recorded_at": "2026-11-24T09:00:00Z",
+            "device_id": "d",
+            "device_seq": 1,
+            "payload": payload,
+        }
+    )
+    try:
+        model = ev.Event.model_validate_json(body + after)
+    except ValueError:
+        return  # not an event: the model refuses it on either path
+    assert _entry("2026-11-24T09:00:00+05:30", body + after) == event_entry(model)

@@ -61,3 +61,34 @@ def test_an_append_folds_what_was_added_not_the_incident(tmp_path: Path) -> None
         room.log(incident, f"entry {n}")
     assert len(loaded) == 1  # the incident is read whole once (a snapshot parse is O(n))
     assert max(folded[1:]) <= 1, folded  # then each append folds only the one before
+
+
+def test_a_script_logging_entry_after_entry_keeps_the_snapshot_current(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Each ``warroom log`` is a process of its own whose write path starts from the
+    snapshot: appends alone must move it on, or every entry folds all the ones before."""
+    from warroom.store import local
+
+    monkeypatch.setattr(local, "SNAPSHOT_EVERY", 10)
+    with LocalStore(tmp_path / "w.db") as store:
+        room = WarRoom(store, POLICY, "ana")
+        incident = room.declare("Disk full", severity="SEV3", incident_type="outage").incident_id
+    folded: list[int] = []
+    original = LocalStore._fold_rows
+
+    def counted(self, incident_id, after_seq, state):
+        result = original(self, incident_id, after_seq, state)
+        folded.append(result[2])
+        return result
+
+    monkeypatch.setattr(LocalStore, "_fold_rows", counted)
+    for n in range(45):
+        with LocalStore(tmp_path / "w.db") as store:  # one `warroom log` each
+            WarRoom(store, POLICY, "ana").log(incident, f"entry {n}", kind="decision")
+    assert max(folded) <= 10  # was 45: the whole log, again and again
+    with LocalStore(tmp_path / "w.db") as store:
+        (through,) = store.conn.execute("SELECT through_seq FROM snapshots").fetchone()
+        (newest,) = store.conn.execute("SELECT MAX(seq) FROM events").fetchone()
+        assert newest - through < 10
+        assert same(store, incident)

@@ -40,6 +40,11 @@ def summarize(state: IncidentState) -> IncidentSummary:
     )
 
 
+def summary_row(incident_id: str, newest: int, summary: IncidentSummary) -> tuple:
+    """The ``summaries`` row of ``summary``, fresh while row ``newest`` is the newest."""
+    return (incident_id, SUMMARY_VERSION, newest, json.dumps(asdict(summary)))
+
+
 def incident_summaries(store: LocalStore) -> list[IncidentSummary]:
     """Every incident's summary, most recently active first; stale ones are refolded."""
     rows = store.conn.execute(
@@ -57,7 +62,7 @@ def incident_summaries(store: LocalStore) -> list[IncidentSummary]:
             continue
         summary = summarize(store.state(incident_id))
         found.append(summary)
-        refreshed.append((incident_id, SUMMARY_VERSION, newest, json.dumps(asdict(summary))))
+        refreshed.append(summary_row(incident_id, newest, summary))
     if refreshed and not store.read_only:
         save_cache(store, "summaries", "summary", refreshed)
     return found

@@ -72,9 +72,12 @@ def stamped(conn: sqlite3.Connection, query: str, params: tuple) -> list[tuple[f
     return rows
 
 
-def event_order(conn: sqlite3.Connection, incident_id: str, through_seq: int) -> Order:
+def event_order(
+    conn: sqlite3.Connection, incident_id: str, through_seq: int, *, keep: bool = False
+) -> Order:
     """The incident's events up to ``through_seq`` in timeline order, from the cache
-    plus the rows after it (saving a fresher cache when many were added)."""
+    plus the rows after it (saving a fresher cache when many were added, or with
+    ``keep`` when any were: the end of a catch-up)."""
     cached = conn.execute(
         "SELECT through_seq, seqs, stamps FROM timeline_cache"
         " WHERE incident_id = ? AND version = ? AND through_seq <= ?",
@@ -91,7 +94,7 @@ def event_order(conn: sqlite3.Connection, incident_id: str, through_seq: int) ->
         " ORDER BY seq",
         (incident_id, after, through_seq),
     )
-    if len(tail) >= CACHE_EVERY:
+    if len(tail) >= CACHE_EVERY or (keep and tail):
         # Saved as through the incident's own newest row, never a larger ``seq``: one
         # freed by deleting another incident's newest row is given to the next insert.
         newest = tail[-1][1]

@@ -26,6 +26,7 @@ from warroom.config import server_urls
 from warroom.core.chain import ChainError
 from warroom.core.errors import StoreError, WarroomError
 from warroom.core.timeparse import utcnow
+from warroom.store.caches import CatchUpCaches
 from warroom.store.local import LocalStore
 from warroom.store.replica import RejectedEntry, Replica
 from warroom.sync.client import Forbidden, Offline, ServerRefused
@@ -150,7 +151,10 @@ class SyncEngine:
         )
 
     def pull_all(self, client: FailoverClient, replica: Replica, report: SyncReport) -> None:
-        """Catch up page by page; the next page downloads while this one is stored."""
+        """Catch up page by page; the next page downloads while this one is stored. The
+        read caches follow along (``CatchUpCaches``), so ``status`` and the screen right
+        after a long catch-up fold and sort nothing it brought."""
+        caches = CatchUpCaches(replica.store)
         with ThreadPoolExecutor(max_workers=1) as fetcher:
             page = client.feed(replica.cursor(), PAGE)
             while True:
@@ -159,19 +163,24 @@ class SyncEngine:
                     None if up_to_date else fetcher.submit(client.feed, page["cursor"], PAGE)
                 )
                 try:
-                    self._store_page(replica, page, report)
-                finally:
-                    if following is not None and not following.done():
+                    stored = self._store_page(replica, page, report)
+                except BaseException:
+                    if following is not None:  # a page never to be stored: not fetched
                         following.cancel()
+                    raise
+                caches.ingested({item["incident_id"] for item in page.get("items") or []}, stored)
                 if following is None:
+                    caches.finish()
                     return
                 page = following.result()
 
-    def _store_page(self, replica: Replica, page: dict[str, Any], report: SyncReport) -> None:
+    def _store_page(self, replica: Replica, page: dict[str, Any], report: SyncReport) -> int:
         """Store a feed page in transactions of ``INGEST_CHUNK`` events, each moving the
         cursor to its last event: a catch-up page of thousands then never holds the home's
-        write lock for long, and a scribe's entry typed meanwhile gets in between."""
+        write lock for long, and a scribe's entry typed meanwhile gets in between. Returns
+        how many events were new here."""
         items = page.get("items") or []
+        stored = 0
         for start in range(0, len(items), INGEST_CHUNK):
             chunk = items[start : start + INGEST_CHUNK]
             last = start + INGEST_CHUNK >= len(items)
@@ -180,7 +189,9 @@ class SyncEngine:
                 raise ChainError(
                     f"the server sent a record without a cursor: {str(chunk[-1])[:120]}"
                 )
-            report.pulled += replica.ingest(chunk, cursor)
+            stored += replica.ingest(chunk, cursor)
+        report.pulled += stored
+        return stored
 
     def sync_once(self) -> SyncReport:
         """Push everything, pull until up to date; raises on any failure."""
