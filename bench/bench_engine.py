@@ -2,7 +2,7 @@
 
 Targets (issue 2): single append p99 <= 2 ms, fold of 100k events <= 1 s.
 
-    .venv/bin/python bench/bench_engine.py [--events 100000] [--appends 2000]
+    .venv/bin/python bench/bench_engine.py [--events 100000] [--appends 2000] [--runs 3]
 
 The incident is filled to ``--events`` with the store's own insert inside one
 transaction (minutes of fsyncs otherwise), then ``--appends`` entries are timed through
@@ -15,6 +15,7 @@ event as a pydantic model (what a full export does).
 Side by side with the cold fold runs its floor (issue 11: warroom <= 1.5x): the same
 rows read by the same query and folded as plain dicts by the plainest Python that
 gives the same figures (``plain_fold``) — what the fold costs without its layers.
+Medians of ``--runs`` interleaved runs, wall and CPU (compare CPU on a shared machine).
 """
 
 import argparse
@@ -93,6 +94,13 @@ def plain_fold(store: LocalStore, incident: str) -> dict:
     return state
 
 
+def _timed(work) -> tuple[float, float]:
+    """Wall and CPU seconds of ``work()``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -101,6 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--appends", type=int, default=2_000)
+    parser.add_argument("--runs", type=int, default=3, help="cold folds beside the floor")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,17 +144,15 @@ def main() -> None:
             ("sequential append rate", f"{args.appends / elapsed:,.0f} events/s", ""),
         ]
 
-        store.db.conn.execute("DELETE FROM snapshots")
-        started = time.perf_counter()
-        state = store.state(incident)  # cold: no snapshot; writes one
-        cold = time.perf_counter() - started
-        assert state.event_count == args.events
-        floors = []
-        for _ in range(3):
-            started = time.perf_counter()
-            assert plain_fold(store, incident)["count"] == args.events
-            floors.append(time.perf_counter() - started)
-        floor = statistics.median(floors)
+        colds, floors = [], []  # interleaved, so both see the same load
+        for _ in range(args.runs):
+            store.db.conn.execute("DELETE FROM snapshots")
+            colds.append(_timed(lambda: store.state(incident)))  # cold: writes a snapshot
+            floors.append(_timed(lambda: plain_fold(store, incident)))
+        assert store.state(incident).event_count == args.events
+        assert plain_fold(store, incident)["count"] == args.events
+        cold, cold_cpu = (statistics.median(c[i] for c in colds) for i in (0, 1))
+        floor, floor_cpu = (statistics.median(f[i] for f in floors) for i in (0, 1))
         room.log(incident, "one more")
         started = time.perf_counter()
         warm = store.state(incident)
@@ -155,6 +162,8 @@ def main() -> None:
             (f"cold load + fold of {args.events:,} events", f"{cold:.3f} s", "<= 1 s"),
             ("  floor: the same rows folded as plain dicts", f"{floor:.3f} s", ""),
             ("  warroom / floor", f"{cold / floor:.2f}x", "<= 1.5x"),
+            ("  CPU: warroom / floor", f"{cold_cpu:.3f} / {floor_cpu:.3f} s", ""),
+            ("  CPU ratio (holds under load)", f"{cold_cpu / floor_cpu:.2f}x", "<= 1.5x"),
             ("warm load + fold (snapshot + tail)", f"{warm_s * 1000:.1f} ms", ""),
             ("peak RSS so far", f"{_rss_mb():.0f} MB", ""),
         ]

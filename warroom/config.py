@@ -13,13 +13,16 @@ import os
 import sys
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from warroom.core.errors import InvalidInput
-from warroom.core.policy import Policy, load_policy
 from warroom.core.tomlpos import describe_error
+
+if TYPE_CHECKING:
+    from warroom.core.policy import Policy
 
 APP = "warroom"
 
@@ -147,7 +150,9 @@ def resolve_actor(settings: Settings, override: str | None) -> str:
         return "unknown"
 
 
-def resolve_policy(settings: Settings, paths: Paths) -> Policy:
+def resolve_policy(settings: Settings, paths: Paths) -> "Policy":
+    from warroom.core.policy import load_policy  # ~0.1 s of models: only when asked for
+
     """The configured policy file, else ``policy.toml`` in the home, else the defaults."""
     if settings.policy is not None:
         return load_policy(settings.policy)

@@ -24,6 +24,7 @@ from warroom.store.local import LocalStore
 from warroom.store.replica import Replica
 from warroom.store.report_facts import report_facts
 from warroom.store.summaries import incident_summaries, summarize
+from warroom.tui import messages as msg
 from warroom.tui.store_worker import StoreLink, _Reader
 
 POLICY = default_policy()
@@ -74,7 +75,7 @@ def _open(store: LocalStore, incident_id: str) -> tuple[list, list]:
     reader = _Reader(StoreLink(store.path, POLICY, "ana", posted.append))
     reader.store = store
     reader._open(incident_id)
-    loaded = posted[-1]
+    (loaded,) = [m for m in posted if isinstance(m, msg.Loaded)]
     return list(loaded.seqs), list(loaded.stamps)
 
 
@@ -131,6 +132,23 @@ def test_a_second_listing_folds_nothing(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(LocalStore, "state", lambda self, i: folds.append(i))
     assert incident_summaries(store) == first
     assert folds == []
+
+
+def test_a_named_incident_is_shown_before_every_incident_is_listed(tmp_path: Path) -> None:
+    """``warroom -i ID`` in a home of 10,000 incidents: reading every summary for the
+    picker took most of the open, so the named incident goes out first."""
+    store = LocalStore(tmp_path / "w.db")
+    for n in range(3):
+        fill(store, f"inc-{n:03d}", 5)
+    posted: list = []
+    reader = _Reader(StoreLink(store.path, POLICY, "ana", posted.append))
+    reader.store = store
+    reader._open("inc-001")
+    kinds = [type(m) for m in posted]
+    assert kinds == [msg.Loaded, msg.Incidents], kinds
+    assert posted[0].state.id == "inc-001"
+    assert [s.id for s in posted[1].incidents] == ["inc-002", "inc-001", "inc-000"]
+    assert not posted[1].choose
 
 
 def test_reopening_a_long_incident_reads_only_what_was_added(tmp_path: Path) -> None:

@@ -148,9 +148,11 @@ def channels(ctx: typer.Context, as_json: Json = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """The commands, and ``retry`` among the notice commands (``warroom update retry``)."""
+    """The commands, and the notice commands with ``retry`` among them (``warroom update
+    retry``)."""
     from warroom.cli import update_cmd
 
     for command in (deliver, deliveries, subscribe, channels):
         app.command()(command)
     update_cmd.app.command("retry")(retry)
+    app.add_typer(update_cmd.app, name="update")

@@ -26,7 +26,6 @@ from warroom.core.timeparse import format_duration, utcnow
 from warroom.store.exports import command_runs, read_snapshot, stream_bodies, timeline_entries
 from warroom.store.local import LocalStore
 from warroom.store.replica import Replica
-from warroom.store.summaries import incident_summaries
 
 Entry = Annotated[str, typer.Argument(help="Id (or unique prefix) of the earlier entry.")]
 Role = Annotated[str, typer.Argument(help="Role id, e.g. commander, scribe, sector-lead.")]
@@ -395,40 +394,6 @@ def _print_state(runtime: Runtime, state: IncidentState, now, clocks, ladder, me
     say("Metrics: " + "  ".join(f"{k.upper()} {format_duration(v)}" for k, v in metrics))
 
 
-def list_incidents(
-    ctx: typer.Context,
-    as_json: Json = False,
-) -> None:
-    """List incidents here, most recently active first."""
-    store = runtime_of(ctx).store
-    summaries = incident_summaries(store)
-    unaccepted = Replica(store).unaccepted_incidents()
-    if as_json:
-        emit_json(
-            [
-                {
-                    "id": s.id,
-                    "title": s.title,
-                    "severity": s.severity,
-                    "status": s.status,
-                    "phase": s.phase,
-                    "commander": s.commander,
-                    "drill": s.drill,
-                    "declared_at": s.declared_at,
-                    "events": s.events,
-                    "accepted": s.id not in unaccepted,
-                }
-                for s in summaries
-            ]
-        )
-        return
-    if not summaries:
-        say('No incidents yet. Declare one with: warroom declare "what is broken" --severity SEV2')
-    for s in summaries:
-        mark = f"  [NOT ACCEPTED by the server: warroom rejected {s.id}]" * (s.id in unaccepted)
-        say(f"{s.id}  {s.severity:<5} {s.status:<13} {s.phase:<12} {s.title}{mark}")
-
-
 def export(
     ctx: typer.Context,
     incident: Incident,
@@ -514,4 +479,3 @@ def register(app: typer.Typer) -> None:
         locate,
     ):
         app.command()(command)
-    app.command("list")(list_incidents)

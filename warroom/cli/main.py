@@ -12,46 +12,19 @@ from typing import Annotated
 import typer
 
 from warroom import __version__
-from warroom.cli import (
-    actions_cmd,
-    delivery_cmd,
-    incidents,
-    intake_cmd,
-    ladder_cmd,
-    policy_cmd,
-    postmortem_cmd,
-    report_cmd,
-    risks_cmd,
-    rules_cmd,
-    runbooks_cmd,
-    sync_cmd,
-    tui_cmd,
-    update_cmd,
-)
+from warroom.cli import tui_cmd
+from warroom.cli.lazy import LazyCommands
 from warroom.cli.runtime import Runtime
 
 app = typer.Typer(
     name="warroom",
     help="A terminal war room for incident command: one live, append-only record.",
+    cls=LazyCommands,  # each subcommand's module is imported only when it runs
     no_args_is_help=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-incidents.register(app)
-app.add_typer(policy_cmd.app, name="policy")
-app.add_typer(rules_cmd.app, name="rules")
-app.add_typer(intake_cmd.app, name="intake")
-app.add_typer(update_cmd.app, name="update")
-sync_cmd.register(app)
-delivery_cmd.register(app)
-runbooks_cmd.register(app)
-tui_cmd.register(app)
-ladder_cmd.register(app)
-actions_cmd.register(app)
-risks_cmd.register(app)
-postmortem_cmd.register(app)
-report_cmd.register(app)
 
 
 def _version(value: bool) -> None:

@@ -5,14 +5,16 @@ behave the same in every command that takes them.
 """
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from warroom.cli.output import emit_json, say
 from warroom.cli.runtime import Runtime
-from warroom.core import events as ev
 from warroom.core.timeparse import parse_when
+
+if TYPE_CHECKING:  # the event model is loaded by the commands that record one
+    from warroom.core import events as ev
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Incident = Annotated[str, typer.Argument(help="Incident id (a unique prefix is enough).")]
@@ -33,9 +35,11 @@ def when(text: str | None) -> datetime | None:
     return parse_when(text) if text else None
 
 
-def report(event: ev.Event, as_json: bool) -> None:
+def report(event: "ev.Event", as_json: bool) -> None:
     """Report a recorded event: the event itself as JSON, or one line for people."""
     if as_json:
         emit_json(event)
     else:
-        say(f"{event.incident_id}: {ev.payload_text(event.payload)}  [{event.id}]")
+        from warroom.core.events import payload_text
+
+        say(f"{event.incident_id}: {payload_text(event.payload)}  [{event.id}]")

@@ -7,12 +7,15 @@ stay fast and work without a writable home.
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from warroom.actions import WarRoom
 from warroom.config import Paths, Settings, load_settings, resolve_actor, resolve_policy
-from warroom.core.policy import Policy
-from warroom.runbooks.library import RunbookLibrary, default_sources
 from warroom.store.local import LocalStore
+
+if TYPE_CHECKING:  # imported where first needed: ``warroom list`` needs none of them
+    from warroom.actions import WarRoom
+    from warroom.core.policy import Policy
+    from warroom.runbooks.library import RunbookLibrary
 
 
 class Runtime:
@@ -29,12 +32,14 @@ class Runtime:
         return resolve_actor(self.settings, self._actor_override)
 
     @cached_property
-    def policy(self) -> Policy:
+    def policy(self) -> "Policy":
         return resolve_policy(self.settings, self.paths)
 
     @cached_property
-    def runbooks(self) -> RunbookLibrary:
+    def runbooks(self) -> "RunbookLibrary":
         """Every runbook in the project, user and configured folders, loaded."""
+        from warroom.runbooks.library import RunbookLibrary, default_sources
+
         sources = default_sources(self.paths, self.settings.runbook_dirs)
         library = RunbookLibrary(sources, [phase.id for phase in self.policy.phases])
         library.load()
@@ -45,7 +50,9 @@ class Runtime:
         return LocalStore(self.paths.database)
 
     @cached_property
-    def room(self) -> WarRoom:
+    def room(self) -> "WarRoom":
+        from warroom.actions import WarRoom
+
         return WarRoom(self.store, self.policy, self.actor)
 
     def close(self) -> None:

@@ -22,14 +22,14 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from warroom.core.errors import WarroomError
-from warroom.core.events import Event
+
+if TYPE_CHECKING:  # the event model and the signature check are imported where used, so
+    from warroom.core.events import Event  # a command that only reads (list) skips them
 
 CHAIN_FORMAT = "warroom-chain/1"
 CHECKPOINT_ORIGIN = "warroom-checkpoint/1"
@@ -61,9 +61,9 @@ the containers it is in; a shared one keeps stale entries after an error): JSON 
 from text has no cycles, and a cycle still fails, as a ``RecursionError``."""
 
 
-def canonical_bytes(value: Event | dict[str, Any]) -> bytes:
+def canonical_bytes(value: "Event | dict[str, Any]") -> bytes:
     """The exact bytes that are hashed for an event (or any JSON-able mapping)."""
-    data = value.model_dump(mode="json") if isinstance(value, Event) else value
+    data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
     if _ENCODE is None or type(data) is not dict:
         text = json.dumps(
             data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
@@ -73,7 +73,7 @@ def canonical_bytes(value: Event | dict[str, Any]) -> bytes:
     return text.encode("utf-8")
 
 
-def canonical_text(value: Event | dict[str, Any]) -> str:
+def canonical_text(value: "Event | dict[str, Any]") -> str:
     """``canonical_bytes`` as text: what servers store and clients keep as the body."""
     return canonical_bytes(value).decode("utf-8")
 
@@ -182,6 +182,9 @@ def key_id(public_key: str) -> str:
 
 def verify_checkpoint(checkpoint: Checkpoint, public_key: str, hash_at_seq: str | None) -> None:
     """Check the signature and that the log holds the signed hash at the signed seq."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     if checkpoint.key_id != key_id(public_key):
         raise ChainError(
             f"{checkpoint.incident_id}: checkpoint #{checkpoint.seq} is signed by key"
@@ -239,6 +242,8 @@ def verify_log(
     before a field with a default joined its kind verifiable after an upgrade; any edit of
     the body still changes its hash.
     """
+    from warroom.core.events import Event
+
     head = Head.start(incident_id)
     hashes: dict[int, str] = {}
 

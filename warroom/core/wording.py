@@ -12,8 +12,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from warroom.core.events import KINDS
-
 _KINDS = {"list": "list", "tuple": "list", "set": "list", "frozenset": "list", "dict": "table"}
 
 
@@ -24,6 +22,8 @@ _FIELD_NOUNS = {"text": "entry", "summary": "summary", "reason": "reason", "note
 def entry_message(exc: ValidationError) -> str:
     """The first problem of an entry in the user's words: ``entry is 12,034 characters;
     the limit is 10,000``, ``title: must not be empty``."""
+    from warroom.core.events import KINDS  # what made the error loaded it already
+
     error = exc.errors()[0]
     loc = [part for part in error["loc"] if part != "payload" and part not in KINDS]
     field = field_path(loc) or "value"

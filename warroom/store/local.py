@@ -11,6 +11,8 @@ the store caches a folded snapshot per incident and folds only the tail; the fol
 prefix property (``fold(rest, fold(prefix)) == fold(all)``) makes that exact.
 """
 
+from __future__ import annotations
+
 import logging
 import os
 import sqlite3
@@ -24,16 +26,16 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from warroom.core.errors import AlreadyRecorded, NotFound, StoreError, WarroomError
-from warroom.core.events import EVENT_LIST, Event
-from warroom.core.fold import INERT_KINDS, apply_effect, fold
 from warroom.core.ids import new_device_id
-from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
 from warroom.store.cache_write import cache_write
 from warroom.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-if TYPE_CHECKING:
-    import sqlite_utils
+if TYPE_CHECKING:  # the event model and the fold (~0.3 s of imports) load where they are
+    import sqlite_utils  # used, so reading saved summaries (`warroom list`) skips them
+
+    from warroom.core.events import Event
+    from warroom.core.state import IncidentState
 
 FOLD_VERSION = 11
 """Bump when the fold's output changes, so stale cached snapshots are ignored."""
@@ -86,7 +88,7 @@ class LocalStore:
             self.device_id = self._meta("device_id") or self._init_device()
 
     @cached_property
-    def db(self) -> "sqlite_utils.Database":
+    def db(self) -> sqlite_utils.Database:
         """The connection wrapped by sqlite-utils, for migrations and ad-hoc queries.
 
         Built on first use: importing sqlite-utils costs ~50 ms, and the war-room screen
@@ -99,7 +101,7 @@ class LocalStore:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "LocalStore":
+    def __enter__(self) -> LocalStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -147,6 +149,8 @@ class LocalStore:
         free place of the log instead of its end (re-issuing an entry keeps its place)."""
         if self.conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone():
             raise AlreadyRecorded(f"entry {event_id} is already on the record")
+        from warroom.core.events import Event
+
         device_seq = int(self._meta("device_seq") or 0) + 1
         event = Event(
             id=event_id,
@@ -229,6 +233,8 @@ class LocalStore:
 
     def events(self, incident_id: str, after_seq: int = 0) -> list[Event]:
         """The incident's events in local order, optionally only those after ``after_seq``."""
+        from warroom.core.events import EVENT_LIST
+
         rows = self._rows(incident_id, after_seq)
         return EVENT_LIST.validate_json("[" + ",".join(r[1] for r in rows) + "]") if rows else []
 
@@ -318,6 +324,8 @@ class LocalStore:
         flat however long the incident is.
         Returns (state, seq of the last row, number of rows folded).
         """
+        from warroom.core.fold import INERT_KINDS
+
         cursor = self.conn.execute(
             "SELECT seq, kind, id, occurred_at, body FROM events"
             " WHERE incident_id = ? AND seq > ? ORDER BY seq",
@@ -352,6 +360,9 @@ class LocalStore:
         """An incident whose every entry the server refused, folded from those entries in
         the order they were refused: it stays in view (marked by its readers) instead of
         vanishing, until it is resubmitted."""
+        from warroom.core.events import Event
+        from warroom.core.fold import fold
+
         events = []
         for (body,) in self.conn.execute(
             "SELECT body FROM rejected WHERE incident_id = ? ORDER BY rowid", (incident_id,)
@@ -365,6 +376,8 @@ class LocalStore:
         return fold(events)
 
     def _snapshot(self, incident_id: str) -> tuple[IncidentState | None, int]:
+        from warroom.core.state import IncidentState
+
         row = self.conn.execute(
             "SELECT state, through_seq FROM snapshots WHERE incident_id = ? AND fold_version = ?",
             (incident_id, FOLD_VERSION),
@@ -389,6 +402,8 @@ class LocalStore:
 
     def outbox(self, limit: int = 500) -> list[Event]:
         """Events written here and not yet acknowledged by a backend, oldest first."""
+        from warroom.core.events import EVENT_LIST
+
         bodies = [
             row[0]
             for row in self.conn.execute(
@@ -470,6 +485,9 @@ def _note_all(state: IncidentState, seen: set[str], latest: datetime) -> None:
 def _fold_batch(bodies: list[str], state: IncidentState | None) -> IncidentState:
     """Validate ``bodies`` and fold them onto ``state``, whose caller did their
     ``note_event`` part (``_note_all``); with no state, the first event makes one."""
+    from warroom.core.events import EVENT_LIST
+    from warroom.core.fold import apply_effect, fold
+
     events = EVENT_LIST.validate_json("[" + ",".join(bodies) + "]")
     if state is None:
         return fold(events)

@@ -13,19 +13,22 @@ home), the listing is still right, only not faster next time.
 
 import json
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from warroom.core.errors import StoreError
 from warroom.core.ids import RISK_PREFIX
-from warroom.core.state import IncidentState
 from warroom.core.summary import IncidentSummary
 from warroom.store.cache_write import cache_write
 from warroom.store.local import FOLD_VERSION, LocalStore
+
+if TYPE_CHECKING:  # only folding a stale summary needs the state model
+    from warroom.core.state import IncidentState
 
 SUMMARY_VERSION = FOLD_VERSION * 1000 + 1
 """Changes with the fold and with these fields, so stale summaries are refolded."""
 
 
-def summarize(state: IncidentState) -> IncidentSummary:
+def summarize(state: "IncidentState") -> IncidentSummary:
     declared = state.milestones.get("declared")
     return IncidentSummary(
         id=state.id,
@@ -55,10 +58,12 @@ def incident_summaries(store: LocalStore) -> list[IncidentSummary]:
         " ORDER BY newest DESC",
         (SUMMARY_VERSION,),
     ).fetchall()
+    fresh = [saved for _, newest, through, saved in rows if saved and through == newest]
+    decoded = iter(json.loads("[" + ",".join(fresh) + "]"))  # at once: half the cost
     found, refreshed = [], []
     for incident_id, newest, through, saved in rows:
-        if saved is not None and through == newest:
-            found.append(IncidentSummary(**json.loads(saved)))
+        if saved and through == newest:
+            found.append(IncidentSummary(**next(decoded)))
             continue
         summary = summarize(store.state(incident_id))
         found.append(summary)

@@ -249,9 +249,10 @@ class _Reader:
         self.version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         self.rejected_rowid = self._newest_rejected()
         self.last_seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
-        summaries = self._summaries()
-        self.link._post(msg.Incidents(summaries))
-        incident_id = incident_id or _current(summaries)
+        summaries = None if incident_id else self._summaries()  # named: it goes first
+        if summaries is not None:
+            self.link._post(msg.Incidents(summaries))
+            incident_id = _current(summaries)
         self.incident_id = incident_id
         if incident_id is None:
             self.state = None
@@ -261,6 +262,8 @@ class _Reader:
         seqs, stamps = self._timeline_order(incident_id)
         newest = self._rows_at(tuple(seqs[-PAGE:]))
         self.link._post(msg.Loaded(self.state, seqs, stamps, newest))
+        if summaries is None:  # the list for the picker, after the incident is on screen
+            self.link._post(msg.Incidents(self._summaries()))
 
     def _timeline_order(self, incident_id: str) -> "Order":
         """Every timeline position of the incident — events by ``seq``, rejected entries

@@ -1,0 +1,62 @@
+"""The command line loads only the command that runs (issue 11: ``warroom list`` <= 0.5 s
+at 10,000 incidents, of which importing everything once took 0.6 s)."""
+
+import os
+import subprocess
+import sys
+
+from warroom.cli.lazy import COMMANDS, unit_group
+
+HEAVY = ("textual", "fastapi", "starlette", "httpx", "jinja2", "apprise", "cryptography")
+"""The screen, the server, the network client, templates, channels, signatures."""
+WRITE_PATH = ("warroom.actions", "warroom.core.events", "warroom.core.policy")
+
+PROBE = (
+    "import sys\n"
+    "from warroom.cli.entry import run\n"
+    "sys.argv = ['warroom', *sys.argv[1:]]\n"
+    "try:\n"
+    "    run()\n"
+    "finally:\n"
+    f"    heavy, write = {HEAVY!r}, {WRITE_PATH!r}\n"
+    "    loaded = [m for m in sys.modules if m.split('.')[0] in heavy or m in write]\n"
+    "    print('LOADED', *sorted(loaded), file=sys.stderr)\n"
+)
+
+
+def loaded_by(*args: str) -> tuple[str, set[str]]:
+    """Run ``warroom args`` in a fresh interpreter: its output and the modules it loaded
+    of ``HEAVY`` and ``WRITE_PATH``."""
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True, text=True, env=dict(os.environ), timeout=60, check=True,
+    )  # fmt: skip
+    (line,) = [ln for ln in proc.stderr.splitlines() if ln.startswith("LOADED")]
+    return proc.stdout, set(line.split()[1:])
+
+
+def test_list_loads_neither_the_screen_the_server_nor_the_write_path(cli):
+    incident_id = cli("declare", "Checkout API returning 502s").out.strip()
+    cli("list")  # the first listing saves the summary; reading it needs no event model
+    out, loaded = loaded_by("list", "--json")
+    assert incident_id in out
+    assert loaded == set(), f"warroom list loaded {sorted(loaded)}"
+
+
+def test_the_probe_sees_what_a_command_loads(cli):
+    incident_id = cli("declare", "Checkout API returning 502s").out.strip()
+    _, loaded = loaded_by("log", incident_id, "p99 4s")
+    assert {"warroom.actions", "warroom.core.events"} <= loaded
+
+
+def test_every_module_registers_exactly_the_commands_the_table_gives_it():
+    """A command a module registers but the table does not name could not be run."""
+    for unit in set(COMMANDS.values()):
+        named = {name for name, owner in COMMANDS.items() if owner == unit}
+        assert set(unit_group(unit).list_commands(None)) == named, unit
+
+
+def test_help_lists_every_command_in_the_table(cli):
+    listed = cli("--help").out
+    for name in COMMANDS:
+        assert f"  {name} " in listed or f"  {name}\n" in listed, name
