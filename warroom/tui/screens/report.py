@@ -135,6 +135,12 @@ def _bars(plot: PlotextPlot, title: str, values: tuple[tuple[str, float], ...]) 
         plt.bar(labels, [value for _, value in values])
         for x, (_, value) in enumerate(values, 1):
             plt.text(f"{value:g}" if isinstance(value, int) else f"{value:.1f}", x=x, y=value)
+        counts = [value for _, value in values if isinstance(value, int)]
+        if len(counts) == len(values):  # a count has whole ticks: no "0.17 incidents"
+            step = max(1, -(-max(counts) // 5))
+            plt.yticks(list(range(0, max(counts) + step, step)))
     else:
+        plt.xticks([])  # no axis numbers around nothing
+        plt.yticks([])
         plt.text("no data in this window", x=0.5, y=0.5)
     plot.refresh()
