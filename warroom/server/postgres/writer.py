@@ -82,7 +82,7 @@ _COUNTERS = (
     " WHERE (device_id, device_seq) IN (SELECT * FROM unnest(%s::text[], %s::bigint[]))"
 )
 _OWNERS = "SELECT device_id, owner FROM devices WHERE device_id = ANY(%s)"
-_HIGHEST = "SELECT MAX(device_seq) FROM device_counters WHERE device_id = %s"
+_HIGHEST = "SELECT COALESCE(MAX(device_seq), 0) FROM device_counters WHERE device_id = %s"
 _INSERT_REJECTIONS = (
     "INSERT INTO rejections SELECT i, inc, r, b, t, %s FROM"
     " unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) AS u(i, inc, r, b, t)"
@@ -332,7 +332,7 @@ class Writer(GroupWriter):
             return None
         (highest,) = conn.execute(_HIGHEST, (event.device_id,)).fetchone()
         mine = (seq for device, seq, _ in group.new_counters if device == event.device_id)
-        return device_clash(event.device_id, event.device_seq, holder, max(highest, *mine))
+        return device_clash(event.device_id, event.device_seq, holder, max([highest, *mine]))
 
     def _write(self, conn: psycopg.Connection, group: _Group) -> psycopg.Cursor | None:
         """Round trip 2 (see the module docstring), up to ``COMMIT``; the cursor that
