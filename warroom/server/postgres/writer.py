@@ -32,12 +32,14 @@ never change, so committed ones are cached too. A deadlock or such a race retrie
 group; statements are prepared by psycopg after a few uses (their shape never varies).
 """
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.pq import TransactionStatus
 
 from warroom.core.chain import Head, canonical_bytes, link
 from warroom.core.events import EVENT_LIST, MAX_EVENT_BYTES, Event
@@ -174,7 +176,9 @@ class Writer(GroupWriter):
     def _open(self) -> psycopg.Connection:  # type: ignore[override]
         self._folds.clear()
         self._owners.clear()
-        return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        conn.prepare_threshold = 0  # every statement is run again and again: prepare at once
+        return conn
 
     def _commit_group(self, conn: psycopg.Connection, group: list[_Job]) -> None:  # type: ignore[override]
         for attempt in range(GROUP_RETRIES):
@@ -194,7 +198,8 @@ class Writer(GroupWriter):
     ) -> tuple[list[tuple[_Job, list[AppendResult] | BaseException]], list[FeedItem]]:
         outcomes: list[tuple[_Job, list[AppendResult] | BaseException]] = []
         try:
-            with conn.pipeline(), conn.transaction():
+            with conn.pipeline():  # BEGIN and COMMIT by hand: COMMIT goes with the writes
+                conn.execute("BEGIN")
                 state = self._read(conn, group)
                 for job in group:
                     attempt = state.fork()
@@ -208,9 +213,13 @@ class Writer(GroupWriter):
                     state = attempt
                     outcomes.append((job, results))
                 positions = self._write(conn, state)
+                conn.execute("COMMIT")
         except BaseException:
             self._folds.clear()
             self._owners.clear()
+            if conn.info.transaction_status != TransactionStatus.IDLE:
+                with contextlib.suppress(psycopg.Error):  # a broken connection is dropped
+                    conn.execute("ROLLBACK")
             raise
         self._owners.update(state.new_devices)
         return outcomes, self._items(positions, state.pending)
