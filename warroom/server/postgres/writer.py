@@ -29,7 +29,7 @@ holds (psycopg's pipeline mode sends a batch of statements and reads their answe
 The fold of each incident is cached with the sequence number it reached; when another
 replica appended since, the missing events are read and folded forward. Device owners
 never change, so committed ones are cached too. A deadlock or such a race retries the
-group; statements are prepared by psycopg after a few uses (their shape never varies).
+group. The statements (``group_sql``) are prepared on first use: their text never varies.
 """
 
 import contextlib
@@ -47,6 +47,19 @@ from warroom.core.fold import apply, fold
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
 from warroom.server.keys import ServerKey
+from warroom.server.postgres.group_sql import (
+    COUNTERS,
+    HIGHEST,
+    INSERT_COUNTERS,
+    INSERT_DEVICES,
+    INSERT_EVENTS,
+    INSERT_REJECTIONS,
+    LOCK_HEADS,
+    MOVE_HEADS,
+    NEW_HEADS,
+    OWNERS,
+    SEEN,
+)
 from warroom.server.sqlite.writer import Writer as GroupWriter
 from warroom.server.sqlite.writer import _Job, _resolve
 from warroom.server.storage import (
@@ -63,54 +76,6 @@ GROUP_RETRIES = 3
 """A group that deadlocked (or raced another replica for a device) is tried this many
 times before its pushes get a 503."""
 _RETRIED = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure, pg_errors.UniqueViolation)
-
-_LOCK_HEADS = (
-    "SELECT incident_id, seq, hash FROM incident_heads WHERE incident_id = ANY(%s)"
-    " ORDER BY incident_id FOR UPDATE"
-)
-_NEW_HEADS = (
-    "INSERT INTO incident_heads SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[])"
-    " ON CONFLICT DO NOTHING"
-)
-_SEEN = (
-    "SELECT event_id, incident_id, seq, hash, NULL FROM events WHERE event_id = ANY(%(ids)s)"
-    " UNION ALL SELECT event_id, incident_id, NULL, NULL, reason FROM rejections"
-    " WHERE event_id = ANY(%(ids)s)"
-)
-"""The original outcome of every event of the group the database already has (an id is
-never both applied and rejected)."""
-_COUNTERS = (
-    "SELECT device_id, device_seq, event_id FROM device_counters"
-    " WHERE (device_id, device_seq) IN (SELECT * FROM unnest(%s::text[], %s::bigint[]))"
-)
-_OWNERS = "SELECT device_id, owner FROM devices WHERE device_id = ANY(%s)"
-_HIGHEST = "SELECT COALESCE(MAX(device_seq), 0) FROM device_counters WHERE device_id = %s"
-_INSERT_REJECTIONS = (
-    "INSERT INTO rejections SELECT i, inc, r, b, t, %s FROM"
-    " unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) AS u(i, inc, r, b, t)"
-)
-_INSERT_DEVICES = "INSERT INTO devices SELECT * FROM unnest(%s::text[], %s::text[])"
-_INSERT_COUNTERS = (
-    "INSERT INTO device_counters SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[])"
-)
-_INSERT_EVENTS = """
-WITH head AS (UPDATE feed_head SET pos = pos + %(n)s WHERE id = 1 RETURNING pos),
-inserted AS (
-    INSERT INTO events
-    SELECT head.pos - %(n)s + e.ord, e.incident_id, e.seq, e.event_id, e.hash, e.token_id,
-           %(now)s, '{"cursor":"' || (head.pos - %(n)s + e.ord) || '",' || e.rest
-    FROM head, unnest(%(incidents)s::text[], %(seqs)s::bigint[], %(ids)s::text[],
-                      %(hashes)s::text[], %(tokens)s::text[], %(rests)s::text[])
-               WITH ORDINALITY AS e(incident_id, seq, event_id, hash, token_id, rest, ord)
-)
-SELECT pos, pg_notify(%(channel)s, %(replica)s || ':' || pos) FROM head"""
-"""Take the group's ``n`` global positions, insert its events with them (each record is
-completed with its cursor here) and hint the other replicas, in one statement."""
-_MOVE_HEADS = (
-    "UPDATE incident_heads AS h SET seq = u.seq, hash = u.hash"
-    " FROM unnest(%s::text[], %s::bigint[], %s::text[]) AS u(incident_id, seq, hash)"
-    " WHERE h.incident_id = u.incident_id"
-)
 
 
 @dataclass
@@ -229,18 +194,18 @@ class Writer(GroupWriter):
         events = [event for job in group for event in job.events]
         incidents = sorted({event.incident_id for event in events})
         unknown = sorted({e.device_id for e in events} - self._owners.keys())
-        heads = conn.execute(_LOCK_HEADS, (incidents,))
-        seen = conn.execute(_SEEN, {"ids": [event.id for event in events]})
-        counters = conn.execute(
-            _COUNTERS, ([e.device_id for e in events], [e.device_seq for e in events])
-        )
-        owners = conn.execute(_OWNERS, (unknown,)) if unknown else None
+        heads = conn.execute(LOCK_HEADS, (incidents,))
+        lookups = self._look_up(conn, events, unknown)
         locked = {row[0]: Head(seq=row[1], hash=row[2]) for row in heads.fetchall()}
         if missing := [i for i in incidents if i not in locked]:
+            # a new incident: its row is created (or waited for, if another replica is
+            # creating it) and locked, and only then is what the group holds looked up
             starts = [Head.start(i).hash for i in missing]
-            conn.execute(_NEW_HEADS, (missing, [0] * len(missing), starts))
-            for row in conn.execute(_LOCK_HEADS, (missing,)).fetchall():
-                locked[row[0]] = Head(seq=row[1], hash=row[2])
+            conn.execute(NEW_HEADS, (missing, [0] * len(missing), starts))
+            more = conn.execute(LOCK_HEADS, (missing,))
+            lookups = self._look_up(conn, events, unknown)
+            locked.update((row[0], Head(seq=row[1], hash=row[2])) for row in more.fetchall())
+        seen, counters, owners = lookups
         known = {}
         for event_id, incident_id, seq, digest, reason in seen.fetchall():
             known[event_id] = (
@@ -254,6 +219,19 @@ class Writer(GroupWriter):
             counters={(row[0], row[1]): row[2] for row in counters.fetchall()},
             owners={**self._owners, **dict(owners.fetchall() if owners else [])},
         )
+
+    @staticmethod
+    def _look_up(
+        conn: psycopg.Connection, events: list[Event], unknown: list[str]
+    ) -> tuple[psycopg.Cursor, psycopg.Cursor, psycopg.Cursor | None]:
+        """Queue the look-ups of what the database holds of ``events`` (after the locks
+        queued before them): retries, device counters, owners of ``unknown`` devices."""
+        seen = conn.execute(SEEN, {"ids": [event.id for event in events]})
+        counters = conn.execute(
+            COUNTERS, ([e.device_id for e in events], [e.device_seq for e in events])
+        )
+        owners = conn.execute(OWNERS, (unknown,)) if unknown else None
+        return seen, counters, owners
 
     def _state(
         self, conn: psycopg.Connection, incident_id: str, seq: int, pending: list[_Pending]
@@ -339,7 +317,7 @@ class Writer(GroupWriter):
             group.counters[pair] = event.id
             group.new_counters.append((event.device_id, event.device_seq, event.id))
             return None
-        (highest,) = conn.execute(_HIGHEST, (event.device_id,)).fetchone()
+        (highest,) = conn.execute(HIGHEST, (event.device_id,)).fetchone()
         mine = (seq for device, seq, _ in group.new_counters if device == event.device_id)
         return device_clash(event.device_id, event.device_seq, holder, max([highest, *mine]))
 
@@ -349,21 +327,21 @@ class Writer(GroupWriter):
         once the commit has gone out with the rest."""
         if group.rejections:
             conn.execute(
-                _INSERT_REJECTIONS, (utcnow(), *map(list, zip(*group.rejections, strict=True)))
+                INSERT_REJECTIONS, (utcnow(), *map(list, zip(*group.rejections, strict=True)))
             )
         if group.new_devices:
             conn.execute(
-                _INSERT_DEVICES, (list(group.new_devices), list(group.new_devices.values()))
+                INSERT_DEVICES, (list(group.new_devices), list(group.new_devices.values()))
             )
         if group.new_counters:
-            conn.execute(_INSERT_COUNTERS, tuple(map(list, zip(*group.new_counters, strict=True))))
+            conn.execute(INSERT_COUNTERS, tuple(map(list, zip(*group.new_counters, strict=True))))
         pending = group.pending
         if not pending:
             return None
         if self.before_positions is not None:
             self.before_positions()
         positions = conn.execute(
-            _INSERT_EVENTS,
+            INSERT_EVENTS,
             {
                 "n": len(pending),
                 "now": utcnow(),
@@ -379,7 +357,7 @@ class Writer(GroupWriter):
         )
         touched = sorted({p.event.incident_id for p in pending})
         conn.execute(
-            _MOVE_HEADS,
+            MOVE_HEADS,
             (
                 touched,
                 [group.heads[i].seq for i in touched],
@@ -390,7 +368,7 @@ class Writer(GroupWriter):
 
     @staticmethod
     def _items(positions: psycopg.Cursor | None, pending: list[_Pending]) -> list[FeedItem]:
-        """The committed group's feed items, as ``_INSERT_EVENTS`` stored their records."""
+        """The committed group's feed items, as ``INSERT_EVENTS`` stored their records."""
         if positions is None:
             return []
         last = positions.fetchone()[0]
