@@ -65,6 +65,9 @@ WARROOM = str(Path(sys.executable).parent / "warroom")
 
 
 def pct(values: list[float], q: float) -> float:
+    """The ``q``-th percentile; NaN for no values (nothing reached every subscriber)."""
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
 
@@ -318,7 +321,7 @@ def bench_fanout(server: Server, root: Path, subscribers: int) -> dict:
         "per_delivery_p99_ms": 1000 * pct(per_delivery, 99),
         "to_all_p50_ms": 1000 * pct(to_all, 50),
         "to_all_p99_ms": 1000 * pct(to_all, 99),
-        "to_all_max_ms": 1000 * max(to_all),
+        "to_all_max_ms": 1000 * max(to_all, default=float("nan")),
     }
 
 
