@@ -297,7 +297,7 @@ def bench_fanout(server: Server, root: Path, subscribers: int) -> dict:
     time.sleep(1.0)
     sent: dict[str, float] = {}
     for i in range(int(seconds * rate)):
-        text = f"fan-out entry {i}"
+        text = f"fan-out to {subscribers}: entry {i}"  # unique: a stream replays history
         sent[text] = time.monotonic()
         room.log(incident, text)
         engine.wake()
