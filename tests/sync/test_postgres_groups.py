@@ -108,3 +108,16 @@ async def test_two_replicas_claiming_one_device_counter_at_once_apply_one_and_re
     (won,) = [r for r in outcomes if r.status == "applied"]
     (lost,) = [r for r in outcomes if r.status == "rejected"]
     assert lost.reason == device_clash(mine.device_id, mine.device_seq, won.id, mine.device_seq)
+
+
+async def test_an_incident_id_with_a_nul_byte_is_no_such_incident_not_a_server_error(
+    postgres_url,
+):
+    """PostgreSQL text cannot hold NUL, so the query itself fails (the HTTP fuzz test found
+    ``GET /v1/incidents/%00/events`` answered 500); no incident has such an id."""
+    storage = PostgresStorage(postgres_url)
+    await storage.start()
+    try:
+        assert await storage.incident_log("inc\x00x", 0, 10) is None
+    finally:
+        await storage.close()
