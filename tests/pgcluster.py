@@ -67,9 +67,28 @@ def _free_port() -> int:
 class Cluster:
     """A running PostgreSQL; ``database()`` makes a fresh, empty database on it."""
 
-    def __init__(self, admin_url: str, stop: "callable | None" = None) -> None:
+    def __init__(
+        self, admin_url: str, stop: "callable | None" = None, data: Path | None = None
+    ) -> None:
         self.admin_url = admin_url
         self._stop = stop
+        self.data = data
+        """The cluster's data folder (None for ``WARROOM_TEST_POSTGRES``'s server)."""
+
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) used so far by the postmaster and every process it
+        started (backends, WAL writer, checkpointer); 0 for a server not started here.
+        A backend that has exited no longer counts, so measure over pooled connections."""
+        if self.data is None:
+            return 0.0
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == postmaster or stat.parent.name == str(postmaster):
+                    total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def database(self, prefix: str = "wt") -> str:
         """A new empty database; its URL."""
@@ -186,7 +205,7 @@ def start(*, durable: bool = False, options: tuple[str, ...] = ()) -> Cluster:
                 stop()
                 raise
             time.sleep(0.1)
-    return Cluster(admin, stop)
+    return Cluster(admin, stop, data)
 
 
 @contextlib.contextmanager

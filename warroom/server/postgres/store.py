@@ -172,6 +172,8 @@ class PostgresStorage(SQLiteStorage):
         return FeedPage(items=items, cursor=str(last), up_to_date=len(rows) < limit and whole)
 
     def _incident_log(self, incident_id: str, after: int, limit: int) -> IncidentPage | None:
+        if "\x00" in incident_id:  # PostgreSQL text cannot hold NUL: no such incident
+            return None
         with self._pooled().connection() as conn:
             head = conn.execute(
                 "SELECT seq, hash FROM incident_heads WHERE incident_id = %s AND seq > 0",

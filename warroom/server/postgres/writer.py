@@ -1,33 +1,45 @@
 """The writer of one replica: group commit into PostgreSQL, shared with other replicas.
 
 Each replica has one writer thread (the SQLite writer's queue, grouping and retry loop,
-reused), and every group is one transaction:
+reused), and every group is one transaction in two round trips, however many pushes it
+holds (psycopg's pipeline mode sends a batch of statements and reads their answers once):
 
-1. lock the head row of every incident the group touches (``incident_heads … FOR
-   UPDATE``, in incident order, so two replicas never deadlock on them): appends to one
-   incident are serialised across all replicas, appends to different incidents are not;
-2. judge each push in its own savepoint, as SQLite does: retries (looked up after the
-   locks, so a retry sent to another replica meanwhile is seen), size, the access rule
-   against the incident's fold, device owner and counters, rejections;
-3. only then take the global feed position: ``UPDATE feed_head SET pos = pos + n``. The
-   row lock is held until commit, so positions are dense and in commit order — no event
-   committed later can sort at or before a cursor already handed out (the bigserial trap
-   of reference/sync-protocols.md §3.2). The lock is held only for the inserts and the
-   commit, and a committing transaction is visible before the next one gets its
-   positions (PostgreSQL releases row locks after it marks the commit visible);
-4. insert the events, move the heads, ``pg_notify`` the other replicas, commit.
+1. *read*: ``BEGIN``; lock the head row of every incident the group touches
+   (``incident_heads … FOR UPDATE``, in incident order, so two replicas never deadlock
+   on them): appends to one incident are serialised across all replicas, appends to
+   different incidents are not; then, after the locks, what the database already holds
+   of the group: retries (so a retry sent to another replica meanwhile is seen), the
+   device counters the group's events name, and the owners of devices not yet known.
+   A new incident's head row is created and locked in one extra round trip.
+2. *judge*, in Python, each push on its own (an exception refuses that push alone and
+   throws away what it had done): size, the access rule against the incident's fold,
+   device owner and counters, rejections.
+3. *write*: insert the rejections, the new devices and counters (plain inserts: another
+   replica claiming the same one meanwhile makes the statement fail and the group is
+   retried, judged again against what that replica committed); only then take the
+   global feed position, ``UPDATE feed_head SET pos = pos + n``, in the statement that
+   inserts the events with those positions (their records are completed there) and
+   ``pg_notify``-s the other replicas; move the heads; ``COMMIT``. The feed row lock is
+   held until commit, so positions are dense and in commit order — no event committed
+   later can sort at or before a cursor already handed out (the bigserial trap of
+   reference/sync-protocols.md §3.2). The lock is held only for the write round trip,
+   and a committing transaction is visible before the next one gets its positions
+   (PostgreSQL releases row locks after it marks the commit visible).
 
 The fold of each incident is cached with the sequence number it reached; when another
-replica appended since, the missing events are read and folded forward. A deadlock (two
-replicas racing on one device's counters in opposite orders) retries the group.
+replica appended since, the missing events are read and folded forward. Device owners
+never change, so committed ones are cached too. A deadlock or such a race retries the
+group. The statements (``group_sql``) are prepared on first use: their text never varies.
 """
 
+import contextlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.pq import TransactionStatus
 
 from warroom.core.chain import Head, canonical_bytes, link
 from warroom.core.events import EVENT_LIST, MAX_EVENT_BYTES, Event
@@ -35,6 +47,19 @@ from warroom.core.fold import apply, fold
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
 from warroom.server.keys import ServerKey
+from warroom.server.postgres.group_sql import (
+    COUNTERS,
+    HIGHEST,
+    INSERT_COUNTERS,
+    INSERT_DEVICES,
+    INSERT_EVENTS,
+    INSERT_REJECTIONS,
+    LOCK_HEADS,
+    MOVE_HEADS,
+    NEW_HEADS,
+    OWNERS,
+    SEEN,
+)
 from warroom.server.sqlite.writer import Writer as GroupWriter
 from warroom.server.sqlite.writer import _Job, _resolve
 from warroom.server.storage import (
@@ -48,19 +73,49 @@ from warroom.server.storage import (
 NOTIFY_CHANNEL = "warroom_feed"
 """Committed groups are announced here as ``replica-id:last-position`` (a hint only)."""
 GROUP_RETRIES = 3
-"""A group that deadlocked is tried this many times before its pushes get a 503."""
+"""A group that deadlocked (or raced another replica for a device) is tried this many
+times before its pushes get a 503."""
+_RETRIED = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure, pg_errors.UniqueViolation)
 
 
 @dataclass
 class _Pending:
-    """An applied event waiting for its global position (taken just before commit)."""
+    """An applied event waiting for its global position (taken in the write statement)."""
 
     event: Event
     seq: int
     digest: str
-    body: str
-    checkpoint: str
+    rest: str
+    """The record after its cursor: ``"incident_id":…}``."""
     token_id: str
+
+
+@dataclass
+class _Group:
+    """What the database holds of a group's keys, then what the group will write; a
+    push works on a copy (``fork``) that replaces this one only if it succeeds."""
+
+    heads: dict[str, Head]
+    known: dict[str, AppendResult]
+    counters: dict[tuple[str, int], str]
+    """``(device_id, device_seq)`` → the event holding it, committed or claimed here."""
+    owners: dict[str, str]
+    pending: list[_Pending] = field(default_factory=list)
+    rejections: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    new_devices: dict[str, str] = field(default_factory=dict)
+    new_counters: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def fork(self) -> "_Group":
+        return _Group(
+            dict(self.heads),
+            dict(self.known),
+            dict(self.counters),
+            dict(self.owners),
+            list(self.pending),
+            list(self.rejections),
+            dict(self.new_devices),
+            list(self.new_counters),
+        )
 
 
 class Writer(GroupWriter):
@@ -85,15 +140,17 @@ class Writer(GroupWriter):
 
     def _open(self) -> psycopg.Connection:  # type: ignore[override]
         self._folds.clear()
-        return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        self._owners.clear()
+        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        conn.prepare_threshold = 0  # every statement is run again and again: prepare at once
+        return conn
 
     def _commit_group(self, conn: psycopg.Connection, group: list[_Job]) -> None:  # type: ignore[override]
         for attempt in range(GROUP_RETRIES):
             try:
                 outcomes, items = self._transaction(conn, group)
                 break
-            except (pg_errors.DeadlockDetected, pg_errors.SerializationFailure):
-                self._folds.clear()
+            except _RETRIED:
                 if attempt == GROUP_RETRIES - 1:
                     raise
         self.health.ok()
@@ -105,66 +162,76 @@ class Writer(GroupWriter):
         self, conn: psycopg.Connection, group: list[_Job]
     ) -> tuple[list[tuple[_Job, list[AppendResult] | BaseException]], list[FeedItem]]:
         outcomes: list[tuple[_Job, list[AppendResult] | BaseException]] = []
-        pending: list[_Pending] = []
         try:
-            with conn.transaction():
-                heads = self._lock_heads(conn, group)
-                known = self._outcomes_so_far(conn, group)
+            with conn.pipeline():  # BEGIN and COMMIT by hand: COMMIT goes with the writes
+                conn.execute("BEGIN")
+                state = self._read(conn, group)
                 for job in group:
-                    job_heads, job_known, job_pending = dict(heads), dict(known), []
+                    attempt = state.fork()
                     try:
-                        with conn.transaction():
-                            results = self._apply_job(
-                                conn, job, job_heads, job_known, job_pending, pending
-                            )
-                    except (pg_errors.DeadlockDetected, pg_errors.SerializationFailure):
-                        raise
+                        results = self._apply_job(conn, job, attempt)
                     except Exception as exc:  # one bad push must not sink the group
                         for incident_id in {e.incident_id for e in job.events}:
                             self._folds.pop(incident_id, None)
                         outcomes.append((job, exc))
                         continue
-                    heads, known = job_heads, job_known
-                    pending.extend(job_pending)
+                    state = attempt
                     outcomes.append((job, results))
-                items = self._insert(conn, pending, heads)
+                positions = self._write(conn, state)
+                conn.execute("COMMIT")
         except BaseException:
             self._folds.clear()
+            self._owners.clear()
+            if conn.info.transaction_status != TransactionStatus.IDLE:
+                with contextlib.suppress(psycopg.Error):  # a broken connection is dropped
+                    conn.execute("ROLLBACK")
             raise
-        return outcomes, items
+        self._owners.update(state.new_devices)
+        return outcomes, self._items(positions, state.pending)
 
-    def _lock_heads(self, conn: psycopg.Connection, group: list[_Job]) -> dict[str, Head]:
-        """Lock (creating if new) the head row of every incident in the group."""
-        incidents = sorted({event.incident_id for job in group for event in job.events})
-        conn.execute(
-            "INSERT INTO incident_heads SELECT i, 0, h FROM unnest(%s::text[], %s::text[])"
-            " AS new(i, h) ON CONFLICT DO NOTHING",
-            (incidents, [Head.start(i).hash for i in incidents]),
+    def _read(self, conn: psycopg.Connection, group: list[_Job]) -> _Group:
+        """Round trip 1 (see the module docstring): the locks, then what is known."""
+        events = [event for job in group for event in job.events]
+        incidents = sorted({event.incident_id for event in events})
+        unknown = sorted({e.device_id for e in events} - self._owners.keys())
+        heads = conn.execute(LOCK_HEADS, (incidents,))
+        lookups = self._look_up(conn, events, unknown)
+        locked = {row[0]: Head(seq=row[1], hash=row[2]) for row in heads.fetchall()}
+        if missing := [i for i in incidents if i not in locked]:
+            # a new incident: its row is created (or waited for, if another replica is
+            # creating it) and locked, and only then is what the group holds looked up
+            starts = [Head.start(i).hash for i in missing]
+            conn.execute(NEW_HEADS, (missing, [0] * len(missing), starts))
+            more = conn.execute(LOCK_HEADS, (missing,))
+            lookups = self._look_up(conn, events, unknown)
+            locked.update((row[0], Head(seq=row[1], hash=row[2])) for row in more.fetchall())
+        seen, counters, owners = lookups
+        known = {}
+        for event_id, incident_id, seq, digest, reason in seen.fetchall():
+            known[event_id] = (
+                AppendResult(event_id, "applied", True, incident_id, seq, digest)
+                if reason is None
+                else AppendResult(event_id, "rejected", True, incident_id, reason=reason)
+            )
+        return _Group(
+            heads=locked,
+            known=known,
+            counters={(row[0], row[1]): row[2] for row in counters.fetchall()},
+            owners={**self._owners, **dict(owners.fetchall() if owners else [])},
         )
-        rows = conn.execute(
-            "SELECT incident_id, seq, hash FROM incident_heads WHERE incident_id = ANY(%s)"
-            " ORDER BY incident_id FOR UPDATE",
-            (incidents,),
-        ).fetchall()
-        return {row[0]: Head(seq=row[1], hash=row[2]) for row in rows}
 
     @staticmethod
-    def _outcomes_so_far(conn: psycopg.Connection, group: list[_Job]) -> dict[str, AppendResult]:
-        """The original outcome of every event of the group the database already has."""
-        ids = [event.id for job in group for event in job.events]
-        known = {
-            row[0]: AppendResult(row[0], "applied", True, row[1], row[2], row[3])
-            for row in conn.execute(
-                "SELECT event_id, incident_id, seq, hash FROM events WHERE event_id = ANY(%s)",
-                (ids,),
-            )
-        }
-        for row in conn.execute(
-            "SELECT event_id, incident_id, reason FROM rejections WHERE event_id = ANY(%s)",
-            (ids,),
-        ):
-            known[row[0]] = AppendResult(row[0], "rejected", True, row[1], reason=row[2])
-        return known
+    def _look_up(
+        conn: psycopg.Connection, events: list[Event], unknown: list[str]
+    ) -> tuple[psycopg.Cursor, psycopg.Cursor, psycopg.Cursor | None]:
+        """Queue the look-ups of what the database holds of ``events`` (after the locks
+        queued before them): retries, device counters, owners of ``unknown`` devices."""
+        seen = conn.execute(SEEN, {"ids": [event.id for event in events]})
+        counters = conn.execute(
+            COUNTERS, ([e.device_id for e in events], [e.device_seq for e in events])
+        )
+        owners = conn.execute(OWNERS, (unknown,)) if unknown else None
+        return seen, counters, owners
 
     def _state(
         self, conn: psycopg.Connection, incident_id: str, seq: int, pending: list[_Pending]
@@ -190,19 +257,10 @@ class Writer(GroupWriter):
             self._folds[incident_id] = (seq, state)
         return state
 
-    def _apply_job(
-        self,
-        conn: psycopg.Connection,
-        job: _Job,
-        heads: dict[str, Head],
-        known: dict[str, AppendResult],
-        job_pending: list[_Pending],
-        group_pending: list[_Pending],
-    ) -> list[AppendResult]:
+    def _apply_job(self, conn: psycopg.Connection, job: _Job, group: _Group) -> list[AppendResult]:
         results: list[AppendResult] = []
-        now = utcnow()
         for index, event in enumerate(job.events):
-            original = known.get(event.id)
+            original = group.known.get(event.id)
             if original is not None:
                 results.append(original)
                 continue
@@ -210,19 +268,16 @@ class Writer(GroupWriter):
             if len(body) > MAX_EVENT_BYTES:
                 raise EventTooLarge(index, event.id, len(body))
             incident_id = event.incident_id
-            head = heads[incident_id]
-            pending = group_pending + job_pending
-            state = self._state(conn, incident_id, head.seq, pending)
+            head = group.heads[incident_id]
+            state = self._state(conn, incident_id, head.seq, group.pending)
             reason = job.admit(
-                state, event, lambda other, seen=pending: self._other_log(conn, other, heads, seen)
-            )
-            reason = reason or self._claim_device(conn, event)
+                state, event, lambda other: self._other_log(conn, other, group)
+            ) or self._claim_device(conn, event, group)
             if reason:
-                conn.execute(
-                    "INSERT INTO rejections VALUES (%s, %s, %s, %s, %s, %s)",
-                    (event.id, incident_id, reason, body.decode(), job.token_id, now),
+                group.rejections.append(
+                    (event.id, incident_id, reason, body.decode(), job.token_id)
                 )
-                known[event.id] = AppendResult(
+                group.known[event.id] = AppendResult(
                     event.id, "rejected", True, incident_id, reason=reason
                 )
                 results.append(
@@ -232,91 +287,108 @@ class Writer(GroupWriter):
             seq = head.seq + 1
             digest = link(head.hash, seq, body)
             checkpoint = self._maybe_checkpoint(event, seq, digest)
-            heads[incident_id] = Head(seq=seq, hash=digest)
+            group.heads[incident_id] = Head(seq=seq, hash=digest)
             if state is None:
                 state = fold([event])
             else:
                 apply(state, event)
             self._folds[incident_id] = (seq, state)
-            job_pending.append(
-                _Pending(event, seq, digest, body.decode(), checkpoint, job.token_id)
+            rest = (
+                f'"incident_id":{json.dumps(incident_id)},"server_seq":{seq},'
+                f'"hash":"{digest}","event":{body.decode()},"checkpoint":{checkpoint}}}'
             )
-            known[event.id] = AppendResult(event.id, "applied", True, incident_id, seq, digest)
+            group.pending.append(_Pending(event, seq, digest, rest, job.token_id))
+            group.known[event.id] = AppendResult(
+                event.id, "applied", True, incident_id, seq, digest
+            )
             results.append(AppendResult(event.id, "applied", False, incident_id, seq, digest))
         return results
 
     def _other_log(
-        self,
-        conn: psycopg.Connection,
-        incident_id: str,
-        heads: dict[str, Head],
-        pending: list[_Pending],
+        self, conn: psycopg.Connection, incident_id: str, group: _Group
     ) -> IncidentState | None:
         """Another incident's fold for a rule that names it: at the head this group holds
         when it is one of the group's, else at the committed head (read, not locked: what
         a link checks, an incident or an action item being there, only ever appears)."""
-        head = heads.get(incident_id)
+        head = group.heads.get(incident_id)
         if head is None:
             row = conn.execute(
                 "SELECT seq FROM incident_heads WHERE incident_id = %s", (incident_id,)
             ).fetchone()
             return self._state(conn, incident_id, row[0], []) if row else None
-        return self._state(conn, incident_id, head.seq, pending)
+        return self._state(conn, incident_id, head.seq, group.pending)
 
-    def _claim_device(self, conn: psycopg.Connection, event: Event) -> str | None:
-        """As the SQLite writer's: the device for its actor, then its counter."""
-        (owner,) = conn.execute(
-            "WITH claimed AS (INSERT INTO devices VALUES (%s, %s) ON CONFLICT DO NOTHING"
-            " RETURNING owner) SELECT owner FROM claimed"
-            " UNION ALL SELECT owner FROM devices WHERE device_id = %s LIMIT 1",
-            (event.device_id, event.actor, event.device_id),
-        ).fetchone()
+    def _claim_device(self, conn: psycopg.Connection, event: Event, group: _Group) -> str | None:
+        """As the SQLite writer's: the device for its actor (if new), then its counter;
+        judged against what ``_read`` found, written by ``_write``."""
+        owner = group.owners.get(event.device_id)
+        if owner is None:
+            owner = group.owners[event.device_id] = event.actor
+            group.new_devices[event.device_id] = owner
         if owner != event.actor:
             return device_taken(event.device_id, owner, event.actor)
-        claimed = conn.execute(
-            "INSERT INTO device_counters VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-            (event.device_id, event.device_seq, event.id),
-        ).rowcount
-        if claimed:
+        pair = (event.device_id, event.device_seq)
+        holder = group.counters.get(pair)
+        if holder is None:
+            group.counters[pair] = event.id
+            group.new_counters.append((event.device_id, event.device_seq, event.id))
             return None
-        holder, highest = conn.execute(
-            "SELECT event_id, (SELECT MAX(device_seq) FROM device_counters WHERE device_id = %s)"
-            " FROM device_counters WHERE device_id = %s AND device_seq = %s",
-            (event.device_id, event.device_id, event.device_seq),
-        ).fetchone()
-        return device_clash(event.device_id, event.device_seq, holder, highest)
+        (highest,) = conn.execute(HIGHEST, (event.device_id,)).fetchone()
+        mine = (seq for device, seq, _ in group.new_counters if device == event.device_id)
+        return device_clash(event.device_id, event.device_seq, holder, max([highest, *mine]))
 
-    def _insert(
-        self, conn: psycopg.Connection, pending: list[_Pending], heads: dict[str, Head]
-    ) -> list[FeedItem]:
-        """Take the group's global positions (see the module docstring), insert its
-        events and move the heads; the feed items to publish after commit."""
+    def _write(self, conn: psycopg.Connection, group: _Group) -> psycopg.Cursor | None:
+        """Round trip 2 (see the module docstring), up to ``COMMIT``; the cursor that
+        will hold the last position taken (None when nothing was applied), to be read
+        once the commit has gone out with the rest."""
+        if group.rejections:
+            conn.execute(
+                INSERT_REJECTIONS, (utcnow(), *map(list, zip(*group.rejections, strict=True)))
+            )
+        if group.new_devices:
+            conn.execute(
+                INSERT_DEVICES, (list(group.new_devices), list(group.new_devices.values()))
+            )
+        if group.new_counters:
+            conn.execute(INSERT_COUNTERS, tuple(map(list, zip(*group.new_counters, strict=True))))
+        pending = group.pending
         if not pending:
-            return []
+            return None
         if self.before_positions is not None:
             self.before_positions()
-        (last,) = conn.execute(
-            "UPDATE feed_head SET pos = pos + %s WHERE id = 1 RETURNING pos", (len(pending),)
-        ).fetchone()
-        now = utcnow()
-        rows, items = [], []
-        for position, p in enumerate(pending, start=last - len(pending) + 1):
-            incident_id = p.event.incident_id
-            record = (
-                f'{{"cursor":"{position}","incident_id":{json.dumps(incident_id)},'
-                f'"server_seq":{p.seq},"hash":"{p.digest}","event":{p.body},'
-                f'"checkpoint":{p.checkpoint}}}'
-            )
-            rows.append(
-                (position, incident_id, p.seq, p.event.id, p.digest, p.token_id, now, record)
-            )
-            items.append(FeedItem(position=position, cursor=str(position), record=record))
-        with conn.cursor() as cursor:
-            cursor.executemany("INSERT INTO events VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows)
-            touched = {p.event.incident_id for p in pending}
-            cursor.executemany(
-                "UPDATE incident_heads SET seq = %s, hash = %s WHERE incident_id = %s",
-                [(heads[i].seq, heads[i].hash, i) for i in sorted(touched)],
-            )
-        conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, f"{self.replica_id}:{last}"))
-        return items
+        positions = conn.execute(
+            INSERT_EVENTS,
+            {
+                "n": len(pending),
+                "now": utcnow(),
+                "incidents": [p.event.incident_id for p in pending],
+                "seqs": [p.seq for p in pending],
+                "ids": [p.event.id for p in pending],
+                "hashes": [p.digest for p in pending],
+                "tokens": [p.token_id for p in pending],
+                "rests": [p.rest for p in pending],
+                "channel": NOTIFY_CHANNEL,
+                "replica": self.replica_id,
+            },
+        )
+        touched = sorted({p.event.incident_id for p in pending})
+        conn.execute(
+            MOVE_HEADS,
+            (
+                touched,
+                [group.heads[i].seq for i in touched],
+                [group.heads[i].hash for i in touched],
+            ),
+        )
+        return positions
+
+    @staticmethod
+    def _items(positions: psycopg.Cursor | None, pending: list[_Pending]) -> list[FeedItem]:
+        """The committed group's feed items, as ``INSERT_EVENTS`` stored their records."""
+        if positions is None:
+            return []
+        last = positions.fetchone()[0]
+        return [
+            FeedItem(position=n, cursor=str(n), record=f'{{"cursor":"{n}",{p.rest}')
+            for n, p in enumerate(pending, start=last - len(pending) + 1)
+        ]
