@@ -19,7 +19,7 @@ from warroom.server.postgres import PostgresStorage
 from warroom.server.storage import device_clash
 
 
-def _admit(state, event):
+def _admit(state, event, log_of):
     return "no such incident" if state is None and event.kind != "declaration" else None
 
 
