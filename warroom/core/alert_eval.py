@@ -8,8 +8,9 @@ Applying a decision (through the one write path) is the caller's, so the dry run
 ``warroom rules test`` and the real intake cannot disagree.
 """
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -41,14 +42,18 @@ class IncidentSummary:
 
 def summary_of(state: IncidentState) -> IncidentSummary:
     """What ``evaluate`` needs of an incident, read off its folded state (which keeps the
-    alerts on the record), so neither intake re-reads an incident's events for it."""
+    alerts on the record), so neither intake re-reads an incident's events for it.
+
+    The alerts are a read-only view of the state's map, not a copy: an incident of a
+    storm holds thousands, and intake summarises every open incident for each batch;
+    a summary is read before its state changes again (``evaluate_all``)."""
     return IncidentSummary(
         id=state.id,
         severity=state.severity,
         status=state.status,
         services=tuple(state.services),
         group_keys=tuple(state.alert_groups),
-        alerts=dict(state.alerts),
+        alerts=MappingProxyType(state.alerts),
     )
 
 
@@ -297,7 +302,7 @@ def evaluate_all(
     """Decisions for a batch, in order, each seeing what the ones before it did — a
     notification of 1,000 alerts for one service declares one incident, not 1,000.
     A declared incident is stood in for by ``new-1``, ``new-2``, … until it has an id."""
-    known = list(incidents)
+    known = [replace(i, alerts=_BatchAlerts(i.alerts)) for i in incidents]
     decisions: list[Decision] = []
     for alert in alerts:
         decision = evaluate(policy, alert, known, runbook_ids)
@@ -312,7 +317,7 @@ def evaluate_all(
                     severity=(raised or [declared["severity"]])[-1],
                     services=tuple(declared["services"]),
                     group_keys=(alert.group_key,) if alert.group_key else (),
-                    alerts={alert.fingerprint: alert.status},
+                    alerts=_BatchAlerts({}, {alert.fingerprint: alert.status}),
                 )
             )
         elif decision.incident and decision.news != "repeat":
@@ -322,8 +327,29 @@ def evaluate_all(
 
 def _with(incident: IncidentSummary, alert: Alert, raised: list[str]) -> IncidentSummary:
     """The incident as it will be once the alert is on it (and any raise applied)."""
-    return replace(
-        incident,
-        severity=(raised or [incident.severity])[-1],
-        alerts={**incident.alerts, alert.fingerprint: alert.status},
-    )
+    incident.alerts.added[alert.fingerprint] = alert.status  # type: ignore[attr-defined]
+    return replace(incident, severity=(raised or [incident.severity])[-1]) if raised else incident
+
+
+class _BatchAlerts(Mapping[str, str]):
+    """An incident's alerts as ``evaluate_all`` sees them: those on its record and those
+    the batch added so far. Adding one is O(1); a copy of the map per alert (as a fresh
+    summary each would take) made a storm's batch quadratic in the incident's alerts."""
+
+    def __init__(self, recorded: Mapping[str, str], added: dict[str, str] | None = None) -> None:
+        self.recorded, self.added = recorded, added if added is not None else {}
+
+    def __getitem__(self, fingerprint: str) -> str:
+        if fingerprint in self.added:
+            return self.added[fingerprint]
+        return self.recorded[fingerprint]
+
+    def __contains__(self, fingerprint: object) -> bool:
+        return fingerprint in self.added or fingerprint in self.recorded
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.added
+        yield from (f for f in self.recorded if f not in self.added)
+
+    def __len__(self) -> int:
+        return len(self.recorded) + sum(f not in self.recorded for f in self.added)
