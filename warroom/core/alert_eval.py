@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from warroom.core.alert_match import render_template, runbook_from_url
 from warroom.core.alert_rules import (
@@ -81,7 +81,7 @@ class PlannedAction(BaseModel):
     """What would happen, for a person."""
     incident: str = ""
     """The incident it applies to; empty for one the decision declares."""
-    details: dict[str, Any] = {}
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class FiredRule(BaseModel):
@@ -98,10 +98,10 @@ class Decision(BaseModel):
     status: str
     summary: str
     news: AlertNews
-    fired: list[FiredRule] = []
-    actions: list[PlannedAction] = []
+    fired: list[FiredRule] = Field(default_factory=list)
+    actions: list[PlannedAction] = Field(default_factory=list)
     """Actions outside any rule: recording a resolution, nothing for a repeat."""
-    not_fired: list[str] = []
+    not_fired: list[str] = Field(default_factory=list)
     """For each rule tried that did not fire: ``rule: why not``."""
     incident: str = ""
     """The open incident the alert lands on; empty when new or none."""
