@@ -24,8 +24,15 @@ an event it has seen, so the feed delivering it again changes nothing. Should an
 client's event of the same incident arrive in between, that incident is folded again
 from its log so the order is the server's. A batch the storage refused is forgotten with
 ``forget``.
+
+One view per server process, shared by its writers (intake and the ladder): a second
+view would fold every entry the first one's writer made all over again — the ladder's
+every five seconds, all of a storm's entries at once on the event loop, stalling every
+request meanwhile. The writers take turns (``deciding``): each catches up, decides and
+commits holding it, so none decides on another's entries before they are committed.
 """
 
+import asyncio
 import json
 from collections.abc import Iterable
 
@@ -78,6 +85,8 @@ class OpenIncidentsView:
         self._read_once = False
         self._ahead: dict[str, str] = {}
         """Event ids folded in by a writer before the feed had them → their incident."""
+        self.deciding = asyncio.Lock()
+        """Held by a writer from its catch-up to its commit (module docstring)."""
 
     def folded_ahead(self, events: Iterable[Event]) -> None:
         """A writer folded these into ``states`` before committing them."""

@@ -1,0 +1,58 @@
+"""Intake and the ladder of one server decide on one view of the open incidents, so the
+ladder's tick does not fold again what intake wrote — all of a storm's entries at once,
+on the event loop, while every request waits.
+
+Real parts: the app ``create_app`` builds over a ``SQLiteStorage`` on a file, alerts
+posted over its HTTP interface (in-process ASGI), and the ladder it registers ticking.
+"""
+
+import asyncio
+import json
+from pathlib import Path
+
+import httpx
+
+from tests.sync.intake_helpers import latency_alert, webhook
+from warroom.core.timeparse import utcnow
+from warroom.server import open_view
+from warroom.server.app import create_app
+from warroom.server.authored import ServerAuthor
+from warroom.server.ladder_task import ServerLadder
+from warroom.server.leader import BackgroundJobs
+from warroom.server.sqlite import SQLiteStorage
+
+
+def test_the_ladder_does_not_fold_what_intake_wrote(tmp_path: Path, monkeypatch):
+    validated: list[str] = []
+    validate = open_view.Event.model_validate
+
+    def counting(data, *args, **kwargs):
+        validated.append(data["id"])
+        return validate(data, *args, **kwargs)
+
+    async def run() -> None:
+        storage = SQLiteStorage(tmp_path / "data")
+        jobs = BackgroundJobs(storage)
+        app = create_app(storage, author=ServerAuthor(tmp_path), ladder_every_s=5, jobs=jobs)
+        (ladder,) = [job for job in jobs.jobs if isinstance(job, ServerLadder)]
+        await storage.start()
+        try:
+            _, token = await storage.create_token("am", "intake")
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                for n in range(30):
+                    body = json.dumps(webhook(latency_alert(f"pod-{n}")))
+                    answer = await http.post(
+                        "/v1/intake/alertmanager", content=body, headers=headers
+                    )
+                    assert answer.status_code == 200, answer.text
+            await ladder.tick(utcnow())  # catches up on all 30 alerts' entries
+            (incident,) = ladder.view.states.values()
+            assert len(incident.alerts) == 30
+        finally:
+            await storage.close()
+
+    monkeypatch.setattr(open_view.Event, "model_validate", counting)
+    asyncio.run(run())
+    assert validated == [], f"the views validated {len(validated)} entries intake made"
