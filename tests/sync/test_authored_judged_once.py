@@ -6,11 +6,13 @@ Real parts: a ``SQLiteStorage`` on a file, its writer thread, and the batch's
 """
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.factories import make_event
+from warroom.core.events import Event
 from warroom.core.ids import new_event_id
 from warroom.core.policy import default_policy
 from warroom.core.state import IncidentState
@@ -60,6 +62,9 @@ def test_a_batch_on_the_current_record_is_judged_once(tmp_path: Path, counted):
             incident, ids = await _declare_and_note(storage, ServerAuthor(tmp_path), states)
             page = await storage.incident_log(incident, 0, 100)
             assert page is not None and len(page.records) == len(ids) == 4
+            for record in page.records:  # built unvalidated, each is what validation makes
+                data = json.loads(record)["event"]
+                assert Event.model_validate(data).model_dump(mode="json") == data
             return len(counted)
         finally:
             await storage.close()

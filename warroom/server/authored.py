@@ -183,7 +183,10 @@ class _BatchStore:
         occurred_at: datetime,
         payload: BaseModel | dict,
     ) -> Event:
-        event = Event(
+        # Built without validating again: ``WarRoom`` validated an event of these very
+        # fields before it judged it, and an actor that validation would change (strip)
+        # fails that judgement; the device and counter are this store's own.
+        event = Event.model_construct(
             id=event_id,
             incident_id=incident_id,
             actor=actor,
