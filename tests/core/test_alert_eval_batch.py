@@ -4,9 +4,10 @@ same whether the incident holds ten alerts or a storm's worth."""
 
 import time
 
-from warroom.core.alert_eval import IncidentSummary, evaluate_all
+from warroom.core.alert_eval import IncidentSummary, evaluate_all, summary_of
 from warroom.core.alerts import parse_alerts
 from warroom.core.policy import default_policy
+from warroom.core.state import IncidentState
 
 
 def _alerts(count: int, status: str = "firing", start: int = 0):
@@ -55,3 +56,22 @@ def test_a_decision_costs_the_same_on_a_storm_incident():
     ratio = _cpu_per_batch(storm, batch) / _cpu_per_batch(small, batch)
     # a copy of the incident's alerts per decision made this about 15 times dearer
     assert ratio < 3, f"a batch on a 100k-alert incident cost {ratio:.1f}x one on 10 alerts"
+
+
+def _state(alerts: int) -> IncidentState:
+    """An open incident as folded after a storm: an alert and a group per notification."""
+    return IncidentState(
+        id="INC-1",
+        severity="SEV2",
+        services=["checkout"],
+        alerts={f"old-{n}": "firing" for n in range(alerts)},
+        alert_groups=[f"group-{n}" for n in range(alerts)],
+    )
+
+
+def test_a_decision_on_a_summarised_storm_incident_costs_the_same():
+    batch = _alerts(200)
+    small, storm = summary_of(_state(10)), summary_of(_state(100_000))
+    ratio = _cpu_per_batch(storm, batch) / _cpu_per_batch(small, batch)
+    # scanning the incident's alert groups for each alert made this about 40 times dearer
+    assert ratio < 3, f"a batch on a 100k-group incident cost {ratio:.1f}x one on 10 groups"

@@ -35,7 +35,8 @@ class IncidentSummary:
     severity: str
     status: str = "investigating"
     services: tuple[str, ...] = ()
-    group_keys: tuple[str, ...] = ()
+    group_keys: Collection[str] = ()
+    """The alert groups on its record (looked up once per alert: a set from a state)."""
     alerts: Mapping[str, str] = field(default_factory=dict)
     """Fingerprints of the alerts on its record and the last status of each."""
 
@@ -52,7 +53,7 @@ def summary_of(state: IncidentState) -> IncidentSummary:
         severity=state.severity,
         status=state.status,
         services=tuple(state.services),
-        group_keys=tuple(state.alert_groups),
+        group_keys=frozenset(state.alert_groups),
         alerts=MappingProxyType(state.alerts),
     )
 
