@@ -8,11 +8,12 @@ Applying a decision (through the one write path) is the caller's, so the dry run
 ``warroom rules test`` and the real intake cannot disagree.
 """
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from warroom.core.alert_match import render_template, runbook_from_url
 from warroom.core.alert_rules import (
@@ -34,21 +35,26 @@ class IncidentSummary:
     severity: str
     status: str = "investigating"
     services: tuple[str, ...] = ()
-    group_keys: tuple[str, ...] = ()
+    group_keys: Collection[str] = ()
+    """The alert groups on its record (looked up once per alert: a set from a state)."""
     alerts: Mapping[str, str] = field(default_factory=dict)
     """Fingerprints of the alerts on its record and the last status of each."""
 
 
 def summary_of(state: IncidentState) -> IncidentSummary:
     """What ``evaluate`` needs of an incident, read off its folded state (which keeps the
-    alerts on the record), so neither intake re-reads an incident's events for it."""
+    alerts on the record), so neither intake re-reads an incident's events for it.
+
+    The alerts are a read-only view of the state's map, not a copy: an incident of a
+    storm holds thousands, and intake summarises every open incident for each batch;
+    a summary is read before its state changes again (``evaluate_all``)."""
     return IncidentSummary(
         id=state.id,
         severity=state.severity,
         status=state.status,
         services=tuple(state.services),
-        group_keys=tuple(state.alert_groups),
-        alerts=dict(state.alerts),
+        group_keys=frozenset(state.alert_groups),
+        alerts=MappingProxyType(state.alerts),
     )
 
 
@@ -76,7 +82,7 @@ class PlannedAction(BaseModel):
     """What would happen, for a person."""
     incident: str = ""
     """The incident it applies to; empty for one the decision declares."""
-    details: dict[str, Any] = {}
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class FiredRule(BaseModel):
@@ -93,10 +99,10 @@ class Decision(BaseModel):
     status: str
     summary: str
     news: AlertNews
-    fired: list[FiredRule] = []
-    actions: list[PlannedAction] = []
+    fired: list[FiredRule] = Field(default_factory=list)
+    actions: list[PlannedAction] = Field(default_factory=list)
     """Actions outside any rule: recording a resolution, nothing for a repeat."""
-    not_fired: list[str] = []
+    not_fired: list[str] = Field(default_factory=list)
     """For each rule tried that did not fire: ``rule: why not``."""
     incident: str = ""
     """The open incident the alert lands on; empty when new or none."""
@@ -297,7 +303,7 @@ def evaluate_all(
     """Decisions for a batch, in order, each seeing what the ones before it did — a
     notification of 1,000 alerts for one service declares one incident, not 1,000.
     A declared incident is stood in for by ``new-1``, ``new-2``, … until it has an id."""
-    known = list(incidents)
+    known = [replace(i, alerts=_BatchAlerts(i.alerts)) for i in incidents]
     decisions: list[Decision] = []
     for alert in alerts:
         decision = evaluate(policy, alert, known, runbook_ids)
@@ -312,7 +318,7 @@ def evaluate_all(
                     severity=(raised or [declared["severity"]])[-1],
                     services=tuple(declared["services"]),
                     group_keys=(alert.group_key,) if alert.group_key else (),
-                    alerts={alert.fingerprint: alert.status},
+                    alerts=_BatchAlerts({}, {alert.fingerprint: alert.status}),
                 )
             )
         elif decision.incident and decision.news != "repeat":
@@ -322,8 +328,29 @@ def evaluate_all(
 
 def _with(incident: IncidentSummary, alert: Alert, raised: list[str]) -> IncidentSummary:
     """The incident as it will be once the alert is on it (and any raise applied)."""
-    return replace(
-        incident,
-        severity=(raised or [incident.severity])[-1],
-        alerts={**incident.alerts, alert.fingerprint: alert.status},
-    )
+    incident.alerts.added[alert.fingerprint] = alert.status  # type: ignore[attr-defined]
+    return replace(incident, severity=(raised or [incident.severity])[-1]) if raised else incident
+
+
+class _BatchAlerts(Mapping[str, str]):
+    """An incident's alerts as ``evaluate_all`` sees them: those on its record and those
+    the batch added so far. Adding one is O(1); a copy of the map per alert (as a fresh
+    summary each would take) made a storm's batch quadratic in the incident's alerts."""
+
+    def __init__(self, recorded: Mapping[str, str], added: dict[str, str] | None = None) -> None:
+        self.recorded, self.added = recorded, added if added is not None else {}
+
+    def __getitem__(self, fingerprint: str) -> str:
+        if fingerprint in self.added:
+            return self.added[fingerprint]
+        return self.recorded[fingerprint]
+
+    def __contains__(self, fingerprint: object) -> bool:
+        return fingerprint in self.added or fingerprint in self.recorded
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.added
+        yield from (f for f in self.recorded if f not in self.added)
+
+    def __len__(self) -> int:
+        return len(self.recorded) + sum(f not in self.recorded for f in self.added)

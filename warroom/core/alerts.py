@@ -111,13 +111,13 @@ class WebhookAlert(_Tolerant):
     """One alert of an Alertmanager or Grafana webhook notification."""
 
     status: Status
-    labels: TextMap = {}
-    annotations: TextMap = {}
+    labels: TextMap = Field(default_factory=dict)
+    annotations: TextMap = Field(default_factory=dict)
     starts_at: Time = Field(default=None, alias="startsAt")
     ends_at: EndTime = Field(default=None, alias="endsAt")
     generator_url: str = Field(default="", alias="generatorURL")
     fingerprint: str = ""
-    values: NumberMap = {}
+    values: NumberMap = Field(default_factory=dict)
     value_string: str = Field(default="", alias="valueString")
     dashboard_url: str = Field(default="", alias="dashboardURL")
     panel_url: str = Field(default="", alias="panelURL")
@@ -133,9 +133,9 @@ class WebhookPayload(_Tolerant):
     truncated_alerts: int = Field(default=0, alias="truncatedAlerts")
     status: Status
     receiver: str = ""
-    group_labels: TextMap = Field(default={}, alias="groupLabels")
-    common_labels: TextMap = Field(default={}, alias="commonLabels")
-    common_annotations: TextMap = Field(default={}, alias="commonAnnotations")
+    group_labels: TextMap = Field(default_factory=dict, alias="groupLabels")
+    common_labels: TextMap = Field(default_factory=dict, alias="commonLabels")
+    common_annotations: TextMap = Field(default_factory=dict, alias="commonAnnotations")
     external_url: str = Field(default="", alias="externalURL")
     alerts: tuple[WebhookAlert, ...] = Field(min_length=1)
     org_id: int | None = Field(default=None, alias="orgId")
@@ -183,9 +183,9 @@ class GenericAlert(BaseModel):
     source: str = "generic"
     dedup_key: str = ""
     status: Status = "firing"
-    labels: TextMap = {}
-    annotations: TextMap = {}
-    values: NumberMap = {}
+    labels: TextMap = Field(default_factory=dict)
+    annotations: TextMap = Field(default_factory=dict)
+    values: NumberMap = Field(default_factory=dict)
     links: Annotated[tuple[Link, ...], BeforeValidator(_links)] = ()
     starts_at: Time = None
     ends_at: EndTime = None
@@ -202,8 +202,8 @@ class Alert(BaseModel):
     group_key: str = ""
     status: Status
     labels: dict[str, str]
-    annotations: dict[str, str] = {}
-    values: dict[str, float] = {}
+    annotations: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, float] = Field(default_factory=dict)
     links: tuple[Link, ...] = ()
     starts_at: datetime | None = None
     ends_at: datetime | None = None

@@ -41,6 +41,7 @@ from warroom.server.intake import IntakeDesk, Runbooks, intake_lanes, intake_rou
 from warroom.server.jsonbody import StrictJSONRoute
 from warroom.server.ladder_task import ServerLadder
 from warroom.server.leader import BackgroundJobs
+from warroom.server.open_view import OpenIncidentsView
 from warroom.server.sse import frames
 from warroom.server.status_page import status_router
 from warroom.server.storage import (
@@ -274,8 +275,10 @@ def create_app(
     this replica holds the background-jobs lease (``leader``)."""
     rules = policy or default_policy()
     background = jobs or BackgroundJobs(storage)
+    writers_view = OpenIncidentsView(storage)  # one for intake and the ladder (open_view)
     if author is not None and ladder_every_s > 0:
-        background.register(ServerLadder(storage, rules, author), every_s=ladder_every_s)
+        ladder = ServerLadder(storage, rules, author, writers_view)
+        background.register(ladder, every_s=ladder_every_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -545,7 +548,7 @@ def create_app(
 
     app.include_router(status_router(storage))  # public: delivered external notices
     if author is not None:
-        desk = IntakeDesk(storage, rules, author, runbooks or {})
+        desk = IntakeDesk(storage, rules, author, runbooks or {}, writers_view)
         app.include_router(intake_router(desk, anyone))
         app.more_lanes = intake_lanes(
             desk,

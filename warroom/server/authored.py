@@ -29,6 +29,14 @@ replicas, or one restarted, never share a device and its counters start again at
 All or nothing: ``commit`` appends the batch as one push whose access check raises on
 the first refusal, which rolls the whole push back in the storage (its savepoint), so a
 batch is either wholly on the record or not at all (``BatchRefused``).
+
+Judged once: ``WarRoom`` checked every entry of the batch (``check_append``) against the
+states as the batch folded them. At append time the storage hands the admit the record's
+state of the incident; when that state holds exactly as many entries as the batch's did
+when it judged the entry, nothing else was appended to the incident in between (a log
+only grows), so it is the same state and the same judgement — the check is not run a
+second time. Anything appended in between (another client, the ladder) makes the counts
+differ, and the entry is judged again on the record as it now is.
 """
 
 import hashlib
@@ -119,6 +127,8 @@ class Batch:
         self.events: list[Event] = []
         self.touched: set[str] = set()
         """Incidents whose states this batch folded its events into."""
+        self.judged_at: dict[str, int] = {}
+        """Event id → how many entries its incident held when ``room`` judged it."""
         self.store = _BatchStore(author, author.device_for(actor), states, self)
         self.room = WarRoom(self.store, policy, actor, automation=True)  # type: ignore[arg-type]
 
@@ -129,6 +139,8 @@ class Batch:
             return []
 
         def admit(state: IncidentState | None, event: Event, log_of: LogOf) -> str | None:
+            if (state.event_count if state else 0) == self.judged_at.get(event.id):
+                return None  # judged on this very state already (module docstring)
             refusal = check_append(
                 self.policy,
                 state,
@@ -177,7 +189,10 @@ class _BatchStore:
         occurred_at: datetime,
         payload: BaseModel | dict,
     ) -> Event:
-        event = Event(
+        # Built without validating again: ``WarRoom`` validated an event of these very
+        # fields before it judged it, and an actor that validation would change (strip)
+        # fails that judgement; the device and counter are this store's own.
+        event = Event.model_construct(
             id=event_id,
             incident_id=incident_id,
             actor=actor,
@@ -188,8 +203,10 @@ class _BatchStore:
             payload=payload,
         )
         if incident_id in self.states:
+            self.batch.judged_at[event_id] = self.states[incident_id].event_count
             apply(self.states[incident_id], event)
         else:
+            self.batch.judged_at[event_id] = 0
             self.states[incident_id] = fold([event])
         self.batch.touched.add(incident_id)
         self.batch.events.append(event)

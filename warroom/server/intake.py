@@ -86,10 +86,16 @@ class IntakeDesk:
     """Decides and appends payloads in order, one batch at a time (module docstring)."""
 
     def __init__(
-        self, storage: EventStorage, policy: Policy, author: ServerAuthor, runbooks: Runbooks
+        self,
+        storage: EventStorage,
+        policy: Policy,
+        author: ServerAuthor,
+        runbooks: Runbooks,
+        view: OpenIncidentsView | None = None,
     ) -> None:
+        """``view`` is the server's view of its open incidents, shared with the ladder."""
         self.storage, self.policy, self.author, self.runbooks = storage, policy, author, runbooks
-        self.view = OpenIncidentsView(storage)
+        self.view = view or OpenIncidentsView(storage)
         self._waiting: list[tuple[list[Alert], asyncio.Future]] = []
         self._worker: asyncio.Task | None = None
 
@@ -133,17 +139,18 @@ class IntakeDesk:
         return batch
 
     async def _apply(self, alerts: list[Alert]) -> list[Applied]:
-        await self.view.catch_up()
-        batch = self.author.batch(intake_actor(alerts), self.policy, self.view.states)
-        incidents = [summary_of(state) for state in self.view.states.values()]
-        try:
-            applied = apply_alerts(batch.room, alerts, incidents, self.runbooks)
-            self.view.folded_ahead(batch.events)
-            await batch.commit(self.storage)
-        except BaseException:
-            await self.view.forget(batch.touched)
-            raise
-        return applied
+        async with self.view.deciding:
+            await self.view.catch_up()
+            batch = self.author.batch(intake_actor(alerts), self.policy, self.view.states)
+            incidents = [summary_of(state) for state in self.view.states.values()]
+            try:
+                applied = apply_alerts(batch.room, alerts, incidents, self.runbooks)
+                self.view.folded_ahead(batch.events)
+                await batch.commit(self.storage)
+            except BaseException:
+                await self.view.forget(batch.touched)
+                raise
+            return applied
 
 
 ALERTMANAGER_PATH = "/v1/intake/alertmanager"

@@ -50,14 +50,25 @@ class ServerLadder:
 
     name = "ladder"
 
-    def __init__(self, storage: EventStorage, policy: Policy, author: ServerAuthor) -> None:
+    def __init__(
+        self,
+        storage: EventStorage,
+        policy: Policy,
+        author: ServerAuthor,
+        view: OpenIncidentsView | None = None,
+    ) -> None:
+        """``view`` is the server's view of its open incidents, shared with intake."""
         self.storage, self.policy, self.author = storage, policy, author
-        self.view = OpenIncidentsView(storage)
+        self.view = view or OpenIncidentsView(storage)
 
     async def tick(self, now: datetime) -> list[Fired]:
         """Fire and append every step due at ``now``; what is durably on the record."""
         if not self.policy.escalations:
             return []
+        async with self.view.deciding:  # intake decides on the same view: take turns
+            return await self._tick(now)
+
+    async def _tick(self, now: datetime) -> list[Fired]:
         await self.view.catch_up()
         writer = _BatchWriter(self.author, self.policy, self.view)
         fired = LadderRunner(writer).tick(now)

@@ -24,8 +24,15 @@ an event it has seen, so the feed delivering it again changes nothing. Should an
 client's event of the same incident arrive in between, that incident is folded again
 from its log so the order is the server's. A batch the storage refused is forgotten with
 ``forget``.
+
+One view per server process, shared by its writers (intake and the ladder): a second
+view would fold every entry the first one's writer made all over again — the ladder's
+every five seconds, all of a storm's entries at once on the event loop, stalling every
+request meanwhile. The writers take turns (``deciding``): each catches up, decides and
+commits holding it, so none decides on another's entries before they are committed.
 """
 
+import asyncio
 import json
 from collections.abc import Iterable
 
@@ -44,6 +51,10 @@ ID_KEY = '"incident_id":"'
 ID_KEY_WITHIN = 64
 """Both storages write a record as ``{"cursor":"N","incident_id":"…",…``: the key is
 this near its start."""
+EVENT_ID_KEY = '"id":"'
+"""The first key ``id`` of a record is its event's: the record's own keys and the
+event's before it in canonical (sorted) order are other names, and a quote inside any
+text is escaped."""
 
 
 def _incident_of(record: str) -> str | None:
@@ -78,6 +89,8 @@ class OpenIncidentsView:
         self._read_once = False
         self._ahead: dict[str, str] = {}
         """Event ids folded in by a writer before the feed had them → their incident."""
+        self.deciding = asyncio.Lock()
+        """Held by a writer from its catch-up to its commit (module docstring)."""
 
     def folded_ahead(self, events: Iterable[Event]) -> None:
         """A writer folded these into ``states`` before committing them."""
@@ -92,7 +105,8 @@ class OpenIncidentsView:
         while True:
             page = await self.storage.feed(self.cursor, PAGE)
             for item in page.items:
-                self._observe(json.loads(item.record), stale)
+                if not self._own(item.record):
+                    self._observe(json.loads(item.record), stale)
             self.cursor = int(page.cursor) if page.items else self.cursor
             if page.up_to_date:
                 break
@@ -122,6 +136,18 @@ class OpenIncidentsView:
             if not is_closed:
                 await self.reload(incident_id)
         self.cursor = cursor
+
+    def _own(self, record: str) -> bool:
+        """Whether the record is an entry a writer folded in ahead (now forgotten from
+        ``_ahead``): read off its text, as most records a writer catches up on are its
+        own and decoding each only to find that out was a writer's dearest step."""
+        if not self._ahead:
+            return False
+        start = record.find(EVENT_ID_KEY)
+        if start < 0:
+            return False
+        start += len(EVENT_ID_KEY)
+        return self._ahead.pop(record[start : record.find('"', start)], None) is not None
 
     def _observe(self, record: dict, stale: set[str]) -> None:
         data, incident_id = record["event"], record["incident_id"]
