@@ -85,7 +85,7 @@ def test_a_batch_whose_incident_moved_on_is_judged_again_and_refused(tmp_path: P
             closing = make_event(
                 "status_changed", incident, actor="ic", event_id=new_event_id(), status="closed"
             ).model_copy(update={"occurred_at": utcnow(), "recorded_at": utcnow()})
-            await storage.append([closing], lambda state, event: None, "test")
+            await storage.append([closing], lambda state, event, log_of: None, "test")
             with pytest.raises(BatchRefused, match="closed"):
                 await late.commit(storage)
             assert counted == [late.events[0].id]
