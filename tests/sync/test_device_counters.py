@@ -129,7 +129,7 @@ def test_gaps_and_out_of_order_counters_are_fine_a_reused_one_is_not(server):
     assert _push(server.url, server.token("eve"), other_device)[0]["status"] == "applied"
 
 
-def _admit(state, event: Event) -> str | None:
+def _admit(state, event: Event, log_of) -> str | None:
     """Refuse entries of an incident that was never declared, admit the rest."""
     return "no such incident" if state is None and event.kind != "declaration" else None
 
