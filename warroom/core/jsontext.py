@@ -79,13 +79,25 @@ def _escape(match: re.Match) -> str:
     return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
 def _plain(value: Any) -> bool:
-    """Whether ``value`` holds only what both encoders spell alike."""
+    """Whether ``value`` holds only what both encoders spell alike.
+
+    Scalars are checked in place, without a call each: ``warroom list --json`` asks this
+    of 10,000 incidents' 110,000 values, and a call per value was a sixth of its time."""
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
+    if kind in _SCALARS:
         return True
     if kind is dict:
-        return all(type(k) is str and _plain(v) for k, v in value.items())
+        for key, item in value.items():
+            if type(key) is not str or (type(item) not in _SCALARS and not _plain(item)):
+                return False
+        return True
     if kind is list or kind is tuple:
-        return all(map(_plain, value))
+        for item in value:  # noqa: SIM110 - a loop, not all(): no generator step per row
+            if type(item) not in _SCALARS and not _plain(item):
+                return False
+        return True
     return False
