@@ -59,7 +59,7 @@ async def test_the_screen_syncs_and_shows_how_it_is_going(home, server, tmp_path
             await until(pilot, lambda: "offline since" in _slot(pilot), timeout=15)
             await until(pilot, lambda: "1 pending" in _slot(pilot), timeout=5)
             row = _row(timeline, "written while offline")
-            assert row.id in timeline.data.unsent
+            await until(pilot, lambda: row.id in timeline.data.unsent, timeout=5)
             assert "◌" in timeline.line(row).plain
 
             server.start()  # back: it goes out and the mark goes
