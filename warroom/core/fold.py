@@ -233,16 +233,11 @@ def _retraction(state: IncidentState, event: ev.Event) -> None:
 def _status_update(state: IncidentState, event: ev.Event) -> None:
     audience = event.payload.audience
     state.status_updates[event.id] = StatusUpdateMark(audience=audience, at=event.occurred_at)
-    if _is_retracted(state, event.id):
+    if state.is_retracted(event.id):
         return
     previous = state.last_update.get(audience)
     if previous is None or event.occurred_at > previous:
         state.last_update[audience] = event.occurred_at
-
-
-def _is_retracted(state: IncidentState, event_id: str) -> bool:
-    fix = state.fixes.get(event_id)
-    return bool(fix and fix.retracted)
 
 
 def _fix_touches_update(state: IncidentState, target: str) -> None:
@@ -254,7 +249,7 @@ def _fix_touches_update(state: IncidentState, target: str) -> None:
     standing = [
         other.at
         for event_id, other in state.status_updates.items()
-        if other.audience == mark.audience and not _is_retracted(state, event_id)
+        if other.audience == mark.audience and not state.is_retracted(event_id)
     ]
     audience = mark.audience
     if standing:

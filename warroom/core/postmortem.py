@@ -24,7 +24,7 @@ from warroom.core.fold import apply
 from warroom.core.learning_state import RiskState
 from warroom.core.metrics import DEFINITIONS, incident_metrics
 from warroom.core.policy import Policy
-from warroom.core.postmortem_prompts import is_retracted, review_prompts, stamp
+from warroom.core.postmortem_prompts import review_prompts, stamp
 from warroom.core.postmortem_sections import (
     action_items,
     hypotheses,
@@ -150,7 +150,7 @@ class _Pass:
             )
         elif isinstance(payload, ev.Escalation) and payload.action == "page":
             self.pages.append(event)
-        if isinstance(payload, ev.StatusUpdate) and not is_retracted(self.state, event.id):
+        if isinstance(payload, ev.StatusUpdate) and not self.state.is_retracted(event.id):
             self._check_cadence(event, payload.audience)
             text = shown_text(self.state, event.id, payload.text)
             self.notices.append(
@@ -165,7 +165,7 @@ class _Pass:
                         f"the {clock.audience} update due {stamp(clock.due_at)} had not gone"
                         f" out when the incident was resolved ({late} late)"
                     )
-        if not is_retracted(self.state, event.id):  # a retracted update is off the clock
+        if not self.state.is_retracted(event.id):  # a retracted update is off the clock
             apply(self.running, event)
 
     def _check_cadence(self, event: ev.Event, audience: str) -> None:
@@ -185,7 +185,7 @@ class _Pass:
         return f"{verdict}: {said}" + (f" — {payload.reason}" if payload.reason else "")
 
     def _entry(self, event: ev.Event, place: int | None = None) -> None:
-        if is_retracted(self.state, event.id):
+        if self.state.is_retracted(event.id):
             return
         if len(self.timeline) >= MAX_TIMELINE:
             self.omitted += 1
@@ -235,7 +235,7 @@ def postmortem_data(
         "factors": [
             {"text": shown_text(state, f.event_id, f.text), "by": f.by, "at": stamp(f.at)}
             for f in state.factors.values()
-            if not is_retracted(state, f.event_id)
+            if not state.is_retracted(f.event_id)
         ],
         "went_well": prompts.went_well,
         "went_badly": prompts.went_badly,

@@ -116,7 +116,7 @@ def _follow_through(prompts: Prompts, state: IncidentState) -> None:
     open_questions = [
         h
         for h in state.hypotheses.values()
-        if h.outcome is None and not is_retracted(state, h.event_id)
+        if h.outcome is None and not state.is_retracted(h.event_id)
     ]
     if open_questions:
         prompts.went_badly.append(
@@ -137,8 +137,3 @@ def _follow_through(prompts: Prompts, state: IncidentState) -> None:
                 )
     if not state.factors:
         prompts.went_badly.append("No contributing factor is on the record yet.")
-
-
-def is_retracted(state: IncidentState, event_id: str) -> bool:
-    fix = state.fixes.get(event_id)
-    return bool(fix and fix.retracted)

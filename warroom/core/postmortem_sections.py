@@ -11,7 +11,7 @@ from datetime import datetime
 from warroom.core.export import entry_text
 from warroom.core.followups import standing_items
 from warroom.core.learning_state import RiskState
-from warroom.core.postmortem_prompts import is_retracted, stamp
+from warroom.core.postmortem_prompts import stamp
 from warroom.core.runbook import walk_steps
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import format_duration
@@ -25,7 +25,7 @@ def shown_text(state: IncidentState, event_id: str, text: str) -> str:
 def hypotheses(state: IncidentState) -> list[dict]:
     shown = []
     for h in state.hypotheses.values():
-        if is_retracted(state, h.event_id):
+        if state.is_retracted(h.event_id):
             continue
         shown.append(
             {

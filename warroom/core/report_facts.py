@@ -96,10 +96,9 @@ def incident_facts(
                 published = event
     updates: dict[str, list[datetime]] = {}
     for event_id, mark in state.status_updates.items():
-        fix = state.fixes.get(event_id)
-        if fix is None or not fix.retracted:
+        if not state.is_retracted(event_id):
             updates.setdefault(mark.audience, []).append(mark.at)
-    hypotheses = [h for h in state.hypotheses.values() if not _retracted(state, h.event_id)]
+    hypotheses = [h for h in state.hypotheses.values() if not state.is_retracted(h.event_id)]
     return IncidentFacts(
         id=state.id,
         title=state.title,
@@ -119,13 +118,8 @@ def incident_facts(
             ActionFact(owner=item.owner, due=item.due, status=item.status)
             for item in standing_items(state)
         ],
-        factors=sum(not _retracted(state, f) for f in state.factors),
+        factors=sum(not state.is_retracted(f) for f in state.factors),
         hypotheses=len(hypotheses),
         hypotheses_settled=sum(h.outcome is not None for h in hypotheses),
         timeline_entries=sum(kind_counts.get(kind, 0) for kind in TIMELINE_KINDS),
     )
-
-
-def _retracted(state: IncidentState, event_id: str) -> bool:
-    fix = state.fixes.get(event_id)
-    return fix is not None and fix.retracted

@@ -261,6 +261,11 @@ class IncidentState(BaseModel):
         """A closed incident takes no entries until it is explicitly reopened."""
         return self.status == CLOSED
 
+    def is_retracted(self, event_id: str) -> bool:
+        """Whether the entry ``event_id`` was retracted (views strike it, rules skip it)."""
+        fix = self.fixes.get(event_id)
+        return bool(fix and fix.retracted)
+
     def is_checked(self, phase: str, item: str) -> bool:
         mark = self.checklist.get(checklist_key(phase, item))
         return bool(mark and mark.checked)
