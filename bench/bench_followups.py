@@ -85,8 +85,9 @@ def main() -> None:
             ("risks", ("risks", "list", "--json")),
         ):
             row[f"{name}_first_s"] = round(run_cli(home, *command)[0], 3)
-            warm, rss = median_cli(home, args.runs, *command)
-            row[f"{name}_warm_s"], row[f"{name}_rss_mb"] = round(warm, 3), round(rss, 1)
+            warm, cpu, rss = median_cli(home, args.runs, *command)
+            row[f"{name}_warm_s"], row[f"{name}_warm_cpu_s"] = round(warm, 3), round(cpu, 3)
+            row[f"{name}_rss_mb"] = round(rss, 1)
         results.append(row)
         print(json.dumps(row), file=sys.stderr)
     print(json.dumps(results, indent=2))
