@@ -118,6 +118,55 @@ async def test_quit_asks_while_text_is_in_the_entry_bar(home, demo):
         await until(pilot, lambda: not app.is_running)
 
 
+async def test_quit_asks_while_a_prefilled_command_line_has_text(home, demo):
+    """A pane key opens the ``:`` line with ``retract ID `` and a reason is typed after
+    it: ctrl+q must ask, as for the entry bar, and "no" gives the line back intact."""
+    app = make_app(home)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot)
+        await pilot.press("escape", "x", *"wrong incident")
+        command = app.screen.query_one("#command-input")
+        typed = command.value
+        assert typed.startswith("retract ") and typed.endswith("wrong incident")
+        await pilot.press("ctrl+q")
+        prompt = main_screen(pilot).query_one(ConfirmLine)
+        assert prompt.asking and f"command line not yet run ({len(typed)} chars)" in (
+            prompt.question
+        )
+        await pilot.press("escape")
+        assert app.is_running and app.focused is command and command.value == typed
+        await pilot.press("ctrl+q", *" x")  # typing on: "no", and the keys stay on the line
+        assert app.focused is command and command.value == typed + " x"
+        await pilot.press("ctrl+q", "y")
+        await until(pilot, lambda: not app.is_running)
+
+
+async def test_a_paste_into_the_command_line_keeps_every_line(home, demo):
+    """A reason pasted after a pane key's ``retract ID `` has several lines: Textual's
+    ``Input`` would keep the first; the retraction must carry them all."""
+    app = make_app(home)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot)
+        await pilot.press("escape", "x")
+        app.screen.query_one("#command-input").post_message(
+            events.Paste("logged on the wrong incident\nsee #4411")
+        )
+        await pilot.pause()
+        await pilot.press("enter")
+        await until(pilot, lambda: events_of(home, demo)[-1].kind == "retraction")
+        reason = events_of(home, demo)[-1].payload.reason
+        assert reason == "logged on the wrong incident\nsee #4411", reason
+
+
+async def test_colon_quit_leaves_at_once_when_nothing_else_is_at_stake(home, demo):
+    """``:quit`` is typed on the command line itself: it must not count as text at stake."""
+    app = make_app(home)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot)
+        await pilot.press(":", *"quit", "enter")
+        await until(pilot, lambda: not app.is_running)
+
+
 async def test_the_whole_quit_question_shows_at_80_columns(home, demo):
     """At 80x24 the question with its stakes is longer than a line: it wraps, so the
     count of what would be dropped and the question mark are on screen, not cut off."""

@@ -113,7 +113,7 @@ class WarRoomScreen(
         yield StatusStrip(id="status")
         yield Container(id="body")
         yield CommandLine(self.choices, id="command")
-        yield ConfirmLine(self.type_into_entry, id="confirm")
+        yield ConfirmLine(self.carry_typed, id="confirm")
         yield EntryBar(self.app.now, self.app.config.policy, self.choices, id="entry")
         yield Footer()
 

@@ -22,6 +22,7 @@ from textual.keys import key_to_character
 
 from warroom.core.errors import WarroomError
 from warroom.tui import keymap
+from warroom.tui.widgets.command_line import CommandInput
 from warroom.tui.widgets.confirm_line import ConfirmLine
 from warroom.tui.widgets.cursor_view import CursorView
 from warroom.tui.widgets.entry_bar import EntryBar
@@ -56,6 +57,14 @@ class PaneKeys:
         bar = self.query_one(EntryBar)
         self.set_focus(bar.input)
         bar.insert(text)
+
+    def carry_typed(self, text: str) -> None:
+        """Typing that answered a question "no": back to the ``:`` line when the question
+        was asked over it (quit), otherwise to the entry bar."""
+        if isinstance(self.focused, CommandInput):
+            self.focused.insert_typed(text)
+        else:
+            self.type_into_entry(text)
 
     def on_cursor_view_typed(self, message: CursorView.Typed) -> None:
         self.type_into_entry(message.text)

@@ -3,13 +3,15 @@
 ``q``, ctrl+q and ``:quit`` leave at once when nothing would be lost. Otherwise the
 one-line question says what quitting would stop or leave behind — a step's command
 still running, entries the sync server has not acknowledged yet, text in the entry bar
-not recorded — and only Enter or ``y`` quits (the quit key again does too). A command
-stopped that way is on the record: its ``command_run`` entry says it was stopped when
-warroom quit, and the screen waits for that entry to be written before it exits.
+or on an open ``:`` line not recorded — and only Enter or ``y`` quits (the quit key
+again does too). A command stopped that way is on the record: its ``command_run``
+entry says it was stopped when warroom quit, and the screen waits for that entry to be
+written before it exits.
 """
 
 from typing import TYPE_CHECKING
 
+from warroom.tui.widgets.command_line import CommandLine
 from warroom.tui.widgets.confirm_line import ConfirmLine
 from warroom.tui.widgets.entry_bar import EntryBar
 
@@ -57,6 +59,12 @@ class QuitGuard:
             typed = self.query_one(EntryBar).text
             if typed.strip():
                 stakes.append(f"drop the unrecorded text in the entry bar ({len(typed)} chars)")
+        command = self.query_one(CommandLine)
+        # An open ``:`` line is a command not yet run (a pane key may have opened it with
+        # ``retract ID `` and a reason typed after). ``:quit`` itself closes the line
+        # before it runs, so it is not counted; a ``/`` filter line records nothing.
+        if command.is_open and command.mode == ":" and command.input.value.strip():
+            stakes.append(f"drop the command line not yet run ({len(command.input.value)} chars)")
         return stakes
 
     def _quit_now(self) -> None:

@@ -2,7 +2,8 @@
 
 Completion comes from ``warroom.tui.commands``: the suggestion is shown greyed after
 the cursor, Tab or → accepts it, and the hint underneath lists what the next word may
-be. Enter runs the line; Escape, or Enter on an empty line, closes it.
+be. Enter runs the line; Escape, or Enter on an empty line, closes it. A pasted reason
+keeps its lines, as in the entry bar.
 """
 
 from rich.text import Text
@@ -15,7 +16,7 @@ from textual.widgets import Input, Label, Static
 from warroom.tui import commands, keymap
 from warroom.tui.commands import Choices
 from warroom.tui.render import safe
-from warroom.tui.widgets.line_input import LineInput
+from warroom.tui.widgets.line_input import LineInput, from_line
 
 FILTER_HINT = "kinds before a colon, then text: d: failover · o,h: · 502 — empty clears"
 
@@ -89,6 +90,10 @@ class CommandLine(Vertical):
     def input(self) -> CommandInput:
         return self.query_one(CommandInput)
 
+    @property
+    def is_open(self) -> bool:
+        return self.has_class("-active")
+
     def open(self, mode: str, text: str = "") -> None:
         """Show the line in ``:`` (command) or ``/`` (filter) mode with ``text`` typed in."""
         self.mode = mode
@@ -115,7 +120,7 @@ class CommandLine(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.post_message(self.Done(event.value, self.mode))
+        self.post_message(self.Done(from_line(event.value), self.mode))
 
     def on_command_input_cancelled(self, event: CommandInput.Cancelled) -> None:
         event.stop()

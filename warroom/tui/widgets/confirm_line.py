@@ -5,7 +5,8 @@ must not put a mark on a record that can never be edited. So ``d`` on a step, ``
 a handoff, quitting with something at stake: the line says what would happen, and only
 Enter or ``y`` does it. Escape says no. Any other key says no too — and when it is a
 character, the person was typing: it goes, with the key that opened the question, to
-the entry bar (``carry``), so nothing typed is lost.
+the entry bar, or back to the ``:`` line the question was asked over (``carry``), so
+nothing typed is lost.
 
 The screen hands each key to ``answer`` the moment it arrives (``pane_keys.take_key``),
 so the keys typed after the answer already find the focus where the answer put it.
@@ -29,7 +30,7 @@ class ConfirmLine(Static, can_focus=True):
     """
 
     def __init__(self, carry: Callable[[str], None], **kwargs) -> None:
-        """``carry(text)``: put typed text into the entry bar (and focus it)."""
+        """``carry(text)``: put typed text where the person was typing (and focus it)."""
         super().__init__(disabled=True, **kwargs)  # hidden, it could still take focus
         self._carry = carry
         self._yes: Callable[[], None] | None = None

@@ -5,9 +5,8 @@ what Enter will record — the kind the prefix chose, the owner or audience, how
 it is dated — or why it cannot be recorded. A line starting with ``:`` runs as a
 command, so the scribe never has to leave the bar to change the severity.
 
-A paste is kept whole, however many lines it has (a stack trace, a log excerpt): the
-one-line input shows each line break as ``␤`` (and a tab as ``␉``), and Enter records
-the text with its line breaks. Textual's ``Input`` would keep only the first line.
+A paste is kept whole, however many lines it has (a stack trace, a log excerpt): see
+``line_input``; Enter records the text with its line breaks.
 """
 
 from collections.abc import Callable
@@ -15,7 +14,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -27,24 +25,10 @@ from warroom.tui.commands import Choices
 from warroom.tui.entry import HINT, PLACEHOLDER, EntryDraft, parse_entry
 from warroom.tui.render import safe
 from warroom.tui.widgets.command_line import CommandCompletion
-from warroom.tui.widgets.line_input import LineInput
+from warroom.tui.widgets.line_input import LineInput, from_line, to_line
 
 if TYPE_CHECKING:
     from warroom.core.policy import Policy
-
-LINE_BREAK, TAB = "\u2424", "\u2409"
-"""How the one-line input shows a line break and a tab of pasted text."""
-
-
-def to_line(text: str) -> str:
-    """Text as the one-line input holds it (see the module's doc)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.replace("\n", LINE_BREAK).replace("\t", TAB)
-
-
-def from_line(value: str) -> str:
-    """What the one-line input holds, as the text to record."""
-    return value.replace(LINE_BREAK, "\n").replace(TAB, "\t")
 
 
 class EntryInput(LineInput):
@@ -60,22 +44,6 @@ class EntryInput(LineInput):
             self.cursor_position = len(self.value)
         else:
             self.screen.focus_next()
-
-    def _on_paste(self, event: events.Paste) -> None:
-        """Keep every line of a paste (``Input``'s own handler, kept from running, would
-        keep the first)."""
-        event.stop()
-        event.prevent_default()
-        if event.text:
-            self.insert_typed(event.text)
-
-    def insert_typed(self, text: str) -> None:
-        """Insert ``text`` at the cursor, replacing the selection, line breaks and all."""
-        line = to_line(text)
-        if self.selection.is_empty:
-            self.insert_text_at_cursor(line)
-        else:
-            self.replace(line, *self.selection)
 
 
 class EntryBar(Vertical):

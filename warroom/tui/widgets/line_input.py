@@ -11,14 +11,33 @@ repainted; its horizontal scrolling still follows the text.
 line here that gets focus with text in it — a prefilled ``:correct ID``, an entry given
 back after a refusal — means "carry on typing": the cursor goes to the end instead.
 
+A paste is kept whole, however many lines it has (a stack trace, a log excerpt): the
+line shows each line break as ``␤`` (and a tab as ``␉``), and ``from_line`` gives the
+text back with its line breaks. Textual's ``Input`` would keep only the first line.
+
 With animations off (the low-bandwidth profile) the cursor does not blink: a blinking
 cursor in the entry bar, where the keyboard lives, would repaint an idle screen twice a
 second over SSH.
 """
 
+from textual import events
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.widgets import Input
+
+LINE_BREAK, TAB = "\u2424", "\u2409"
+"""How the one-line input shows a line break and a tab of pasted text."""
+
+
+def to_line(text: str) -> str:
+    """Text as the one-line input holds it (see the module's doc)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\n", LINE_BREAK).replace("\t", TAB)
+
+
+def from_line(value: str) -> str:
+    """What the one-line input holds, as the text to record."""
+    return value.replace(LINE_BREAK, "\n").replace(TAB, "\t")
 
 
 class LineInput(Input):
@@ -31,3 +50,19 @@ class LineInput(Input):
     def on_mount(self) -> None:
         if self.app.animation_level == "none":
             self.cursor_blink = False
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """Keep every line of a paste (``Input``'s own handler, kept from running, would
+        keep the first)."""
+        event.stop()
+        event.prevent_default()
+        if event.text:
+            self.insert_typed(event.text)
+
+    def insert_typed(self, text: str) -> None:
+        """Insert ``text`` at the cursor, replacing the selection, line breaks and all."""
+        line = to_line(text)
+        if self.selection.is_empty:
+            self.insert_text_at_cursor(line)
+        else:
+            self.replace(line, *self.selection)
