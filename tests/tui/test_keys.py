@@ -158,6 +158,23 @@ async def test_a_paste_into_the_command_line_keeps_every_line(home, demo):
         assert reason == "logged on the wrong incident\nsee #4411", reason
 
 
+async def test_keys_and_a_paste_that_arrive_together_apply_in_order(home, demo):
+    """ctrl+u (clear the bar) and a paste in one read, as over SSH or from a fast hand:
+    Textual runs a widget's key bindings only once the key has bubbled up to the app, so
+    the paste, handed to the bar directly, landed first and ctrl+u then wiped it."""
+    app = make_app(home)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot)
+        await pilot.press(*"dns")
+        bar = app.focused
+        app.post_message(events.Key("ctrl+u", None))  # both queued before either is handled
+        app.post_message(events.Paste("pool exhausted\nretrying"))
+        app.post_message(events.Key("backspace", None))
+        await until(pilot, lambda: bar.value.startswith("pool"))
+        await pilot.pause()
+        assert bar.value == "pool exhausted\u2424retryin", bar.value
+
+
 async def test_colon_quit_leaves_at_once_when_nothing_else_is_at_stake(home, demo):
     """``:quit`` is typed on the command line itself: it must not count as text at stake."""
     app = make_app(home)

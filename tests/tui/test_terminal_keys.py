@@ -65,12 +65,13 @@ def test_stray_keys_in_the_panes_and_a_200_line_paste(home, tmp_path):
         room.store.close()
     before = len(events(home, iid))
     tmux = Tmux(home, "--layout", "responder")
+    footer_has = lambda word: word in tmux.screen().rstrip().splitlines()[-1]  # noqa: E731
     try:
         tmux.wait(lambda: "Checkout 502s" in tmux.screen(), "the incident on screen")
-        tmux.keys("Escape")  # to the panes, then the runbook, as a responder would
-        time.sleep(0.3)  # (Escape and a key at once would be read as alt+key)
-        tmux.keys("4")
-        tmux.wait(lambda: "[ ]" in tmux.screen(), "the runbook pane")
+        tmux.keys("Escape")  # to the panes, then the runbook, as a responder would,
+        tmux.wait(lambda: footer_has("Follow"), "the timeline's keys in the footer")
+        tmux.keys("4")  # looking for the footer first: Escape and a key at once are alt+key
+        tmux.wait(lambda: footer_has("Claim"), "the runbook's keys in the footer")
         tmux.keys("dns", literal=True)  # meant for the entry bar
         in_bar = lambda: any(line.strip() == "dns" for line in tmux.screen().splitlines())  # noqa: E731
         tmux.wait(in_bar, "dns in the entry bar")
@@ -85,9 +86,9 @@ def test_stray_keys_in_the_panes_and_a_200_line_paste(home, tmp_path):
         assert entry.kind == "note" and entry.payload.text == LOG
         assert not [e for e in events(home, iid) if e.kind == "runbook_step"]
         tmux.keys("Escape")
-        time.sleep(0.3)
+        tmux.wait(lambda: footer_has("Follow"), "the timeline's keys in the footer")
         tmux.keys("3")  # the checklist: a space behind a stray "d" must not check an item
-        tmux.wait(lambda: "TRIAGE" in tmux.screen(), "the checklist")
+        tmux.wait(lambda: footer_has("Check"), "the checklist's keys in the footer")
         tmux.keys("db is back", literal=True)
         typed = lambda: any(line.strip() == "db is back" for line in tmux.screen().splitlines())  # noqa: E731
         tmux.wait(typed, "the words in the entry bar, in order")

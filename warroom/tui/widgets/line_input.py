@@ -15,6 +15,11 @@ A paste is kept whole, however many lines it has (a stack trace, a log excerpt):
 line shows each line break as ``␤`` (and a tab as ``␉``), and ``from_line`` gives the
 text back with its line breaks. Textual's ``Input`` would keep only the first line.
 
+The line's own keys (backspace, ctrl+u, Enter, …) run when the line takes the key, in
+the order keys and pastes arrive. Textual runs a widget's bindings only after the key
+has bubbled up to the app, and by then a paste or a character that came after it has
+already reached the line: ctrl+u then a paste, in one read over SSH, wiped the paste.
+
 With animations off (the low-bandwidth profile) the cursor does not blink: a blinking
 cursor in the entry bar, where the keyboard lives, would repaint an idle screen twice a
 second over SSH.
@@ -50,6 +55,17 @@ class LineInput(Input):
     def on_mount(self) -> None:
         if self.app.animation_level == "none":
             self.cursor_blink = False
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not event.is_printable:
+            active = self.screen.active_bindings.get(event.key)
+            mine = active is not None and active.node is self and active.enabled
+            if mine and not active.binding.priority:
+                event.stop()
+                event.prevent_default()
+                await self.app.run_action(active.binding.action, self)
+                return
+        await super()._on_key(event)
 
     def _on_paste(self, event: events.Paste) -> None:
         """Keep every line of a paste (``Input``'s own handler, kept from running, would
