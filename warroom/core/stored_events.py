@@ -25,20 +25,34 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Union
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic.dataclasses import dataclass
 
 from warroom.core.errors import StoreError
-from warroom.core.events import EVENT_LIST, KINDS, Event
+from warroom.core.events import EVENT_LIST, KINDS, Event, Name
 from warroom.core.wording import field_path, plain_message
 
 
-class _StoredEvent(Event):
-    """An event whose ``kind`` is known: the payload union keyed on the field itself."""
+@dataclass(frozen=True, slots=True, config=ConfigDict(extra="ignore"))
+class FoldedEvent:
+    """What the fold reads of a stored event whose ``kind`` is known: the envelope
+    fields its handlers use and the payload, keyed on ``kind`` itself. The other fields
+    (``recorded_at``, ``device_id``, ``device_seq``) go unread; a slotted dataclass is
+    a third cheaper to build than an ``Event``. Same attributes as an ``Event`` for the
+    handlers (the property test folds every kind both ways)."""
 
+    id: str
+    incident_id: str
+    actor: Name
+    occurred_at: AwareDatetime
     payload: Annotated[Union[tuple(KINDS.values())], Field(discriminator="kind")]
 
+    @property
+    def kind(self) -> str:
+        return self.payload.kind
 
-_STORED_LIST = TypeAdapter(list[_StoredEvent])
+
+_STORED_LIST = TypeAdapter(list[FoldedEvent])
 
 
 class StoredRowError(StoreError):
@@ -49,7 +63,7 @@ StoredRow = tuple[int, str, str]
 """A stored event as the fold reads it: its local position, its kind column, its body."""
 
 
-def decode_stored(rows: Sequence[StoredRow]) -> list[Event]:
+def decode_stored(rows: Sequence[StoredRow]) -> list[FoldedEvent] | list[Event]:
     """The events of stored ``rows``, in order; ``StoredRowError`` names the first
     damaged one (by position and kind) and what is wrong with it."""
     if not rows:

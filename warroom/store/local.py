@@ -497,15 +497,13 @@ def _note_all(state: IncidentState, seen: set[str], latest: datetime) -> None:
 def _fold_batch(rows: list[StoredRow], state: IncidentState | None) -> IncidentState:
     """Decode stored ``rows`` and fold them onto ``state``, whose caller did their
     ``note_event`` part (``_note_all``); with no state, the first event makes one."""
-    from warroom.core.fold import apply_effect, fold
+    from warroom.core.fold import apply_effects, fold
     from warroom.core.stored_events import decode_stored
 
     events = decode_stored(rows)
     if state is None:
         return fold(events)
-    for event in events:
-        if event.incident_id == state.id:  # note_event ignores strangers
-            apply_effect(state, event)
+    apply_effects(state, events)
     return state
 
 
