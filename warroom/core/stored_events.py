@@ -45,7 +45,7 @@ class FoldedEvent:
     incident_id: str
     actor: Name
     occurred_at: AwareDatetime
-    payload: Annotated[Union[tuple(KINDS.values())], Field(discriminator="kind")]
+    payload: Annotated[Union[(*KINDS.values(),)], Field(discriminator="kind")]
 
     @property
     def kind(self) -> str:
