@@ -39,8 +39,9 @@ class FoldedEvent:
     """What the fold reads of a stored event whose ``kind`` is known: the envelope
     fields its handlers use and the payload, keyed on ``kind`` itself. The other fields
     (``recorded_at``, ``device_id``, ``device_seq``) go unread, and a slotted dataclass
-    is cheaper to build than an ``Event`` (no instance dict, no set of fields). Same attributes as an ``Event`` for the
-    handlers (the property test folds every kind both ways)."""
+    is cheaper to build than an ``Event`` (no instance dict, no set of fields). Same
+    attributes as an ``Event`` for the handlers (the property tests fold every kind both
+    ways)."""
 
     id: str
     incident_id: str
