@@ -321,9 +321,10 @@ class LocalStore:
 
         Every row's ``note_event`` part is tallied from its columns and applied at the
         end (no handler reads it, so order does not matter); inert kinds need nothing
-        else, and the rest are validated in batches of ``FOLD_CHUNK`` so memory stays
-        flat however long the incident is.
-        Returns (state, seq of the last row, number of rows folded).
+        else, and the rest are decoded in batches of ``FOLD_CHUNK`` so memory stays
+        flat however long the incident is — by the trusted decode of rows this store
+        wrote (``stored_events``), with the cyclic collector paused; a damaged row is a
+        ``StoreError`` naming it. Returns (state, seq of the last row, rows folded).
         """
         from warroom.core.stored_events import StoredRowError, paused_collector
 
