@@ -128,7 +128,7 @@ def load(pid: int, port: int, tokens: list[str], seconds: float) -> dict:
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     before = cpu_seconds(pid)
-    child = ctx.Process(target=loaders_main, args=(port, tokens, seconds, None, out))
+    child = ctx.Process(target=loaders_main, args=([port], tokens, seconds, None, out))
     child.start()
     latencies = out.get(timeout=seconds + 60)
     child.join(10)

@@ -8,7 +8,7 @@ minimal Starlette endpoint doing the same durable work costs.
 
 What it takes: ``POST /v1/push`` with ``Content-Type: application/json``, a
 ``Content-Length`` within the body limit, a token whose role may write, and a body that
-decodes strictly (``jsonbody.decode``) and validates as a ``PushRequest``. That is every
+decodes strictly (``jsonbody.quick_decode``) and validates as a ``PushRequest``. That is every
 push a client makes. Anything else — no token, a viewer's token, a chunked or oversized
 body, JSON the record cannot hold, a malformed event, a client gone mid-body — is handed
 to the full app, with the body bytes already read replayed to it, so every mistake is
@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warroom.server import errors
 from warroom.server.auth import bearer_token
-from warroom.server.jsonbody import decode
+from warroom.server.jsonbody import quick_decode
 from warroom.server.storage import EventStorage, EventTooLarge, Principal, StorageError
 
 PUSH_PATH = "/v1/push"
@@ -98,8 +98,12 @@ class PushLane:
         if body is None:  # the client went away: the full app sees the same disconnect
             await fallback(scope, _replay(received, receive), send)
             return
+        value = quick_decode(body)
+        if value is None:  # ``decode`` refuses it, or takes it: the full app says which
+            await fallback(scope, _replay(received, receive), send)
+            return
         try:
-            events = self.parse(decode(body))
+            events = self.parse(value)
         except (RequestValidationError, ValidationError):
             await fallback(scope, _replay(received, receive), send)
             return

@@ -22,6 +22,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic_core import from_json
 
 from warroom.core.events import INT64_MAX, INT64_MIN
 
@@ -91,6 +92,23 @@ def decode(body: bytes) -> Any:
         path, message = found
         raise _refuse(path[-2::-1], message)  # the last key is the wrapper's 0
     return value
+
+
+def quick_decode(body: bytes) -> Any | None:
+    """The body's JSON value when it is plain UTF-8 JSON holding only what the record can
+    hold, or None: then ``decode`` judges it, and says what is wrong.
+
+    For the push lane: pydantic's JSON reader is several times faster than ``json.loads``
+    with ``_integer`` for every number (a tenth of the server's time per append), and
+    where it differs from ``decode`` it refuses — NaN and Infinity, lone surrogates, a
+    byte-order mark, whole numbers past 4,300 digits, nesting past its own limit — so
+    every body it takes is one ``decode`` takes too, with the same value; the values the
+    record cannot hold are then refused by the same ``_problem``."""
+    try:
+        value = from_json(body, allow_inf_nan=False)
+    except ValueError:
+        return None
+    return None if _problem([value], -1) is not None else value
 
 
 class StrictJSONRequest(Request):

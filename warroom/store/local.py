@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the event model and the fold (~0.3 s of imports) load where
 
     from warroom.core.events import Event
     from warroom.core.state import IncidentState
+    from warroom.core.stored_events import StoredRow
 
 FOLD_VERSION = 11
 """Bump when the fold's output changes, so stale cached snapshots are ignored."""
@@ -320,10 +321,22 @@ class LocalStore:
 
         Every row's ``note_event`` part is tallied from its columns and applied at the
         end (no handler reads it, so order does not matter); inert kinds need nothing
-        else, and the rest are validated in batches of ``FOLD_CHUNK`` so memory stays
-        flat however long the incident is.
-        Returns (state, seq of the last row, number of rows folded).
+        else, and the rest are decoded in batches of ``FOLD_CHUNK`` so memory stays
+        flat however long the incident is — by the trusted decode of rows this store
+        wrote (``stored_events``), with the cyclic collector paused; a damaged row is a
+        ``StoreError`` naming it. Returns (state, seq of the last row, rows folded).
         """
+        from warroom.core.stored_events import StoredRowError, paused_collector
+
+        try:
+            with paused_collector():
+                return self._fold_rows_unpaused(incident_id, after_seq, state)
+        except StoredRowError as exc:
+            raise StoreError(damaged(self.path, exc)) from None
+
+    def _fold_rows_unpaused(
+        self, incident_id: str, after_seq: int, state: IncidentState | None
+    ) -> tuple[IncidentState | None, int, int]:
         from warroom.core.fold import INERT_KINDS
 
         cursor = self.conn.execute(
@@ -337,7 +350,7 @@ class LocalStore:
         for seq, kind, event_id, occurred_at, body in cursor:
             last_seq, count = seq, count + 1
             if state is None:  # the first event makes the state
-                state = _fold_batch([body], None)
+                state = _fold_batch([(seq, kind, body)], None)
                 continue
             if event_id in seen or event_id in state.seen_ids:
                 continue
@@ -347,7 +360,7 @@ class LocalStore:
                 latest = at
             if kind in INERT_KINDS:
                 continue
-            batch.append(body)
+            batch.append((seq, kind, body))
             if len(batch) >= FOLD_CHUNK:
                 state, batch = _fold_batch(batch, state), []
         if batch:
@@ -482,18 +495,16 @@ def _note_all(state: IncidentState, seen: set[str], latest: datetime) -> None:
         state.last_event_at = latest
 
 
-def _fold_batch(bodies: list[str], state: IncidentState | None) -> IncidentState:
-    """Validate ``bodies`` and fold them onto ``state``, whose caller did their
+def _fold_batch(rows: list[StoredRow], state: IncidentState | None) -> IncidentState:
+    """Decode stored ``rows`` and fold them onto ``state``, whose caller did their
     ``note_event`` part (``_note_all``); with no state, the first event makes one."""
-    from warroom.core.events import EVENT_LIST
-    from warroom.core.fold import apply_effect, fold
+    from warroom.core.fold import apply_effects, fold
+    from warroom.core.stored_events import decode_stored
 
-    events = EVENT_LIST.validate_json("[" + ",".join(bodies) + "]")
+    events = decode_stored(rows)
     if state is None:
         return fold(events)
-    for event in events:
-        if event.incident_id == state.id:  # note_event ignores strangers
-            apply_effect(state, event)
+    apply_effects(state, events)
     return state
 
 

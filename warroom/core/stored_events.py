@@ -1,0 +1,122 @@
+"""Decoding events a store wrote itself, for folding them back.
+
+A stored body was validated when it was appended (or accepted from a server, whose pages
+are validated before they are stored) and is covered by the hash chain, so reading it
+back needs no second look at which model its ``kind`` picks: the known kinds are told
+apart by a plain ``kind`` discriminator, which pydantic resolves while it parses, where
+``Payload`` calls ``_payload_tag`` in Python for every event to route unknown kinds.
+A batch holding any kind this version does not know decodes through ``EVENT_LIST``, so
+the result is always the event the validated path gives (property-tested).
+
+Every field the fold reads is still validated (the fields it does not read are left
+out, see ``FoldedEvent``): a row damaged on disk is refused, and ``StoredRowError`` says
+which row and what is wrong in the user's words — never pydantic's. Input from
+outside (push bodies, pulled pages before they are stored, files) keeps going through
+``Event``/``EVENT_LIST`` directly.
+
+Decoding and folding allocate many small acyclic objects; ``paused_collector`` keeps
+CPython's cyclic collector from re-walking the growing state meanwhile (a third of the
+fold's time at 30k events), and their garbage is freed by reference counting anyway.
+"""
+
+import gc
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Annotated, Union
+
+from pydantic import AwareDatetime, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic.dataclasses import dataclass
+
+from warroom.core.errors import StoreError
+from warroom.core.events import EVENT_LIST, KINDS, Event, Name
+from warroom.core.wording import field_path, plain_message
+
+
+@dataclass(frozen=True, slots=True, config=ConfigDict(extra="ignore"))
+class FoldedEvent:
+    """What the fold reads of a stored event whose ``kind`` is known: the envelope
+    fields its handlers use and the payload, keyed on ``kind`` itself. The other fields
+    (``recorded_at``, ``device_id``, ``device_seq``) go unread, and a slotted dataclass
+    is cheaper to build than an ``Event`` (no instance dict, no set of fields). Same
+    attributes as an ``Event`` for the handlers (the property tests fold every kind both
+    ways)."""
+
+    id: str
+    incident_id: str
+    actor: Name
+    occurred_at: AwareDatetime
+    payload: Annotated[Union[(*KINDS.values(),)], Field(discriminator="kind")]
+
+    @property
+    def kind(self) -> str:
+        return self.payload.kind
+
+
+_STORED_LIST = TypeAdapter(list[FoldedEvent])
+
+
+class StoredRowError(StoreError):
+    """A stored event body no longer decodes (edited or damaged on disk)."""
+
+
+StoredRow = tuple[int, str, str]
+"""A stored event as the fold reads it: its local position, its kind column, its body."""
+
+
+def decode_stored(rows: Sequence[StoredRow]) -> list[FoldedEvent] | list[Event]:
+    """The events of stored ``rows``, in order; ``StoredRowError`` names the first
+    damaged one (by position and kind) and what is wrong with it."""
+    if not rows:
+        return []
+    known = all(kind in KINDS for _, kind, _ in rows)
+    adapter = _STORED_LIST if known else EVENT_LIST
+    try:
+        return adapter.validate_json("[" + ",".join(body for _, _, body in rows) + "]")
+    except ValidationError as exc:
+        raise StoredRowError(_damaged_row(exc, rows)) from None
+
+
+def _damaged_row(exc: ValidationError, rows: Sequence[StoredRow]) -> str:
+    error = exc.errors()[0]
+    loc = error["loc"]
+    if not loc or not isinstance(loc[0], int):  # a body is not JSON: find which
+        seq, kind = next(((s, k) for s, k, body in rows if not _parses(body)), ("?", "?"))
+        return f"event {seq} ({kind}) cannot be read: it is not JSON"
+    seq, kind, _ = rows[loc[0]]
+    field = field_path([part for part in loc[1:] if part != "payload" and part not in KINDS])
+    return f"event {seq} ({kind}) cannot be read: {field or 'event'}: {plain_message(error)}"
+
+
+def _parses(body: str) -> bool:
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True
+
+
+_pause_lock = threading.Lock()
+_pausers = 0
+
+
+@contextmanager
+def paused_collector() -> Iterator[None]:
+    """Hold CPython's cyclic garbage collector while folding; nested and concurrent
+    pauses (TUI workers fold on threads) resume it once the last one ends, and a
+    collector someone else disabled stays disabled."""
+    global _pausers
+    with _pause_lock:
+        pausing = _pausers > 0 or gc.isenabled()
+        if pausing:
+            _pausers += 1
+            gc.disable()
+    try:
+        yield
+    finally:
+        if pausing:
+            with _pause_lock:
+                _pausers -= 1
+                if _pausers == 0:
+                    gc.enable()
