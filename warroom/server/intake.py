@@ -119,11 +119,14 @@ class IntakeDesk:
         self.view = view or OpenIncidentsView(storage)
         self._waiting: Waiting = []
         self._worker: asyncio.Task | None = None
+        self._arrived = asyncio.Event()
+        """Set when a payload joins ``_waiting`` (a run waiting on a commit decides it)."""
 
     async def receive(self, alerts: list[Alert]) -> list[Applied]:
         """What was done with each alert, once it is durably on the record."""
         future = asyncio.get_running_loop().create_future()
         self._waiting.append((alerts, future))
+        self._arrived.set()
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._work())
         return await future
@@ -145,6 +148,8 @@ class IntakeDesk:
         until = loop.time() + PIPELINE_RUN_S
         flight: _Decided | None = None
         while True:
+            if flight is not None and not self._waiting:
+                await self._arrival_or(flight)
             upcoming = None
             if self._waiting and (flight is None or loop.time() < until):
                 upcoming = await self._decide(self._next_batch())
@@ -161,6 +166,14 @@ class IntakeDesk:
                 return
             upcoming.commit = asyncio.ensure_future(upcoming.written.commit(self.storage))
             flight = upcoming
+
+    async def _arrival_or(self, flight: _Decided) -> None:
+        """Until a payload arrives or the batch in flight has landed."""
+        assert flight.commit is not None
+        self._arrived.clear()
+        arrival = asyncio.ensure_future(self._arrived.wait())
+        await asyncio.wait((flight.commit, arrival), return_when=asyncio.FIRST_COMPLETED)
+        arrival.cancel()
 
     async def _decide(self, payloads: Waiting) -> _Decided:
         """Decide a batch on the view as it stands (folding its entries in ahead)."""
