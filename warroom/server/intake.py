@@ -152,7 +152,9 @@ class IntakeDesk:
                 await self._arrival_or(flight)
             upcoming = None
             if self._waiting and (flight is None or loop.time() < until):
-                upcoming = await self._decide(self._next_batch())
+                payloads = self._next_batch()
+                alerts = [alert for each, _ in payloads for alert in each]
+                upcoming = await self._decide(alerts, payloads)
             if flight is not None and not await self._land(flight):
                 if upcoming is not None:  # decided on what did not land: decide again
                     await self.view.forget(upcoming.written.touched)
@@ -175,9 +177,9 @@ class IntakeDesk:
         await asyncio.wait((flight.commit, arrival), return_when=asyncio.FIRST_COMPLETED)
         arrival.cancel()
 
-    async def _decide(self, payloads: Waiting) -> _Decided:
-        """Decide a batch on the view as it stands (folding its entries in ahead)."""
-        alerts = [alert for each, _ in payloads for alert in each]
+    async def _decide(self, alerts: list[Alert], payloads: Waiting) -> _Decided:
+        """Decide ``alerts`` (those of ``payloads``) on the view as it stands, folding
+        their entries in ahead; a failure is kept in the result, its folds forgotten."""
         written = self.author.batch(intake_actor(alerts), self.policy, self.view.states)
         decided = _Decided(payloads, written)
         incidents = [summary_of(state) for state in self.view.states.values()]
@@ -232,16 +234,15 @@ class IntakeDesk:
     async def _apply(self, alerts: list[Alert]) -> list[Applied]:
         """Decide and commit one payload on its own (the view is held by the caller)."""
         await self.view.catch_up()
-        batch = self.author.batch(intake_actor(alerts), self.policy, self.view.states)
-        incidents = [summary_of(state) for state in self.view.states.values()]
+        decided = await self._decide(alerts, [])
+        if decided.error is not None:
+            raise decided.error
         try:
-            applied = apply_alerts(batch.room, alerts, incidents, self.runbooks)
-            self.view.folded_ahead(batch.events)
-            await batch.commit(self.storage)
+            await decided.written.commit(self.storage)
         except BaseException:
-            await self.view.forget(batch.touched)
+            await self.view.forget(decided.written.touched)
             raise
-        return applied
+        return decided.applied
 
 
 ALERTMANAGER_PATH = "/v1/intake/alertmanager"
