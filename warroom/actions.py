@@ -253,6 +253,11 @@ class WarRoom(FollowUpActions, RunbookActions, NoticeActions):
         )
         return self._append(state, payload, at)
 
+    def record_alert(self, incident_ref: str, payload: ev.AlertReceived) -> ev.Event:
+        """Record an alert validated already: intake checks every alert of a payload
+        before its first write, and validating each again cost a storm as much again."""
+        return self._append(self._current(incident_ref), payload, None)
+
     # -- single-valued fields ------------------------------------------------------------
 
     def set_severity(

@@ -65,7 +65,7 @@ def _state(alerts: int) -> IncidentState:
         severity="SEV2",
         services=["checkout"],
         alerts={f"old-{n}": "firing" for n in range(alerts)},
-        alert_groups=[f"group-{n}" for n in range(alerts)],
+        alert_groups={f"group-{n}": 1 for n in range(alerts)},
     )
 
 

@@ -167,11 +167,13 @@ def repin_refusal(state: IncidentState, attach: ev.RunbookAttached) -> str | Non
 def _role_refusal(policy: Policy, state: IncidentState, event: ev.Event) -> str | None:
     rules = policy.access
     actor = event.actor
-    vacant_declarer = (
-        rules.declarer_while_vacant and state.commander is None and actor == state.declared_by
-    )
 
     def need(roles: tuple[str, ...], what: str) -> str | None:
+        # whether the declarer may act while command is vacant is asked only here: most
+        # entries need no role, and finding the commander costs a scan of every tenure
+        vacant_declarer = (
+            rules.declarer_while_vacant and actor == state.declared_by and state.commander is None
+        )
         if _holds(state, actor, roles) or vacant_declarer:
             return None
         refusal = f"{what} needs the {' or '.join(roles)} of {state.id}; {actor} is not"

@@ -36,7 +36,8 @@ class IncidentSummary:
     status: str = "investigating"
     services: tuple[str, ...] = ()
     group_keys: Collection[str] = ()
-    """The alert groups on its record (looked up once per alert: a set from a state)."""
+    """The alert groups on its record (looked up once per alert: a set, or a state's
+    live ``keys()`` view)."""
     alerts: Mapping[str, str] = field(default_factory=dict)
     """Fingerprints of the alerts on its record and the last status of each."""
 
@@ -45,15 +46,15 @@ def summary_of(state: IncidentState) -> IncidentSummary:
     """What ``evaluate`` needs of an incident, read off its folded state (which keeps the
     alerts on the record), so neither intake re-reads an incident's events for it.
 
-    The alerts are a read-only view of the state's map, not a copy: an incident of a
-    storm holds thousands, and intake summarises every open incident for each batch;
-    a summary is read before its state changes again (``evaluate_all``)."""
+    The alerts and groups are read-only views of the state's maps, not copies: an
+    incident of a storm holds thousands, and intake summarises every open incident for
+    each batch; a summary is read before its state changes again (``evaluate_all``)."""
     return IncidentSummary(
         id=state.id,
         severity=state.severity,
         status=state.status,
         services=tuple(state.services),
-        group_keys=frozenset(state.alert_groups),
+        group_keys=state.alert_groups.keys(),
         alerts=MappingProxyType(state.alerts),
     )
 

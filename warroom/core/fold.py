@@ -345,8 +345,8 @@ def _alert(state: IncidentState, event: ev.Event) -> None:
     p: ev.AlertReceived = event.payload
     if p.fingerprint:
         state.alerts[p.fingerprint] = p.status
-    if p.group_key and p.group_key not in state.alert_groups:
-        state.alert_groups.append(p.group_key)
+    if p.group_key:
+        state.alert_groups[p.group_key] = state.alert_groups.get(p.group_key, 0) + 1
 
 
 def _notice_drafted(state: IncidentState, event: ev.Event) -> None:

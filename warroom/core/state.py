@@ -193,8 +193,9 @@ class IncidentState(BaseModel):
     alerts: dict[str, str] = Field(default_factory=dict)
     """Fingerprint → last status (firing/resolved) of every alert on the record: what
     intake deduplicates by, kept by the fold so no one re-reads the events for it."""
-    alert_groups: list[str] = Field(default_factory=list)
-    """The alert groups (Alertmanager ``groupKey``) of the alerts on the record."""
+    alert_groups: dict[str, int] = Field(default_factory=dict)
+    """Alert group (Alertmanager ``groupKey``) → how many alerts of it the record holds:
+    a map, not a list, because intake looks a group up for every alert of a storm."""
     drill: bool = False
     declared_by: str = ""
     milestones: dict[str, datetime] = Field(default_factory=dict)

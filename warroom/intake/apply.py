@@ -101,12 +101,14 @@ def alert_fields(alert: Alert) -> dict:
     }
 
 
-def _validate(alerts: list[Alert], decisions: list[Decision]) -> None:
-    """Every alert and every declaration the payload makes, checked before any write."""
+def _validate(alerts: list[Alert], decisions: list[Decision]) -> list[ev.AlertReceived]:
+    """Every alert and every declaration the payload makes, checked before any write;
+    the alerts' entries, validated once here and recorded as they are."""
+    entries: list[ev.AlertReceived] = []
     try:
         for index, (alert, decision) in enumerate(zip(alerts, decisions, strict=True)):
             where = f"alerts.{index}"
-            ev.AlertReceived(**alert_fields(alert))
+            entries.append(ev.AlertReceived(**alert_fields(alert)))
             for action in _planned(decision):
                 if action.kind == "declare":
                     details = action.details
@@ -118,6 +120,7 @@ def _validate(alerts: list[Alert], decisions: list[Decision]) -> None:
                     )
     except ValidationError as exc:
         raise MalformedPayload(f"{where}: {entry_message(exc)}") from None
+    return entries
 
 
 def _planned(decision: Decision) -> list:
@@ -135,7 +138,8 @@ class _Carrier:
     def real(self, incident: str) -> str:
         return self.declared.get(incident, incident)
 
-    def apply(self, alert: Alert, decision: Decision) -> Applied:
+    def apply(self, alert: Alert, entry: ev.AlertReceived, decision: Decision) -> Applied:
+        """Carry out ``decision`` on ``alert``, whose validated entry is ``entry``."""
         applied = Applied(alert.fingerprint, alert.status, alert.summary, decision.news)
         if decision.news == "repeat":
             applied.incident = decision.incident
@@ -146,14 +150,14 @@ class _Carrier:
                 applied.done.append("resolved, but no open incident holds it: nothing recorded")
                 return applied
             applied.incident = self.real(decision.incident)
-            self.room.alert(applied.incident, **alert_fields(alert))
+            self.room.record_alert(applied.incident, entry)
             applied.done.append(f"recorded the resolution on {applied.incident}")
             return applied
         target = self._target(decision, applied)
         if not target:
             applied.done.append("no rule fires and no open incident holds it: nothing recorded")
             return applied
-        self.room.alert(target, **alert_fields(alert))
+        self.room.record_alert(target, entry)
         applied.done.append(f"recorded the alert on {target}")
         for fired in decision.fired:
             self._carry_rule(target, alert, fired, applied)
@@ -266,6 +270,6 @@ def apply_alerts(
     catalogue = runbooks or {}
     known = open_incidents(room.store) if incidents is None else incidents
     decisions = evaluate_all(room.policy, alerts, known, runbook_ids=list(catalogue))
-    _validate(alerts, decisions)
+    entries = _validate(alerts, decisions)
     carrier = _Carrier(room, catalogue)
-    return [carrier.apply(a, d) for a, d in zip(alerts, decisions, strict=True)]
+    return [carrier.apply(*each) for each in zip(alerts, entries, decisions, strict=True)]

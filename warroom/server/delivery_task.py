@@ -3,10 +3,17 @@
 ``serve_dispatcher`` wires it in (the CLI calls it); ``ServedRecord`` is the record.
 
 It follows the storage's feed (as a client would, from its own cursor), folds each
-incident it has seen, and appends receipts as the server (``ServerAuthor``, actor
+incident that may owe a delivery — from its log, once the first page or notice of it
+shows in the feed, then entry by entry — and appends receipts as the server (``ServerAuthor``, actor
 ``warroom``) through the same ``append`` and access rules as any push, so the receipts
 are sequenced, chained and streamed to every client. Its claims are the
 storage's (``EventStorage.claim_delivery``), shared by every process on the database.
+
+Every other incident's entries (a storm's alerts, most of all) are passed over on a
+look at their text, not decoded, validated and folded: the record of an incident holds
+a page or a notice only in an entry whose text has the kind as a quoted string
+(``SUBJECT_MARKS``), so an entry without one, of an incident not folded, changes nothing
+the dispatcher reads.
 
 The dispatcher runs on a thread of its own (``Periodic``: it survives its errors and
 reports on ``/v1/health``), reaching the storage's coroutines on the server's loop.
@@ -31,10 +38,13 @@ from warroom.notify.dispatcher import DISPATCHER_ACTOR, Dispatcher, Receipt
 from warroom.notify.subscriptions import load_subscriptions
 from warroom.notify.wiring import dispatcher_for
 from warroom.server.authored import ServerAuthor
+from warroom.server.open_view import PAGE, incident_of
 from warroom.server.storage import EventStorage
 from warroom.server.threads import Periodic
 
 STORAGE_CALL_S = 30.0
+SUBJECT_MARKS = tuple(f'"{kind}"' for kind in sorted(SUBJECT_KINDS))
+"""Text an entry that may owe a delivery holds (its kind, a quoted JSON string)."""
 
 
 class ServedRecord:
@@ -60,17 +70,39 @@ class ServedRecord:
         while True:
             page = self._call(self.storage.feed(self._after, 1000))
             for item in page.items:
+                incident_id = incident_of(item.record)  # None: not plainly there, decode
+                if (
+                    incident_id is not None
+                    and incident_id not in self._states
+                    and not any(mark in item.record for mark in SUBJECT_MARKS)
+                ):
+                    continue  # nothing the dispatcher reads (module docstring)
                 event = ev.Event.model_validate(json.loads(item.record)["event"])
-                self._ingest(event)
+                if event.incident_id not in self._states and event.kind in SUBJECT_KINDS:
+                    self._load(event.incident_id)
+                if event.incident_id in self._states:
+                    self._ingest(event)
             self._after = self.storage.parse_cursor(page.cursor)
             if page.up_to_date:
                 return
 
+    def _load(self, incident_id: str) -> None:
+        """Fold an incident from its log, which may run ahead of the feed: the fold
+        passes over an entry it has seen when the feed brings it."""
+        self._states[incident_id] = IncidentState(id=incident_id)
+        after = 0
+        while True:
+            page = self._call(self.storage.incident_log(incident_id, after, PAGE))
+            if page is None:
+                return
+            for record in page.records:
+                self._ingest(ev.Event.model_validate(json.loads(record)["event"]))
+            after = page.next_after
+            if page.up_to_date:
+                return
+
     def _ingest(self, event: ev.Event) -> None:
-        state = self._states.get(event.incident_id)
-        if state is None:
-            state = self._states[event.incident_id] = IncidentState(id=event.incident_id)
-        apply(state, event)
+        apply(self._states[event.incident_id], event)
         if event.kind in SUBJECT_KINDS:
             pages = self._pages.setdefault(event.incident_id, {})
             if (page := page_of(event)) is not None:

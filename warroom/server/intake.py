@@ -15,14 +15,17 @@ the open incidents (``open_view``), and appended as one push: all of a payload, 
 Decisions are made one batch at a time (``IntakeDesk``): two payloads for one service
 arriving together must not both declare an incident. Payloads that queue up while a
 batch commits are decided together in the next one, so a storm costs one commit per
-batch rather than one per alert; should that shared batch fail, each payload in it is
-tried again alone, so one bad payload fails only itself. A batch the storage refuses
-(an incident closed between the decision and the append) is 503: Alertmanager retries,
-and the retry is decided afresh.
+batch rather than one per alert — and that next batch is decided while the one before
+commits (on the view with its entries folded in), then committed once it has landed, so
+deciding and the disk's commit overlap. Should a batch fail, each payload in it is tried
+again alone, so one bad payload fails only itself, and the batch decided on it is
+decided again. A batch the storage refuses (an incident closed between the decision and
+the append) is 503: Alertmanager retries, and the retry is decided afresh.
 """
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -37,7 +40,7 @@ from warroom.core.policy import Policy
 from warroom.core.wording import field_path, plain_message
 from warroom.intake.apply import Applied, Runbooks, apply_alerts, intake_actor
 from warroom.server import errors
-from warroom.server.authored import BatchRefused, ServerAuthor
+from warroom.server.authored import Batch, BatchRefused, ServerAuthor
 from warroom.server.errors import AUTHENTICATED
 from warroom.server.fastpush import PushLane
 from warroom.server.jsonbody import StrictJSONRoute
@@ -46,6 +49,8 @@ from warroom.server.storage import EventStorage, Principal
 
 MAX_BATCH_ALERTS = 2000
 """At most this many alerts decided and appended together."""
+PIPELINE_RUN_S = 0.5
+"""How long the desk keeps the view for a run of batches before it lets the ladder in."""
 
 
 class AppliedAlert(BaseModel):
@@ -82,6 +87,22 @@ class IntakeRoute(StrictJSONRoute):
         return plain_errors
 
 
+Waiting = list[tuple[list[Alert], asyncio.Future]]
+"""Payloads queued for a decision, each with the future its request awaits."""
+
+
+@dataclass
+class _Decided:
+    """A batch of payloads decided (its entries folded into the view) and not yet landed."""
+
+    payloads: Waiting
+    written: Batch
+    applied: list[Applied] = field(default_factory=list)
+    error: Exception | None = None
+    """Why the decision failed (its folds are forgotten already)."""
+    commit: asyncio.Task | None = None
+
+
 class IntakeDesk:
     """Decides and appends payloads in order, one batch at a time (module docstring)."""
 
@@ -96,38 +117,110 @@ class IntakeDesk:
         """``view`` is the server's view of its open incidents, shared with the ladder."""
         self.storage, self.policy, self.author, self.runbooks = storage, policy, author, runbooks
         self.view = view or OpenIncidentsView(storage)
-        self._waiting: list[tuple[list[Alert], asyncio.Future]] = []
+        self._waiting: Waiting = []
         self._worker: asyncio.Task | None = None
+        self._arrived = asyncio.Event()
+        """Set when a payload joins ``_waiting`` (a run waiting on a commit decides it)."""
 
     async def receive(self, alerts: list[Alert]) -> list[Applied]:
         """What was done with each alert, once it is durably on the record."""
         future = asyncio.get_running_loop().create_future()
         self._waiting.append((alerts, future))
+        self._arrived.set()
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._work())
         return await future
 
     async def _work(self) -> None:
         while self._waiting:
-            batch = self._next_batch()
-            try:
-                applied = await self._apply([a for alerts, _ in batch for a in alerts])
-            except Exception as exc:
-                if len(batch) == 1:
-                    batch[0][1].set_exception(exc)
-                    continue
-                for alerts, future in batch:  # alone, so only the bad one fails
-                    try:
-                        future.set_result(await self._apply(alerts))
-                    except Exception as alone:
-                        future.set_exception(alone)
-                continue
-            start = 0
-            for alerts, future in batch:
-                future.set_result(applied[start : start + len(alerts)])
-                start += len(alerts)
+            async with self.view.deciding:
+                await self._run()
 
-    def _next_batch(self) -> list[tuple[list[Alert], asyncio.Future]]:
+    async def _run(self) -> None:
+        """Batches in a pipeline, holding the view: each is decided while the one before
+        it commits, and committed once that one has landed (so a batch is only ever
+        committed on a record that holds what it was decided on). The run ends when
+        nothing waits, after ``PIPELINE_RUN_S`` (the ladder gets its turn, and the view
+        catches up on other writers' entries, which the storage meanwhile judges at the
+        append: ``authored``), or on a failure, after which each payload is tried alone."""
+        await self.view.catch_up()
+        loop = asyncio.get_running_loop()
+        until = loop.time() + PIPELINE_RUN_S
+        flight: _Decided | None = None
+        while True:
+            if flight is not None and not self._waiting:
+                await self._arrival_or(flight)
+            upcoming = None
+            if self._waiting and (flight is None or loop.time() < until):
+                payloads = self._next_batch()
+                alerts = [alert for each, _ in payloads for alert in each]
+                upcoming = await self._decide(alerts, payloads)
+            if flight is not None and not await self._land(flight):
+                if upcoming is not None:  # decided on what did not land: decide again
+                    await self.view.forget(upcoming.written.touched)
+                    self._waiting[:0] = upcoming.payloads
+                await self._alone(flight)
+                return
+            if upcoming is None:
+                return
+            if upcoming.error is not None:
+                await self._alone(upcoming)
+                return
+            upcoming.commit = asyncio.ensure_future(upcoming.written.commit(self.storage))
+            flight = upcoming
+
+    async def _arrival_or(self, flight: _Decided) -> None:
+        """Until a payload arrives or the batch in flight has landed."""
+        assert flight.commit is not None
+        self._arrived.clear()
+        arrival = asyncio.ensure_future(self._arrived.wait())
+        await asyncio.wait((flight.commit, arrival), return_when=asyncio.FIRST_COMPLETED)
+        arrival.cancel()
+
+    async def _decide(self, alerts: list[Alert], payloads: Waiting) -> _Decided:
+        """Decide ``alerts`` (those of ``payloads``) on the view as it stands, folding
+        their entries in ahead; a failure is kept in the result, its folds forgotten."""
+        written = self.author.batch(intake_actor(alerts), self.policy, self.view.states)
+        decided = _Decided(payloads, written)
+        incidents = [summary_of(state) for state in self.view.states.values()]
+        try:
+            decided.applied = apply_alerts(written.room, alerts, incidents, self.runbooks)
+        except Exception as exc:
+            await self.view.forget(written.touched)
+            decided.error = exc
+            return decided
+        self.view.folded_ahead(written.events)
+        return decided
+
+    async def _land(self, decided: _Decided) -> bool:
+        """Wait for the batch's commit; answer its payloads if it is on the record, else
+        forget what it folded and keep the failure for ``_alone``."""
+        assert decided.commit is not None
+        try:
+            await decided.commit
+        except Exception as exc:
+            await self.view.forget(decided.written.touched)
+            decided.error = exc
+            return False
+        start = 0
+        for alerts, future in decided.payloads:
+            future.set_result(decided.applied[start : start + len(alerts)])
+            start += len(alerts)
+        return True
+
+    async def _alone(self, failed: _Decided) -> None:
+        """A failed batch: a single payload fails with its error; of several, each is
+        decided and committed alone, so only a bad one fails."""
+        if len(failed.payloads) == 1:
+            failed.payloads[0][1].set_exception(failed.error or RuntimeError("failed"))
+            return
+        for alerts, future in failed.payloads:
+            try:
+                future.set_result(await self._apply(alerts))
+            except Exception as alone:
+                future.set_exception(alone)
+
+    def _next_batch(self) -> Waiting:
         """The payloads waiting from one sender (one actor), up to ``MAX_BATCH_ALERTS``."""
         first = self._waiting[0][0]
         actor, size, taken = intake_actor(first), 0, 0
@@ -139,18 +232,17 @@ class IntakeDesk:
         return batch
 
     async def _apply(self, alerts: list[Alert]) -> list[Applied]:
-        async with self.view.deciding:
-            await self.view.catch_up()
-            batch = self.author.batch(intake_actor(alerts), self.policy, self.view.states)
-            incidents = [summary_of(state) for state in self.view.states.values()]
-            try:
-                applied = apply_alerts(batch.room, alerts, incidents, self.runbooks)
-                self.view.folded_ahead(batch.events)
-                await batch.commit(self.storage)
-            except BaseException:
-                await self.view.forget(batch.touched)
-                raise
-            return applied
+        """Decide and commit one payload on its own (the view is held by the caller)."""
+        await self.view.catch_up()
+        decided = await self._decide(alerts, [])
+        if decided.error is not None:
+            raise decided.error
+        try:
+            await decided.written.commit(self.storage)
+        except BaseException:
+            await self.view.forget(decided.written.touched)
+            raise
+        return decided.applied
 
 
 ALERTMANAGER_PATH = "/v1/intake/alertmanager"

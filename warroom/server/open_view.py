@@ -13,7 +13,7 @@ incidents, declarations and reopenings. A closed incident is dropped and folded 
 from its log if it is reopened.
 
 The first catch-up (after a restart: the whole feed) does not fold history. It scans
-the records as text for the incident each belongs to (``_incident_of``) and decodes only
+the records as text for the incident each belongs to (``incident_of``) and decodes only
 those that may close or reopen one (a quoted ``"closed"`` or ``"reopened"`` in them),
 then folds each incident left open from its own log (``reload``): a string scan per
 record of history, and the validation and fold of the open incidents' entries only —
@@ -57,7 +57,7 @@ event's before it in canonical (sorted) order are other names, and a quote insid
 text is escaped."""
 
 
-def _incident_of(record: str) -> str | None:
+def incident_of(record: str) -> str | None:
     """The record's incident id read off its head; None when it is not plainly there
     (an escaped character in it, another layout): the caller then decodes the record."""
     start = record.find(ID_KEY, 0, ID_KEY_WITHIN)
@@ -121,7 +121,7 @@ class OpenIncidentsView:
         while True:
             page = await self.storage.feed(cursor, PAGE)
             for item in page.items:
-                incident_id = _incident_of(item.record)
+                incident_id = incident_of(item.record)
                 if incident_id is None or any(m in item.record for m in MAY_CLOSE_OR_REOPEN):
                     record = json.loads(item.record)
                     incident_id, closes = record["incident_id"], _closes(record)

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # the event model and the fold (~0.3 s of imports) load where
     from warroom.core.state import IncidentState
     from warroom.core.stored_events import StoredRow
 
-FOLD_VERSION = 11
+FOLD_VERSION = 12
 """Bump when the fold's output changes, so stale cached snapshots are ignored."""
 
 SNAPSHOT_EVERY = 1000
