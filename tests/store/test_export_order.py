@@ -82,3 +82,18 @@ def test_a_log_in_time_order_is_not_sorted(tmp_path: Path) -> None:
     assert ordering <= one_pass * 1.2, (ordering, one_pass)
     assert exports._occurrence_order(store, "inc-long") is None
     store.close()
+
+
+def test_one_time_written_two_ways_is_still_sorted_by_time(tmp_path: Path) -> None:
+    """``09:00:05+00:00`` and ``09:00:05.000000+00:00`` (how a server's ``…05.000000Z``
+    is stored) are one time: the entries then go by when they were recorded."""
+    store = _log(tmp_path, [(5, 0, 2, UTC), (5, 0, -2, UTC)])
+    store.conn.execute(
+        "UPDATE events SET occurred_at = ? WHERE id = 'e-2'",
+        ((T0 + timedelta(seconds=5)).isoformat().replace("+", ".000000+"),),
+    )
+    state = store.state("inc-o")
+    streamed = "".join(markdown(state, exports.timeline_entries(store, "inc-o"), POLICY))
+    assert streamed.index("e-2 |") < streamed.index("e-1 |")
+    assert streamed == to_markdown(state, store.events("inc-o"), POLICY)
+    store.close()

@@ -119,9 +119,14 @@ def _occurrence_order(store: LocalStore, incident_id: str) -> array | None:
 
 
 def _utc_text(text: object) -> bool:
-    """Whether a stored time is ``datetime.isoformat`` of a UTC time (25 or 32
-    characters): such texts compare as the times they spell."""
-    return type(text) is str and len(text) in (25, 32) and text.endswith("+00:00")
+    """Whether a stored time is ``datetime.isoformat`` of a UTC time: whole seconds (25
+    characters) or with microseconds that are not all zero (32; isoformat leaves zeros
+    out, so one time has one text). Such texts compare as the times they spell."""
+    if type(text) is not str or not text.endswith("+00:00"):
+        return False
+    if len(text) == 25:
+        return text[19] == "+"
+    return len(text) == 32 and text[19] == "." and text[20:26] != "000000"
 
 
 def _stamp_order(store: LocalStore, incident_id: str) -> array:
