@@ -63,19 +63,19 @@ from text has no cycles, and a cycle still fails, as a ``RecursionError``."""
 
 def canonical_bytes(value: "Event | dict[str, Any]") -> bytes:
     """The exact bytes that are hashed for an event (or any JSON-able mapping)."""
-    data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
-    if _ENCODE is None or type(data) is not dict:
-        text = json.dumps(
-            data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
-    else:
-        text = "".join(_ENCODE(data, 0))
-    return text.encode("utf-8")
+    return canonical_text(value).encode("utf-8")
 
 
 def canonical_text(value: "Event | dict[str, Any]") -> str:
-    """``canonical_bytes`` as text: what servers store and clients keep as the body."""
-    return canonical_bytes(value).decode("utf-8")
+    """``canonical_bytes`` as text: what servers store and clients keep as the body
+    (encoded once, so a caller that needs both encodes the text rather than decoding
+    the bytes back)."""
+    data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+    if _ENCODE is None or type(data) is not dict:
+        return json.dumps(
+            data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    return "".join(_ENCODE(data, 0))
 
 
 def genesis(incident_id: str) -> str:

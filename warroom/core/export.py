@@ -126,11 +126,34 @@ def markdown(
         lines.append("")
     lines += ["## Timeline", "", "| when | who | kind | entry | id |", "|---|---|---|---|---|"]
     yield "\n".join(lines) + "\n"
+    yield from _timeline_rows(state, timeline)
+    yield from (line + "\n" for line in _command_runs(command_runs))
+
+
+TIMELINE_BATCH = 1000
+"""Timeline rows written per chunk: a chunk per row cost a generator step and a write
+each, at a million rows."""
+
+
+def _timeline_rows(state: IncidentState, timeline: Iterable[Entry]) -> Iterator[str]:
+    """The timeline table's rows, in chunks of ``TIMELINE_BATCH``; an actor's escaped
+    name is worked out once (a long incident has few actors and a million rows)."""
+    actors: dict[str, str] = {}
+    rows: list[str] = []
     for when, actor, kind, event_id, original in timeline:
         text, mark = entry_text(event_id, original, state)
         shown = _md(text) + (f" *({_md(mark)})*" if mark else "")
-        yield f"| {when} | {_md(actor)} | {kind} | {shown} | {event_id} |\n"
-    yield from (line + "\n" for line in _command_runs(command_runs))
+        who = actors.get(actor)
+        if who is None:
+            who = _md(actor)
+            if len(actors) < TIMELINE_BATCH:  # bounded, whoever wrote the log
+                actors[actor] = who
+        rows.append(f"| {when} | {who} | {kind} | {shown} | {event_id} |\n")
+        if len(rows) == TIMELINE_BATCH:
+            yield "".join(rows)
+            rows.clear()
+    if rows:
+        yield "".join(rows)
 
 
 def _command_runs(runs: Iterable[ev.Event]) -> list[str]:

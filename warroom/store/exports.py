@@ -64,6 +64,13 @@ def timeline_entries(store: LocalStore, incident_id: str) -> Iterator[Entry]:
     conn = store.conn
     with read_snapshot(store):  # the order and the rows read in chunks agree
         order = _occurrence_order(store, incident_id)
+        if order is None:  # the log's own order: read straight through, no lookups
+            for at, body in conn.execute(
+                "SELECT occurred_at, body FROM events WHERE incident_id = ? ORDER BY seq",
+                (incident_id,),
+            ):
+                yield _entry(at, body)
+            return
         for start in range(0, len(order), CHUNK):
             chunk = order[start : start + CHUNK].tolist()
             marks = ",".join("?" * len(chunk))
@@ -91,8 +98,39 @@ def read_snapshot(store: LocalStore) -> Iterator[None]:
             store.conn.execute("COMMIT")
 
 
-def _occurrence_order(store: LocalStore, incident_id: str) -> array:
-    """Every event's ``seq`` sorted as ``(occurred_at, recorded_at)`` then log order."""
+def _occurrence_order(store: LocalStore, incident_id: str) -> array | None:
+    """Every event's ``seq`` sorted as ``(occurred_at, recorded_at)`` then log order;
+    None when that is the log's order itself (the usual case).
+
+    The times are first read as stored, in log order: when every one is UTC in the
+    store's form (``+00:00``, with or without microseconds) the text compares as the
+    time does, so a log whose times never go back needs no sort at all (SQLite sorting
+    a million computed stamps was a third of an export). Otherwise SQLite sorts by its
+    stamps (or the models give the order), as before."""
+    previous = ("", "")
+    for at, noted in store.conn.execute(
+        "SELECT occurred_at, recorded_at FROM events WHERE incident_id = ? ORDER BY seq",
+        (incident_id,),
+    ):
+        if not (_utc_text(at) and _utc_text(noted)) or (at, noted) < previous:
+            return _stamp_order(store, incident_id)
+        previous = (at, noted)
+    return None
+
+
+def _utc_text(text: object) -> bool:
+    """Whether a stored time is ``datetime.isoformat`` of a UTC time: whole seconds (25
+    characters) or with microseconds that are not all zero (32; isoformat leaves zeros
+    out, so one time has one text). Such texts compare as the times they spell."""
+    if type(text) is not str or not text.endswith("+00:00"):
+        return False
+    if len(text) == 25:
+        return text[19] == "+"
+    return len(text) == 32 and text[19] == "." and text[20:26] != "000000"
+
+
+def _stamp_order(store: LocalStore, incident_id: str) -> array:
+    """``_occurrence_order`` of times in any offset, by SQLite's stamps."""
     occurred, recorded = stamp_sql("occurred_at"), stamp_sql("recorded_at")
     order = array("q")
     for at, noted, seq in store.conn.execute(

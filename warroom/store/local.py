@@ -339,10 +339,12 @@ class LocalStore:
     ) -> tuple[IncidentState | None, int, int]:
         from warroom.core.fold import INERT_KINDS
 
+        inert = sorted(INERT_KINDS)  # their bodies are never read: not fetched either
         cursor = self.conn.execute(
-            "SELECT seq, kind, id, occurred_at, body FROM events"
+            "SELECT seq, kind, id, occurred_at, CASE WHEN kind IN"
+            f" ({','.join('?' * len(inert))}) THEN NULL ELSE body END FROM events"
             " WHERE incident_id = ? AND seq > ? ORDER BY seq",
-            (incident_id, after_seq),
+            (*inert, incident_id, after_seq),
         )
         last_seq, count, batch = after_seq, 0, []
         seen: set[str] = set()  # note_event's work, tallied without setting a model's
@@ -350,6 +352,10 @@ class LocalStore:
         for seq, kind, event_id, occurred_at, body in cursor:
             last_seq, count = seq, count + 1
             if state is None:  # the first event makes the state
+                if body is None:
+                    (body,) = self.conn.execute(
+                        "SELECT body FROM events WHERE seq = ?", (seq,)
+                    ).fetchone()
                 state = _fold_batch([(seq, kind, body)], None)
                 continue
             if event_id in seen or event_id in state.seen_ids:

@@ -30,6 +30,7 @@ from warroom.core.chain import (
     Checkpoint,
     Head,
     canonical_bytes,
+    canonical_text,
     check_link,
     verify_checkpoint,
 )
@@ -224,14 +225,16 @@ class Replica:
         """
         _, key = self.binding()
         parsed = [_parts(item) for item in items]
-        local = self._local_rows([event["id"] for _, _, _, event in parsed])
+        local = self._local_rows([event["id"] for _, _, _, event, _ in parsed])
         heads: dict[str, tuple[int, str]] = {}
         batch: list[tuple] = []
         fresh = 0
         self.conn.execute("PRAGMA synchronous=NORMAL")
         try:
             with _translated_errors(self.store.path), self.store._transaction():
-                for item, (incident_id, seq, digest, event) in zip(items, parsed, strict=True):
+                for item, (incident_id, seq, digest, event, envelope) in zip(
+                    items, parsed, strict=True
+                ):
                     head = heads.get(incident_id)
                     if head is None:
                         start = self.head(incident_id)
@@ -239,12 +242,13 @@ class Replica:
                     if seq <= head[0]:
                         self._check_known(incident_id, seq, digest, event)
                         continue
-                    canonical = canonical_bytes(event)
+                    body = canonical_text(event)
+                    canonical = body.encode()
                     check_link(incident_id, head[0], head[1], seq, digest, canonical)
                     heads[incident_id] = (seq, digest)
                     row = local.get(event["id"])
                     if row is None:
-                        batch.append(_row(incident_id, seq, digest, event, canonical.decode()))
+                        batch.append((*envelope, body, seq, digest))
                     else:
                         fresh += self._flush(batch)
                         self._settle_own(row, incident_id, seq, digest, event, canonical)
@@ -462,8 +466,10 @@ class Replica:
         ]
 
 
-def _parts(item: dict[str, Any]) -> tuple[str, int, str, dict[str, Any]]:
-    """Check a feed record's shape before anything of it is trusted."""
+def _parts(item: dict[str, Any]) -> tuple[str, int, str, dict[str, Any], tuple]:
+    """Check a feed record's shape before anything of it is trusted; returns its parts
+    and the envelope columns of its ``events`` row (times in the store's own ISO form),
+    read in the same pass (this runs once per event of a catch-up)."""
     try:
         incident_id, seq, digest, event = (
             item["incident_id"],
@@ -471,41 +477,37 @@ def _parts(item: dict[str, Any]) -> tuple[str, int, str, dict[str, Any]]:
             item["hash"],
             item["event"],
         )
+        payload, device_seq = event["payload"], event["device_seq"]
+        event_id, actor, device_id = event["id"], event["actor"], event["device_id"]
+        occurred_at, recorded_at = event["occurred_at"], event["recorded_at"]
         ok = (
             type(seq) is int
             and type(digest) is str
             and event["incident_id"] == incident_id
             and type(incident_id) is str
-            and type(event["payload"]) is dict
-            and type(event["device_seq"]) is int
-            and type(event["id"]) is str  # the envelope's text fields, one by one (per event)
-            and type(event["actor"]) is str
-            and type(event["occurred_at"]) is str
-            and type(event["recorded_at"]) is str
-            and type(event["device_id"]) is str
+            and type(payload) is dict
+            and type(device_seq) is int
+            and type(event_id) is str  # the envelope's text fields, one by one (per event)
+            and type(actor) is str
+            and type(occurred_at) is str
+            and type(recorded_at) is str
+            and type(device_id) is str
         )
     except (KeyError, TypeError):
         ok = False
     if not ok:
         raise ChainError(f"the server sent a malformed record: {str(item)[:120]}")
-    return incident_id, seq, digest, event
-
-
-def _row(incident_id: str, seq: int, digest: str, event: dict[str, Any], body: str) -> tuple:
-    """The ``events`` row of a remote event (times in the store's own ISO form)."""
-    return (
-        event["id"],
+    envelope = (
+        event_id,
         incident_id,
-        event["payload"].get("kind", ""),
-        event["actor"],
-        _iso(event["occurred_at"]),
-        _iso(event["recorded_at"]),
-        event["device_id"],
-        event["device_seq"],
-        body,
-        seq,
-        digest,
+        payload.get("kind", ""),
+        actor,
+        _iso(occurred_at),
+        _iso(recorded_at),
+        device_id,
+        device_seq,
     )
+    return incident_id, seq, digest, event, envelope
 
 
 def _same(body: str, event: dict[str, Any]) -> bool:
