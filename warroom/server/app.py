@@ -42,11 +42,10 @@ from warroom.server.jsonbody import StrictJSONRoute
 from warroom.server.ladder_task import ServerLadder
 from warroom.server.leader import BackgroundJobs
 from warroom.server.open_view import OpenIncidentsView
-from warroom.server.sse import frames
+from warroom.server.sse import LiveFrames, frames
 from warroom.server.status_page import status_router
 from warroom.server.storage import (
     NAME_MAX,
-    RESYNC,
     EventStorage,
     FeedPage,
     LastAdminToken,
@@ -438,19 +437,12 @@ def create_app(
                         page = await storage.feed(last, REPLAY_PAGE)
                         continue
                     yield f'event: up_to_date\ndata: {{"cursor":"{last}"}}\n\n'.encode()
-                    while True:  # live, until the subscription asks for a re-read
-                        try:
-                            batch = await asyncio.wait_for(subscription.get(), heartbeat_s)
-                        except TimeoutError:
-                            yield b": ping\n\n"
-                            continue
-                        if batch == RESYNC:
-                            break
-                        fresh = [item for item in batch if item.position > last]
-                        if fresh:
-                            last = fresh[-1].position
-                            for chunk in frames(fresh):
-                                yield chunk
+                    live = LiveFrames(subscription, last)
+                    # live, until the subscription asks for a re-read (None)
+                    while (chunks := await live.next(heartbeat_s)) is not None:
+                        for chunk in chunks:
+                            yield chunk
+                    last = live.last
                     page = await storage.feed(last, REPLAY_PAGE)
             except TokenRevoked:
                 pass
