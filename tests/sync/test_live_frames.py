@@ -34,13 +34,25 @@ async def storage(tmp_path):
 
 
 async def _commit(storage: SQLiteStorage, *texts: str) -> None:
+    """The declaration, then one commit per text, each queued to every subscriber
+    before this returns (the writer thread hands a commit to the event loop after its
+    append has returned)."""
+    await storage.append([declaration("inc-live")], _admit, "tok")
     for text in texts:
         await storage.append([make_event("note", "inc-live", text=text)], _admit, "tok")
+    await _queued(storage, 1 + len(texts))
+
+
+async def _queued(storage: SQLiteStorage, batches: int) -> None:
+    for _ in range(500):
+        if all(sub.queue.qsize() >= batches for sub in storage._subscribers):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the commits never reached the subscriptions")
 
 
 async def test_a_burst_of_commits_goes_out_in_one_write(storage):
-    await storage.append([declaration("inc-live")], _admit, "tok")
-    live = LiveFrames(storage.subscribe("tok"), last=1)
+    live = LiveFrames(storage.subscribe("tok"), last=1)  # the replay sent the declaration
     await _commit(storage, "a", "b", "c")  # three commits queued before the stream wakes
     chunks = await live.next(5)
     assert len(chunks) == 1
@@ -49,7 +61,6 @@ async def test_a_burst_of_commits_goes_out_in_one_write(storage):
 
 
 async def test_every_stream_writes_the_same_bytes_of_a_batch_encoded_once(storage):
-    await storage.append([declaration("inc-live")], _admit, "tok")
     streams = [LiveFrames(storage.subscribe("tok"), last=1) for _ in range(3)]
     await _commit(storage, "shared")
     written = [await stream.next(5) for stream in streams]
@@ -58,11 +69,12 @@ async def test_every_stream_writes_the_same_bytes_of_a_batch_encoded_once(storag
 
 
 async def test_positions_a_stream_already_sent_are_left_out(storage):
-    await storage.append([declaration("inc-live")], _admit, "tok")
     subscription = storage.subscribe("tok")
+    await storage.append([declaration("inc-live")], _admit, "tok")
     await storage.append(
         [make_event("note", "inc-live", text=t) for t in ("x", "y", "z")], _admit, "tok"
     )
+    await _queued(storage, 2)
     live = LiveFrames(subscription, last=3)  # the replay already sent 2 and 3
     chunks = await live.next(5)
     assert _positions(chunks) == [4]
