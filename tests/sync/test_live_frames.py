@@ -52,18 +52,19 @@ async def _queued(storage: SQLiteStorage, batches: int) -> None:
 
 
 async def test_a_burst_of_commits_goes_out_in_one_write(storage):
-    live = LiveFrames(storage.subscribe("tok"), last=1)  # the replay sent the declaration
+    # the replay sent the declaration
+    live = LiveFrames(storage.subscribe("tok"), last=1, heartbeat_s=5)
     await _commit(storage, "a", "b", "c")  # three commits queued before the stream wakes
-    chunks = await live.next(5)
+    chunks = await live.next()
     assert len(chunks) == 1
     assert _positions(chunks) == [2, 3, 4]
     assert live.last == 4
 
 
 async def test_every_stream_writes_the_same_bytes_of_a_batch_encoded_once(storage):
-    streams = [LiveFrames(storage.subscribe("tok"), last=1) for _ in range(3)]
+    streams = [LiveFrames(storage.subscribe("tok"), last=1, heartbeat_s=5) for _ in range(3)]
     await _commit(storage, "shared")
-    written = [await stream.next(5) for stream in streams]
+    written = [await stream.next() for stream in streams]
     assert written[0][0] is written[1][0] is written[2][0]
     assert _positions(written[0]) == [2]
 
@@ -75,8 +76,8 @@ async def test_positions_a_stream_already_sent_are_left_out(storage):
         [make_event("note", "inc-live", text=t) for t in ("x", "y", "z")], _admit, "tok"
     )
     await _queued(storage, 2)
-    live = LiveFrames(subscription, last=3)  # the replay already sent 2 and 3
-    chunks = await live.next(5)
+    live = LiveFrames(subscription, last=3, heartbeat_s=5)  # the replay already sent 2 and 3
+    chunks = await live.next()
     assert _positions(chunks) == [4]
     everything = await storage.feed(0, 10)
     assert chunks == list(frames(everything.items[3:]))  # the frames a replay would send
@@ -84,17 +85,38 @@ async def test_positions_a_stream_already_sent_are_left_out(storage):
 
 async def test_an_idle_stream_pings_and_a_resync_asks_for_a_re_read(storage):
     subscription = storage.subscribe("tok")
-    live = LiveFrames(subscription, last=0)
-    assert await live.next(0.05) == [PING]
+    live = LiveFrames(subscription, last=0, heartbeat_s=0.05)
+    assert await live.next() == [PING]
+    assert await live.next() == [PING]  # and again, one heartbeat later
+    await _commit(storage)  # a ping loses nothing: the batch waits in the queue
+    assert _positions(await live.next()) == [1]
     subscription.queue.put_nowait(())  # RESYNC: the subscriber fell behind
-    assert await live.next(5) is None
+    assert await live.next() is None
+    live.close()
+
+
+async def test_a_stream_that_writes_is_not_pinged_and_its_own_cancellation_still_ends_it(
+    storage,
+):
+    live = LiveFrames(storage.subscribe("tok"), last=0, heartbeat_s=1.0)
+    await storage.append([declaration("inc-live")], _admit, "tok")
+    for n in range(6):  # a write every 0.1 s: never 1 s without one
+        await asyncio.sleep(0.1)
+        await storage.append([make_event("note", "inc-live", text=f"n{n}")], _admit, "tok")
+        assert await live.next() != [PING]
+    waiting = asyncio.ensure_future(live.next())
+    await asyncio.sleep(0.05)
+    waiting.cancel()  # the client went away
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    live.close()
 
 
 async def test_a_revoked_token_ends_the_live_frames(storage):
     info, _ = await storage.create_token("dee", "viewer")
     subscription = storage.subscribe(info.id)
-    live = LiveFrames(subscription, last=0)
-    waiting = asyncio.ensure_future(live.next(5))
+    live = LiveFrames(subscription, last=0, heartbeat_s=5)
+    waiting = asyncio.ensure_future(live.next())
     await asyncio.sleep(0.05)
     await storage.revoke_token(info.id)
     with pytest.raises(TokenRevoked):

@@ -426,27 +426,26 @@ def create_app(
             raise
 
         async def body() -> AsyncIterator[bytes]:
-            last, page = position, first
+            live, page = LiveFrames(subscription, position, heartbeat_s), first
             try:
                 while not subscription.revoked:  # revoked: the stream ends (see storage)
                     if page.items:
-                        last = page.items[-1].position
+                        live.last = page.items[-1].position
                         for chunk in frames(page.items):
                             yield chunk
                     if not page.up_to_date:
-                        page = await storage.feed(last, REPLAY_PAGE)
+                        page = await storage.feed(live.last, REPLAY_PAGE)
                         continue
-                    yield f'event: up_to_date\ndata: {{"cursor":"{last}"}}\n\n'.encode()
-                    live = LiveFrames(subscription, last)
+                    yield f'event: up_to_date\ndata: {{"cursor":"{live.last}"}}\n\n'.encode()
                     # live, until the subscription asks for a re-read (None)
-                    while (chunks := await live.next(heartbeat_s)) is not None:
+                    while (chunks := await live.next()) is not None:
                         for chunk in chunks:
                             yield chunk
-                    last = live.last
-                    page = await storage.feed(last, REPLAY_PAGE)
+                    page = await storage.feed(live.last, REPLAY_PAGE)
             except TokenRevoked:
                 pass
             finally:
+                live.close()
                 subscription.close()
 
         return StreamingResponse(

@@ -6,8 +6,9 @@ stream does per batch is done hundreds of times per commit (500 subscribers in
 reference/sync-protocols.md's fan-out target). So a batch is encoded once and the bytes
 shared by every stream it reaches (``_encoded``), a wake-up takes every batch queued
 since the last one and writes them as one chunk (a burst of commits costs one write per
-subscriber, not one per commit), and the heartbeat is a deadline moved on the waiting
-task, not a task of its own per wait (``asyncio.wait_for`` makes one each time).
+subscriber, not one per commit), and the heartbeat is one timer per stream that looks
+every ``heartbeat_s`` whether the stream wrote, not a timer (``asyncio.timeout``) or a
+task (``asyncio.wait_for``) per wait.
 """
 
 import asyncio
@@ -71,21 +72,53 @@ def _shared_frames(batch: tuple[FeedItem, ...]) -> list[bytes]:
 
 
 class LiveFrames:
-    """The live frames of one stream after position ``last`` (what it has sent)."""
+    """The live frames of one stream after position ``last`` (what it has sent), with
+    a ping after ``heartbeat_s`` without a write. ``close`` when the stream ends."""
 
-    def __init__(self, subscription: Subscription, last: int) -> None:
+    def __init__(self, subscription: Subscription, last: int, heartbeat_s: float) -> None:
         self.subscription = subscription
         self.last = last
+        self.heartbeat_s = heartbeat_s
+        self._loop = asyncio.get_running_loop()
+        self._written_at = self._loop.time()
+        self._waiting: asyncio.Task | None = None
+        """The stream's task while it waits for a batch (what a ping interrupts)."""
+        self._pinging = False
+        self._beat = self._loop.call_at(self._written_at + heartbeat_s, self._heartbeat)
 
-    async def next(self, heartbeat_s: float) -> list[bytes] | None:
+    def close(self) -> None:
+        self._beat.cancel()
+
+    def _heartbeat(self) -> None:
+        """Once per ``heartbeat_s`` at most, not once per batch: wake a stream that has
+        written nothing for that long to send a ping, else look again when it would be
+        due."""
+        now = self._loop.time()
+        due = self._written_at + self.heartbeat_s
+        if now >= due:
+            if self._waiting is not None and not self._pinging:
+                self._pinging = True
+                self._waiting.cancel()
+            due = now + self.heartbeat_s
+        self._beat = self._loop.call_at(due, self._heartbeat)
+
+    async def next(self) -> list[bytes] | None:
         """The chunks to write next — every batch queued so far, positions already sent
-        left out; ``[PING]`` when nothing came for ``heartbeat_s``; ``None`` when the
-        stream must re-read the feed from ``last`` (``RESYNC``, or the token revoked:
-        the caller looks at ``subscription.revoked``). ``TokenRevoked`` passes through."""
+        left out — or ``[PING]``; ``None`` when the stream must re-read the feed from
+        ``last`` (``RESYNC``, or the token revoked: the caller looks at
+        ``subscription.revoked``). ``TokenRevoked`` passes through."""
+        self._waiting = asyncio.current_task()
         try:
-            async with asyncio.timeout(heartbeat_s):
-                first = await self.subscription.get()
-        except TimeoutError:
+            first = await self.subscription.get()
+        except asyncio.CancelledError:
+            # the heartbeat's, unless the stream itself is being cancelled as well
+            if not self._pinging or self._waiting.uncancel() > 0:
+                raise
+            first = None
+        finally:
+            self._waiting, self._pinging = None, False
+        self._written_at = self._loop.time()
+        if first is None:
             return [PING]
         chunks: list[bytes] = []
         for batch in (first, *self.subscription.ready()):
