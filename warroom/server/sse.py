@@ -25,9 +25,10 @@ and their ``\\u`` escapes are the same JSON value: escaped, no text can break a 
 
 PING = b": ping\n\n"
 """A comment line: keeps proxies from closing an idle stream."""
-SHARED_BATCHES = 64
-"""Live batches whose frames are kept for the streams still to write them: more than a
-subscriber's backlog could hold between two of its wake-ups in practice."""
+SHARED_BATCHES = 8
+"""Live batches whose frames are kept for the streams still to write them (each stream
+writes a batch within one pass of the event loop over them; one further behind encodes
+its own copy). Few, since a group commit's batch can hold megabytes."""
 
 
 def frame(item: FeedItem) -> bytes:
