@@ -13,9 +13,9 @@ connected subscriber (goal <= 64 KB). Issue 14: PostgreSQL with two replicas sus
 Every part runs against real ``warroom serve`` child processes on 127.0.0.1 (with
 ``--replicas 2`` on PostgreSQL, two on one database, loaders and subscribers dealt round
 them; the entry a fan-out measures is pushed to the first, so half the subscribers get
-it through the other replica's relay). Server CPU per append and per caught-up event
-counts every replica process and every process of the database cluster (from /proc):
-the figure that holds when the machine is busy.
+it through the other replica's relay). Server CPU per append, per fan-out delivery and
+per caught-up event counts every replica process and every process of the database
+cluster (from /proc): the figure that holds when the machine is busy.
 
 * fan-out: one real client (a home, ``WarRoom.log``, ``SyncEngine`` pushing) writes
   10 entries/s for 10 s; the subscribers are raw-socket SSE readers in one separate
@@ -298,6 +298,7 @@ def bench_fanout(server: Server, root: Path, subscribers: int) -> dict:
     engine.wake()
     time.sleep(1.0)
     sent: dict[str, float] = {}
+    cpu_before = server.cpu_s()
     for i in range(int(seconds * rate)):
         text = f"fan-out to {subscribers}: entry {i}"  # unique: a stream replays history
         sent[text] = time.monotonic()
@@ -305,6 +306,7 @@ def bench_fanout(server: Server, root: Path, subscribers: int) -> dict:
         engine.wake()
         time.sleep(1 / rate)
     arrivals = out.get(timeout=60)
+    cpu = server.cpu_s() - cpu_before  # the sends, their deliveries, the streams ending
     child.join(10)
     engine.stop()
     store.close()
@@ -324,6 +326,7 @@ def bench_fanout(server: Server, root: Path, subscribers: int) -> dict:
         "to_all_p50_ms": 1000 * pct(to_all, 50),
         "to_all_p99_ms": 1000 * pct(to_all, 99),
         "to_all_max_ms": 1000 * max(to_all, default=float("nan")),
+        "server_cpu_us_per_delivery": 1e6 * cpu / max(1, len(per_delivery)),
     }
 
 
@@ -634,8 +637,8 @@ def print_summary(results: dict) -> None:
         print(
             f"fan-out to {f['subscribers']} SSE clients: p99 {f['to_all_p99_ms']:.1f} ms to all"
             f" (per delivery p50 {f['per_delivery_p50_ms']:.1f} / p99"
-            f" {f['per_delivery_p99_ms']:.1f} ms), {f['missed_deliveries']} missed"
-            f"   [target p99 <= 250 ms]"
+            f" {f['per_delivery_p99_ms']:.1f} ms), {f['missed_deliveries']} missed, server CPU"
+            f" {f['server_cpu_us_per_delivery']:.0f} us per delivery   [target p99 <= 250 ms]"
         )
     if a := results.get("appends"):
         for row in a["at_1000_per_s_runs"]:

@@ -42,11 +42,10 @@ from warroom.server.jsonbody import StrictJSONRoute
 from warroom.server.ladder_task import ServerLadder
 from warroom.server.leader import BackgroundJobs
 from warroom.server.open_view import OpenIncidentsView
-from warroom.server.sse import frames
+from warroom.server.sse import LiveFrames, frames
 from warroom.server.status_page import status_router
 from warroom.server.storage import (
     NAME_MAX,
-    RESYNC,
     EventStorage,
     FeedPage,
     LastAdminToken,
@@ -427,34 +426,26 @@ def create_app(
             raise
 
         async def body() -> AsyncIterator[bytes]:
-            last, page = position, first
+            live, page = LiveFrames(subscription, position, heartbeat_s), first
             try:
                 while not subscription.revoked:  # revoked: the stream ends (see storage)
                     if page.items:
-                        last = page.items[-1].position
+                        live.last = page.items[-1].position
                         for chunk in frames(page.items):
                             yield chunk
                     if not page.up_to_date:
-                        page = await storage.feed(last, REPLAY_PAGE)
+                        page = await storage.feed(live.last, REPLAY_PAGE)
                         continue
-                    yield f'event: up_to_date\ndata: {{"cursor":"{last}"}}\n\n'.encode()
-                    while True:  # live, until the subscription asks for a re-read
-                        try:
-                            batch = await asyncio.wait_for(subscription.get(), heartbeat_s)
-                        except TimeoutError:
-                            yield b": ping\n\n"
-                            continue
-                        if batch == RESYNC:
-                            break
-                        fresh = [item for item in batch if item.position > last]
-                        if fresh:
-                            last = fresh[-1].position
-                            for chunk in frames(fresh):
-                                yield chunk
-                    page = await storage.feed(last, REPLAY_PAGE)
+                    yield f'event: up_to_date\ndata: {{"cursor":"{live.last}"}}\n\n'.encode()
+                    # live, until the subscription asks for a re-read (None)
+                    while (chunks := await live.next()) is not None:
+                        for chunk in chunks:
+                            yield chunk
+                    page = await storage.feed(live.last, REPLAY_PAGE)
             except TokenRevoked:
                 pass
             finally:
+                live.close()
                 subscription.close()
 
         return StreamingResponse(

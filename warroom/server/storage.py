@@ -224,7 +224,14 @@ class IncidentPage:
 
 
 class Subscription(Protocol):
+    revoked: bool
+
     async def get(self) -> tuple[FeedItem, ...]: ...
+
+    def ready(self) -> list[tuple[FeedItem, ...]]:
+        """The batches already queued, taken without waiting (a stream writes what a
+        burst of commits queued in one go)."""
+        ...
 
     def close(self) -> None: ...
 

@@ -7,6 +7,14 @@ replica's own writer that continues exactly from ``seen`` goes out at once; anyt
 else — a gap left by another replica's commit, a ``LISTEN`` hint, the safety poll —
 makes it read the feed from ``seen`` (one reader for all subscribers) and relay what it
 finds. Hints are coalesced: while a read is running, more hints just ask for one more.
+
+Nothing is read for nobody: while the replica has no subscriber, ``seen`` just moves to
+the last position known committed (a commit of its own, a hint's position, or the feed
+head on a safety poll), since positions are dense and in commit order, everything up to
+it is committed. A subscriber that comes later reads the feed from its own cursor after
+subscribing, so it gets what ``seen`` passed over from there; and ``seen`` moves only
+while nobody is subscribed, judged at the moment it moves, on the event loop. A hint at
+or below ``seen`` reads nothing either (two replicas at load: most of them).
 """
 
 import asyncio
@@ -32,6 +40,8 @@ class Relayed(Protocol):
     url: str
     replica_id: str
     _loop: asyncio.AbstractEventLoop | None
+
+    _subscribers: set
 
     async def feed(self, after: int, limit: int) -> FeedPage: ...
 
@@ -65,27 +75,43 @@ class Relay:
     def committed(self, items: tuple[FeedItem, ...]) -> None:
         """This replica's writer committed ``items``."""
         fresh = tuple(item for item in items if item.position > self.seen)
-        if not fresh:
+        if not fresh or self._passed_over(fresh[-1].position):
             return
         if not self._reading and fresh[0].position == self.seen + 1:
             self.seen = fresh[-1].position
             self._storage._publish(fresh)
         else:
-            self.hint()
+            self.hint(fresh[-1].position)
 
-    def hint(self) -> None:
-        """Something may have been committed after ``seen``: read and relay it."""
+    def hint(self, upto: int | None = None) -> None:
+        """Something may have been committed after ``seen`` (up to ``upto``, when the
+        hint says; ``None``: a safety poll): read and relay it."""
+        if upto is not None and (upto <= self.seen or self._passed_over(upto)):
+            return
         if self._reading:
             self._again = True
             return
         self._reading = True
         self._task = asyncio.get_running_loop().create_task(self._read())
 
+    def _passed_over(self, committed: int) -> bool:
+        """With nobody subscribed, move ``seen`` to ``committed`` (a position known
+        committed, with every one before it) instead of reading: whether it did."""
+        if self._storage._subscribers:
+            return False
+        self.seen = max(self.seen, committed)
+        return True
+
     async def _read(self) -> None:
         try:
             again = True
             while again:
                 self._again = False
+                if not self._storage._subscribers:  # a poll for nobody: the head will do
+                    head = await asyncio.to_thread(self._storage.last_position)
+                    if self._passed_over(head):
+                        again = self._again
+                        continue
                 while True:
                     page = await self._storage.feed(self.seen, RELAY_PAGE)
                     fresh = tuple(item for item in page.items if item.position > self.seen)
@@ -111,19 +137,30 @@ class Relay:
             self._listen_conn.execute(f"LISTEN {self._channel}")
         own = self._storage.replica_id + ":"
         deadline = time.monotonic() + LISTEN_WINDOW_S
+        upto: int | None = None  # None: a safety poll, or a hint of another form
         while (left := deadline - time.monotonic()) > 0:
             hints = self._listen_conn.notifies(timeout=left, stop_after=1)
-            if any(not hint.payload.startswith(own) for hint in hints):
-                break  # another replica committed (this one's own commits are relayed)
-        self._poke()
+            # another replica committed (this one's own commits are relayed)
+            others = [_position(h.payload) for h in hints if not h.payload.startswith(own)]
+            if others:
+                upto = None if None in others else max(others)
+                break
+        self._poke(upto)
 
-    def _poke(self) -> None:
+    def _poke(self, upto: int | None) -> None:
         loop = self._storage._loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self.hint)
+            loop.call_soon_threadsafe(self.hint, upto)
 
     def stop_listening(self) -> None:
         conn, self._listen_conn = self._listen_conn, None
         if conn is not None:
             with contextlib.suppress(psycopg.Error):
                 conn.close()
+
+
+def _position(payload: str) -> int | None:
+    """The last position a hint (``replica-id:position``, ``writer.NOTIFY_CHANNEL``)
+    announces; None for a payload of another form (then the feed is read anyway)."""
+    position = payload.rpartition(":")[2]
+    return int(position) if position.isdigit() else None

@@ -65,6 +65,12 @@ class _Subscription:
             raise TokenRevoked(self.token_id)
         return batch
 
+    def ready(self) -> list[tuple[FeedItem, ...]]:
+        queue, taken = self.queue, []
+        while not queue.empty():
+            taken.append(queue.get_nowait())
+        return taken
+
     def revoke(self) -> None:
         """End this subscription: a waiting ``get`` raises ``TokenRevoked``."""
         self.revoked = True
