@@ -466,6 +466,9 @@ class WarRoom(FollowUpActions, RunbookActions, NoticeActions):
         problem = None if self.confirm_backdate else backdate_problem(self.policy, state, proposed)
         if problem:
             raise BackdateNeedsConfirmation(problem)
+        keep_checked = getattr(self.store, "append_checked", None)
+        if keep_checked is not None:  # a store that keeps this very event (server batches)
+            return keep_checked(proposed)
         return self.store.append_new(
             event_id=event_id,
             incident_id=incident_id,

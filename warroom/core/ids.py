@@ -7,17 +7,39 @@ bits): two machines declaring offline collide with odds of about one in a billio
 """
 
 import secrets
+import time
 import uuid
-
-import uuid6
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 INCIDENT_PREFIX = "inc-"
 
 
+_VERSION_7 = 0x7 << 76
+_VARIANT_RFC = 0x2 << 62
+_RANDOM_74 = ((1 << 76) - 1) & ~(0x3 << 62)
+"""The 76 bits below the timestamp less the variant's two: 74 random bits."""
+_last_ms = 0
+
+
 def new_event_id() -> str:
-    """A fresh UUIDv7 as a string."""
-    return str(uuid6.uuid7())
+    """A fresh UUIDv7 as a string: 48 bits of Unix milliseconds, strictly increasing in
+    this process (a call within the same millisecond as the last takes the next one, as
+    the ``uuid6`` package does), then the version, the variant and 74 random bits.
+
+    Written out directly: ``str(uuid6.uuid7())`` builds and checks two UUID objects to
+    print the same 36 characters, a cost paid for every entry (intake writes three per
+    alert)."""
+    global _last_ms
+    now_ms = time.time_ns() // 1_000_000
+    _last_ms = now_ms if now_ms > _last_ms else _last_ms + 1
+    value = (
+        (_last_ms & 0xFFFFFFFFFFFF) << 80
+        | _VERSION_7
+        | _VARIANT_RFC
+        | (secrets.randbits(76) & _RANDOM_74)
+    )
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 _DERIVED_NAMESPACE = uuid.UUID("5d0c3a1e-8f4b-4c2a-9e1d-7a6b2c9f0e31")

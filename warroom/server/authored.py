@@ -45,10 +45,7 @@ import os
 import secrets
 import threading
 from collections.abc import MutableMapping
-from datetime import datetime
 from pathlib import Path
-
-from pydantic import BaseModel
 
 from warroom.actions import WarRoom
 from warroom.core.access import check_append
@@ -57,7 +54,6 @@ from warroom.core.events import Event
 from warroom.core.fold import apply, fold
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
-from warroom.core.timeparse import utcnow
 from warroom.server.storage import AppendResult, EventStorage, LogOf
 
 IDENTITY_FILE = "authored.json"
@@ -180,33 +176,16 @@ class _BatchStore:
 
     state = working_state
 
-    def append_new(
-        self,
-        *,
-        event_id: str,
-        incident_id: str,
-        actor: str,
-        occurred_at: datetime,
-        payload: BaseModel | dict,
-    ) -> Event:
-        # Built without validating again: ``WarRoom`` validated an event of these very
-        # fields before it judged it, and an actor that validation would change (strip)
-        # fails that judgement; the device and counter are this store's own.
-        event = Event.model_construct(
-            id=event_id,
-            incident_id=incident_id,
-            actor=actor,
-            occurred_at=occurred_at,
-            recorded_at=utcnow(),
-            device_id=self.device_id,
-            device_seq=self.author.next_seq(self.device_id),
-            payload=payload,
-        )
+    def append_checked(self, proposed: Event) -> Event:
+        """Keep the event ``WarRoom`` validated and judged, with this device's counter:
+        the same event, not a second construction of it (its device is this store's)."""
+        event = proposed.model_copy(update={"device_seq": self.author.next_seq(self.device_id)})
+        incident_id = event.incident_id
         if incident_id in self.states:
-            self.batch.judged_at[event_id] = self.states[incident_id].event_count
+            self.batch.judged_at[event.id] = self.states[incident_id].event_count
             apply(self.states[incident_id], event)
         else:
-            self.batch.judged_at[event_id] = 0
+            self.batch.judged_at[event.id] = 0
             self.states[incident_id] = fold([event])
         self.batch.touched.add(incident_id)
         self.batch.events.append(event)
