@@ -95,3 +95,38 @@ def test_a_batch_whose_incident_moved_on_is_judged_again_and_refused(tmp_path: P
             await storage.close()
 
     asyncio.run(run())
+
+
+def test_each_entry_is_built_once_the_event_warroom_checked(tmp_path: Path, monkeypatch):
+    """The batch keeps the event ``WarRoom`` validated and judged (with its device's
+    counter), rather than building it a second time; the record holds it as validated."""
+    built: list[str] = []
+    validated, constructed = Event.__init__, Event.model_construct.__func__
+
+    def counting_init(self, **fields) -> None:
+        built.append(fields["id"])
+        validated(self, **fields)
+
+    def counting_construct(cls, *args, **fields):
+        built.append(fields["id"])
+        return constructed(cls, *args, **fields)
+
+    async def run() -> None:
+        storage = SQLiteStorage(tmp_path / "data")
+        await storage.start()
+        try:
+            states: dict[str, IncidentState] = {}
+            with monkeypatch.context() as patched:
+                patched.setattr(Event, "__init__", counting_init)
+                patched.setattr(Event, "model_construct", classmethod(counting_construct))
+                incident, ids = await _declare_and_note(storage, ServerAuthor(tmp_path), states)
+            assert sorted(built) == sorted(ids)  # once each, by WarRoom's check
+            page = await storage.incident_log(incident, 0, 100)
+            assert page is not None
+            kept = [json.loads(record)["event"] for record in page.records]
+            counters = [(e["id"], e["device_seq"]) for e in kept]
+            assert counters == [(event_id, n) for n, event_id in enumerate(ids, 1)]
+        finally:
+            await storage.close()
+
+    asyncio.run(run())
