@@ -29,6 +29,7 @@ from warroom.core.errors import AlreadyRecorded, NotFound, StoreError, WarroomEr
 from warroom.core.ids import new_device_id
 from warroom.core.timeparse import utcnow
 from warroom.store.cache_write import cache_write
+from warroom.store.checkpoints import WalCheckpoints, prepare_writer
 from warroom.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:  # the event model and the fold (~0.3 s of imports) load where they are
@@ -83,6 +84,8 @@ class LocalStore:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
+            prepare_writer(conn)  # checkpoints run off the append path: see checkpoints.py
+            self._checkpoints = WalCheckpoints(path)
             self.conn = conn
             self._migrate()
             self.device_id = self._meta("device_id") or self._init_device()
@@ -99,6 +102,8 @@ class LocalStore:
         return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
+        if not self.read_only:
+            self._checkpoints.close(self.conn)
         self.conn.close()
 
     def __enter__(self) -> LocalStore:
@@ -434,6 +439,7 @@ class LocalStore:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+        self._checkpoints.after_commit(self.conn)
 
     def _meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
