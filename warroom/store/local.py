@@ -23,8 +23,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
 from warroom.core.errors import AlreadyRecorded, NotFound, StoreError, WarroomError
 from warroom.core.ids import new_device_id
 from warroom.core.timeparse import utcnow
@@ -34,6 +32,7 @@ from warroom.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:  # the event model and the fold (~0.3 s of imports) load where they are
     import sqlite_utils  # used, so reading saved summaries (`warroom list`) skips them
+    from pydantic import BaseModel
 
     from warroom.core.events import Event
     from warroom.core.state import IncidentState
