@@ -13,7 +13,6 @@ import os
 import sys
 from collections.abc import Callable
 
-
 QUICK_LISTINGS = (["list"], ["list", "--json"])
 """Command lines that skip the parser: typer, click and the pydantic typer builds its
 parameters with cost ~0.25 s, half of ``warroom list``'s budget (issue 11)."""
