@@ -41,6 +41,11 @@ CATCH_UP_FRAMES = 64
 """A pass of the thread that found at most this many frames to copy has caught up:
 the next commit copies what is left (about two appends' pages at 10,000 incidents)."""
 
+LIMIT_FACTOR = 4
+"""The bound on the WAL: once it is this many times ``CHECKPOINT_BYTES`` (the thread
+starved of a core on a loaded machine), the commit checkpoints itself, as SQLite's
+automatic checkpoint did, so no burst grows the WAL past it."""
+
 PAUSE_S = 0.05
 """Least time between two checkpoints of one store: while a long read transaction in
 another process holds pages back, commits keep asking, and each try costs a sync."""
@@ -81,10 +86,12 @@ class WalCheckpoints:
 
     def after_commit(self, conn: sqlite3.Connection) -> None:
         """Called after each commit on the write connection ``conn``: a ``stat``, and
-        once the WAL is past the mark, a wake-up of the thread or the last few pages."""
-        if self.wal_bytes() < CHECKPOINT_BYTES:
+        once the WAL is past the mark, a wake-up of the thread or the last few pages (or
+        all of them, at the bound)."""
+        size = self.wal_bytes()
+        if size < CHECKPOINT_BYTES:
             return
-        if self._caught_up:
+        if self._caught_up or size >= LIMIT_FACTOR * CHECKPOINT_BYTES:
             self._caught_up = False
             _checkpoint(conn, self.path)
             return
