@@ -9,14 +9,15 @@ bits): two machines declaring offline collide with odds of about one in a billio
 import secrets
 import uuid
 
-import uuid6
-
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 INCIDENT_PREFIX = "inc-"
 
 
 def new_event_id() -> str:
-    """A fresh UUIDv7 as a string."""
+    """A fresh UUIDv7 as a string. (``uuid6`` loads on first use: ~40 ms that reading
+    commands such as ``warroom list`` need not pay.)"""
+    import uuid6
+
     return str(uuid6.uuid7())
 
 
