@@ -10,8 +10,9 @@ compare on a shared machine; wall time is mostly waiting for a core there):
 - the floors: ``python -c pass``, ``import typer`` and ``import pydantic`` (what any
   typer + pydantic command pays), and ``import warroom.cli.main`` (what every warroom
   command pays before its own module loads: the import-time figure);
-- ``warroom list --json`` in a home of each ``--incidents`` count of ``--per-incident``
-  events each, the first listing (it fills the summaries cache) apart;
+- ``warroom list --json`` and ``warroom list`` in a home of each ``--incidents`` count
+  of ``--per-incident`` events each, the first listing (it fills the summaries cache)
+  apart;
 - durable local appends (``WarRoom.log``) in those homes: p50 / p99, wall and CPU.
 
 The modules that take longest to import for ``warroom list`` are printed too (from
@@ -75,15 +76,21 @@ def slowest_imports(home: Path, count: int = 6) -> list[tuple[str, float]]:
 
 def append_times(home: Path, incident_id: str, count: int) -> tuple[float, ...]:
     """p50 and p99 (ms) of ``count`` durable ``WarRoom.log`` appends by an id prefix:
-    wall, then CPU (the part a loaded machine cannot inflate by making it wait)."""
+    wall, then CPU (the part a loaded machine cannot inflate by making it wait).
+
+    The CPU is the appending thread's: WAL checkpoints run on a thread of their own
+    (``warroom.store.checkpoints``), off the append. One append before the timed ones
+    loads the event model and folds the incident once: a process's first append pays
+    that, not the next 300."""
     store = LocalStore(home / "warroom.db")
     room = WarRoom(store, default_policy(), "bench")
     ref = incident_id.removeprefix("inc-")
+    room.log(ref, "warm-up entry")
     walls, cpus = [], []
     for n in range(count):
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu = time.perf_counter(), time.thread_time()
         room.log(ref, f"durable entry {n}", kind=KINDS[n % len(KINDS)])
-        cpus.append((time.process_time() - cpu) * 1000)
+        cpus.append((time.thread_time() - cpu) * 1000)
         walls.append((time.perf_counter() - wall) * 1000)
     store.close()
     quantiles = [statistics.quantiles(v, n=100) for v in (walls, cpus)]
@@ -120,6 +127,7 @@ def main() -> None:
             print(f"[{count:,} incidents: home ready in {time.perf_counter() - started:.1f} s]")
             first = run_cli(home, "list", "--json")
             wall, cpu, _ = median_cli(home, args.runs, "list", "--json")
+            table_wall, table_cpu, _ = median_cli(home, args.runs, "list")
             if count == counts[-1]:  # before the appends make a summary stale
                 slowest = slowest_imports(home)
             p50, p99, cpu50, cpu99 = append_times(home, ids[len(ids) // 2], args.appends)
@@ -129,6 +137,8 @@ def main() -> None:
                 (f"{label}: list --json, first", f"{first[0]:.3f} s ({first[1]:.3f} s CPU)"),
                 (f"{label}: list --json", f"{wall:.3f} s ({cpu:.3f} s CPU)"
                  f"  target <= {LIST_TARGET_S} s: {verdict}; {cpu / bare:.1f}x python -c pass"),
+                (f"{label}: list", f"{table_wall:.3f} s ({table_cpu:.3f} s CPU)  target <="
+                 f" {LIST_TARGET_S} s: {'ok' if table_cpu <= LIST_TARGET_S else 'OVER'}"),
                 (f"{label}: local append p50 / p99", f"{p50:.2f} / {p99:.2f} ms (CPU {cpu50:.2f} /"
                  f" {cpu99:.2f} ms)  target p99 <= {APPEND_P99_TARGET_MS} ms:"
                  f" {'ok' if p99 <= APPEND_P99_TARGET_MS else 'OVER'} (CPU"

@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from warroom.core.fold import fold
 from warroom.store.local import LocalStore
 
@@ -34,10 +36,17 @@ while True:
 """
 
 
-def _run_and_kill(db: Path, committed: set[str], delay: float) -> None:
+SMALL_WAL = """
+from warroom.store import checkpoints
+checkpoints.CHECKPOINT_BYTES, checkpoints.WAL_KEEP_BYTES = 96 * 1024, 24 * 1024
+"""
+"""Checkpoints every ~4 appends, so kills land in them and in the WAL starting over."""
+
+
+def _run_and_kill(db: Path, committed: set[str], delay: float, prelude: str = "") -> None:
     """Start the child, SIGKILL it after ``delay`` seconds, collect what it acknowledged."""
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(db)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", prelude + CHILD, str(db)], stdout=subprocess.PIPE, text=True
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(child.stdout), daemon=True)
@@ -55,12 +64,13 @@ def _run_and_kill(db: Path, committed: set[str], delay: float) -> None:
             committed.add(line.split()[1])
 
 
-def test_sigkill_at_random_moments_loses_nothing_acknowledged(tmp_path: Path):
+@pytest.mark.parametrize("prelude", ["", SMALL_WAL], ids=["default", "checkpointing"])
+def test_sigkill_at_random_moments_loses_nothing_acknowledged(tmp_path: Path, prelude: str):
     db = tmp_path / "crash.db"
     committed: set[str] = set()
     rng = random.Random(7)
     for _ in range(6):
-        _run_and_kill(db, committed, delay=rng.uniform(0.2, 0.8))
+        _run_and_kill(db, committed, delay=rng.uniform(0.2, 0.8), prelude=prelude)
     assert len(committed) > 20, "the child should have committed events before being killed"
 
     conn = sqlite3.connect(db)

@@ -114,3 +114,13 @@ def test_an_entry_read_from_its_json_is_the_models_entry(kind, text, actor, stag
     except ValueError:
         return  # not an event: the model refuses it on either path
     assert _entry("2026-11-24T09:00:00+05:30", body + after) == event_entry(model)
+
+
+scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+
+
+@given(st.lists(st.dictionaries(st.text(), scalars, max_size=5), max_size=4), st.booleans())
+def test_records_are_written_as_the_standard_library_writes_them(rows, ascii_only) -> None:
+    """A list of flat dicts (``warroom list --json``) goes to the C encoder: same text."""
+    expected = json.dumps(rows, indent=2, ensure_ascii=ascii_only)
+    assert dumps_indented(rows, ascii_only=ascii_only) == expected

@@ -1,17 +1,11 @@
-"""``warroom list``: one line per incident, in a module of its own.
-
-Listing is what scripts and people run most, over the whole history, so it imports only
-what it needs: the store and the saved summaries, not the write path, the event model
-or the exports the other incident commands carry (issue 11: <= 0.5 s at 10,000
-incidents; ``tests/cli/test_lazy_commands.py`` keeps the heavy modules out of it).
-"""
+"""``warroom list`` in the full command line (``warroom --home DIR list``, ``list
+--help``); what it prints is ``warroom.cli.listing``'s, which a plain ``warroom list``
+reaches without this parser at all."""
 
 import typer
 
-from warroom.cli.output import emit_json, say
+from warroom.cli.listing import show_incidents
 from warroom.cli.params import Json, runtime_of
-from warroom.store.replica import Replica
-from warroom.store.summaries import incident_summaries
 
 
 def list_incidents(
@@ -19,33 +13,7 @@ def list_incidents(
     as_json: Json = False,
 ) -> None:
     """List incidents here, most recently active first."""
-    store = runtime_of(ctx).store
-    summaries = incident_summaries(store)
-    unaccepted = Replica(store).unaccepted_incidents()
-    if as_json:
-        emit_json(
-            [
-                {
-                    "id": s.id,
-                    "title": s.title,
-                    "severity": s.severity,
-                    "status": s.status,
-                    "phase": s.phase,
-                    "commander": s.commander,
-                    "drill": s.drill,
-                    "declared_at": s.declared_at,
-                    "events": s.events,
-                    "accepted": s.id not in unaccepted,
-                }
-                for s in summaries
-            ]
-        )
-        return
-    if not summaries:
-        say('No incidents yet. Declare one with: warroom declare "what is broken" --severity SEV2')
-    for s in summaries:
-        mark = f"  [NOT ACCEPTED by the server: warroom rejected {s.id}]" * (s.id in unaccepted)
-        say(f"{s.id}  {s.severity:<5} {s.status:<13} {s.phase:<12} {s.title}{mark}")
+    show_incidents(runtime_of(ctx).store, as_json)
 
 
 def register(app: typer.Typer) -> None:

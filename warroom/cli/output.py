@@ -8,23 +8,27 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import typer
-from pydantic import BaseModel
-
 from warroom.core.jsontext import dumps_indented
 from warroom.core.sanitize import visible
 
 
 def emit_json(value: Any) -> None:
-    if isinstance(value, BaseModel):
+    if _is_model(value):
         text = value.model_dump_json(indent=2)
     else:
         text = dumps_indented(value, ascii_only=False, default=_default)
     sys.stdout.write(text + "\n")
 
 
+def _is_model(value: Any) -> bool:
+    """Whether ``value`` is a pydantic model, without loading pydantic (~0.1 s) for a
+    command that made none: then nothing can be one."""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(value, pydantic.BaseModel)
+
+
 def _default(value: Any) -> Any:
-    if isinstance(value, BaseModel):
+    if _is_model(value):
         return value.model_dump(mode="json")
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -50,6 +54,8 @@ def report_problems(problems: Sequence[object], as_json: bool, failed: bool | No
         for problem in problems:
             say(str(problem))
     if failed:
+        import typer  # ~0.1 s: loaded by every command that can get here already
+
         raise typer.Exit(1)
 
 

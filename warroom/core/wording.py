@@ -8,9 +8,10 @@ what they did write, and how big, long or which it may be.
 """
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # only a failed validation hands one in: nothing else loads pydantic
+    from pydantic import ValidationError
 
 _KINDS = {"list": "list", "tuple": "list", "set": "list", "frozenset": "list", "dict": "table"}
 
@@ -19,7 +20,7 @@ _FIELD_NOUNS = {"text": "entry", "summary": "summary", "reason": "reason", "note
 """What a person calls the field they typed into, in messages about an entry."""
 
 
-def entry_message(exc: ValidationError) -> str:
+def entry_message(exc: "ValidationError") -> str:
     """The first problem of an entry in the user's words: ``entry is 12,034 characters;
     the limit is 10,000``, ``title: must not be empty``."""
     from warroom.core.events import KINDS  # what made the error loaded it already
@@ -100,6 +101,7 @@ def _count_message(kind: str, ctx: Mapping[str, Any], value: object) -> str:
 _SIMPLE = {
     "missing": "is required and missing",
     "extra_forbidden": "is not a known setting here (check its spelling)",
+    "unexpected_keyword_argument": "is not a known setting here (check its spelling)",
     "bool_type": "must be true or false",
     "bool_parsing": "must be true or false",
     "int_type": "must be a whole number",

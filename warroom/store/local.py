@@ -23,16 +23,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
 from warroom.core.errors import AlreadyRecorded, NotFound, StoreError, WarroomError
 from warroom.core.ids import new_device_id
 from warroom.core.timeparse import utcnow
 from warroom.store.cache_write import cache_write
+from warroom.store.checkpoints import WalCheckpoints, prepare_writer
 from warroom.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:  # the event model and the fold (~0.3 s of imports) load where they are
     import sqlite_utils  # used, so reading saved summaries (`warroom list`) skips them
+    from pydantic import BaseModel
 
     from warroom.core.events import Event
     from warroom.core.state import IncidentState
@@ -84,6 +84,8 @@ class LocalStore:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
+            prepare_writer(conn)  # checkpoints run off the append path: see checkpoints.py
+            self._checkpoints = WalCheckpoints(path)
             self.conn = conn
             self._migrate()
             self.device_id = self._meta("device_id") or self._init_device()
@@ -100,6 +102,8 @@ class LocalStore:
         return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
+        if not self.read_only:
+            self._checkpoints.close(self.conn)
         self.conn.close()
 
     def __enter__(self) -> LocalStore:
@@ -453,6 +457,7 @@ class LocalStore:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+        self._checkpoints.after_commit(self.conn)
 
     def _meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

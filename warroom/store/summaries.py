@@ -50,6 +50,12 @@ def summary_row(incident_id: str, newest: int, summary: IncidentSummary) -> tupl
 
 def incident_summaries(store: LocalStore) -> list[IncidentSummary]:
     """Every incident's summary, most recently active first; stale ones are refolded."""
+    return [IncidentSummary(**record) for record in summary_records(store)]
+
+
+def summary_records(store: LocalStore) -> list[dict]:
+    """``incident_summaries`` as the dicts saved for them (``IncidentSummary``'s fields,
+    in order): what ``warroom list --json`` prints, without an object made per line."""
     rows = store.conn.execute(
         "SELECT i.id, (SELECT MAX(seq) FROM events WHERE incident_id = i.id) AS newest,"
         " s.through_seq, s.summary FROM incidents i"
@@ -63,10 +69,10 @@ def incident_summaries(store: LocalStore) -> list[IncidentSummary]:
     found, refreshed = [], []
     for incident_id, newest, through, saved in rows:
         if saved and through == newest:
-            found.append(IncidentSummary(**next(decoded)))
+            found.append(next(decoded))
             continue
         summary = summarize(store.state(incident_id))
-        found.append(summary)
+        found.append(asdict(summary))
         refreshed.append(summary_row(incident_id, newest, summary))
     if refreshed and not store.read_only:
         save_cache(store, "summaries", "summary", refreshed)
