@@ -52,7 +52,7 @@ def floor_app(data: Path):
     )
     jobs: queue.Queue = queue.Queue()
     heads: dict[str, int] = {}
-    tokens = {hashlib.sha256(f"floor-{i}".encode()).hexdigest() for i in range(1000)}
+    tokens = {hashlib.sha256(f"floor-load{i}".encode()).hexdigest() for i in range(1000)}
 
     def writer() -> None:
         while True:
@@ -124,7 +124,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def load(pid: int, port: int, tokens: list[str], seconds: float) -> dict:
+def load(pid: int, port: int, tokens: list[tuple[str, str]], seconds: float) -> dict:
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     before = cpu_seconds(pid)
@@ -159,7 +159,8 @@ def main() -> None:
             for name, make in (("floor", FloorServer), ("warroom", Server)):
                 server = make(Path(tmp) / f"{name}-{run}")
                 try:
-                    tokens = [server.token(f"{i}") for i in range(args.connections)]
+                    actors = [f"load{i}" for i in range(args.connections)]
+                    tokens = [(actor, server.token(actor)) for actor in actors]
                     rows[name] = load(server.proc.pid, server.port, tokens, args.seconds)
                 finally:
                     server.stop()

@@ -225,20 +225,26 @@ def subscribers_main(ports: list[int], token: str, count: int, seconds: float, o
 
 
 def loaders_main(
-    ports: list[int], tokens: list[str], seconds: float, rate: float | None, out
+    ports: list[int],
+    tokens: list[tuple[str, str]],
+    seconds: float,
+    rate: float | None,
+    out,
 ) -> None:
-    """Child process: one keep-alive connection per token pushing single events, the
-    connections dealt round the replicas' ``ports``.
+    """Child process: one keep-alive connection per ``(name, token)`` pushing single
+    events written as ``name`` (the server refuses an entry whose actor is not its
+    token's name: the benches once timed refusals), the connections dealt round the
+    replicas' ``ports``.
 
     ``rate=None`` is closed loop (each connection sends as soon as it has an answer:
     saturation). With a rate, sends are scheduled at fixed times and latency counts from
     the scheduled time, so a slow answer is not hidden by sending the next one later.
     """
 
-    async def one(index: int, token: str, latencies: list[float]) -> None:
+    async def one(index: int, named: tuple[str, str], latencies: list[float]) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", ports[index % len(ports)])
         incident = f"inc-{os.getpid()}-{index:02d}"  # one incident per connection and run
-        actor = f"load{index}"
+        actor, token = named
         first = event_json(incident, actor, 1, "declaration")
         writer.write(request("POST", "/v1/push", token, b'{"events":[' + first.encode() + b"]}"))
         await read_response(reader)
@@ -340,7 +346,8 @@ def bench_appends(
 
     def one(label: str, rate: float | None) -> dict:
         out = ctx.Queue()
-        tokens = [server.token(f"{label}{i}") for i in range(connections)]
+        names = [f"{label}{i}" for i in range(connections)]
+        tokens = [(name, server.token(name)) for name in names]
         child = ctx.Process(target=loaders_main, args=(server.ports, tokens, seconds, rate, out))
         replicas_before, database_before = server.cpu_split_s()
         child.start()
