@@ -23,7 +23,13 @@ from warroom.core.metrics import incident_metrics
 from warroom.core.runbook import walk_steps
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import format_duration, utcnow
-from warroom.store.exports import command_runs, read_snapshot, stream_bodies, timeline_entries
+from warroom.store.exports import (
+    command_runs,
+    markdown_state,
+    read_snapshot,
+    stream_bodies,
+    timeline_entries,
+)
 from warroom.store.local import LocalStore
 from warroom.store.replica import Replica
 
@@ -411,7 +417,7 @@ def export(
     if fmt == "md":
         timeline = timeline_entries(store, incident_id)
         runs = command_runs(store, incident_id)
-        chunks = markdown(store.state(incident_id), timeline, runtime.policy, runs)
+        chunks = markdown(markdown_state(store, incident_id), timeline, runtime.policy, runs)
     elif fmt == "json":
         chunks = _json_export(store, incident_id)
     else:

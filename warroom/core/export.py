@@ -140,9 +140,15 @@ def _timeline_rows(state: IncidentState, timeline: Iterable[Entry]) -> Iterator[
     name is worked out once (a long incident has few actors and a million rows)."""
     actors: dict[str, str] = {}
     rows: list[str] = []
+    fixes = state.fixes
     for when, actor, kind, event_id, original in timeline:
-        text, mark = entry_text(event_id, original, state)
-        shown = _md(text) + (f" *({_md(mark)})*" if mark else "")
+        if event_id in fixes:
+            text, mark = entry_text(event_id, original, state)
+            shown = _md(text) + f" *({_md(mark)})*"
+        elif original.isascii() and original.isprintable() and not _MD_SPECIAL.search(original):
+            shown = original  # _md, inline: nothing to escape
+        else:
+            shown = _md(original)
         who = actors.get(actor)
         if who is None:
             who = _md(actor)

@@ -9,13 +9,18 @@ event at a time, so both paths print the same line.
 """
 
 import json
+import re
+import sqlite3
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import chain, pairwise, starmap
+from operator import gt
 
 from warroom.core import events as ev
 from warroom.core.export import Entry, event_entry, iso_ts
-from warroom.store.local import LocalStore, _translated_errors
+from warroom.core.state import IncidentState
+from warroom.store.local import FOLD_VERSION, LocalStore, _translated_errors
 from warroom.store.timeline import stamp_sql
 
 CHUNK = 2000
@@ -57,6 +62,49 @@ def command_runs(store: LocalStore, incident_id: str) -> list[ev.Event]:
         ).fetchall()
     runs = [ev.Event.model_validate_json(body) for (body,) in rows]
     return sorted(runs, key=lambda e: (e.occurred_at, e.recorded_at))
+
+
+UNREAD_BY_MARKDOWN = (
+    "hypotheses",
+    "action_items",
+    "factors",
+    "status_updates",
+    "last_update",
+    "alerts",
+    "alert_groups",
+    "deliveries",
+    "notices",
+    "handoffs",
+    "runbooks",
+    "crossings",
+    "rule_escalations",
+    "fired_steps",
+)
+"""Parts of the state the Markdown export never prints: the ones that grow with the
+incident (a hypothesis in five entries is 200,000 records at a million, ~450 MB as
+models) are left in the cached snapshot's JSON."""
+
+_STRIPPED_SNAPSHOT = (
+    "SELECT json_remove(state, "
+    + ", ".join(f"'$.{name}'" for name in UNREAD_BY_MARKDOWN)
+    + "), through_seq FROM snapshots WHERE incident_id = ? AND fold_version = ?"
+)
+
+
+def markdown_state(store: LocalStore, incident_id: str) -> IncidentState:
+    """The state the Markdown export prints: the cached snapshot read without the parts
+    it never prints (SQLite drops them from the JSON, so they are never built), with the
+    rows behind it folded on. Without a usable snapshot, the whole fold (which saves one
+    for the next export). The result is the export's own: never saved, never shared."""
+    try:
+        row = store.conn.execute(_STRIPPED_SNAPSHOT, (incident_id, FOLD_VERSION)).fetchone()
+        state = None if row is None else IncidentState.model_validate_json(row[0])
+    except (sqlite3.Error, ValueError):  # a damaged cache, a busy home: the store decides
+        state = None
+    if state is None:
+        return store.state(incident_id)
+    folded, _, _ = store._fold_rows(incident_id, row[1], state)
+    return folded if folded is not None else store.state(incident_id)
 
 
 def timeline_entries(store: LocalStore, incident_id: str) -> Iterator[Entry]:
@@ -105,28 +153,32 @@ def _occurrence_order(store: LocalStore, incident_id: str) -> array | None:
     The times are first read as stored, in log order: when every one is UTC in the
     store's form (``+00:00``, with or without microseconds) the text compares as the
     time does, so a log whose times never go back needs no sort at all (SQLite sorting
-    a million computed stamps was a third of an export). Otherwise SQLite sorts by its
-    stamps (or the models give the order), as before."""
-    previous = ("", "")
-    for at, noted in store.conn.execute(
+    a million computed stamps was a third of an export). Both checks run in C a chunk
+    of rows at a time: one regular expression over the chunk's times, and the tuple
+    comparison of each row with the one before. Otherwise SQLite sorts by its stamps
+    (or the models give the order), as before."""
+    cursor = store.conn.execute(
         "SELECT occurred_at, recorded_at FROM events WHERE incident_id = ? ORDER BY seq",
         (incident_id,),
-    ):
-        if not (_utc_text(at) and _utc_text(noted)) or (at, noted) < previous:
+    )
+    previous = [("", "")]
+    while rows := cursor.fetchmany(CHUNK):
+        try:
+            times = "\n".join(chain.from_iterable(rows)) + "\n"
+        except TypeError:  # a time that is not text
             return _stamp_order(store, incident_id)
-        previous = (at, noted)
+        if not _UTC_TIMES.fullmatch(times) or any(starmap(gt, pairwise(chain(previous, rows)))):
+            return _stamp_order(store, incident_id)
+        previous = rows[-1:]
     return None
 
 
-def _utc_text(text: object) -> bool:
-    """Whether a stored time is ``datetime.isoformat`` of a UTC time: whole seconds (25
-    characters) or with microseconds that are not all zero (32; isoformat leaves zeros
-    out, so one time has one text). Such texts compare as the times they spell."""
-    if type(text) is not str or not text.endswith("+00:00"):
-        return False
-    if len(text) == 25:
-        return text[19] == "+"
-    return len(text) == 32 and text[19] == "." and text[20:26] != "000000"
+_UTC_TIMES = re.compile(
+    r"(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(?!000000)\d{6})?\+00:00\n)*", re.ASCII
+)
+"""Lines of ``datetime.isoformat`` of UTC times: whole seconds, or with microseconds that
+are not all zero (isoformat leaves zeros out, so one time has one text). Such texts
+compare as the times they spell."""
 
 
 def _stamp_order(store: LocalStore, incident_id: str) -> array:
@@ -187,7 +239,12 @@ def _entry(occurred_at: str, body: str) -> Entry:
         ):
             text = _plain_text(payload)
             if text is not None:
-                return iso_ts(occurred_at), actor, payload["kind"], event_id, text
+                when = (  # iso_ts, inline
+                    f"{occurred_at[:10]} {occurred_at[11:19]} UTC"
+                    if occurred_at[0] != "0"
+                    else iso_ts(occurred_at)
+                )
+                return when, actor, payload["kind"], event_id, text
     return event_entry(ev.Event.model_validate_json(body))
 
 
