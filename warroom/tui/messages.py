@@ -48,6 +48,22 @@ class Loaded(Message):
         self.rows = rows
 
 
+class Tail(Message):
+    """A long incident is opening without caches: its newest rows (in timeline order) and
+    its title, to show while the reader folds it; a ``Loaded`` follows and replaces
+    them whole (``warroom.tui.tail_reader``)."""
+
+    def __init__(
+        self, incident_id: str, title: str, seqs: array, stamps: array, rows: list[Row]
+    ) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.title = title
+        self.seqs = seqs
+        self.stamps = stamps
+        self.rows = rows
+
+
 class Changed(Message):
     """New events arrived for the open incident (from this screen or any other writer)."""
 

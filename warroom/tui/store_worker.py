@@ -37,6 +37,7 @@ from textual.worker import get_current_worker
 
 from warroom.core.errors import BackdateNeedsConfirmation, WarroomError
 from warroom.tui import messages as msg
+from warroom.tui import tail_reader
 from warroom.tui.rows import Row, TimelineFilter, row_from_event
 
 if TYPE_CHECKING:
@@ -92,6 +93,9 @@ class StoreLink:
         self._reader_ready = threading.Event()
         """Set once the reader has opened (and so created and migrated) the database: on a
         fresh home two connections switching it to WAL at once can fail as "locked"."""
+        self._opened = threading.Event()
+        """Clear while the reader opens an incident: a change waits for it, so its rules
+        start from the snapshot the reader's fold saves instead of folding it again."""
 
     # -- called on the UI thread ---------------------------------------------------------
 
@@ -139,6 +143,8 @@ class StoreLink:
                     if worker.is_cancelled:  # only once every queued change is written:
                         break  # Enter then a quick quit must not lose the entry
                     continue
+                while not self._opened.wait(POLL_S) and not worker.is_cancelled:
+                    pass
                 try:
                     event = change(room)
                 except BackdateNeedsConfirmation as exc:
@@ -244,6 +250,13 @@ class _Reader:
         return incident_summaries(self.store)
 
     def _open(self, incident_id: str | None) -> None:
+        self.link._opened.clear()
+        try:
+            self._open_incident(incident_id)
+        finally:
+            self.link._opened.set()
+
+    def _open_incident(self, incident_id: str | None) -> None:
         if incident_id is not None:
             incident_id = self.store.resolve_incident(incident_id)  # may refuse: change nothing
         self.version = self.conn.execute("PRAGMA data_version").fetchone()[0]
@@ -258,6 +271,8 @@ class _Reader:
             self.state = None
             self.link._post(msg.Incidents(summaries, choose=True))
             return
+        if tail_reader.is_cold(self.conn, incident_id, self.last_seq):  # the tail goes first
+            self.link._post(tail_reader.tail(self.conn, incident_id, self.last_seq, PAGE, _rows))
         self.state = self.store.state(incident_id)
         seqs, stamps = self._timeline_order(incident_id)
         newest = self._rows_at(tuple(seqs[-PAGE:]))

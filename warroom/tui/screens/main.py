@@ -104,6 +104,8 @@ class WarRoomScreen(
         self.link: StoreLink | None = None
         self.catalog: Catalog | None = None
         """The runbook library as last loaded (``None`` until the first load)."""
+        self.opening: str | None = None
+        """The incident whose tail is shown while the reader folds it."""
         self.running: dict[str, StepRun] = {}
         """Step commands running now, by their ``slot``."""
 
@@ -213,7 +215,8 @@ class WarRoomScreen(
 
     @property
     def incident_id(self) -> str | None:
-        return self.state.id if self.state else None
+        """The open incident: folded, or still folding behind its tail (``Tail``)."""
+        return self.state.id if self.state else self.opening
 
     def _show_state(self) -> None:
         strip = self.query_one(StatusStrip)
@@ -256,9 +259,23 @@ class WarRoomScreen(
     def _loaded(self, message: msg.Loaded) -> None:
         self.call_after_refresh(self.app.start_watching)
         self.state = state = message.state
+        self.opening = None
         opened = (state.id, message.seqs, message.stamps, message.rows, state.fixes)
         self._timeline_target().load(*opened)
         self._show_state()
+
+    @on(msg.Tail)
+    def _tail(self, message: msg.Tail) -> None:
+        """A long incident's newest rows before its fold: shown at once, with its title;
+        the entry bar writes to it already (the writer waits for the fold). The
+        ``Loaded`` that follows replaces them whole, so no row is shown twice."""
+        self.state, self.opening = None, message.incident_id
+        tail = (message.incident_id, message.seqs, message.stamps, message.rows, {})
+        self._timeline_target().load(*tail)
+        strip = Text(f"{message.incident_id} · ", style="bold", end="")
+        strip.append_text(safe(message.title, style="bold"))
+        strip.append("  opening: folding the record…", style="dim")
+        self.query_one(StatusStrip).show_message(strip)
 
     @on(msg.Changed)
     def _changed(self, message: msg.Changed) -> None:
