@@ -200,20 +200,22 @@ def kept_caches(home: Path, incident_id: str) -> float:
         return time.process_time() - started
 
 
-def reader_open(home: Path, incident_id: str | None, runs: int) -> float:
-    """Seconds for the screen's reader thread to open an incident (to ``Loaded``)."""
+def reader_open(home: Path, incident_id: str | None, runs: int) -> tuple[float, float]:
+    """Medians of the seconds for the screen's reader thread to put an incident on
+    screen (its tail, ``Tail``, or the whole of it, ``Loaded``: whichever goes first)
+    and to have its folded state there (``Loaded``)."""
     from warroom.tui import messages as msg
     from warroom.tui.store_worker import StoreLink, _Reader
 
-    times = []
+    shown, loaded = [], []
     for _ in range(runs):
         posted: list = []
-        loaded_at: list[float] = []  # the incident can go out before the picker's list
+        at: dict[type, float] = {}  # the incident can go out before the picker's list
 
-        def post(message, posted=posted, loaded_at=loaded_at) -> None:
+        def post(message, posted=posted, at=at) -> None:
             posted.append(message)
-            if isinstance(message, msg.Loaded):
-                loaded_at.append(time.perf_counter())
+            if isinstance(message, msg.Tail | msg.Loaded):
+                at.setdefault(type(message), time.perf_counter())
 
         link = StoreLink(home / "warroom.db", default_policy(), "bench", post)
         reader = _Reader(link)
@@ -221,9 +223,10 @@ def reader_open(home: Path, incident_id: str | None, runs: int) -> float:
         reader.store = LocalStore(home / "warroom.db")
         reader._open(incident_id)
         reader.close()
-        assert loaded_at, posted
-        times.append(loaded_at[0] - started)
-    return statistics.median(times)
+        assert msg.Loaded in at, posted
+        shown.append(min(at.values()) - started)
+        loaded.append(at[msg.Loaded] - started)
+    return statistics.median(shown), statistics.median(loaded)
 
 
 def terminal_open(home: Path, title: str, runs: int, incident_id: str) -> float:
@@ -282,10 +285,10 @@ def main() -> None:
             md = median_cli(home, args.runs, "export", incident_id, "-f", "md", "-o", out)
             js = median_cli(home, args.runs, "export", incident_id, "-f", "json", "-o", out)
             drop_caches(home)
-            first_open = reader_open(home, incident_id, 1)
-            opened = reader_open(home, incident_id, args.runs)
+            first_open, first_state = reader_open(home, incident_id, 1)
+            opened, _ = reader_open(home, incident_id, args.runs)
             refreshed = kept_caches(home, incident_id)
-            kept_open = reader_open(home, incident_id, 1)
+            kept_open, _ = reader_open(home, incident_id, 1)
             label = f"{size:,} events"
             rows += [
                 (f"{label}: status, no snapshot", timed(cold)),
@@ -297,7 +300,8 @@ def main() -> None:
                 ),
                 (
                     f"{label}: reader opens the incident, no caches yet",
-                    f"{first_open:.3f} s   [target <= 1 s]",
+                    f"{first_open:.3f} s on screen (its tail)   [target <= 1 s];"
+                    f" folded state {first_state:.3f} s",
                 ),
                 (f"{label}: reader opens the incident", f"{opened:.3f} s"),
                 (f"{label}: caches brought current (catch-up's end)", f"{refreshed:.2f} s CPU"),
@@ -315,7 +319,7 @@ def main() -> None:
             print(f"[{count:,} incidents: home ready in {time.perf_counter() - started:.1f} s]")
             first_list = run_cli(home, "list", "--json")
             listed = median_cli(home, args.runs, "list", "--json")
-            opened = reader_open(home, ids[0], args.runs)
+            opened, _ = reader_open(home, ids[0], args.runs)
             p50, p99 = appends(home, ids[len(ids) // 2], args.appends)
             label = f"{count:,} incidents"
             rows += [

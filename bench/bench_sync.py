@@ -486,7 +486,7 @@ def bench_catchup(root: Path, sizes: list[int]) -> dict:
                 "cpu_bound_events_per_s": 1e6 / max(client_us, server_us),
                 "status_after_s": status_wall,
                 "status_after_cpu_s": status_cpu,
-                "reader_open_after_s": reader_open(home, "inc-catchup", 1),
+                "reader_open_after_s": reader_open(home, "inc-catchup", 1)[0],
                 "fill_s": filled,
             }
         )

@@ -3,18 +3,23 @@ newest rows and the title at once, an entry typed meanwhile goes through the one
 path, and when the fold lands every row is shown once, the typed one included."""
 
 import json
+import os
+import subprocess
 import threading
 from datetime import timedelta
 
+import pytest
+
 from tests.tui.conftest import NOW, main_screen, make_app, room_for, until, write
+from tests.tui.test_terminal import TMUX, WARROOM, wait_for
 from warroom.store.local import LocalStore
 from warroom.tui import tail_reader
 from warroom.tui.widgets.status_strip import StatusStrip
 from warroom.tui.widgets.timeline import Timeline
 
 
-def bulk_notes(home, incident_id: str, count: int) -> None:
-    """``count`` notes written straight into the log (no snapshot, no timeline order)."""
+def bulk_notes(home, incident_id: str, count: int, kind: str = "note") -> None:
+    """``count`` entries written straight into the log (no snapshot, no timeline order)."""
     store = LocalStore(home / "warroom.db")
     try:
         (template,) = store.conn.execute(
@@ -26,12 +31,12 @@ def bulk_notes(home, incident_id: str, count: int) -> None:
             for n in range(count):
                 at = (start + timedelta(seconds=n)).isoformat()
                 body = dict(base, id=f"bulk-{n:06d}", occurred_at=at, recorded_at=at)
-                body |= {"device_seq": 10 + n, "payload": {"kind": "note", "text": f"bulk {n}"}}
+                body |= {"device_seq": 10 + n, "payload": {"kind": kind, "text": f"bulk {n}"}}
                 store.conn.execute(
                     "INSERT INTO events (id, incident_id, kind, actor, occurred_at,"
                     " recorded_at, device_id, device_seq, body)"
-                    " VALUES (?, ?, 'note', ?, ?, ?, ?, ?, ?)",
-                    (body["id"], incident_id, body["actor"], at, at, body["device_id"],
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (body["id"], incident_id, kind, body["actor"], at, at, body["device_id"],
                      body["device_seq"], json.dumps(body)),
                 )  # fmt: skip
     finally:
@@ -109,3 +114,55 @@ async def test_an_incident_with_its_caches_opens_without_a_tail(home, monkeypatc
         await until(pilot, lambda: screen.state is not None)
         assert screen.query_one(Timeline).row_count == 11
     assert posted == []
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
+def test_the_tail_shows_first_in_a_real_terminal_at_80x24(home):
+    """40,000 hypotheses with no caches: the newest is on screen while the record folds,
+    an entry typed then is recorded once, and the fold's timeline shows each row once."""
+    room = room_for(home)
+    try:
+        incident = room.declare(
+            "Ingest lag", severity="SEV2", incident_type="outage", at=NOW - timedelta(hours=20)
+        ).incident_id
+    finally:
+        room.store.close()
+    bulk_notes(home, incident, 40_000, kind="hypothesis")
+    socket, session = f"warroom-tail-{os.getpid()}", "warroom"
+    tmux = [TMUX, "-L", socket]
+    command = f"exec env WARROOM_HOME={home} WARROOM_USER=tess TERM=xterm-256color {WARROOM}"
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], check=True
+    )
+    try:
+
+        def screen() -> str:
+            return subprocess.run(
+                [*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True
+            ).stdout
+
+        def tail_while_folding() -> bool:
+            shown = screen()
+            return "bulk 39999" in shown and "opening" in shown and "Ingest lag" in shown
+
+        wait_for(tail_while_folding, 15, "the tail on screen while the record folds")
+        subprocess.run([*tmux, "send-keys", "-t", session, "-l", "o: typed at once"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", session, "Enter"], check=True)
+
+        def folded() -> str | None:
+            shown = screen()
+            done = "opening" not in shown and "SEV2" in shown and "typed at once" in shown
+            return shown if done else None
+
+        shown = wait_for(folded, 30, "the fold on screen with the typed entry")
+        assert shown.count("typed at once") == 1 and shown.count("bulk 39999") == 1, shown
+        assert "bulk 39998" in shown  # the rows before it, each once
+        assert shown.count("bulk 39998") == 1, shown
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+    room = room_for(home)
+    try:
+        typed = [e for e in room.store.events(incident) if e.kind == "observation"]
+    finally:
+        room.store.close()
+    assert [(e.payload.text, e.actor) for e in typed] == [("typed at once", "tess")]

@@ -271,7 +271,7 @@ class _Reader:
             self.state = None
             self.link._post(msg.Incidents(summaries, choose=True))
             return
-        if tail_reader.is_cold(self.conn, incident_id, self.last_seq):  # the tail goes first
+        if tail_reader.tail_first(self.conn, incident_id, self.last_seq):  # the tail goes first
             self.link._post(tail_reader.tail(self.conn, incident_id, self.last_seq, PAGE, _rows))
         self.state = self.store.state(incident_id)
         seqs, stamps = self._timeline_order(incident_id)

@@ -3,8 +3,9 @@
 Opening an incident needs its folded state and its timeline order. Both come from caches
 (the snapshot in ``warroom.store.local``, the order in ``warroom.store.timeline``) plus
 the rows behind them; without the caches — a home written before them, a bulk insert, a
-``FOLD_VERSION`` bump — a million events take seconds to fold and to sort. The reader
-then shows the tail first: the newest rows straight from the store, and the title from
+``FOLD_VERSION`` bump — a million events take seconds to fold and to sort, and even
+with them the snapshot of a long incident takes seconds to read. The reader then shows
+the tail first: the newest rows straight from the store, and the title from
 the declaration (a title is never changed after it), so the incident is on screen at
 once; the fold and the order follow on the same thread and replace the preview whole.
 These queries only read.
@@ -21,10 +22,15 @@ COLD_ROWS = 5000
 """Rows behind the caches from which the tail is shown before the fold: below it the
 fold and the order are quick enough to be the first thing shown."""
 
+LONG_ROWS = 100_000
+"""Rows from which the tail goes first even with fresh caches: the snapshot of a long
+incident is itself long to read (a million events with 200,000 hypotheses: ~2 s)."""
 
-def is_cold(conn: sqlite3.Connection, incident_id: str, through_seq: int) -> bool:
-    """Whether opening ``incident_id`` has at least ``COLD_ROWS`` rows to fold or to sort
-    behind its caches (counted up to that many, so the count itself stays cheap)."""
+
+def tail_first(conn: sqlite3.Connection, incident_id: str, through_seq: int) -> bool:
+    """Whether opening ``incident_id`` shows its tail before its fold: at least
+    ``COLD_ROWS`` rows to fold or to sort behind its caches, or ``LONG_ROWS`` in all
+    (each counted only up to that many, so the count itself stays cheap)."""
     from warroom.store.local import FOLD_VERSION
     from warroom.store.timeline import CACHE_VERSION
 
@@ -38,12 +44,22 @@ def is_cold(conn: sqlite3.Connection, incident_id: str, through_seq: int) -> boo
         (incident_id, CACHE_VERSION, through_seq),
     ).fetchone()
     cached = min(snapshot[0] if snapshot else 0, order[0] if order else 0)
-    (behind,) = conn.execute(
+    return (
+        _rows_between(conn, incident_id, cached, through_seq, COLD_ROWS) >= COLD_ROWS
+        or _rows_between(conn, incident_id, 0, through_seq, LONG_ROWS) >= LONG_ROWS
+    )
+
+
+def _rows_between(
+    conn: sqlite3.Connection, incident_id: str, after: int, through: int, most: int
+) -> int:
+    """The incident's rows with ``after < seq <= through``, counted up to ``most``."""
+    (count,) = conn.execute(
         "SELECT COUNT(*) FROM (SELECT 1 FROM events"
         " WHERE incident_id = ? AND seq > ? AND seq <= ? LIMIT ?)",
-        (incident_id, cached, through_seq, COLD_ROWS),
+        (incident_id, after, through, most),
     ).fetchone()
-    return behind >= COLD_ROWS
+    return count
 
 
 def tail(
