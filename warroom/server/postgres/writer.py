@@ -60,6 +60,7 @@ from warroom.server.postgres.group_sql import (
     OWNERS,
     SEEN,
 )
+from warroom.server.postgres.schema import by_key
 from warroom.server.sqlite.writer import Writer as GroupWriter
 from warroom.server.sqlite.writer import _Job, _resolve
 from warroom.server.storage import (
@@ -141,7 +142,7 @@ class Writer(GroupWriter):
     def _open(self) -> psycopg.Connection:  # type: ignore[override]
         self._folds.clear()
         self._owners.clear()
-        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10, **by_key(self.url))
         conn.prepare_threshold = 0  # every statement is run again and again: prepare at once
         return conn
 
