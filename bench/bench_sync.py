@@ -463,7 +463,8 @@ def bench_catchup(root: Path, sizes: list[int]) -> dict:
             home = root / f"fresh-home-{events}"
             LocalStore(home / "warroom.db").close()
             engine = SyncEngine(home / "warroom.db", server.url, server.token("fresh", "viewer"))
-            settle(server.proc.pid)
+            for proc in server.procs:  # every replica's start-up read is not serving
+                settle(proc.pid)
             server_cpu, client_cpu = server.cpu_s(), time.process_time()
             start = time.monotonic()
             report = engine.sync_once()

@@ -9,8 +9,11 @@ form, a record must come back byte for byte.
 import json
 import re
 
+import psycopg
+
 from tests.factories import declaration, make_event
 from warroom.server.postgres import PostgresStorage, group_sql
+from warroom.server.postgres.arrays import Bigints, Texts, register
 
 _TEXT_ARRAY = re.compile(r"%(\(\w+\))?s::\w+\[\]|ANY\(%(\(\w+\))?s\)")
 
@@ -36,3 +39,16 @@ async def test_awkward_text_comes_back_from_the_feed_as_it_was_written(postgres_
         assert record["server_seq"] == 2
     finally:
         await storage.close()
+
+
+def test_the_writer_s_own_arrays_arrive_as_sent(postgres_url):
+    texts = ["", 'quotes " and \\ {braces}, NULL', "ñ \U0001f525", "x" * 70_000]
+    numbers = [0, -1, 2**63 - 1, -(2**63)]
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        register(conn)
+        for sent in ((texts, numbers), ([], [])):
+            row = conn.execute(
+                "SELECT %b::text[], %b::bigint[], pg_typeof(%b), pg_typeof(%b)::text",
+                (Texts(sent[0]), Bigints(sent[1]), Texts(sent[0]), Bigints(sent[1])),
+            ).fetchone()
+            assert row == (sent[0], sent[1], "text[]", "bigint[]")

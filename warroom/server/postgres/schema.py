@@ -7,9 +7,12 @@ with the same key, the one clients pinned at login) and the global feed position
 advisory lock, so replicas starting together never apply one twice.
 """
 
+import os
+
 import psycopg
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from psycopg.conninfo import conninfo_to_dict
 
 from warroom.core.errors import WarroomError
 from warroom.server.keys import ServerKey
@@ -107,6 +110,26 @@ why), on the database's clock so replicas' clocks need not agree."""
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+PLANS_BY_KEY = "-c enable_seqscan=off"
+"""The server's own statements find their rows by key; this keeps PostgreSQL's cached
+plans of them on the keys' indexes at any table size. A statement run more than five
+times gets a generic plan, made once and kept by the connection until the table is
+ANALYZEd: made while the tables were nearly empty (a fresh database, the first seconds
+of a server), it is a sequential scan, cheapest then, which reads the whole table on
+every group commit once the tables have grown (nothing ANALYZEs them in the meantime;
+autovacuum waits for a tenth of the table to change). With sequential scans priced out,
+the planner probes the index whenever there is one; a statement without one still scans.
+It is a setting of the connection (sent in its startup packet: no extra round trip), so
+it never reaches sessions the server does not own."""
+
+
+def by_key(url: str) -> dict[str, str]:
+    """The connection keywords that set ``PLANS_BY_KEY``, after any ``options`` the URL
+    (or ``PGOPTIONS``) already gives, which a keyword would otherwise replace."""
+    given = conninfo_to_dict(url).get("options") or os.environ.get("PGOPTIONS", "")
+    return {"options": f"{given} {PLANS_BY_KEY}".strip()}
 
 
 def connect(url: str, **kwargs) -> psycopg.Connection:

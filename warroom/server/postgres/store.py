@@ -23,7 +23,7 @@ from psycopg_pool import ConnectionPool
 
 from warroom.core.chain import key_id
 from warroom.server.postgres.relay import Relay
-from warroom.server.postgres.schema import connect, load_or_create_key, migrate
+from warroom.server.postgres.schema import by_key, connect, load_or_create_key, migrate
 from warroom.server.postgres.tokens import PostgresTokens
 from warroom.server.postgres.writer import NOTIFY_CHANNEL, Writer
 from warroom.server.sqlite.store import REVOCATION_WATCH_S, SQLiteStorage
@@ -97,7 +97,7 @@ class PostgresStorage(SQLiteStorage):
             url,
             min_size=1,
             max_size=POOL_MAX,
-            kwargs={"autocommit": True},
+            kwargs={"autocommit": True, **by_key(url)},
             open=False,
             name=f"warroom-{self.replica_id}",
         )

@@ -19,7 +19,7 @@ holds (psycopg's pipeline mode sends a batch of statements and reads their answe
    retried, judged again against what that replica committed); only then take the
    global feed position, ``UPDATE feed_head SET pos = pos + n``, in the statement that
    inserts the events with those positions (their records are completed there) and
-   ``pg_notify``-s the other replicas; move the heads; ``COMMIT``. The feed row lock is
+   ``pg_notify``-s the other replicas and moves the heads; ``COMMIT``. The feed row lock is
    held until commit, so positions are dense and in commit order — no event committed
    later can sort at or before a cursor already handed out (the bigserial trap of
    reference/sync-protocols.md §3.2). The lock is held only for the write round trip,
@@ -47,19 +47,19 @@ from warroom.core.fold import apply, fold
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
 from warroom.server.keys import ServerKey
+from warroom.server.postgres import arrays
+from warroom.server.postgres.arrays import Bigints, Texts
 from warroom.server.postgres.group_sql import (
-    COUNTERS,
     HIGHEST,
     INSERT_COUNTERS,
     INSERT_DEVICES,
     INSERT_EVENTS,
     INSERT_REJECTIONS,
     LOCK_HEADS,
-    MOVE_HEADS,
+    LOOK_UP,
     NEW_HEADS,
-    OWNERS,
-    SEEN,
 )
+from warroom.server.postgres.schema import by_key
 from warroom.server.sqlite.writer import Writer as GroupWriter
 from warroom.server.sqlite.writer import _Job, _resolve
 from warroom.server.storage import (
@@ -141,8 +141,9 @@ class Writer(GroupWriter):
     def _open(self) -> psycopg.Connection:  # type: ignore[override]
         self._folds.clear()
         self._owners.clear()
-        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10, **by_key(self.url))
         conn.prepare_threshold = 0  # every statement is run again and again: prepare at once
+        arrays.register(conn)
         return conn
 
     def _commit_group(self, conn: psycopg.Connection, group: list[_Job]) -> None:  # type: ignore[override]
@@ -194,44 +195,44 @@ class Writer(GroupWriter):
         events = [event for job in group for event in job.events]
         incidents = sorted({event.incident_id for event in events})
         unknown = sorted({e.device_id for e in events} - self._owners.keys())
-        heads = conn.execute(LOCK_HEADS, (incidents,))
-        lookups = self._look_up(conn, events, unknown)
+        heads = conn.execute(LOCK_HEADS, (Texts(incidents),))
+        held = self._look_up(conn, events, unknown)
         locked = {row[0]: Head(seq=row[1], hash=row[2]) for row in heads.fetchall()}
         if missing := [i for i in incidents if i not in locked]:
             # a new incident: its row is created (or waited for, if another replica is
             # creating it) and locked, and only then is what the group holds looked up
             starts = [Head.start(i).hash for i in missing]
-            conn.execute(NEW_HEADS, (missing, [0] * len(missing), starts))
-            more = conn.execute(LOCK_HEADS, (missing,))
-            lookups = self._look_up(conn, events, unknown)
+            conn.execute(NEW_HEADS, (Texts(missing), Bigints([0] * len(missing)), Texts(starts)))
+            more = conn.execute(LOCK_HEADS, (Texts(missing),))
+            held = self._look_up(conn, events, unknown)
             locked.update((row[0], Head(seq=row[1], hash=row[2])) for row in more.fetchall())
-        seen, counters, owners = lookups
-        known = {}
-        for event_id, incident_id, seq, digest, reason in seen.fetchall():
-            known[event_id] = (
-                AppendResult(event_id, "applied", True, incident_id, seq, digest)
-                if reason is None
-                else AppendResult(event_id, "rejected", True, incident_id, reason=reason)
-            )
-        return _Group(
-            heads=locked,
-            known=known,
-            counters={(row[0], row[1]): row[2] for row in counters.fetchall()},
-            owners={**self._owners, **dict(owners.fetchall() if owners else [])},
-        )
+        group = _Group(heads=locked, known={}, counters={}, owners=dict(self._owners))
+        for kind, key, text, number, other in held.fetchall():
+            if kind == "applied":
+                group.known[key] = AppendResult(key, "applied", True, text, number, other)
+            elif kind == "rejected":
+                group.known[key] = AppendResult(key, "rejected", True, text, reason=other)
+            elif kind == "counter":
+                group.counters[(key, number)] = text
+            else:
+                group.owners[key] = text
+        return group
 
     @staticmethod
     def _look_up(
         conn: psycopg.Connection, events: list[Event], unknown: list[str]
-    ) -> tuple[psycopg.Cursor, psycopg.Cursor, psycopg.Cursor | None]:
-        """Queue the look-ups of what the database holds of ``events`` (after the locks
-        queued before them): retries, device counters, owners of ``unknown`` devices."""
-        seen = conn.execute(SEEN, {"ids": [event.id for event in events]})
-        counters = conn.execute(
-            COUNTERS, ([e.device_id for e in events], [e.device_seq for e in events])
+    ) -> psycopg.Cursor:
+        """Queue the look-up of what the database holds of ``events`` (after the locks
+        queued before it): retries, device counters, owners of ``unknown`` devices."""
+        return conn.execute(
+            LOOK_UP,
+            {
+                "ids": Texts([event.id for event in events]),
+                "devices": Texts([event.device_id for event in events]),
+                "device_seqs": Bigints([event.device_seq for event in events]),
+                "unknown": Texts(unknown),
+            },
         )
-        owners = conn.execute(OWNERS, (unknown,)) if unknown else None
-        return seen, counters, owners
 
     def _state(
         self, conn: psycopg.Connection, incident_id: str, seq: int, pending: list[_Pending]
@@ -343,44 +344,39 @@ class Writer(GroupWriter):
         once the commit has gone out with the rest."""
         if group.rejections:
             conn.execute(
-                INSERT_REJECTIONS, (utcnow(), *map(list, zip(*group.rejections, strict=True)))
+                INSERT_REJECTIONS, (utcnow(), *map(Texts, zip(*group.rejections, strict=True)))
             )
         if group.new_devices:
             conn.execute(
-                INSERT_DEVICES, (list(group.new_devices), list(group.new_devices.values()))
+                INSERT_DEVICES, (Texts(group.new_devices), Texts(group.new_devices.values()))
             )
         if group.new_counters:
-            conn.execute(INSERT_COUNTERS, tuple(map(list, zip(*group.new_counters, strict=True))))
+            devices, seqs, holders = zip(*group.new_counters, strict=True)
+            conn.execute(INSERT_COUNTERS, (Texts(devices), Bigints(seqs), Texts(holders)))
         pending = group.pending
         if not pending:
             return None
         if self.before_positions is not None:
             self.before_positions()
-        positions = conn.execute(
+        touched = sorted({p.event.incident_id for p in pending})
+        return conn.execute(
             INSERT_EVENTS,
             {
                 "n": len(pending),
                 "now": utcnow(),
-                "incidents": [p.event.incident_id for p in pending],
-                "seqs": [p.seq for p in pending],
-                "ids": [p.event.id for p in pending],
-                "hashes": [p.digest for p in pending],
-                "tokens": [p.token_id for p in pending],
-                "rests": [p.rest for p in pending],
+                "incidents": Texts([p.event.incident_id for p in pending]),
+                "seqs": Bigints([p.seq for p in pending]),
+                "ids": Texts([p.event.id for p in pending]),
+                "hashes": Texts([p.digest for p in pending]),
+                "tokens": Texts([p.token_id for p in pending]),
+                "rests": Texts([p.rest for p in pending]),
+                "touched": Texts(touched),
+                "head_seqs": Bigints([group.heads[i].seq for i in touched]),
+                "head_hashes": Texts([group.heads[i].hash for i in touched]),
                 "channel": NOTIFY_CHANNEL,
                 "replica": self.replica_id,
             },
         )
-        touched = sorted({p.event.incident_id for p in pending})
-        conn.execute(
-            MOVE_HEADS,
-            (
-                touched,
-                [group.heads[i].seq for i in touched],
-                [group.heads[i].hash for i in touched],
-            ),
-        )
-        return positions
 
     @staticmethod
     def _items(positions: psycopg.Cursor | None, pending: list[_Pending]) -> list[FeedItem]:
