@@ -58,7 +58,8 @@ def fold_view(model: type[BaseModel]) -> type:
             namespace[name] = info.default
     namespace["__doc__"] = f"The fold's view of ``{model.__name__}``."
     plain = type(f"Folded{model.__name__}", (), namespace)
-    return dataclass(plain, frozen=True, slots=True, kw_only=True, config=ConfigDict(extra="ignore"))
+    ignoring_extras = ConfigDict(extra="ignore")
+    return dataclass(plain, frozen=True, slots=True, kw_only=True, config=ignoring_extras)
 
 
 _VIEWS = tuple(fold_view(model) for model in KINDS.values())
@@ -77,7 +78,7 @@ class FoldedEvent:
     incident_id: str
     actor: Name
     occurred_at: AwareDatetime
-    payload: Annotated[Union[_VIEWS], Field(discriminator="kind")]
+    payload: Annotated[Union[(*_VIEWS,)], Field(discriminator="kind")]
 
     @property
     def kind(self) -> str:
