@@ -42,8 +42,8 @@ def fold_view(model: type[BaseModel]) -> type:
     dataclass with ``model``'s fields — types, constraints, defaults — that ignores extra
     fields (the fold reads none; the stored body keeps them). Building one costs about
     half what building the model does (no instance dict, no set of fields, no dict of
-    extras), and the handlers read the same attributes. A model with validators or
-    methods of its own is its own view, so nothing it checks goes unchecked."""
+    extras), and the handlers read the same attributes. A model with validators of its
+    own is its own view, so nothing it checks goes unchecked."""
     decorators = model.__pydantic_decorators__
     if decorators.model_validators or decorators.field_validators:
         return model
