@@ -13,7 +13,9 @@ compare on a shared machine; wall time is mostly waiting for a core there):
 - ``warroom list --json`` and ``warroom list`` in a home of each ``--incidents`` count
   of ``--per-incident`` events each, the first listing (it fills the summaries cache)
   apart;
-- durable local appends (``WarRoom.log``) in those homes: p50 / p99, wall and CPU.
+- durable local appends (``WarRoom.log``) in those homes: p50 / p99, wall and CPU,
+  interleaved with their floor, a raw INSERT + COMMIT of the same durability on the
+  same disk (``RawAppends``), so the report can say how much of the p99 is the disk's.
 
 The modules that take longest to import for ``warroom list`` are printed too (from
 ``-X importtime``), so a regression names its cause. Homes are built once into
@@ -23,6 +25,7 @@ take a minute to generate.
 
 import argparse
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -74,9 +77,49 @@ def slowest_imports(home: Path, count: int = 6) -> list[tuple[str, float]]:
     return sorted(own, key=lambda item: -item[1])[:count]
 
 
-def append_times(home: Path, incident_id: str, count: int) -> tuple[float, ...]:
-    """p50 and p99 (ms) of ``count`` durable ``WarRoom.log`` appends by an id prefix:
-    wall, then CPU (the part a loaded machine cannot inflate by making it wait).
+def _quantiles(values: list[float]) -> tuple[float, float]:
+    q = statistics.quantiles(values, n=100)
+    return q[49], q[98]
+
+
+class RawAppends:
+    """The append floor: one row (an event's columns, a body of the same size) INSERTed
+    and COMMITted into a plain SQLite file beside the home, with warroom's durability —
+    WAL, ``synchronous=FULL`` — and its checkpoints off the append (no autocheckpoint):
+    what the disk and SQLite cost, without warroom's validation, rules, chain or fold."""
+
+    def __init__(self, folder: Path) -> None:
+        path = folder / "raw-append-floor.db"
+        path.unlink(missing_ok=True)
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("PRAGMA wal_autocheckpoint=0")
+        self.conn.execute(
+            "CREATE TABLE events (seq INTEGER PRIMARY KEY, id TEXT UNIQUE, incident_id TEXT,"
+            " kind TEXT, occurred_at TEXT, body TEXT)"
+        )
+        self.path = path
+
+    def append(self, n: int, body: str) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute(
+            "INSERT INTO events (id, incident_id, kind, occurred_at, body) VALUES (?, ?, ?, ?, ?)",
+            (f"raw-{n}", "inc-raw", "note", "2026-01-01T00:00:00+00:00", body),
+        )
+        self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+        for suffix in ("", "-wal", "-shm"):
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+
+
+def append_times(home: Path, incident_id: str, count: int) -> dict[str, tuple[float, float]]:
+    """p50 and p99 (ms) of ``count`` durable ``WarRoom.log`` appends by an id prefix and
+    of as many raw INSERT + COMMITs (``RawAppends``), interleaved so both see the same
+    disk and load: wall and CPU of each (the CPU is the part a loaded machine cannot
+    inflate by making it wait; the floor's wall p99 is what the disk's flushes cost).
 
     The CPU is the appending thread's: WAL checkpoints run on a thread of their own
     (``warroom.store.checkpoints``), off the append. One append before the timed ones
@@ -85,16 +128,21 @@ def append_times(home: Path, incident_id: str, count: int) -> tuple[float, ...]:
     store = LocalStore(home / "warroom.db")
     room = WarRoom(store, default_policy(), "bench")
     ref = incident_id.removeprefix("inc-")
-    room.log(ref, "warm-up entry")
-    walls, cpus = [], []
+    body = room.log(ref, "warm-up entry").model_dump_json()
+    raw = RawAppends(home)
+    times: dict[str, list[float]] = {name: [] for name in ("wall", "cpu", "raw", "raw cpu")}
     for n in range(count):
         wall, cpu = time.perf_counter(), time.thread_time()
         room.log(ref, f"durable entry {n}", kind=KINDS[n % len(KINDS)])
-        cpus.append((time.thread_time() - cpu) * 1000)
-        walls.append((time.perf_counter() - wall) * 1000)
+        times["cpu"].append((time.thread_time() - cpu) * 1000)
+        times["wall"].append((time.perf_counter() - wall) * 1000)
+        wall, cpu = time.perf_counter(), time.thread_time()
+        raw.append(n, body)
+        times["raw cpu"].append((time.thread_time() - cpu) * 1000)
+        times["raw"].append((time.perf_counter() - wall) * 1000)
     store.close()
-    quantiles = [statistics.quantiles(v, n=100) for v in (walls, cpus)]
-    return tuple(q[i] for q in quantiles for i in (49, 98))
+    raw.close()
+    return {name: _quantiles(values) for name, values in times.items()}
 
 
 def main() -> None:
@@ -130,7 +178,9 @@ def main() -> None:
             table_wall, table_cpu, _ = median_cli(home, args.runs, "list")
             if count == counts[-1]:  # before the appends make a summary stale
                 slowest = slowest_imports(home)
-            p50, p99, cpu50, cpu99 = append_times(home, ids[len(ids) // 2], args.appends)
+            appends = append_times(home, ids[len(ids) // 2], args.appends)
+            (p50, p99), (cpu50, cpu99) = appends["wall"], appends["cpu"]
+            (raw50, raw99), (rawcpu50, rawcpu99) = appends["raw"], appends["raw cpu"]
             label = f"{count:,} incidents"
             verdict = "ok" if cpu <= LIST_TARGET_S else "OVER"
             rows += [
@@ -143,6 +193,11 @@ def main() -> None:
                  f" {cpu99:.2f} ms)  target p99 <= {APPEND_P99_TARGET_MS} ms:"
                  f" {'ok' if p99 <= APPEND_P99_TARGET_MS else 'OVER'} (CPU"
                  f" {'ok' if cpu99 <= APPEND_P99_TARGET_MS else 'OVER'})"),
+                (f"{label}:   floor: raw INSERT + COMMIT p50 / p99",
+                 f"{raw50:.2f} / {raw99:.2f} ms (CPU {rawcpu50:.2f} / {rawcpu99:.2f} ms)"),
+                (f"{label}:   warroom over the floor, p50 / p99",
+                 f"{p50 - raw50:+.2f} / {p99 - raw99:+.2f} ms wall, {cpu50 - rawcpu50:+.2f} /"
+                 f" {cpu99 - rawcpu99:+.2f} ms CPU (p99 wall: {raw99 / p99:.0%} the disk's)"),
             ]  # fmt: skip
     width = max(len(r[0]) for r in rows)
     for label, value in rows:

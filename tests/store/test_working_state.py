@@ -60,7 +60,24 @@ def test_an_append_folds_what_was_added_not_the_incident(tmp_path: Path) -> None
     for n in range(5):
         room.log(incident, f"entry {n}")
     assert len(loaded) == 1  # the incident is read whole once (a snapshot parse is O(n))
-    assert max(folded[1:]) <= 1, folded  # then each append folds only the one before
+    assert folded[1:] == [], folded  # then no append reads a row back: each folds its own
+    assert same(store, incident)
+
+
+def test_an_append_elsewhere_does_not_vouch_for_a_fold_already_stale(tmp_path: Path) -> None:
+    """A kept fold made stale by a change that is not an append (a refusal deleting a
+    row) stays stale when this connection then appends to another incident."""
+    store = LocalStore(tmp_path / "w.db")
+    room = WarRoom(store, POLICY, "ana")
+    first = room.declare("Queue lag", severity="SEV3", incident_type="outage").incident_id
+    second = room.declare("Disk full", severity="SEV3", incident_type="outage").incident_id
+    room.set_severity(first, "SEV1", "checkout down")
+    assert store.working_state(first).severity == "SEV1"
+    newest = store.conn.execute("SELECT MAX(seq) FROM events").fetchone()[0]
+    with store._transaction():  # what a refusal does on this very connection
+        store.conn.execute("DELETE FROM events WHERE seq = ?", (newest,))
+    room.log(second, "meanwhile, elsewhere")
+    assert store.working_state(first).severity == "SEV3" and same(store, first)
 
 
 def test_a_script_logging_entry_after_entry_keeps_the_snapshot_current(

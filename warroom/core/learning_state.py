@@ -5,6 +5,7 @@ Derived data, like the rest of ``IncidentState``: ``warroom.core.learning_fold``
 them from events, so every machine holding the same events shows the same items.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -42,7 +43,8 @@ class ActionItem(BaseModel):
         return not self.closed and self.due is not None and self.due < now
 
 
-class HypothesisRecord(BaseModel):
+@dataclass(slots=True)
+class HypothesisRecord:
     """A hypothesis and, once someone has said, whether it was confirmed or ruled out."""
 
     event_id: str
@@ -55,7 +57,8 @@ class HypothesisRecord(BaseModel):
     outcome_at: datetime | None = None
 
 
-class FactorRecord(BaseModel):
+@dataclass(slots=True)
+class FactorRecord:
     """A contributing factor named on the record."""
 
     event_id: str

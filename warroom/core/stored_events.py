@@ -10,7 +10,9 @@ the result is always the event the validated path gives (property-tested).
 
 Every field the fold reads is still validated (the fields it does not read are left
 out, see ``FoldedEvent``): a row damaged on disk is refused, and ``StoredRowError`` says
-which row and what is wrong in the user's words — never pydantic's. Input from
+which row and what is wrong in the user's words — never pydantic's. Payloads decode as
+their kind's fold view (``fold_view``): the same fields with the same types and
+constraints, in a slotted dataclass instead of a model, a third of the decode's cost. Input from
 outside (push bodies, pulled pages before they are stored, files) keeps going through
 ``Event``/``EVENT_LIST`` directly.
 
@@ -19,19 +21,48 @@ CPython's cyclic collector from re-walking the growing state meanwhile (a third 
 fold's time at 30k events), and their garbage is freed by reference counting anyway.
 """
 
+import dataclasses
 import gc
 import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Union
+from typing import Annotated, Any, Union
 
-from pydantic import AwareDatetime, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
 
 from warroom.core.errors import StoreError
 from warroom.core.events import EVENT_LIST, KINDS, Event, Name
 from warroom.core.wording import field_path, plain_message
+
+
+def fold_view(model: type[BaseModel]) -> type:
+    """What the fold decodes a payload of ``model``'s kind as: a frozen, slotted pydantic
+    dataclass with ``model``'s fields — types, constraints, defaults — that ignores extra
+    fields (the fold reads none; the stored body keeps them). Building one costs about
+    half what building the model does (no instance dict, no set of fields, no dict of
+    extras), and the handlers read the same attributes. A model with validators of its
+    own is its own view, so nothing it checks goes unchecked."""
+    decorators = model.__pydantic_decorators__
+    if decorators.model_validators or decorators.field_validators:
+        return model
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__module__": __name__, "__annotations__": annotations}
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        annotations[name] = Annotated[(annotation, *info.metadata)] if info.metadata else annotation
+        if info.default_factory is not None:
+            namespace[name] = dataclasses.field(default_factory=info.default_factory)
+        elif not info.is_required():
+            namespace[name] = info.default
+    namespace["__doc__"] = f"The fold's view of ``{model.__name__}``."
+    plain = type(f"Folded{model.__name__}", (), namespace)
+    ignoring_extras = ConfigDict(extra="ignore")
+    return dataclass(plain, frozen=True, slots=True, kw_only=True, config=ignoring_extras)
+
+
+_VIEWS = tuple(fold_view(model) for model in KINDS.values())
 
 
 @dataclass(frozen=True, slots=True, config=ConfigDict(extra="ignore"))
@@ -47,7 +78,7 @@ class FoldedEvent:
     incident_id: str
     actor: Name
     occurred_at: AwareDatetime
-    payload: Annotated[Union[(*KINDS.values(),)], Field(discriminator="kind")]
+    payload: Annotated[Union[(*_VIEWS,)], Field(discriminator="kind")]
 
     @property
     def kind(self) -> str:
