@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.sync.conftest import server_log
 from tests.sync.test_catchup_cost import _random_value
 from tests.sync.test_faults import _event
 from warroom.core.chain import ChainError, Head, canonical_bytes, genesis, link
@@ -22,7 +23,9 @@ from warroom.store import feed_records
 from warroom.store.feed_records import decode_page, record_of
 from warroom.store.local import LocalStore
 from warroom.store.replica import Replica
-from warroom.sync.client import ServerClient, on_loopback
+from warroom.sync import engine
+from warroom.sync.client import Offline, ServerClient, on_loopback
+from warroom.sync.failover import FailoverClient
 
 INC = "inc-feed01"
 
@@ -177,3 +180,34 @@ def test_pages_over_loopback_come_uncompressed(clients):
     assert on_loopback("http://127.0.0.1:8080") and on_loopback("http://[::1]:1")
     assert on_loopback("http://localhost") and on_loopback("http://127.3.4.5")
     assert not on_loopback("https://warroom.example.com") and not on_loopback("http://10.0.0.1")
+
+
+def test_a_catch_up_cut_between_pages_resumes_without_loss_or_duplicates(
+    clients, server, monkeypatch
+):
+    """Pages decoded fast carry their cursors as before: a catch-up cut after its first
+    pages goes on from the last one stored, and ends with the server's log exactly."""
+    alice, bob = clients("alice"), clients("bob")
+    incident = alice.room.declare("Cut", severity="SEV4", incident_type="outage").incident_id
+    for n in range(60):
+        alice.room.log(incident, f"entry {n}")
+    alice.sync_once()
+    monkeypatch.setattr(engine, "PAGE", 7)
+    monkeypatch.setattr(engine, "INGEST_CHUNK", 3)
+    calls, real_feed = [], FailoverClient.feed
+
+    def cut_on_the_fourth(self, after, limit=5000):
+        calls.append(after)
+        if len(calls) == 4:
+            raise Offline("the link went down")
+        return real_feed(self, after, limit)
+
+    monkeypatch.setattr(FailoverClient, "feed", cut_on_the_fourth)
+    with pytest.raises(Offline):
+        bob.sync_once()
+    assert bob.replica.head(incident).seq == 21  # three pages of seven stored
+    monkeypatch.setattr(FailoverClient, "feed", real_feed)
+    assert bob.sync_once().pulled == 61 - 21
+    records, verified = server_log(server.url, alice.token, incident)
+    assert [e.id for e in bob.store.events(incident)] == [r["event"]["id"] for r in records]
+    assert bob.replica.head(incident) == verified.head
