@@ -62,6 +62,7 @@ from warroom.server.threads import ThreadHealth
 GROUP_MAX_EVENTS = 2000
 """At most this many events per group commit, so one transaction stays short."""
 
+
 @dataclass
 class _Job:
     events: list[Event]
@@ -93,8 +94,9 @@ class _PushFailed(Exception):
 
 
 class Writer:
-    """Appends on a thread of its own; ``publish`` is called (on that thread) with the
-    items of every commit."""
+    """Appends on a thread of its own; ``publish`` is called with the items of every
+    commit, on the event loop of the group's pushes, right after their futures are
+    settled (in the same wake-up: one system call and one loop iteration per group)."""
 
     def __init__(
         self,
@@ -220,9 +222,11 @@ class Writer:
                 conn.execute("ROLLBACK")
             raise
         self.health.ok()
-        _resolve([(job, failed.get(i) or results[i]) for i, job in enumerate(group)])
-        if decided.published:
-            self._publish(tuple(decided.published))
+        items = tuple(decided.published)
+        _resolve(
+            [(job, failed.get(i) or results[i]) for i, job in enumerate(group)],
+            (lambda: self._publish(items)) if items else None,
+        )
 
     def _decide(
         self, conn: sqlite3.Connection, group: list[_Job], failed: dict[int, Exception]
@@ -374,19 +378,22 @@ class Writer:
         )
 
 
-def _resolve(outcomes: list[tuple[_Job, Outcome]]) -> None:
+def _resolve(outcomes: list[tuple[_Job, Outcome]], then: Callable[[], None] | None = None) -> None:
     """Hand a group's outcomes to the event loop(s) that wait for them, in one wake-up per
-    loop rather than one per push: each wake-up is a system call and a loop iteration."""
+    loop rather than one per push: each wake-up is a system call and a loop iteration.
+    ``then`` runs on the first loop, after its futures are settled."""
     waiting: dict[asyncio.AbstractEventLoop, list[tuple[_Job, Outcome]]] = {}
     for job, outcome in outcomes:
         waiting.setdefault(job.future.get_loop(), []).append((job, outcome))
     for loop, settled in waiting.items():
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
-            loop.call_soon_threadsafe(_settle, settled)
+            loop.call_soon_threadsafe(_settle, settled, then)
+        then = None
 
 
-def _settle(outcomes: list[tuple[_Job, Outcome]]) -> None:
-    """On the event loop: resolve each push's future (unless its request gave up)."""
+def _settle(outcomes: list[tuple[_Job, Outcome]], then: Callable[[], None] | None) -> None:
+    """On the event loop: resolve each push's future (unless its request gave up), then
+    run ``then``."""
     for job, outcome in outcomes:
         if job.future.done():
             continue
@@ -394,6 +401,8 @@ def _settle(outcomes: list[tuple[_Job, Outcome]]) -> None:
             job.future.set_exception(outcome)
         else:
             job.future.set_result(outcome)
+    if then is not None:
+        then()
 
 
 def _close(conn: sqlite3.Connection | None) -> None:
