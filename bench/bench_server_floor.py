@@ -95,7 +95,7 @@ def floor_app(data: Path):
 def serve_floor(port: int, data: Path) -> None:
     import uvicorn
 
-    uvicorn.run(floor_app(data), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(floor_app(data), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 class FloorServer:

@@ -162,6 +162,7 @@ def serve(
         host=host,
         port=port,
         log_level="warning",
+        access_log=False,  # else each answer builds a log line that the level throws away
         http=slow_client_protocol(header_timeout, body_timeout),
         timeout_keep_alive=KEEP_ALIVE_S,
         ssl_certfile=str(tls_cert) if tls_cert else None,

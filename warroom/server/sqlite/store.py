@@ -141,7 +141,7 @@ class SQLiteStorage:
         make_private(self.path)
         migrate(self.path)
         self._readers = threading.local()
-        self._writer = Writer(self.path, self.key, self.key_id, checkpoint_every, self._published)
+        self._writer = Writer(self.path, self.key, self.key_id, checkpoint_every, self._publish)
         self._tokens = TokenStore(self.path, self._reader)
         self._checkpoints = _Checkpoints(self.path)
         self._leases = Leases(self.path)
@@ -252,12 +252,8 @@ class SQLiteStorage:
             sub.revoke()
         return sub
 
-    def _published(self, items: tuple[FeedItem, ...]) -> None:
-        """Called by the writer thread after each commit."""
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._publish, items)
-
     def _publish(self, items: tuple[FeedItem, ...]) -> None:
+        """Called on the event loop after each commit (``Writer``)."""
         for sub in list(self._subscribers):
             if sub.queue.qsize() >= SUBSCRIBER_BACKLOG:
                 sub.queue = asyncio.Queue()
