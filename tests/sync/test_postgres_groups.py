@@ -127,3 +127,52 @@ async def test_an_incident_id_with_a_nul_byte_is_no_such_incident_not_a_server_e
         assert await storage.incident_log("inc\x00x", 0, 10) is None
     finally:
         await storage.close()
+
+
+async def test_a_group_is_settled_and_relayed_in_one_wake_up_of_the_event_loop(postgres_url):
+    """Each wake-up of the loop from the writer thread is a system call and a loop turn on
+    the append's path: the futures of a group and its feed items go in the same one."""
+    storage = PostgresStorage(postgres_url)
+    await storage.start()
+    loop = asyncio.get_running_loop()
+    writer_threads: set[int] = set()
+    groups: list[int] = []
+    wake_ups: list[int] = []
+    relayed: list[tuple[int, int]] = []  # (thread, items) of each relay of a commit
+    commit_group, call_soon, committed = (
+        storage._writer._commit_group,
+        loop.call_soon_threadsafe,
+        storage._relay.committed,
+    )
+
+    def counted_group(conn, group):
+        writer_threads.add(threading.get_ident())
+        groups.append(len(group))
+        return commit_group(conn, group)
+
+    def counted_wake_up(*args, **kwargs):
+        if threading.get_ident() in writer_threads:
+            wake_ups.append(1)
+        return call_soon(*args, **kwargs)
+
+    def counted_relay(items):
+        relayed.append((threading.get_ident(), len(items)))
+        return committed(items)
+
+    storage._writer._commit_group = counted_group
+    loop.call_soon_threadsafe = counted_wake_up
+    storage._relay.committed = counted_relay
+    try:
+        incidents = [f"inc-wk{n:02d}" for n in range(10)]
+        await storage.append([declaration(i) for i in incidents], _admit, "tok-a")
+        pushes = [
+            storage.append([make_event("note", i, text=f"note {n}")], _admit, "tok-a")
+            for n, i in enumerate(incidents * 3)
+        ]
+        assert all(r[0].status == "applied" for r in await asyncio.gather(*pushes))
+    finally:
+        del loop.call_soon_threadsafe
+        await storage.close()
+    assert len(wake_ups) == len(groups), (len(wake_ups), groups)  # was two per group
+    assert sum(n for _, n in relayed) == 10 + 30  # every committed event relayed
+    assert {thread for thread, _ in relayed} == {threading.get_ident()}  # on the loop

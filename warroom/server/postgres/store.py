@@ -238,6 +238,6 @@ class PostgresStorage(SQLiteStorage):
     # -- live ----------------------------------------------------------------------------
 
     def _published(self, items: tuple[FeedItem, ...]) -> None:
-        """Called by the writer thread after each commit: relay in position order."""
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._relay.committed, items)
+        """Called on the event loop after each commit, in the writer's wake-up that settles
+        the group's futures: relay in position order."""
+        self._relay.committed(items)

@@ -8,6 +8,7 @@ from psycopg_pool import ConnectionPool
 from warroom.core.timeparse import utcnow
 from warroom.server.sqlite.tokens import TokenStore, hash_secret
 from warroom.server.storage import LastAdminToken, Principal, TokenInfo, TokenRole
+from warroom.server.token_cache import AuthCache
 
 
 class PostgresTokens(TokenStore):
@@ -15,7 +16,7 @@ class PostgresTokens(TokenStore):
 
     def __init__(self, pool: ConnectionPool) -> None:  # no SQLite path or reader
         self._pool = pool
-        self._auth_cache: dict[str, tuple[Principal, float]] = {}
+        self._auth_cache = AuthCache(self._authenticate)
 
     def _authenticate(self, digest: str) -> Principal | None:
         with self._pool.connection() as conn:

@@ -119,7 +119,8 @@ class _Group:
 
 
 class Writer(GroupWriter):
-    """Appends on a thread of its own; ``publish`` gets the items of every commit."""
+    """Appends on a thread of its own; ``publish`` gets the items of every commit, on the
+    event loop, in the wake-up that settles the group's futures (one per group, not two)."""
 
     def __init__(
         self,
@@ -155,9 +156,8 @@ class Writer(GroupWriter):
                 if attempt == GROUP_RETRIES - 1:
                     raise
         self.health.ok()
-        _resolve(outcomes)
-        if items:
-            self._publish(tuple(items))
+        published = tuple(items)
+        _resolve(outcomes, (lambda: self._publish(published)) if published else None)
 
     def _transaction(
         self, conn: psycopg.Connection, group: list[_Job]

@@ -4,7 +4,6 @@ import asyncio
 import hashlib
 import secrets
 import sqlite3
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -12,9 +11,9 @@ from pathlib import Path
 from warroom.core.timeparse import utcnow
 from warroom.server.sqlite.schema import connect
 from warroom.server.storage import LastAdminToken, Principal, TokenInfo, TokenRole
+from warroom.server.token_cache import AUTH_CACHE_S, AuthCache
 
-AUTH_CACHE_S = 1.0
-"""How long a valid token is remembered without asking the database again."""
+__all__ = ["AUTH_CACHE_S", "TokenStore", "hash_secret"]
 
 
 def hash_secret(secret: str) -> str:
@@ -28,22 +27,13 @@ class TokenStore:
     def __init__(self, path: Path, reader: Callable[[], sqlite3.Connection]) -> None:
         self.path = path
         self._reader = reader
-        self._auth_cache: dict[str, tuple[Principal, float]] = {}
+        self._auth_cache = AuthCache(self._authenticate)
 
     async def authenticate(self, secret: str) -> Principal | None:
-        """Look a token up, remembering valid ones for ``AUTH_CACHE_S`` (a revocation by
-        ``warroom token revoke`` in another process takes effect within that time)."""
-        digest = hash_secret(secret)
-        now = time.monotonic()
-        cached = self._auth_cache.get(digest)
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        found = await asyncio.to_thread(self._authenticate, digest)
-        if found is None:
-            self._auth_cache.pop(digest, None)
-        else:
-            self._auth_cache[digest] = (found, now + AUTH_CACHE_S)
-        return found
+        """Look a token up, remembering valid ones for ``AUTH_CACHE_S`` and refreshing a
+        busy one in the background (a revocation by ``warroom token revoke`` in another
+        process takes effect within that time)."""
+        return await self._auth_cache.principal(hash_secret(secret))
 
     def _authenticate(self, digest: str) -> Principal | None:
         row = (
@@ -93,7 +83,7 @@ class TokenStore:
 
     def forget_cached(self) -> None:
         """Drop every remembered token, so the next request of each is looked up again."""
-        self._auth_cache.clear()
+        self._auth_cache.forget()
 
     async def revoke(self, token_id: str, *, keep_an_admin: bool = False) -> bool:
         """Revoke an active token; False if there is none by that id. With
