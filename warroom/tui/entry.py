@@ -53,11 +53,6 @@ PREFIXES: dict[str, tuple[str, str | None]] = {
 }
 """Kind prefix → (entry kind, action stage)."""
 
-PLACEHOLDER = "i: type an entry, Enter records it — a line starting with : is a command"
-"""What the empty entry bar says (the boot screen's bar says the same)."""
-
-HINT = "o: obs  a: action  r: result  d: decision  h: hypo  t: todo  s: update  -5m backdates"
-
 _KIND = re.compile(r"^([a-z]+):(?:\s+|$)", re.IGNORECASE)
 _TIME = re.compile(r"^(-\d+\s*[smhd]|@\d{1,2}:\d{2}(?::\d{2})?)(?:\s+|$)", re.IGNORECASE)
 _WHO = re.compile(r"^@([A-Za-z][\w.-]*)(?:\s+|$)")

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from warroom.tui.entry import HINT, PLACEHOLDER
+from warroom.tui.entry_words import HINT, PLACEHOLDER
 
 
 class BootScreen(Screen):

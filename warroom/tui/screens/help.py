@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from warroom.tui import keymap
 from warroom.tui.commands import COMMANDS
-from warroom.tui.entry import HINT
+from warroom.tui.entry_words import HINT
 
 
 class HelpScreen(ModalScreen[None]):

@@ -22,7 +22,8 @@ from textual.widgets import Input, Static
 from warroom.core.errors import InvalidInput
 from warroom.tui import commands, keymap
 from warroom.tui.commands import Choices
-from warroom.tui.entry import HINT, PLACEHOLDER, EntryDraft, parse_entry
+from warroom.tui.entry import EntryDraft, parse_entry
+from warroom.tui.entry_words import HINT, PLACEHOLDER
 from warroom.tui.render import safe
 from warroom.tui.widgets.command_line import CommandCompletion
 from warroom.tui.widgets.line_input import LineInput, from_line, to_line
