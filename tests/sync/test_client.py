@@ -5,6 +5,7 @@ import sqlite3
 import subprocess
 import time
 
+import httpx
 import pytest
 
 from tests.conftest import WARROOM
@@ -106,8 +107,10 @@ def test_a_forged_record_in_a_page_is_refused_before_anything_is_written(clients
     incident = alice.room.declare("Cache", severity="SEV4", incident_type="outage").incident_id
     alice.room.log(incident, "one")
     alice.sync_once()
-    page = ServerClient(alice.url, alice.token).feed(None)
-    forged = json.loads(json.dumps(page["items"]))
+    page = httpx.get(
+        f"{alice.url}/v1/events", headers={"Authorization": f"Bearer {alice.token}"}
+    ).json()
+    forged = page["items"]
     forged[1]["event"]["payload"]["text"] = "two"
     with pytest.raises(ChainError, match="different event #2"):
         alice.replica.ingest(forged, "99")

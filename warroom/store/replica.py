@@ -30,12 +30,12 @@ from warroom.core.chain import (
     Checkpoint,
     Head,
     canonical_bytes,
-    canonical_text,
     check_link,
     verify_checkpoint,
 )
 from warroom.core.errors import WarroomError
 from warroom.core.timeparse import utcnow
+from warroom.store.feed_records import FeedRecord, record_of
 from warroom.store.local import LocalStore, _translated_errors
 
 _EVENT_COLUMNS = "id, incident_id, kind, actor, occurred_at, recorded_at, device_id, device_seq"
@@ -209,13 +209,18 @@ class Replica:
         return Head(seq=row[0], hash=row[1]) if row else Head.start(incident_id)
 
     def ingest(self, items: list[dict[str, Any]], cursor: str) -> int:
+        """``ingest_records`` for records decoded by ``json.loads`` (a live frame)."""
+        return self.ingest_records([record_of(item) for item in items], cursor)
+
+    def ingest_records(self, records: list[FeedRecord], cursor: str) -> int:
         """Apply one page of the server's feed atomically; returns how many were new here.
 
         Raises ``ChainError`` (and writes nothing) if the page does not extend what this
         client verified before. New events are written in batches (a fresh client
-        catching up on 1M events spends its time here, so each event costs one decode,
-        one canonical encoding and one hash — no model, no ``Head`` per event), flushed
-        before any of this device's own events is settled so rows keep the feed's order.
+        catching up on 1M events spends its time here, so each event costs one hash of
+        the canonical bytes ``feed_records`` vouched for — no model, no ``Head`` per
+        event), flushed before any of this device's own events is settled so rows keep
+        the feed's order.
 
         The transaction commits without waiting for the disk (``synchronous=NORMAL``):
         everything in it came from the server and is fetched again from the cursor,
@@ -224,36 +229,31 @@ class Replica:
         for the disk per page was a quarter of catching up.
         """
         _, key = self.binding()
-        parsed = [_parts(item) for item in items]
-        local = self._local_rows([event["id"] for _, _, _, event, _ in parsed])
+        local = self._local_rows([record[5][0] for record in records])
         heads: dict[str, tuple[int, str]] = {}
         batch: list[tuple] = []
         fresh = 0
         self.conn.execute("PRAGMA synchronous=NORMAL")
         try:
             with _translated_errors(self.store.path), self.store._transaction():
-                for item, (incident_id, seq, digest, event, envelope) in zip(
-                    items, parsed, strict=True
-                ):
+                for incident_id, seq, digest, body, canonical, envelope, checkpoint, _ in records:
                     head = heads.get(incident_id)
                     if head is None:
                         start = self.head(incident_id)
                         head = (start.seq, start.hash)
                     if seq <= head[0]:
-                        self._check_known(incident_id, seq, digest, event)
+                        self._check_known(incident_id, seq, digest, canonical)
                         continue
-                    body = canonical_text(event)
-                    canonical = body.encode()
                     check_link(incident_id, head[0], head[1], seq, digest, canonical)
                     heads[incident_id] = (seq, digest)
-                    row = local.get(event["id"])
+                    row = local.get(envelope[0])
                     if row is None:
                         batch.append((*envelope, body, seq, digest))
                     else:
                         fresh += self._flush(batch)
-                        self._settle_own(row, incident_id, seq, digest, event, canonical)
-                    if item.get("checkpoint"):
-                        self._checkpoint(item["checkpoint"], key, incident_id, seq, digest)
+                        self._settle_own(row, incident_id, seq, digest, envelope[0], body)
+                    if checkpoint:
+                        self._checkpoint(checkpoint, key, incident_id, seq, digest)
                 fresh += self._flush(batch)
                 for incident_id, (seq, digest) in heads.items():
                     self.conn.execute(
@@ -266,13 +266,13 @@ class Replica:
             self.conn.execute("PRAGMA synchronous=FULL")
         return fresh
 
-    def _check_known(self, incident_id: str, seq: int, digest: str, event: dict) -> None:
+    def _check_known(self, incident_id: str, seq: int, digest: str, canonical: bytes) -> None:
         """A record this client already verified must come back identical, or not at all."""
         row = self.conn.execute(
             "SELECT hash, body FROM events WHERE incident_id = ? AND server_seq = ?",
             (incident_id, seq),
         ).fetchone()
-        if row is None or row[0] != digest or not _same(row[1], event):
+        if row is None or row[0] != digest or not _same(row[1], canonical):
             raise ChainError(
                 f"{incident_id}: the server now shows a different event #{seq} than the one"
                 " this client verified: its history was rewritten; refusing it"
@@ -316,19 +316,19 @@ class Replica:
         incident_id: str,
         seq: int,
         digest: str,
-        event: dict[str, Any],
-        canonical: bytes,
+        event_id: str,
+        body: str,
     ) -> None:
         """One of this device's events came back in the feed: give it its settled place."""
         local_seq, local_body, known_seq = row
         if known_seq is not None and known_seq != seq:
             raise ChainError(
-                f"{incident_id}: the server acknowledged event {event['id']} as #{known_seq}"
+                f"{incident_id}: the server acknowledged event {event_id} as #{known_seq}"
                 f" but its history has it at #{seq}; refusing it"
             )
-        if not _same(local_body, event):
-            local_body = canonical.decode()  # the server's normalised form is the record
-        self.conn.execute("DELETE FROM outbox WHERE event_id = ?", (event["id"],))
+        if not _same(local_body, body.encode()):
+            local_body = body  # the server's normalised form is the record
+        self.conn.execute("DELETE FROM outbox WHERE event_id = ?", (event_id,))
         later_settled = self.conn.execute(
             "SELECT 1 FROM events WHERE incident_id = ? AND seq > ?"
             " AND server_seq IS NOT NULL AND server_seq < ? LIMIT 1",
@@ -466,61 +466,9 @@ class Replica:
         ]
 
 
-def _parts(item: dict[str, Any]) -> tuple[str, int, str, dict[str, Any], tuple]:
-    """Check a feed record's shape before anything of it is trusted; returns its parts
-    and the envelope columns of its ``events`` row (times in the store's own ISO form),
-    read in the same pass (this runs once per event of a catch-up)."""
+def _same(body: str, canonical: bytes) -> bool:
+    """Whether a stored body is the event whose canonical bytes are ``canonical``."""
     try:
-        incident_id, seq, digest, event = (
-            item["incident_id"],
-            item["server_seq"],
-            item["hash"],
-            item["event"],
-        )
-        payload, device_seq = event["payload"], event["device_seq"]
-        event_id, actor, device_id = event["id"], event["actor"], event["device_id"]
-        occurred_at, recorded_at = event["occurred_at"], event["recorded_at"]
-        ok = (
-            type(seq) is int
-            and type(digest) is str
-            and event["incident_id"] == incident_id
-            and type(incident_id) is str
-            and type(payload) is dict
-            and type(device_seq) is int
-            and type(event_id) is str  # the envelope's text fields, one by one (per event)
-            and type(actor) is str
-            and type(occurred_at) is str
-            and type(recorded_at) is str
-            and type(device_id) is str
-        )
-    except (KeyError, TypeError):
-        ok = False
-    if not ok:
-        raise ChainError(f"the server sent a malformed record: {str(item)[:120]}")
-    envelope = (
-        event_id,
-        incident_id,
-        payload.get("kind", ""),
-        actor,
-        _iso(occurred_at),
-        _iso(recorded_at),
-        device_id,
-        device_seq,
-    )
-    return incident_id, seq, digest, event, envelope
-
-
-def _same(body: str, event: dict[str, Any]) -> bool:
-    try:
-        return canonical_bytes(json.loads(body)) == canonical_bytes(event)
+        return canonical_bytes(json.loads(body)) == canonical
     except ValueError:  # e.g. a NaN the server normalised to null
         return False
-
-
-def _iso(text: str) -> str:
-    if text.endswith("Z") and len(text) in (20, 27):  # the model's UTC form, the common case
-        return text[:-1] + "+00:00"
-    try:
-        return datetime.fromisoformat(text).isoformat()
-    except ValueError:
-        raise ChainError(f"the server sent a malformed time {text[:40]!r}") from None

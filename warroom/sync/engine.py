@@ -27,6 +27,7 @@ from warroom.core.chain import ChainError
 from warroom.core.errors import StoreError, WarroomError
 from warroom.core.timeparse import utcnow
 from warroom.store.caches import CatchUpCaches
+from warroom.store.feed_records import DecodedPage
 from warroom.store.local import LocalStore
 from warroom.store.replica import RejectedEntry, Replica
 from warroom.sync.client import Forbidden, Offline, ServerRefused
@@ -158,9 +159,8 @@ class SyncEngine:
         with ThreadPoolExecutor(max_workers=1) as fetcher:
             page = client.feed(replica.cursor(), PAGE)
             while True:
-                up_to_date = page.get("up_to_date", True)
                 following = (
-                    None if up_to_date else fetcher.submit(client.feed, page["cursor"], PAGE)
+                    None if page.up_to_date else fetcher.submit(client.feed, page.cursor, PAGE)
                 )
                 try:
                     stored = self._store_page(replica, page, report)
@@ -168,28 +168,26 @@ class SyncEngine:
                     if following is not None:  # a page never to be stored: not fetched
                         following.cancel()
                     raise
-                caches.ingested({item["incident_id"] for item in page.get("items") or []}, stored)
+                caches.ingested({record[0] for record in page.records}, stored)
                 if following is None:
                     caches.finish()
                     return
                 page = following.result()
 
-    def _store_page(self, replica: Replica, page: dict[str, Any], report: SyncReport) -> int:
+    def _store_page(self, replica: Replica, page: DecodedPage, report: SyncReport) -> int:
         """Store a feed page in transactions of ``INGEST_CHUNK`` events, each moving the
         cursor to its last event: a catch-up page of thousands then never holds the home's
         write lock for long, and a scribe's entry typed meanwhile gets in between. Returns
         how many events were new here."""
-        items = page.get("items") or []
+        records = page.records
         stored = 0
-        for start in range(0, len(items), INGEST_CHUNK):
-            chunk = items[start : start + INGEST_CHUNK]
-            last = start + INGEST_CHUNK >= len(items)
-            cursor = page["cursor"] if last else chunk[-1].get("cursor")
+        for start in range(0, len(records), INGEST_CHUNK):
+            chunk = records[start : start + INGEST_CHUNK]
+            last = start + INGEST_CHUNK >= len(records)
+            cursor = page.cursor if last else chunk[-1][7]
             if not isinstance(cursor, str):
-                raise ChainError(
-                    f"the server sent a record without a cursor: {str(chunk[-1])[:120]}"
-                )
-            stored += replica.ingest(chunk, cursor)
+                raise ChainError(f"the server sent a record without a cursor: {chunk[-1][3][:120]}")
+            stored += replica.ingest_records(chunk, cursor)
         report.pulled += stored
         return stored
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from warroom.config import server_urls
+from warroom.store.feed_records import DecodedPage
 from warroom.sync.client import Offline, ServerClient, ServerRefused
 
 T = TypeVar("T")
@@ -100,10 +101,10 @@ class FailoverClient:
     def push(self, bodies: list[str]) -> list[dict[str, Any]]:
         return self._each(lambda replica: replica.push(bodies))
 
-    def feed(self, after: str | None, limit: int = 5000) -> dict[str, Any]:
+    def feed(self, after: str | None, limit: int = 5000) -> DecodedPage:
         return self._each(lambda replica: replica.feed(after, limit))
 
-    def poll(self, after: str | None, timeout: float) -> dict[str, Any]:
+    def poll(self, after: str | None, timeout: float) -> DecodedPage:
         return self._each(lambda replica: replica.poll(after, timeout))
 
     def incident_log(
