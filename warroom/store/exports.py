@@ -8,7 +8,6 @@ taken from the stored JSON as plain dicts; anything else is validated as a model
 event at a time, so both paths print the same line.
 """
 
-import json
 import re
 import sqlite3
 from array import array
@@ -16,6 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import chain, pairwise, starmap
 from operator import gt
+from typing import Annotated
+
+import msgspec
 
 from warroom.core import events as ev
 from warroom.core.export import Entry, event_entry, iso_ts
@@ -25,6 +27,8 @@ from warroom.store.timeline import stamp_sql
 
 CHUNK = 2000
 """Rows read per query while streaming."""
+
+_Text = Annotated[str, msgspec.Meta(min_length=1, max_length=ev.MAX_TEXT)]
 
 _PLAIN_KINDS = frozenset({"note", "observation", "decision", "hypothesis", "action", "todo"})
 
@@ -208,31 +212,46 @@ def _python_order(store: LocalStore, incident_id: str) -> array:
     return array("q", (seq for _, _, seq in keyed))
 
 
-_SCAN = json.JSONDecoder().scan_once
-"""The C scanner behind ``json.loads``, called directly: ``loads`` and ``decode`` cost as
-much again per row in argument checks and whitespace matching, and stored bodies are
-compact JSON (a body with anything after its value takes the model's path)."""
+class _Payload(msgspec.Struct, gc=False):
+    """The payload fields a plain timeline line prints; any other field is skipped
+    unread, and a field of another type fails the decode (the model decides those)."""
+
+    kind: str
+    text: _Text | None = None
+    stage: str = "started"
+    owner: str | None = None
+    due: None = None
+
+
+class _Line(msgspec.Struct, gc=False):
+    """The parts of a stored event a timeline line prints, with the lengths validation
+    allows checked by the decoder (in C)."""
+
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    actor: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    payload: _Payload
+
+
+_LINE = msgspec.json.Decoder(_Line)
+"""One C pass per row that builds only what the line prints: the rest of the body (its
+times, device, incident) is skipped, not built as a dict (decoding whole bodies was
+the largest cost of an export)."""
 
 
 def _entry(occurred_at: str, body: str) -> Entry:
     """A timeline line from a stored row: read from the JSON for the common entries —
     typed text whose fields validation keeps as they are — and from the model for the
-    rest, so both paths print the same line. One decode and a few type and length
-    checks per row, inline: this runs once per event of an export."""
+    rest, so both paths print the same line. The decoder checks the shape, types and
+    lengths; what is left here is the strip checks (validation strips names and text)
+    and the time's form. This runs once per event of an export."""
     try:
-        event, end = _SCAN(body, 0)
-    except (StopIteration, ValueError):
-        end = -1
-    if end == len(body) and type(event) is dict:
-        payload, actor, event_id = event.get("payload"), event.get("actor"), event.get("id")
+        line = _LINE.decode(body)
+    except msgspec.DecodeError:  # malformed, or not a plain entry's shape: the model's
+        line = None
+    if line is not None and line.payload.kind in _PLAIN_KINDS:
+        actor, event_id, payload = line.actor, line.id, line.payload
         if (
-            type(payload) is dict
-            and payload.get("kind") in _PLAIN_KINDS
-            and type(actor) is str
-            and 0 < len(actor) <= 200
-            and actor == actor.strip()
-            and type(event_id) is str
-            and 0 < len(event_id) <= 64
+            actor == actor.strip()
             and event_id == event_id.strip()
             and occurred_at[-6] in "+-"  # +HH:MM, as stored
             and occurred_at[-3] == ":"
@@ -244,30 +263,29 @@ def _entry(occurred_at: str, body: str) -> Entry:
                     if occurred_at[0] != "0"
                     else iso_ts(occurred_at)
                 )
-                return when, actor, payload["kind"], event_id, text
+                return when, actor, payload.kind, event_id, text
     return event_entry(ev.Event.model_validate_json(body))
 
 
-def _plain_text(payload: dict) -> str | None:
+def _plain_text(payload: _Payload) -> str | None:
     """``payload_text`` of a typed entry whose stored fields validation would keep as
     they are; None for anything else (the model decides those)."""
-    text = payload.get("text")
-    if not _plain(text, ev.MAX_TEXT):
+    text = payload.text
+    if text is None or text != text.strip():
         return None
-    match payload["kind"]:
+    match payload.kind:
         case "action":
-            stage = payload.get("stage", "started")
-            if stage not in ("started", "result"):
+            if payload.stage not in ("started", "result"):
                 return None
-            return f"(result) {text}" if stage == "result" else text
+            return f"(result) {text}" if payload.stage == "result" else text
         case "todo":
-            owner = payload.get("owner")
-            if payload.get("due") is not None or not (owner is None or _plain(owner, 200)):
+            owner = payload.owner
+            if not (owner is None or _plain(owner)):
                 return None
             return text if owner is None else f"{text} (owner {owner})"
     return text
 
 
-def _plain(value: object, longest: int) -> bool:
-    """Whether ``value`` is a string that strip-and-length validation keeps unchanged."""
-    return type(value) is str and 0 < len(value) <= longest and value == value.strip()
+def _plain(value: str) -> bool:
+    """Whether a name is one strip-and-length validation keeps unchanged."""
+    return 0 < len(value) <= 200 and value == value.strip()
