@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from warroom.actions import WarRoom
 from warroom.core.fold import fold
+from warroom.core.policy import default_policy
 from warroom.store import checkpoints
+from warroom.store.local import LocalStore
 from warroom.store.replica import Replica
 from warroom.sync import engine
 
@@ -105,3 +108,28 @@ def test_a_cut_catch_up_resumes_from_its_cursor(clients, small_marks, monkeypatc
         fold(fresh.store.events(incident_id)).model_dump()
     )
     assert fresh.fingerprint(incident_id) == writer.fingerprint(incident_id)
+
+
+def test_the_screens_appends_during_a_catch_up_defer_their_checkpoints_too(
+    tmp_path: Path, small_marks
+):
+    """The screen's store and the sync engine's share a home in one process: a scribe's
+    append while a catch-up runs neither checkpoints per 4 MB nor copies the WAL itself
+    at the bound, and the WAL stays bounded by the bulk mark."""
+    path = tmp_path / "warroom.db"
+    with LocalStore(path) as before:  # its checkpoints are done once it is closed
+        room = WarRoom(before, default_policy(), "alice")
+        incident_id = room.declare("x", severity="SEV3", incident_type="outage").incident_id
+    with LocalStore(path) as catching_up, LocalStore(path) as screen:
+        room = WarRoom(screen, default_policy(), "alice")
+        small_marks.clear()
+        largest = 0
+        with catching_up._checkpoints.deferred(catching_up.conn):
+            for entry in range(400):  # ~6 pages each: ~10 MB of WAL without a checkpoint
+                room.log(incident_id, f"entry {entry}")
+                largest = max(largest, screen._checkpoints.wal_bytes())
+        sizes = [size for _, size in small_marks]
+        assert sizes[:-1], "the WAL was never checkpointed: it is unbounded"
+        assert all(size >= BULK_MARK for size in sizes[:-1]), f"checkpointed early: {sizes}"
+        assert largest < 2 * BULK_MARK, f"the WAL grew to {largest} bytes"
+        assert screen.state(incident_id).event_count == 401

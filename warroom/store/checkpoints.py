@@ -60,6 +60,11 @@ BULK_CHECKPOINT_BYTES = 64 * 1024 * 1024
 """The mark during a bulk catch-up (``WalCheckpoints.deferred``): about 35k events'
 pages, so a 1M-event catch-up checkpoints a few dozen times instead of hundreds."""
 
+_DEFERRED: set[Path] = set()
+"""Homes (resolved paths) a bulk catch-up of this process is writing: the screen's own
+store on the same home defers too, so a scribe's append during a catch-up neither
+checkpoints the WAL inline at ``LIMIT_FACTOR`` nor wakes a thread per 4 MB."""
+
 PAUSE_S = 0.05
 """Least time between two checkpoints of one store: while a long read transaction in
 another process holds pages back, commits keep asking, and each try costs a sync."""
@@ -91,19 +96,17 @@ class WalCheckpoints:
         self._caught_up = False
         """Set by the thread: its last pass left only a commit or two behind."""
         self._thread: threading.Thread | None = None
-        self._deferring = False
-        """Inside ``deferred``: the mark is ``BULK_CHECKPOINT_BYTES``, and the commit
-        that passes it checkpoints."""
+        self._home = path.resolve()
 
     @contextmanager
     def deferred(self, conn: sqlite3.Connection) -> Iterator[None]:
         """Checkpoint per ``BULK_CHECKPOINT_BYTES`` of WAL while the block runs (a bulk
         catch-up on ``conn``, the store's write connection), and once at its end."""
-        self._deferring = True
+        _DEFERRED.add(self._home)
         try:
             yield
         finally:
-            self._deferring = False
+            _DEFERRED.discard(self._home)
             if self.wal_bytes() >= CHECKPOINT_BYTES:
                 _checkpoint(conn, self.path)
 
@@ -118,7 +121,7 @@ class WalCheckpoints:
         once the WAL is past the mark, a wake-up of the thread or the last few pages (or
         all of them, at the bound)."""
         size = self.wal_bytes()
-        if self._deferring:
+        if self._home in _DEFERRED:  # a bulk catch-up: see ``deferred``
             if size >= BULK_CHECKPOINT_BYTES:
                 _checkpoint(conn, self.path)
             return
