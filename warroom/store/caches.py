@@ -17,8 +17,11 @@ from warroom.store.local import LocalStore
 from warroom.store.summaries import save_cache, summarize, summary_row
 from warroom.store.timeline import event_order
 
-REFRESH_AT_LEAST = 50_000
-"""Events ingested before the caches are brought forward during a catch-up."""
+REFRESH_AT_LEAST = 250_000
+"""Events ingested before the caches are brought forward during a catch-up: a catch-up
+of up to this many folds once, at its end (each refresh during one also writes and
+reads back a snapshot and a timeline order: about a third of the caches' cost at 100k
+events with refreshes per 50k), and a longer one every quarter of a million or more."""
 
 
 def refresh(store: LocalStore, incident_ids: set[str]) -> None:

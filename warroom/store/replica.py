@@ -19,6 +19,7 @@ in ``rejected`` with the server's reason, for the screen and the CLI to show.
 """
 
 import json
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -207,6 +208,13 @@ class Replica:
             "SELECT seq, hash FROM sync_heads WHERE incident_id = ?", (incident_id,)
         ).fetchone()
         return Head(seq=row[0], hash=row[1]) if row else Head.start(incident_id)
+
+    def bulk(self) -> AbstractContextManager[None]:
+        """Around a catch-up of many pages: WAL checkpoints per tens of MB and once at
+        the end instead of per 4 MB (``WalCheckpoints.deferred``)."""
+        if self.store.read_only:  # nothing is written: ingest refuses with ReadOnlyHome
+            return nullcontext()
+        return self.store._checkpoints.deferred(self.conn)
 
     def ingest(self, items: list[dict[str, Any]], cursor: str) -> int:
         """``ingest_records`` for records decoded by ``json.loads`` (a live frame)."""

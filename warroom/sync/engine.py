@@ -154,9 +154,10 @@ class SyncEngine:
     def pull_all(self, client: FailoverClient, replica: Replica, report: SyncReport) -> None:
         """Catch up page by page; the next page downloads while this one is stored. The
         read caches follow along (``CatchUpCaches``), so ``status`` and the screen right
-        after a long catch-up fold and sort nothing it brought."""
+        after a long catch-up fold and sort nothing it brought; WAL checkpoints wait
+        for tens of MB of it (``Replica.bulk``)."""
         caches = CatchUpCaches(replica.store)
-        with ThreadPoolExecutor(max_workers=1) as fetcher:
+        with replica.bulk(), ThreadPoolExecutor(max_workers=1) as fetcher:
             page = client.feed(replica.cursor(), PAGE)
             while True:
                 following = (
