@@ -41,7 +41,7 @@ def _seed(home) -> tuple[str, str, str]:
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
 def test_actions_and_register_views_at_80x24(home):
     incident, late_item, _ = _seed(home)
-    socket, session = f"warroom-fu-{os.getpid()}", "warroom"
+    socket, session = f"warroom-fu-{os.urandom(6).hex()}", "warroom"
     tmux = [TMUX, "-L", socket]
     command = f"exec env WARROOM_HOME={home} WARROOM_USER=tess TERM=xterm {WARROOM} -i {incident}"
     subprocess.run(

@@ -156,7 +156,7 @@ def test_a_solo_session_in_a_real_terminal_pages_once(home):
     """``warroom`` in tmux with no server: the overdue step is recorded by the ladder and
     shown as due; a second session on the same home does not page again."""
     incident = vacant_sev1(home, minutes_ago=6, now=utcnow())
-    socket, session = f"warroom-ladder-{os.getpid()}", "warroom"
+    socket, session = f"warroom-ladder-{os.urandom(6).hex()}", "warroom"
     tmux = [TMUX, "-L", socket]
     command = f"exec env WARROOM_HOME={home} WARROOM_USER=tess TERM=xterm-256color {WARROOM}"
 

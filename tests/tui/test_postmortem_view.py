@@ -20,7 +20,7 @@ def test_the_postmortem_draft_reads_and_scrolls_at_80x24(home):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "broken.md.j2").write_text("fine\n{{ incident.nosuch }}\n")
     runtime.close()
-    socket, session = f"warroom-pm-{os.getpid()}", "warroom"
+    socket, session = f"warroom-pm-{os.urandom(6).hex()}", "warroom"
     tmux = [TMUX, "-L", socket]
     command = (
         f"exec env WARROOM_HOME={home} WARROOM_USER=cy TERM=xterm-256color {WARROOM} -i {incident}"

@@ -40,7 +40,7 @@ def seed(home: Path) -> str:
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
 def test_the_report_view_draws_its_charts_at_80x24_in_16_colours(home):
     incident = seed(home)
-    socket, session = f"warroom-report-{os.getpid()}", "warroom"
+    socket, session = f"warroom-report-{os.urandom(6).hex()}", "warroom"
     tmux = [TMUX, "-L", socket]
     command = f"exec env WARROOM_HOME={home} WARROOM_USER=cy TERM=xterm COLORTERM= {WARROOM}"
     command += f" -i {incident}"

@@ -128,7 +128,7 @@ def test_the_tail_shows_first_in_a_real_terminal_at_80x24(home):
     finally:
         room.store.close()
     bulk_notes(home, incident, 40_000, kind="hypothesis")
-    socket, session = f"warroom-tail-{os.getpid()}", "warroom"
+    socket, session = f"warroom-tail-{os.urandom(6).hex()}", "warroom"
     tmux = [TMUX, "-L", socket]
     command = f"exec env WARROOM_HOME={home} WARROOM_USER=tess TERM=xterm-256color {WARROOM}"
     subprocess.run(

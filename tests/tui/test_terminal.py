@@ -41,7 +41,7 @@ def declare(home: Path, title: str) -> str:
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
 def test_typed_entry_reaches_the_screen_and_the_store(home):
     incident = declare(home, "Disk full on db-3")
-    socket, session = f"warroom-test-{os.getpid()}", "warroom"
+    socket, session = f"warroom-test-{os.urandom(6).hex()}", "warroom"
     tmux = [TMUX, "-L", socket]
     command = f"exec env WARROOM_HOME={home} WARROOM_USER=tess TERM=xterm-256color {WARROOM}"
     subprocess.run(

@@ -22,7 +22,7 @@ class Tmux:
     """One ``warroom`` in a tmux session of its own (its own server socket)."""
 
     def __init__(self, home: Path, *args: str, size: tuple[int, int] = (100, 30)) -> None:
-        self.base = [TMUX, "-L", f"warroom-keys-{os.getpid()}"]
+        self.base = [TMUX, "-L", f"warroom-keys-{os.urandom(6).hex()}"]
         command = f"exec env WARROOM_HOME={home} WARROOM_USER=tess TERM=xterm-256color"
         self.run(
             "new-session", "-d", "-s", "w", "-x", str(size[0]), "-y", str(size[1]),
