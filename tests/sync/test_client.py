@@ -12,7 +12,7 @@ from tests.conftest import WARROOM
 from tests.sync.conftest import LENIENT_POLICY, Server, lenient_room, sqlite_only, wait_until
 from warroom.core.chain import ChainError, Head, canonical_bytes, link
 from warroom.core.fold import fold
-from warroom.server.sqlite import AUTH_CACHE_S
+from warroom.server.token_cache import AUTH_CACHE_S
 from warroom.sync.client import ServerClient
 from warroom.sync.engine import SyncReport
 

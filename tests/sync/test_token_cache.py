@@ -6,8 +6,9 @@ import sqlite3
 import time
 from pathlib import Path
 
-from warroom.server.sqlite import AUTH_CACHE_S, SQLiteStorage
+from warroom.server.sqlite import SQLiteStorage
 from warroom.server.sqlite.tokens import TokenStore
+from warroom.server.token_cache import AUTH_CACHE_S
 
 SLOW_READ_S = 0.2
 """How long each token read takes in the first test (a database busy with appends)."""

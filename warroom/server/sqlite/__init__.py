@@ -6,6 +6,5 @@
 
 from warroom.server.sqlite.schema import DB_FILE, SCHEMA_VERSION
 from warroom.server.sqlite.store import SQLiteStorage
-from warroom.server.sqlite.tokens import AUTH_CACHE_S
 
-__all__ = ["AUTH_CACHE_S", "DB_FILE", "SCHEMA_VERSION", "SQLiteStorage"]
+__all__ = ["DB_FILE", "SCHEMA_VERSION", "SQLiteStorage"]

@@ -11,9 +11,7 @@ from pathlib import Path
 from warroom.core.timeparse import utcnow
 from warroom.server.sqlite.schema import connect
 from warroom.server.storage import LastAdminToken, Principal, TokenInfo, TokenRole
-from warroom.server.token_cache import AUTH_CACHE_S, AuthCache
-
-__all__ = ["AUTH_CACHE_S", "TokenStore", "hash_secret"]
+from warroom.server.token_cache import AuthCache
 
 
 def hash_secret(secret: str) -> str:
