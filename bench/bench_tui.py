@@ -65,12 +65,18 @@ class Pty:
             with contextlib.suppress(OSError):  # the terminal's other end is gone
                 self.output += os.read(self.master, 1 << 16)
 
-    def wait_for(self, token: bytes, timeout: float = 20.0) -> float:
-        """Seconds from process start until ``token`` was written."""
+    def wait_for(self, token: bytes, timeout: float = 20.0, frame: bytes | None = None) -> float:
+        """Seconds from process start until ``token`` was written. With ``frame`` (text
+        of the frame that holds ``token``), ``threads_before`` is left holding the
+        process's threads as they were just before the read that brought the frame's
+        first bytes: the threads that drew it, not one started once it was handed to the
+        terminal (the boot screen's loader)."""
         deadline = time.monotonic() + timeout
         while token not in self.output:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{token!r} never appeared")
+            if frame is not None and frame not in self.output:
+                self.threads_before = threads_of(self.process.pid)
             self.pump(0.05)
         return time.perf_counter() - self.started
 
@@ -138,18 +144,22 @@ def startup(
     """Medians of the seconds to the first frame and to the incident on screen (of
     ``warroom *args``), and of the one-widget Textual app's first frame (see
     ``startup_cpu`` for CPU)."""
-    frames, shown, floor, _, _ = startup_cpu(home, title, runs, args)
+    frames, shown, floor, *_ = startup_cpu(home, title, runs, args)
     return frames, shown, floor
 
 
 def startup_cpu(
     home: Path, title: str, runs: int, args: tuple[str, ...] = ()
 ) -> tuple[float, float, float, float, float]:
-    """``startup``'s three medians, then the median CPU seconds (every thread) each
-    process had used when its first frame was out: warroom's and the floor's. CPU holds
-    on a loaded machine where wall time is mostly waiting for a core; it is read just
-    after the frame arrives, so it may include a little of what follows it."""
-    frames, shown, floor, cpu, floor_cpu = [], [], [], [], []
+    """``startup``'s three medians, then the median CPU seconds each process had used
+    when its first frame was out: warroom's and the floor's, then warroom's again counting
+    every thread. CPU holds on a loaded machine where wall time is mostly waiting for a
+    core. It is read just after the frame arrives, counting the threads that drew the
+    frame (``Pty.threads_before``) and not the boot screen's loader: Textual's output
+    thread is still writing the frame when the loader starts (``post_display_hook``), and
+    on a second core the loader has used ~20 ms by the time of the read — work that
+    follows the frame, not work that made it."""
+    frames, shown, floor, cpu, floor_cpu, cpu_all = [], [], [], [], [], []
     byte_compile_warroom()
     minimal = textwrap.dedent(
         """
@@ -164,19 +174,27 @@ def startup_cpu(
     for _ in range(runs):  # alternated, so a change in the machine's load hits both
         term = Pty([WARROOM, *args], env_for(home))
         try:
-            frames.append(term.wait_for(b"type an entry"))
-            cpu.append(process_cpu(term.process.pid))
+            frames.append(term.wait_for(b"type an entry", frame=b"opening the war room"))
+            cpu.append(process_cpu(term.process.pid, term.threads_before))
+            cpu_all.append(process_cpu(term.process.pid))
             shown.append(term.wait_for(title.encode()))
         finally:
             term.close()
         term = Pty([sys.executable, "-c", minimal], env_for(home))
         try:
-            floor.append(term.wait_for(b"minimal-app-ready"))
-            floor_cpu.append(process_cpu(term.process.pid))
+            floor.append(term.wait_for(b"minimal-app-ready", frame=b"minimal-app-ready"))
+            floor_cpu.append(process_cpu(term.process.pid, term.threads_before))
         finally:
             term.close()
     median = statistics.median
-    return median(frames), median(shown), median(floor), median(cpu), median(floor_cpu)
+    return (
+        median(frames),
+        median(shown),
+        median(floor),
+        median(cpu),
+        median(floor_cpu),
+        median(cpu_all),
+    )
 
 
 def byte_compile_warroom() -> None:
@@ -191,10 +209,20 @@ def byte_compile_warroom() -> None:
     compileall.compile_dir(Path(warroom.__file__).parent, quiet=1)
 
 
-def process_cpu(pid: int) -> float:
-    """Seconds of CPU the process has used, every thread, to the nanosecond (schedstat)."""
+def threads_of(pid: int) -> set[str]:
+    """The ids of the process's threads now."""
+    with contextlib.suppress(FileNotFoundError):
+        return set(os.listdir(f"/proc/{pid}/task"))
+    return set()
+
+
+def process_cpu(pid: int, threads: set[str] | None = None) -> float:
+    """Seconds of CPU the process has used, to the nanosecond (schedstat): every thread,
+    or only ``threads``."""
     total = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
+        if threads is not None and task.name not in threads:
+            continue
         with contextlib.suppress(FileNotFoundError):  # a thread that just ended
             total += int((task / "schedstat").read_text().split()[0])
     return total / 1e9
@@ -292,7 +320,7 @@ def startup_only(runs: int) -> None:
         demo, _ = demo_home(Path(tmp))
         from warroom.demo import TITLE
 
-        first, shown, floor, cpu, floor_cpu = startup_cpu(demo, TITLE, runs)
+        first, shown, floor, cpu, floor_cpu, cpu_all = startup_cpu(demo, TITLE, runs)
     load = os.getloadavg()[0]
     print(f"{'measure':<40}{'target':<11}{'measured':<26}ok")
     rows = [
@@ -302,6 +330,8 @@ def startup_only(runs: int) -> None:
         ("first frame CPU", "", f"{cpu * 1000:.0f} ms"),
         ("  floor CPU", "", f"{floor_cpu * 1000:.0f} ms"),
         ("  ratio, CPU", "≤ 1.2x", f"{cpu / floor_cpu:.2f}x"),
+        ("first frame CPU + loader begun after it", "", f"{cpu_all * 1000:.0f} ms"),
+        ("  ratio to the floor", "", f"{cpu_all / floor_cpu:.2f}x"),
         ("incident on screen", "", f"{shown * 1000:.0f} ms"),
     ]
     for name, target, value in rows:
