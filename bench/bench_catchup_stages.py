@@ -1,0 +1,158 @@
+"""A fresh client's catch-up, stage by stage, in CPU per event: fetch, store, caches.
+
+    .venv/bin/python bench/bench_catchup_stages.py [--events 10000,100000] [--runs 3]
+        [--profile] [--json]
+
+``bench_sync.py --parts catchup`` times the catch-up as a user meets it: the next page
+downloads (HTTP and ``decode_page``) on a thread of its own while this one is stored.
+The two threads share one interpreter lock, so a profile of that run charges each C
+call of the storing thread (an ``executemany``, an Ed25519 check, a commit) with the
+time it waited to get the lock back from the fetching thread: the brief for issue 11
+read 1.0 s of signature checks per 100k events off such a profile, where the checks
+cost 0.13 s on their own. Here each stage runs alone, on the same server data and pages:
+
+* fetch: every page of the feed, one after the other, ``FailoverClient.feed`` (HTTP on
+  loopback and ``decode_page``);
+* store: the pages through ``SyncEngine._store_page`` inside ``Replica.bulk``, as
+  ``pull_all`` stores them (chain checked, rows and cursor committed per chunk);
+* caches: ``CatchUpCaches`` brought forward at the end, as ``pull_all`` does, with the
+  fold's modules imported beforehand (their import, a fixed cost per process, is shown
+  apart).
+
+Each figure is the best of ``--runs`` (the least disturbed by other work on the machine;
+the load average is printed beside it). ``--profile`` prints the store and caches
+stages' top functions (cProfile, one thread: no lock waits in them).
+"""
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_sync import Server, fill_apart, settle
+
+from warroom.store.caches import CatchUpCaches
+from warroom.store.local import LocalStore
+from warroom.store.replica import Replica
+from warroom.sync import engine
+from warroom.sync.failover import FailoverClient
+
+
+def fetch_all(server: Server) -> tuple[list, str, float]:
+    """Every page of the feed, its pinned key, and the CPU seconds fetching took."""
+    client = FailoverClient(server.url, server.token("fresh", "viewer"))
+    try:
+        key = client.info()["public_key"]
+        pages, cursor = [], None
+        started = time.process_time()
+        while True:
+            page = client.feed(cursor, engine.PAGE)
+            pages.append(page)
+            cursor = page.cursor
+            if page.up_to_date:
+                return pages, key, time.process_time() - started
+    finally:
+        client.close()
+
+
+def store_all(home: Path, url: str, key: str, pages: list, profile: cProfile.Profile | None):
+    """Store ``pages`` into a fresh home as ``pull_all`` does; (events, store s, caches s)."""
+    shutil.rmtree(home, ignore_errors=True)
+    with LocalStore(home / "warroom.db") as store:
+        replica = Replica(store)
+        replica.bind(url, key)
+        sync = engine.SyncEngine(home / "warroom.db", url, "unused")
+        report = engine.SyncReport()
+        caches = CatchUpCaches(store)
+        if profile is not None:
+            profile.enable()
+        started = time.process_time()
+        with replica.bulk():
+            for page in pages:
+                stored = sync._store_page(replica, page, report)
+                caches.ingested({record[0] for record in page.records}, stored)
+            stored_at = time.process_time()
+            caches.finish()
+        finished = time.process_time()
+        if profile is not None:
+            profile.disable()
+    return report.pulled, stored_at - started, finished - stored_at
+
+
+def fold_imports_s() -> float:
+    """CPU seconds of importing what the caches' fold needs (once per process)."""
+    started = time.process_time()
+    import warroom.core.fold
+    import warroom.core.stored_events  # noqa: F401
+
+    return time.process_time() - started
+
+
+def bench_size(root: Path, events: int, runs: int, profile: bool) -> dict:
+    data = root / f"data-{events}"
+    fill_apart(data, events, None)
+    server = Server(data)
+    try:
+        for proc in server.procs:
+            settle(proc.pid)
+        fetches = [fetch_all(server) for _ in range(runs)]
+    finally:
+        server.stop()
+    pages, key, _ = fetches[0]
+    imports = fold_imports_s()
+    stages = [store_all(root / "home", server.url, key, pages, None) for _ in range(runs)]
+    pulled = stages[0][0]
+    row = {
+        "events": events,
+        "pulled": pulled,
+        "pages": len(pages),
+        "fetch_us_per_event": 1e6 * min(f[2] for f in fetches) / pulled,
+        "store_us_per_event": 1e6 * min(s[1] for s in stages) / pulled,
+        "caches_us_per_event": 1e6 * min(s[2] for s in stages) / pulled,
+        "fold_imports_s": imports,
+        "load_average": os.getloadavg()[0],
+    }
+    row["client_us_per_event"] = (
+        row["fetch_us_per_event"] + row["store_us_per_event"] + row["caches_us_per_event"]
+    )
+    if profile:
+        profiler = cProfile.Profile()
+        store_all(root / "home", server.url, key, pages, profiler)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", default="10000,100000", help="sizes, comma-separated")
+    parser.add_argument("--runs", type=int, default=3, help="runs per stage (best is kept)")
+    parser.add_argument("--profile", action="store_true", help="profile store and caches")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="warroom-catchup-stages-") as tmp:
+        rows = [
+            bench_size(Path(tmp), int(n), args.runs, args.profile) for n in args.events.split(",")
+        ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        print(
+            f"{row['events']} events ({row['pages']} pages), CPU per event, best of"
+            f" {args.runs}: fetch {row['fetch_us_per_event']:.1f} us, store"
+            f" {row['store_us_per_event']:.1f} us, caches {row['caches_us_per_event']:.1f} us"
+            f" = {row['client_us_per_event']:.1f} us ({1e6 / row['client_us_per_event']:.0f}"
+            f" events/s on one core); the fold's imports {row['fold_imports_s']:.2f} s once"
+            f"   (load average {row['load_average']:.1f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
