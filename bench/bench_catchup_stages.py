@@ -7,9 +7,9 @@
 downloads (HTTP and ``decode_page``) on a thread of its own while this one is stored.
 The two threads share one interpreter lock, so a profile of that run charges each C
 call of the storing thread (an ``executemany``, an Ed25519 check, a commit) with the
-time it waited to get the lock back from the fetching thread: the brief for issue 11
-read 1.0 s of signature checks per 100k events off such a profile, where the checks
-cost 0.13 s on their own. Here each stage runs alone, on the same server data and pages:
+time it waited to get the lock back from the fetching thread: an earlier profile read
+1.0 s of signature checks per 100k events off such a run, where the checks cost 0.13 s
+on their own. Here each stage runs alone, on the same server data and pages:
 
 * fetch: every page of the feed, one after the other, ``FailoverClient.feed`` (HTTP on
   loopback and ``decode_page``);
