@@ -15,6 +15,7 @@ from datetime import datetime
 from warroom.core import events as ev
 from warroom.core.automatic import automatic_raise_refusal
 from warroom.core.ids import is_risk_stream
+from warroom.core.kinds import kind_test
 from warroom.core.ladder import fired_step_refusal
 from warroom.core.learning_rules import (
     learning_refusal,
@@ -164,7 +165,25 @@ def repin_refusal(state: IncidentState, attach: ev.RunbookAttached) -> str | Non
     return None
 
 
+_ROLE_RULED = kind_test(
+    ev.SeverityChanged,
+    ev.RoleAssigned,
+    ev.RoleReleased,
+    ev.Handoff,
+    ev.HandoffAccepted,
+    ev.StatusUpdate,
+    ev.RunbookAttached,
+    ev.RunbookStepMarked,
+    ev.NoticeApproved,
+    ev.NoticeReturned,
+    ev.ActionItemUpdated,
+)
+"""The kinds ``_role_refusal``'s cases name; any other needs no role."""
+
+
 def _role_refusal(policy: Policy, state: IncidentState, event: ev.Event) -> str | None:
+    if not _ROLE_RULED[type(event.payload)]:
+        return None  # most entries: no walk down the cases below, no closure made
     rules = policy.access
     actor = event.actor
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from warroom.core.canonical_json import ENCODE
 from warroom.core.errors import WarroomError
 
 if TYPE_CHECKING:  # the event model and the signature check are imported where used, so
@@ -41,26 +42,6 @@ class ChainError(WarroomError):
     exit_code = 3
 
 
-def _not_json(value: object) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-_ENCODE = (
-    json.encoder.c_make_encoder(
-        None, _not_json, json.encoder.encode_basestring, None, ":", ",", True, False, False
-    )
-    if json.encoder.c_make_encoder is not None
-    else None
-)
-"""``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-allow_nan=False)`` made once: ``dumps`` builds a new encoder for every call, which cost
-about as much as the encoding of a whole event (catch-up hashes every event it stores).
-The same C encoder ``dumps`` uses, with the same arguments, so the bytes are identical —
-except the check for circular references (``dumps`` gives each call a fresh record of
-the containers it is in; a shared one keeps stale entries after an error): JSON read
-from text has no cycles, and a cycle still fails, as a ``RecursionError``."""
-
-
 def canonical_bytes(value: "Event | dict[str, Any]") -> bytes:
     """The exact bytes that are hashed for an event (or any JSON-able mapping)."""
     return canonical_text(value).encode("utf-8")
@@ -70,12 +51,35 @@ def canonical_text(value: "Event | dict[str, Any]") -> str:
     """``canonical_bytes`` as text: what servers store and clients keep as the body
     (encoded once, so a caller that needs both encodes the text rather than decoding
     the bytes back)."""
-    data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
-    if _ENCODE is None or type(data) is not dict:
+    if isinstance(value, BaseModel):
+        writer = _model_texts[type(value)]
+        text = writer(value) if writer is not None else None
+        if text is not None:
+            return text
+        data = value.model_dump(mode="json")
+    else:
+        data = value
+    if ENCODE is None or type(data) is not dict:
         return json.dumps(
             data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         )
-    return "".join(_ENCODE(data, 0))
+    return "".join(ENCODE(data, 0))
+
+
+class _ModelTexts(dict[type, Any]):
+    """Per model class, the function that writes its canonical text directly (see
+    ``warroom.core.event_text``), or ``None``; imported when a model is first encoded,
+    so a command that only reads skips the event model."""
+
+    def __missing__(self, kind: type) -> Any:
+        from warroom.core.event_text import event_text
+        from warroom.core.events import Event
+
+        self[kind] = writer = event_text if kind is Event and ENCODE is not None else None
+        return writer
+
+
+_model_texts = _ModelTexts()
 
 
 def genesis(incident_id: str) -> str:

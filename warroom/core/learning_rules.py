@@ -23,15 +23,22 @@ Pure: the caller supplies the policy and the state.
 from warroom.core import events as ev
 from warroom.core.errors import NotFound
 from warroom.core.ids import RISK_PREFIX, is_risk_stream
+from warroom.core.kinds import kind_test
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
 
 _RISK_KINDS = (ev.RiskRaised, ev.RiskUpdated, ev.RiskLinked)
 
 
+_LEARNING_WORK = kind_test(*_RISK_KINDS, ev.ActionItemUpdated, ev.HypothesisOutcome)
+"""The kinds ``learning_refusal``'s cases name."""
+
+
 def learning_refusal(state: IncidentState, payload: object) -> str | None:
     """Why an entry of an incident's log does not fit its records: an update of an action
     item or an outcome of a hypothesis must name one of this incident, still standing."""
+    if not _LEARNING_WORK[type(payload)]:
+        return None  # most entries: no walk down the cases below
     match payload:
         case ev.RiskRaised() | ev.RiskUpdated() | ev.RiskLinked():
             return (

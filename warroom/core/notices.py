@@ -13,6 +13,7 @@ import hashlib
 from pydantic import BaseModel, ConfigDict
 
 from warroom.core import events as ev
+from warroom.core.kinds import kind_test
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState, NoticeState
 
@@ -82,10 +83,13 @@ def no_such_notice(state: IncidentState, draft_id: str) -> str:
     return f"{state.id} has no notice {draft_id!r}; `warroom update list {state.id}` shows them"
 
 
+_NOTICE_WORK = kind_test(ev.NoticeDrafted, ev.NoticeApproved, ev.NoticeReturned)
+
+
 def notice_refusal(state: IncidentState, payload: object) -> str | None:
     """Why a notice entry does not fit the notice it names (binds admins too): a
     revision keeps its audience, and an approval must name the text as it is now."""
-    if not isinstance(payload, ev.NoticeDrafted | ev.NoticeApproved | ev.NoticeReturned):
+    if not _NOTICE_WORK[type(payload)]:
         return None
     notice = state.notices.get(payload.draft_id)
     if isinstance(payload, ev.NoticeDrafted):

@@ -86,6 +86,7 @@ class FoldedEvent:
 
 
 _STORED_LIST = TypeAdapter(list[FoldedEvent])
+_KNOWN = frozenset(KINDS)
 
 
 class StoredRowError(StoreError):
@@ -101,10 +102,11 @@ def decode_stored(rows: Sequence[StoredRow]) -> list[FoldedEvent] | list[Event]:
     damaged one (by position and kind) and what is wrong with it."""
     if not rows:
         return []
-    known = all(kind in KINDS for _, kind, _ in rows)
+    # comprehensions, not generators: no generator frame resumed per row
+    known = {kind for _, kind, _ in rows} <= _KNOWN
     adapter = _STORED_LIST if known else EVENT_LIST
     try:
-        return adapter.validate_json("[" + ",".join(body for _, _, body in rows) + "]")
+        return adapter.validate_json("[" + ",".join([body for _, _, body in rows]) + "]")
     except ValidationError as exc:
         raise StoredRowError(_damaged_row(exc, rows)) from None
 

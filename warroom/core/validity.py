@@ -9,11 +9,15 @@ written under another policy, or before these rules, still folds.
 Pure: ``now`` is passed in.
 """
 
+import weakref
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+
+from pydantic_core import TzInfo
 
 from warroom.core import events as ev
 from warroom.core.errors import WarroomError
+from warroom.core.kinds import KindTable, kind_test
 from warroom.core.policy import Policy
 from warroom.core.state import CLOSED, IncidentState
 
@@ -47,52 +51,74 @@ _STATUS_MILESTONES = {"monitoring": ("mitigated",), "resolved": ("resolved", "mi
 """The milestones a status change sets when they are not set yet (as the fold does)."""
 
 
+_NAMES = KindTable(
+    {
+        ev.Declaration: (("severity", "severity"), ("incident type", "incident_type")),
+        ev.SeverityChanged: (("severity", "severity"),),
+        ev.StatusChanged: (("status", "status"),),
+        ev.Reopened: (("status", "status"),),
+        ev.PhaseChanged: (("phase", "phase"),),
+        ev.StatusUpdate: (("audience", "audience"),),
+        ev.NoticeDrafted: (("audience", "audience"),),
+        ev.RoleAssigned: (("role", "role"),),
+        ev.RoleReleased: (("role", "role"),),
+        ev.HandoffAccepted: (("role", "role"),),
+        ev.Handoff: (("role", "role"),),
+        ev.ChecklistMarked: (("phase", "phase"), ("checklist item", "item")),
+    },
+    (),
+)
+"""Per kind, each name of the policy's vocabulary it holds: (what it is, its field)."""
+
+_CANONICAL: dict[str, Callable[[Policy, str, object], str]] = {
+    "severity": lambda policy, value, _: policy.severity(value).name,
+    "incident type": lambda policy, value, _: policy.incident_type(value),
+    "status": lambda policy, value, _: policy.status(value),
+    "phase": lambda policy, value, _: policy.phase(value).id,
+    "audience": lambda policy, value, _: policy.audience(value),
+    "role": lambda policy, value, _: policy.role(value).id,
+    "checklist item": lambda policy, value, payload: _item_id(policy, f"{payload.phase}/{value}"),
+}
+"""How the policy spells a name, from the name (and, for a checklist item, its phase)."""
+
+_ACCEPTED: dict[int, tuple[weakref.ref, set[tuple[str, str, str]]]] = {}
+"""Per live policy (by identity), the names ``vocabulary_refusal`` found spelt as it has
+them: a policy is immutable, so a name it accepted once it accepts always. Looking a
+name up walks the policy's lists, lowering every entry (a checklist item ~8 us); the
+server asks it for every event it appends, of the same few names."""
+
+
+def _accepted(policy: Policy) -> set[tuple[str, str, str]]:
+    key = id(policy)
+    entry = _ACCEPTED.get(key)
+    if entry is None or entry[0]() is not policy:  # an id outlives its object
+        names: set[tuple[str, str, str]] = set()
+        _ACCEPTED[key] = (weakref.ref(policy, lambda _: _ACCEPTED.pop(key, None)), names)
+        return names
+    return entry[1]
+
+
 def vocabulary_refusal(policy: Policy, payload: object) -> str | None:
     """Why a severity, status, phase, audience, incident type, role or checklist item
     in ``payload`` is not one the policy knows (or is not spelt as the policy spells it)."""
-    try:
-        for field, value, canonical in _named_values(policy, payload):
-            if canonical(value) != value:
-                return (
-                    f"{field} {value!r} must be written {canonical(value)!r}, as the policy has it"
-                )
-    except WarroomError as exc:
-        return str(exc)
+    names = _NAMES[type(payload)]
+    if not names:
+        return None
+    accepted = _accepted(policy)
+    for field, attribute in names:
+        value = getattr(payload, attribute)
+        # a checklist item's spelling depends on its phase: it is part of the key
+        key = (field, value, payload.phase if field == "checklist item" else "")
+        if key in accepted:
+            continue
+        try:
+            canonical = _CANONICAL[field](policy, value, payload)
+        except WarroomError as exc:
+            return str(exc)
+        if canonical != value:
+            return f"{field} {value!r} must be written {canonical!r}, as the policy has it"
+        accepted.add(key)
     return None
-
-
-def _named_values(
-    policy: Policy, payload: object
-) -> Iterator[tuple[str, str, Callable[[str], str]]]:
-    def severity(name: str) -> str:
-        return policy.severity(name).name
-
-    def role(name: str) -> str:
-        return policy.role(name).id
-
-    def phase(name: str) -> str:
-        return policy.phase(name).id
-
-    match payload:
-        case ev.Declaration():
-            yield "severity", payload.severity, severity
-            yield "incident type", payload.incident_type, policy.incident_type
-        case ev.SeverityChanged():
-            yield "severity", payload.severity, severity
-        case ev.StatusChanged():
-            yield "status", payload.status, policy.status
-        case ev.Reopened():
-            yield "status", payload.status, policy.status
-        case ev.PhaseChanged():
-            yield "phase", payload.phase, phase
-        case ev.StatusUpdate() | ev.NoticeDrafted():
-            yield "audience", payload.audience, policy.audience
-        case ev.RoleAssigned() | ev.RoleReleased() | ev.HandoffAccepted() | ev.Handoff():
-            yield "role", payload.role, role
-        case ev.ChecklistMarked():
-            yield "phase", payload.phase, phase
-            ref = f"{payload.phase}/{payload.item}"
-            yield "checklist item", payload.item, lambda _: _item_id(policy, ref)
 
 
 def _item_id(policy: Policy, ref: str) -> str:
@@ -100,9 +126,34 @@ def _item_id(policy: Policy, ref: str) -> str:
     return item.id
 
 
+_FIXED = (timezone, TzInfo)
+"""Zones of one fixed offset: two times in the same one compare as their instants do
+(Python compares same-zone times by wall clock, which a zone with DST would not)."""
+
+_earliest_zoned = (UTC, EARLIEST)
+
+
+def _earliest_in(zone: tzinfo) -> datetime:
+    """``EARLIEST`` in ``zone``, kept for the last zone asked (the validated events of a
+    server share one: pydantic's UTC)."""
+    global _earliest_zoned
+    last = _earliest_zoned  # one read: another thread may replace it meanwhile
+    if last[0] is not zone:
+        last = _earliest_zoned = (zone, EARLIEST.astimezone(zone))
+    return last[1]
+
+
 def time_refusal(event: ev.Event, now: datetime) -> str | None:
     """Why one of the event's times is outside the window a real incident can have."""
     latest = now + FUTURE_SLACK
+    occurred, recorded = event.occurred_at, event.recorded_at
+    zone = occurred.tzinfo
+    if recorded.tzinfo is zone and type(zone) in _FIXED and not _TIMED[type(event.payload)]:
+        # the envelope's times are all most entries have, and they share one zone:
+        # bounds in that zone compare without asking either side its offset
+        earliest, latest_here = _earliest_in(zone), latest.astimezone(zone)
+        if earliest <= occurred <= latest_here and earliest <= recorded <= latest_here:
+            return None
     for field, moment, horizon in _times(event):
         upper = now + horizon if horizon else latest
         if moment < EARLIEST or moment > upper:
@@ -112,6 +163,17 @@ def time_refusal(event: ev.Event, now: datetime) -> str | None:
                 f" (from {EARLIEST:%Y-%m-%d} to {limit}); check the date and the clock"
             )
     return None
+
+
+_TIMED = kind_test(
+    ev.MilestoneSet,
+    ev.Declaration,
+    ev.Todo,
+    ev.ActionItemUpdated,
+    ev.RiskRaised,
+    ev.RiskUpdated,
+)
+"""The kinds with times of their own beside the envelope's (see ``_times``)."""
 
 
 def _times(event: ev.Event) -> Iterator[tuple[str, datetime, timedelta | None]]:
@@ -133,6 +195,10 @@ def _times(event: ev.Event) -> Iterator[tuple[str, datetime, timedelta | None]]:
             | ev.RiskUpdated(review_at=datetime() as review)
         ):
             yield "review date", review, DUE_HORIZON
+
+
+_SETS_MILESTONES = kind_test(ev.MilestoneSet, ev.Declaration, ev.StatusChanged)
+"""The kinds ``milestones_after`` finds setting a milestone; no other sets one."""
 
 
 def milestones_after(state: IncidentState | None, event: ev.Event) -> tuple[dict, set[str]]:
@@ -157,6 +223,8 @@ def milestones_after(state: IncidentState | None, event: ev.Event) -> tuple[dict
 def milestone_refusal(state: IncidentState | None, event: ev.Event) -> str | None:
     """Why the milestones this event sets would contradict the others (resolved before
     impact started, ...); pairs the event does not touch are left as they are."""
+    if not _SETS_MILESTONES[type(event.payload)]:
+        return None  # it sets none: no pair to check, and no copy of the milestones
     milestones, changed = milestones_after(state, event)
     for first, second in _BEFORE:
         if not changed & {first, second} or first not in milestones or second not in milestones:
@@ -185,11 +253,14 @@ def closed_refusal(state: IncidentState, payload: object) -> str | None:
     return None
 
 
+_RUNBOOK_WORK = kind_test(ev.RunbookStepMarked, ev.CommandRun)
+
+
 def runbook_refusal(state: IncidentState, payload: object) -> str | None:
     """Why a step mark or a command run does not match what is pinned: the step must be
     in an attached runbook, and a recorded command must be one pinned with that step, so
     the record never shows a command other than the one the runbook gave."""
-    if not isinstance(payload, ev.RunbookStepMarked | ev.CommandRun):
+    if not _RUNBOOK_WORK[type(payload)]:
         return None
     pinned = state.runbooks.get(payload.runbook_id)
     step = pinned.step(payload.step_id) if pinned else None
