@@ -89,3 +89,25 @@ def test_the_plan_setting_keeps_the_options_a_database_url_already_gives(monkeyp
     assert given == {"options": f"-c work_mem=8MB {PLANS_BY_KEY}"}
     monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=5s")
     assert by_key("postgresql://warroom@db/warroom")["options"].startswith("-c statement_timeout")
+
+
+async def test_the_server_s_small_reads_are_never_compiled(postgres_url):
+    """With sequential scans priced out, a scan's cost passes every JIT threshold: the
+    revocation watch and each feed read's look at ``feed_head`` were compiled by LLVM
+    every time (50-200 ms of the database's CPU each). Asked on a connection of the
+    server's own pool, PostgreSQL's plans of them carry no JIT."""
+    storage = PostgresStorage(postgres_url)
+    await storage.start()
+    try:
+        with storage._pooled().connection() as conn:
+            plans = [
+                "\n".join(row[0] for row in conn.execute(f"EXPLAIN (ANALYZE) {query}"))
+                for query in (
+                    "SELECT id FROM tokens WHERE revoked_at IS NOT NULL",
+                    "SELECT pos FROM feed_head",
+                )
+            ]
+    finally:
+        await storage.close()
+    assert all("Seq Scan" in plan for plan in plans), plans  # priced out, still chosen
+    assert not any("JIT" in plan for plan in plans), plans
