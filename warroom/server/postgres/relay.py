@@ -160,7 +160,7 @@ class Relay:
 
 
 def _position(payload: str) -> int | None:
-    """The last position a hint (``replica-id:position``, ``writer.NOTIFY_CHANNEL``)
+    """The last position a hint (``replica-id:position``, ``group.NOTIFY_CHANNEL``)
     announces; None for a payload of another form (then the feed is read anyway)."""
     position = payload.rpartition(":")[2]
     return int(position) if position.isdigit() else None

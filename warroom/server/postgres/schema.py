@@ -16,6 +16,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from warroom.core.errors import WarroomError
 from warroom.server.keys import ServerKey
+from warroom.server.postgres.group_sql import WRITE_FUNCTION
 from warroom.server.storage import StorageError
 
 MIGRATION_LOCK = 0x7761_7272_6F6F_6D  # "warroom": the advisory lock key of migrations
@@ -108,7 +109,13 @@ CREATE TABLE delivery_claims (
 """Delivery claims: which process is sending a notice (``warroom.notify.claims`` says
 why), on the database's clock so replicas' clocks need not agree."""
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
+_SCHEMA_V4 = (WRITE_FUNCTION,)
+"""The write of a group commit as a function in the database (``group_sql``): one
+statement where there were four, about 50 us of the writer's thread and a share of the
+database's CPU saved per statement, and a group on cached heads commits in that one
+statement alone (``writer``)."""
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
