@@ -239,6 +239,8 @@ def loaders_main(
     ``rate=None`` is closed loop (each connection sends as soon as it has an answer:
     saturation). With a rate, sends are scheduled at fixed times and latency counts from
     the scheduled time, so a slow answer is not hidden by sending the next one later.
+    Reports the latencies and its own CPU seconds: it shares the cores with the servers,
+    so its share says whether it, not they, could be what holds a run back.
     """
 
     async def one(index: int, named: tuple[str, str], latencies: list[float]) -> None:
@@ -268,8 +270,9 @@ def loaders_main(
 
     async def run() -> None:
         latencies: list[float] = []
+        cpu = time.process_time()
         await asyncio.gather(*(one(i, t, latencies) for i, t in enumerate(tokens)))
-        out.put(latencies)
+        out.put((latencies, time.process_time() - cpu))
 
     asyncio.run(run())
 
@@ -351,7 +354,7 @@ def bench_appends(
         child = ctx.Process(target=loaders_main, args=(server.ports, tokens, seconds, rate, out))
         replicas_before, database_before = server.cpu_split_s()
         child.start()
-        latencies = out.get(timeout=seconds + 60)
+        latencies, loader_cpu = out.get(timeout=seconds + 60)
         replicas, database = server.cpu_split_s()
         replicas, database = replicas - replicas_before, database - database_before
         child.join(10)
@@ -363,6 +366,7 @@ def bench_appends(
             "server_cpu_us_per_append": 1e6 * (replicas + database) / appends,
             "replicas_cpu_us_per_append": 1e6 * replicas / appends,
             "database_cpu_us_per_append": 1e6 * database / appends,
+            "loader_cpu_us_per_append": 1e6 * loader_cpu / appends,
         }
 
     fixed = [one(f"fixed{run}-", 1000.0) for run in range(runs)]
@@ -655,7 +659,8 @@ def print_summary(results: dict) -> None:
                 f" {row['p50_ms']:.1f} / p99 {row['p99_ms']:.1f} ms, server CPU"
                 f" {row['server_cpu_us_per_append']:.0f} us per append (replicas"
                 f" {row['replicas_cpu_us_per_append']:.0f}, database"
-                f" {row['database_cpu_us_per_append']:.0f}; {a['connections']}"
+                f" {row['database_cpu_us_per_append']:.0f}; load generator"
+                f" {row['loader_cpu_us_per_append']:.0f}; {a['connections']}"
                 f" connections, one event per request)   [target >= 1000/s at p99 <= 50 ms]"
             )
         print(f"  {a['runs_within_target']} of {len(a['at_1000_per_s_runs'])} runs within target")
@@ -664,7 +669,8 @@ def print_summary(results: dict) -> None:
             f"durable appends saturated: {row['appends_per_s']:.0f}/s at p50 {row['p50_ms']:.1f}"
             f" / p99 {row['p99_ms']:.1f} ms, server CPU {row['server_cpu_us_per_append']:.0f} us"
             f" per append (replicas {row['replicas_cpu_us_per_append']:.0f}, database"
-            f" {row['database_cpu_us_per_append']:.0f})"
+            f" {row['database_cpu_us_per_append']:.0f}; load generator"
+            f" {row['loader_cpu_us_per_append']:.0f})"
         )
     if c := results.get("catchup"):
         print_catchup(c)

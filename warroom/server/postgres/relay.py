@@ -14,7 +14,9 @@ head on a safety poll), since positions are dense and in commit order, everythin
 it is committed. A subscriber that comes later reads the feed from its own cursor after
 subscribing, so it gets what ``seen`` passed over from there; and ``seen`` moves only
 while nobody is subscribed, judged at the moment it moves, on the event loop. A hint at
-or below ``seen`` reads nothing either (two replicas at load: most of them).
+or below ``seen`` reads nothing either (two replicas at load: most of them). With nobody
+subscribed the listener does not even pass each hint on: it looks at what came in every
+``QUIET_LOOK_S`` and moves ``seen`` once for them all.
 """
 
 import asyncio
@@ -32,6 +34,10 @@ log = logging.getLogger("warroom.server")
 RELAY_PAGE = 1000
 LISTEN_WINDOW_S = 0.5
 """How long the listener waits for hints before it polls the feed anyway."""
+QUIET_LOOK_S = 0.05
+"""While nobody is subscribed, how often the listener looks at the hints that came in
+(each would otherwise wake it and the event loop, once per commit of every replica, to
+move ``seen`` on); the delay a first subscriber's first hinted events may see."""
 
 
 class Relayed(Protocol):
@@ -137,15 +143,19 @@ class Relay:
             self._listen_conn.execute(f"LISTEN {self._channel}")
         own = self._storage.replica_id + ":"
         deadline = time.monotonic() + LISTEN_WINDOW_S
-        upto: int | None = None  # None: a safety poll, or a hint of another form
+        heard: list[int | None] = []
         while (left := deadline - time.monotonic()) > 0:
-            hints = self._listen_conn.notifies(timeout=left, stop_after=1)
+            if self._storage._subscribers:
+                hints = self._listen_conn.notifies(timeout=left, stop_after=1)
+            else:  # nobody to tell: hints wait in the socket, looked at now and then
+                time.sleep(min(left, QUIET_LOOK_S))
+                hints = self._listen_conn.notifies(timeout=0)
             # another replica committed (this one's own commits are relayed)
-            others = [_position(h.payload) for h in hints if not h.payload.startswith(own)]
-            if others:
-                upto = None if None in others else max(others)
+            heard += [_position(h.payload) for h in hints if not h.payload.startswith(own)]
+            if heard and self._storage._subscribers:
                 break
-        self._poke(upto)
+        # None: a safety poll, or a hint of another form
+        self._poke(None if not heard or None in heard else max(heard))
 
     def _poke(self, upto: int | None) -> None:
         loop = self._storage._loop
@@ -160,7 +170,7 @@ class Relay:
 
 
 def _position(payload: str) -> int | None:
-    """The last position a hint (``replica-id:position``, ``writer.NOTIFY_CHANNEL``)
+    """The last position a hint (``replica-id:position``, ``group.NOTIFY_CHANNEL``)
     announces; None for a payload of another form (then the feed is read anyway)."""
     position = payload.rpartition(":")[2]
     return int(position) if position.isdigit() else None

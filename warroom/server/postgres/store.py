@@ -22,10 +22,11 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from warroom.core.chain import key_id
+from warroom.server.postgres.group import NOTIFY_CHANNEL
 from warroom.server.postgres.relay import Relay
 from warroom.server.postgres.schema import by_key, connect, load_or_create_key, migrate
 from warroom.server.postgres.tokens import PostgresTokens
-from warroom.server.postgres.writer import NOTIFY_CHANNEL, Writer
+from warroom.server.postgres.writer import Writer
 from warroom.server.sqlite.store import REVOCATION_WATCH_S, SQLiteStorage
 from warroom.server.storage import (
     PAGE_BYTES,

@@ -1,8 +1,15 @@
 """The writer of one replica: group commit into PostgreSQL, shared with other replicas.
 
 Each replica has one writer thread (the SQLite writer's queue, grouping and retry loop,
-reused), and every group is one transaction in two round trips, however many pushes it
-holds (psycopg's pipeline mode sends a batch of statements and reads their answers once):
+reused). A group whose incidents' heads and devices' owners it has cached — what it
+committed itself, the usual case once an incident is under way — is judged on them and
+written in one statement, its own transaction, one round trip (*the cached path*):
+``group_sql.WRITE`` locks the heads and refuses the whole write if any moved meanwhile
+(another replica appended) or an event, device or counter was taken; the group's caches
+of those incidents are then dropped and it is judged again on the locked path. Any other
+group, and a cached one that failed, takes *the locked path*, one transaction in two
+round trips (psycopg's pipeline mode sends a batch of statements and reads their
+answers once):
 
 1. *read*: ``BEGIN``; lock the head row of every incident the group touches
    (``incident_heads … FOR UPDATE``, in incident order, so two replicas never deadlock
@@ -14,17 +21,18 @@ holds (psycopg's pipeline mode sends a batch of statements and reads their answe
 2. *judge*, in Python, each push on its own (an exception refuses that push alone and
    throws away what it had done): size, the access rule against the incident's fold,
    device owner and counters, rejections.
-3. *write*: insert the rejections, the new devices and counters (plain inserts: another
-   replica claiming the same one meanwhile makes the statement fail and the group is
-   retried, judged again against what that replica committed); only then take the
-   global feed position, ``UPDATE feed_head SET pos = pos + n``, in the statement that
-   inserts the events with those positions (their records are completed there) and
-   ``pg_notify``-s the other replicas and moves the heads; ``COMMIT``. The feed row lock is
-   held until commit, so positions are dense and in commit order — no event committed
-   later can sort at or before a cursor already handed out (the bigserial trap of
-   reference/sync-protocols.md §3.2). The lock is held only for the write round trip,
-   and a committing transaction is visible before the next one gets its positions
-   (PostgreSQL releases row locks after it marks the commit visible).
+3. *write*: ``WRITE`` (its heads are this transaction's already), then ``COMMIT``.
+
+Either way the write inserts the rejections, the new devices and counters (plain
+inserts: another replica claiming the same one meanwhile makes the statement fail and
+the group is judged again against what that replica committed); only then takes the
+global feed positions, ``UPDATE feed_head SET pos = pos + n``, inserts the events with
+them (their records are completed there), moves the heads and ``pg_notify``-s the other
+replicas. The feed row lock is held until commit, so positions are dense and in commit
+order — no event committed later can sort at or before a cursor already handed out (the
+bigserial trap of reference/sync-protocols.md §3.2). The lock is held only for the
+write, and a committing transaction is visible before the next one gets its positions
+(PostgreSQL releases row locks after it marks the commit visible).
 
 The fold of each incident is cached with the sequence number it reached; when another
 replica appended since, the missing events are read and folded forward. Device owners
@@ -35,7 +43,6 @@ group. The statements (``group_sql``) are prepared on first use: their text neve
 import contextlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -45,19 +52,16 @@ from warroom.core.chain import Head, canonical_bytes, link
 from warroom.core.events import EVENT_LIST, MAX_EVENT_BYTES, Event
 from warroom.core.fold import apply, fold
 from warroom.core.state import IncidentState
-from warroom.core.timeparse import utcnow
 from warroom.server.keys import ServerKey
 from warroom.server.postgres import arrays
 from warroom.server.postgres.arrays import Bigints, Texts
+from warroom.server.postgres.group import Group, Pending, write_params
 from warroom.server.postgres.group_sql import (
     HIGHEST,
-    INSERT_COUNTERS,
-    INSERT_DEVICES,
-    INSERT_EVENTS,
-    INSERT_REJECTIONS,
     LOCK_HEADS,
     LOOK_UP,
     NEW_HEADS,
+    WRITE,
 )
 from warroom.server.postgres.schema import by_key
 from warroom.server.sqlite.writer import Writer as GroupWriter
@@ -70,52 +74,11 @@ from warroom.server.storage import (
     device_taken,
 )
 
-NOTIFY_CHANNEL = "warroom_feed"
-"""Committed groups are announced here as ``replica-id:last-position`` (a hint only)."""
 GROUP_RETRIES = 3
 """A group that deadlocked (or raced another replica for a device) is tried this many
 times before its pushes get a 503."""
 _RETRIED = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure, pg_errors.UniqueViolation)
-
-
-@dataclass
-class _Pending:
-    """An applied event waiting for its global position (taken in the write statement)."""
-
-    event: Event
-    seq: int
-    digest: str
-    rest: str
-    """The record after its cursor: ``"incident_id":…}``."""
-    token_id: str
-
-
-@dataclass
-class _Group:
-    """What the database holds of a group's keys, then what the group will write; a
-    push works on a copy (``fork``) that replaces this one only if it succeeds."""
-
-    heads: dict[str, Head]
-    known: dict[str, AppendResult]
-    counters: dict[tuple[str, int], str]
-    """``(device_id, device_seq)`` → the event holding it, committed or claimed here."""
-    owners: dict[str, str]
-    pending: list[_Pending] = field(default_factory=list)
-    rejections: list[tuple[str, str, str, str, str]] = field(default_factory=list)
-    new_devices: dict[str, str] = field(default_factory=dict)
-    new_counters: list[tuple[str, int, str]] = field(default_factory=list)
-
-    def fork(self) -> "_Group":
-        return _Group(
-            dict(self.heads),
-            dict(self.known),
-            dict(self.counters),
-            dict(self.owners),
-            list(self.pending),
-            list(self.rejections),
-            dict(self.new_devices),
-            list(self.new_counters),
-        )
+_Outcome = tuple[_Job, list[AppendResult] | BaseException]
 
 
 class Writer(GroupWriter):
@@ -137,10 +100,12 @@ class Writer(GroupWriter):
         self._folds: dict[str, tuple[int, IncidentState]] = {}
         self.before_positions: Callable[[], None] | None = None
         """Called inside the transaction just before positions are taken (tests use it
-        to hold a transaction open at the moment the bigserial trap would bite)."""
+        to hold a transaction open at the moment the bigserial trap would bite); while it
+        is set, every group takes the locked path, the one with a moment to hold open."""
 
     def _open(self) -> psycopg.Connection:  # type: ignore[override]
         self._folds.clear()
+        self._heads.clear()
         self._owners.clear()
         conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10, **by_key(self.url))
         conn.prepare_threshold = 0  # every statement is run again and again: prepare at once
@@ -161,36 +126,69 @@ class Writer(GroupWriter):
 
     def _transaction(
         self, conn: psycopg.Connection, group: list[_Job]
-    ) -> tuple[list[tuple[_Job, list[AppendResult] | BaseException]], list[FeedItem]]:
-        outcomes: list[tuple[_Job, list[AppendResult] | BaseException]] = []
+    ) -> tuple[list[_Outcome], list[FeedItem]]:
+        """The group on its cached heads in one statement when it can (see the module
+        docstring), else under the locks; a guess found stale costs that one statement."""
+        events = [event for job in group for event in job.events]
+        incidents = {event.incident_id for event in events}
+        known = all(event.device_id in self._owners for event in events)
         try:
-            with conn.pipeline():  # BEGIN and COMMIT by hand: COMMIT goes with the writes
+            if known and incidents <= self._heads.keys() and self.before_positions is None:
+                heads = {incident_id: self._heads[incident_id] for incident_id in incidents}
+                read = Group(heads=heads, known={}, counters={}, owners=dict(self._owners))
+                try:
+                    outcomes, state = self._judge(conn, group, read)
+                    positions = self._write(conn, heads, state)
+                except _RETRIED:  # moved or taken meanwhile: its caches go, it is read
+                    for incident_id in incidents:
+                        self._folds.pop(incident_id, None)
+                        self._heads.pop(incident_id, None)
+                else:
+                    return self._committed(outcomes, state, positions)
+            with conn.pipeline():  # BEGIN and COMMIT by hand: COMMIT goes with the write
                 conn.execute("BEGIN")
-                state = self._read(conn, group)
-                for job in group:
-                    attempt = state.fork()
-                    try:
-                        results = self._apply_job(conn, job, attempt)
-                    except Exception as exc:  # one bad push must not sink the group
-                        for incident_id in {e.incident_id for e in job.events}:
-                            self._folds.pop(incident_id, None)
-                        outcomes.append((job, exc))
-                        continue
-                    state = attempt
-                    outcomes.append((job, results))
-                positions = self._write(conn, state)
+                read = self._read(conn, group)
+                outcomes, state = self._judge(conn, group, read)
+                positions = self._write(conn, read.heads, state)
                 conn.execute("COMMIT")
         except BaseException:
             self._folds.clear()
+            self._heads.clear()
             self._owners.clear()
             if conn.info.transaction_status != TransactionStatus.IDLE:
                 with contextlib.suppress(psycopg.Error):  # a broken connection is dropped
                     conn.execute("ROLLBACK")
             raise
-        self._owners.update(state.new_devices)
+        return self._committed(outcomes, state, positions)
+
+    def _judge(
+        self, conn: psycopg.Connection, group: list[_Job], state: Group
+    ) -> tuple[list[_Outcome], Group]:
+        """Each push judged on its own against what came before it (see the module
+        docstring): its outcome, and what the group will write."""
+        outcomes: list[_Outcome] = []
+        for job in group:
+            attempt = state.fork()
+            try:
+                results = self._apply_job(conn, job, attempt)
+            except Exception as exc:  # one bad push must not sink the group
+                for incident_id in {e.incident_id for e in job.events}:
+                    self._folds.pop(incident_id, None)
+                outcomes.append((job, exc))
+                continue
+            state = attempt
+            outcomes.append((job, results))
+        return outcomes, state
+
+    def _committed(
+        self, outcomes: list[_Outcome], state: Group, positions: psycopg.Cursor | None
+    ) -> tuple[list[_Outcome], list[FeedItem]]:
+        """Once the group committed, what it made known is cached."""
+        self._owners.update(state.owners)  # those read and those claimed: committed now
+        self._heads.update(state.heads)
         return outcomes, self._items(positions, state.pending)
 
-    def _read(self, conn: psycopg.Connection, group: list[_Job]) -> _Group:
+    def _read(self, conn: psycopg.Connection, group: list[_Job]) -> Group:
         """Round trip 1 (see the module docstring): the locks, then what is known."""
         events = [event for job in group for event in job.events]
         incidents = sorted({event.incident_id for event in events})
@@ -206,7 +204,7 @@ class Writer(GroupWriter):
             more = conn.execute(LOCK_HEADS, (Texts(missing),))
             held = self._look_up(conn, events, unknown)
             locked.update((row[0], Head(seq=row[1], hash=row[2])) for row in more.fetchall())
-        group = _Group(heads=locked, known={}, counters={}, owners=dict(self._owners))
+        group = Group(heads=locked, known={}, counters={}, owners=dict(self._owners))
         for kind, key, text, number, other in held.fetchall():
             if kind == "applied":
                 group.known[key] = AppendResult(key, "applied", True, text, number, other)
@@ -235,7 +233,7 @@ class Writer(GroupWriter):
         )
 
     def _state(
-        self, conn: psycopg.Connection, incident_id: str, seq: int, pending: list[_Pending]
+        self, conn: psycopg.Connection, incident_id: str, seq: int, pending: list[Pending]
     ) -> IncidentState | None:
         """The incident's fold at ``seq``, folded forward from the cache: from the
         database for what other replicas (or this one) committed, then from this
@@ -258,7 +256,7 @@ class Writer(GroupWriter):
             self._folds[incident_id] = (seq, state)
         return state
 
-    def _apply_job(self, conn: psycopg.Connection, job: _Job, group: _Group) -> list[AppendResult]:
+    def _apply_job(self, conn: psycopg.Connection, job: _Job, group: Group) -> list[AppendResult]:
         results: list[AppendResult] = []
         for index, event in enumerate(job.events):
             original = group.known.get(event.id)
@@ -298,7 +296,7 @@ class Writer(GroupWriter):
                 f'"incident_id":{json.dumps(incident_id)},"server_seq":{seq},'
                 f'"hash":"{digest}","event":{body.decode()},"checkpoint":{checkpoint}}}'
             )
-            group.pending.append(_Pending(event, seq, digest, rest, job.token_id))
+            group.pending.append(Pending(event, seq, digest, rest, job.token_id))
             group.known[event.id] = AppendResult(
                 event.id, "applied", True, incident_id, seq, digest
             )
@@ -306,7 +304,7 @@ class Writer(GroupWriter):
         return results
 
     def _other_log(
-        self, conn: psycopg.Connection, incident_id: str, group: _Group
+        self, conn: psycopg.Connection, incident_id: str, group: Group
     ) -> IncidentState | None:
         """Another incident's fold for a rule that names it: at the head this group holds
         when it is one of the group's, else at the committed head (read, not locked: what
@@ -319,7 +317,7 @@ class Writer(GroupWriter):
             return self._state(conn, incident_id, row[0], []) if row else None
         return self._state(conn, incident_id, head.seq, group.pending)
 
-    def _claim_device(self, conn: psycopg.Connection, event: Event, group: _Group) -> str | None:
+    def _claim_device(self, conn: psycopg.Connection, event: Event, group: Group) -> str | None:
         """As the SQLite writer's: the device for its actor (if new), then its counter;
         judged against what ``_read`` found, written by ``_write``."""
         owner = group.owners.get(event.device_id)
@@ -338,52 +336,26 @@ class Writer(GroupWriter):
         mine = (seq for device, seq, _ in group.new_counters if device == event.device_id)
         return device_clash(event.device_id, event.device_seq, holder, max([highest, *mine]))
 
-    def _write(self, conn: psycopg.Connection, group: _Group) -> psycopg.Cursor | None:
-        """Round trip 2 (see the module docstring), up to ``COMMIT``; the cursor that
-        will hold the last position taken (None when nothing was applied), to be read
-        once the commit has gone out with the rest."""
-        if group.rejections:
-            conn.execute(
-                INSERT_REJECTIONS, (utcnow(), *map(Texts, zip(*group.rejections, strict=True)))
-            )
-        if group.new_devices:
-            conn.execute(
-                INSERT_DEVICES, (Texts(group.new_devices), Texts(group.new_devices.values()))
-            )
-        if group.new_counters:
-            devices, seqs, holders = zip(*group.new_counters, strict=True)
-            conn.execute(INSERT_COUNTERS, (Texts(devices), Bigints(seqs), Texts(holders)))
+    def _write(
+        self, conn: psycopg.Connection, expected: dict[str, Head], group: Group
+    ) -> psycopg.Cursor | None:
+        """The group's write, one ``WRITE`` statement judged against the ``expected``
+        heads (see the module docstring); the cursor that will hold the last position
+        taken, to be read once the statement (and, under the locks, the commit) has gone
+        out; None when there is nothing to write."""
         pending = group.pending
-        if not pending:
+        if not (pending or group.rejections or group.new_devices or group.new_counters):
             return None
         if self.before_positions is not None:
             self.before_positions()
-        touched = sorted({p.event.incident_id for p in pending})
-        return conn.execute(
-            INSERT_EVENTS,
-            {
-                "n": len(pending),
-                "now": utcnow(),
-                "incidents": Texts([p.event.incident_id for p in pending]),
-                "seqs": Bigints([p.seq for p in pending]),
-                "ids": Texts([p.event.id for p in pending]),
-                "hashes": Texts([p.digest for p in pending]),
-                "tokens": Texts([p.token_id for p in pending]),
-                "rests": Texts([p.rest for p in pending]),
-                "touched": Texts(touched),
-                "head_seqs": Bigints([group.heads[i].seq for i in touched]),
-                "head_hashes": Texts([group.heads[i].hash for i in touched]),
-                "channel": NOTIFY_CHANNEL,
-                "replica": self.replica_id,
-            },
-        )
+        return conn.execute(WRITE, write_params(expected, group, self.replica_id))
 
     @staticmethod
-    def _items(positions: psycopg.Cursor | None, pending: list[_Pending]) -> list[FeedItem]:
-        """The committed group's feed items, as ``INSERT_EVENTS`` stored their records."""
-        if positions is None:
+    def _items(positions: psycopg.Cursor | None, pending: list[Pending]) -> list[FeedItem]:
+        """The committed group's feed items, as ``WRITE`` stored their records."""
+        last = positions.fetchone()[0] if positions is not None else None
+        if last is None:
             return []
-        last = positions.fetchone()[0]
         return [
             FeedItem(position=n, cursor=str(n), record=f'{{"cursor":"{n}",{p.rest}')
             for n, p in enumerate(pending, start=last - len(pending) + 1)
