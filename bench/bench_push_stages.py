@@ -407,7 +407,7 @@ def main() -> None:
             )
             before = thread_cpu(server.proc.pid)
             loaders.start()
-            client = queue.get(timeout=args.seconds + 60)
+            client, _ = queue.get(timeout=args.seconds + 60)  # latencies, its own CPU
             after = thread_cpu(server.proc.pid)
             threads = {
                 name: (user - before.get(name, (0, 0))[0], system - before.get(name, (0, 0))[1])
