@@ -10,6 +10,7 @@ runs as the ``postgres`` user (Debian's package creates it) or, failing that, ``
 import contextlib
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import subprocess
@@ -184,12 +185,13 @@ def start(*, durable: bool = False, options: tuple[str, ...] = ()) -> Cluster:
         timeout=90,
     )
 
+    halt = _as_user(user, [pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"])
+    watchdog = _watchdog(halt, folder)
+
     def stop() -> None:
-        subprocess.run(
-            _as_user(user, [pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]),
-            capture_output=True,
-            timeout=60,
-        )
+        watchdog.kill()
+        watchdog.wait()
+        subprocess.run(halt, capture_output=True, timeout=60)
         shutil.rmtree(folder, ignore_errors=True)
 
     admin = f"postgresql://postgres@127.0.0.1:{port}/postgres"
@@ -206,6 +208,24 @@ def start(*, durable: bool = False, options: tuple[str, ...] = ()) -> Cluster:
                 raise
             time.sleep(0.1)
     return Cluster(admin, stop, data)
+
+
+def _watchdog(halt: list[str], folder: Path) -> subprocess.Popen:
+    """A shell that stops the cluster and removes its folder once this process is gone.
+    ``pg_ctl`` runs the server as a daemon, so a test run killed by a timeout (or
+    ``kill -9``) would leave it running, its port and memory held, until the machine
+    restarts. In a session of its own, so killing the run's process group spares it."""
+    script = (
+        f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 1; done;"
+        f" {shlex.join(halt)} >/dev/null 2>&1; rm -rf {shlex.quote(str(folder))}"
+    )
+    return subprocess.Popen(
+        ["sh", "-c", script],
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 @contextlib.contextmanager
