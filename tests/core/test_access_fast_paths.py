@@ -6,12 +6,16 @@ zone; each shortcut is checked here at the edges where a wrong key or a wrong zo
 would let an entry through that the rules refuse (or refuse one they allow).
 """
 
+import ast
+import inspect
+import textwrap
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.factories import T0, declaration, make_event
+from warroom.core import access, learning_rules, validity
 from warroom.core import events as ev
 from warroom.core.access import check_append
 from warroom.core.fold import fold
@@ -106,3 +110,29 @@ def test_a_kind_table_answers_as_isinstance_and_match_would():
     ):
         assert table[type(payload)] == expected
         assert test[type(payload)] is isinstance(payload, ev.Note | ev.SeverityChanged)
+
+
+def _matched_kinds(rule) -> set[type]:
+    """The payload classes named by the class patterns of ``rule``'s ``match``."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(rule)))
+    return {
+        getattr(ev, node.cls.attr)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.MatchClass) and isinstance(node.cls, ast.Attribute)
+    }
+
+
+@pytest.mark.parametrize(
+    ("rule", "guard"),
+    [
+        (access._role_refusal, access._ROLE_RULED),
+        (learning_rules.learning_refusal, learning_rules._LEARNING_WORK),
+        (validity._times, validity._TIMED),
+        (validity.milestones_after, validity._SETS_MILESTONES),
+    ],
+    ids=["roles", "learning", "times", "milestones"],
+)
+def test_each_guard_names_exactly_the_kinds_its_rule_matches(rule, guard):
+    """A guard skips its rule for every kind it does not name: a case added to the rule
+    but not to its guard would never run (a role check, a time check silently gone)."""
+    assert {kind for kind, _ in guard.cases} == _matched_kinds(rule)
