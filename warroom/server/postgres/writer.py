@@ -135,7 +135,8 @@ class Writer(GroupWriter):
         try:
             if known and incidents <= self._heads.keys() and self.before_positions is None:
                 heads = {incident_id: self._heads[incident_id] for incident_id in incidents}
-                read = Group(heads=heads, known={}, counters={}, owners=dict(self._owners))
+                owners = {event.device_id: self._owners[event.device_id] for event in events}
+                read = Group(heads=heads, known={}, counters={}, owners=owners)
                 try:
                     outcomes, state = self._judge(conn, group, read)
                     positions = self._write(conn, heads, state)
@@ -192,7 +193,8 @@ class Writer(GroupWriter):
         """Round trip 1 (see the module docstring): the locks, then what is known."""
         events = [event for job in group for event in job.events]
         incidents = sorted({event.incident_id for event in events})
-        unknown = sorted({e.device_id for e in events} - self._owners.keys())
+        devices = {event.device_id for event in events}
+        unknown = sorted(devices - self._owners.keys())
         heads = conn.execute(LOCK_HEADS, (Texts(incidents),))
         held = self._look_up(conn, events, unknown)
         locked = {row[0]: Head(seq=row[1], hash=row[2]) for row in heads.fetchall()}
@@ -204,7 +206,9 @@ class Writer(GroupWriter):
             more = conn.execute(LOCK_HEADS, (Texts(missing),))
             held = self._look_up(conn, events, unknown)
             locked.update((row[0], Head(seq=row[1], hash=row[2])) for row in more.fetchall())
-        group = Group(heads=locked, known={}, counters={}, owners=dict(self._owners))
+        # the owners of this group's devices only: each push copies the group's state
+        owners = {device: self._owners[device] for device in devices & self._owners.keys()}
+        group = Group(heads=locked, known={}, counters={}, owners=owners)
         for kind, key, text, number, other in held.fetchall():
             if kind == "applied":
                 group.known[key] = AppendResult(key, "applied", True, text, number, other)
