@@ -75,28 +75,29 @@ def test_a_fresh_client_has_its_caches_current_after_catching_up(clients, small_
     ]
 
 
-def test_refreshes_grow_geometrically_so_a_million_events_cost_a_few(monkeypatch, tmp_path):
+def _pages_of_5000(monkeypatch, tmp_path, pages: int) -> tuple[caches.CatchUpCaches, list]:
+    """A catch-up's cache keeper over ``pages`` pages of 5,000 events of one incident,
+    not yet finished, and the sizes of the refreshes it ran (counted, not run)."""
     calls: list[int] = []
     monkeypatch.setattr(caches, "refresh", lambda store, ids: calls.append(len(ids)))
-    store = local.LocalStore(tmp_path / "warroom.db")
-    keeper = caches.CatchUpCaches(store)
-    for _ in range(200):  # 1M events in catch-up pages of 5,000
+    keeper = caches.CatchUpCaches(local.LocalStore(tmp_path / "warroom.db"))
+    for _ in range(pages):
         keeper.ingested({"inc-big"}, 5000)
+    return keeper, calls
+
+
+def test_refreshes_grow_geometrically_so_a_million_events_cost_a_few(monkeypatch, tmp_path):
+    keeper, calls = _pages_of_5000(monkeypatch, tmp_path, 200)  # 1M events
     keeper.finish()
     assert 3 <= len(calls) <= 10
-    store.close()
+    keeper.store.close()
 
 
 def test_a_catch_up_of_100k_events_folds_its_caches_once_at_its_end(monkeypatch, tmp_path):
     """Each refresh during a catch-up also writes and reads back a snapshot and a
     timeline order: up to ``REFRESH_AT_LEAST`` events, the one at the end is all."""
-    calls: list[int] = []
-    monkeypatch.setattr(caches, "refresh", lambda store, ids: calls.append(len(ids)))
-    store = local.LocalStore(tmp_path / "warroom.db")
-    keeper = caches.CatchUpCaches(store)
-    for _ in range(20):  # 100k events in catch-up pages of 5,000
-        keeper.ingested({"inc-big"}, 5000)
+    keeper, calls = _pages_of_5000(monkeypatch, tmp_path, 20)  # 100k events
     assert calls == []
     keeper.finish()
     assert calls == [1]
-    store.close()
+    keeper.store.close()
