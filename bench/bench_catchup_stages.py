@@ -77,7 +77,7 @@ def store_all(home: Path, url: str, key: str, pages: list, profile: cProfile.Pro
         with replica.bulk():
             for page in pages:
                 stored = sync._store_page(replica, page, report)
-                caches.ingested({record[0] for record in page.records}, stored)
+                caches.ingested(replica.take_stored(), stored)
             stored_at = time.process_time()
             caches.finish()
         finished = time.process_time()

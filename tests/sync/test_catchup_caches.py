@@ -6,6 +6,7 @@ import pytest
 
 from warroom.core.fold import fold
 from warroom.store import caches, local, timeline
+from warroom.store.replica import Stored
 from warroom.store.summaries import SUMMARY_VERSION, incident_summaries, summarize
 from warroom.sync import engine
 
@@ -82,7 +83,7 @@ def _pages_of_5000(monkeypatch, tmp_path, pages: int) -> tuple[caches.CatchUpCac
     monkeypatch.setattr(caches, "refresh", lambda store, ids: calls.append(len(ids)))
     keeper = caches.CatchUpCaches(local.LocalStore(tmp_path / "warroom.db"))
     for _ in range(pages):
-        keeper.ingested({"inc-big"}, 5000)
+        keeper.ingested(Stored(incidents={"inc-big"}), 5000)
     return keeper, calls
 
 
