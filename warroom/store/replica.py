@@ -248,9 +248,9 @@ class Replica:
     def take_stored(self) -> Stored:
         """What the ingests inside ``bulk`` committed since the last call (nothing
         outside ``bulk``)."""
-        stored = self._stored or Stored()
-        if self._stored is not None:
-            self._stored = Stored()
+        if self._stored is None:
+            return Stored()
+        stored, self._stored = self._stored, Stored()
         return stored
 
     def ingest(self, items: list[dict[str, Any]], cursor: str) -> int:
