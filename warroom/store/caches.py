@@ -13,13 +13,14 @@ rewriting of the caches themselves linear in the incident's size.
 The rows a page stored are still in memory (``Replica.take_stored``), so each page is
 folded and its times sorted in as it is stored (``_Kept``), by the store's own fold
 (``LocalStore.fold_onto``) and timeline merge: the same state and order a read of the
-table gives, without reading back and decoding every row (a third of the caches' cost
-at 100k events). A kept fold vouches only for rows this connection stored itself, after
-rows the table already held: an incident whose older rows moved or were rewritten (this
-device's own events came back), one with a page of only known records, and every
-incident once another connection committed anything (``PRAGMA data_version``: a scribe's
-entry may sit between two pages' rows) are brought forward from the table instead, as
-before (``refresh``), and kept again from the next page on.
+table gives, without reading back and decoding every row (the caches' CPU at 100k
+events: 3.6 us an event that way, 1.7 us this one). A kept fold vouches only for rows
+this connection stored itself, after rows the table already held: an incident whose
+older rows moved or were rewritten (this device's own events came back), one with a
+page of only known records, and every incident once another connection committed
+anything (``PRAGMA data_version``: another sync process's page may sit between two of
+this one's) are brought forward from the table instead, as before (``refresh``), and
+kept again from the next page on.
 """
 
 from dataclasses import dataclass
