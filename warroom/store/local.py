@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
@@ -43,6 +43,13 @@ FOLD_VERSION = 12
 
 SNAPSHOT_EVERY = 1000
 """Refresh the cached fold once this many events have piled up behind it."""
+
+MAX_SEQ = 2**63 - 1
+"""The largest ``seq`` SQLite can give a row: no bound."""
+
+FoldRow = tuple[int, str, str, str, str | None]
+"""A row as the fold reads it: seq, kind, id, occurred_at, body (``None`` may stand for
+an inert kind's body, which is never read)."""
 
 FOLD_CHUNK = 5000
 """Events validated at once while folding; bounds memory on very long incidents."""
@@ -338,44 +345,69 @@ class LocalStore:
         return state
 
     def _fold_rows(
-        self, incident_id: str, after_seq: int, state: IncidentState | None
+        self,
+        incident_id: str,
+        after_seq: int,
+        state: IncidentState | None,
+        through_seq: int = MAX_SEQ,
     ) -> tuple[IncidentState | None, int, int]:
-        """Fold the rows after ``after_seq`` onto ``state`` itself, streaming: callers
-        pass a state of their own (fresh from a snapshot's JSON, or the working fold), so
-        nothing is copied — a deep copy of a state holding 20k decisions cost more than
-        folding the tail (2 s at 100k events).
+        """Fold the rows after ``after_seq`` (up to ``through_seq``) onto ``state``
+        itself, streaming: callers pass a state of their own (fresh from a snapshot's
+        JSON, or the working fold), so nothing is copied — a deep copy of a state holding
+        20k decisions cost more than folding the tail (2 s at 100k events). Inert kinds'
+        bodies are never read, so not fetched either (``fold_onto``). Returns (state, seq
+        of the last row, rows folded)."""
+        from warroom.core.fold import INERT_KINDS
+
+        inert = sorted(INERT_KINDS)
+        cursor = self.conn.execute(
+            "SELECT seq, kind, id, occurred_at, CASE WHEN kind IN"
+            f" ({','.join('?' * len(inert))}) THEN NULL ELSE body END FROM events"
+            " WHERE incident_id = ? AND seq > ? AND seq <= ? ORDER BY seq",
+            (*inert, incident_id, after_seq, through_seq),
+        )
+        return self.fold_onto(incident_id, cursor, state, after_seq)
+
+    def fold_onto(
+        self,
+        incident_id: str,
+        rows: Iterable[FoldRow],
+        state: IncidentState | None,
+        after_seq: int = 0,
+    ) -> tuple[IncidentState | None, int, int]:
+        """Fold ``rows`` of the incident, in ``seq`` order after ``after_seq``, onto
+        ``state`` itself: from this table (``_fold_rows``), or rows a catch-up has just
+        stored and still holds (``warroom.store.caches``), so both give the same fold.
 
         Every row's ``note_event`` part is tallied from its columns and applied at the
         end (no handler reads it, so order does not matter); inert kinds need nothing
-        else, and the rest are decoded in batches of ``FOLD_CHUNK`` so memory stays
-        flat however long the incident is — by the trusted decode of rows this store
-        wrote (``stored_events``), with the cyclic collector paused; a damaged row is a
-        ``StoreError`` naming it. Returns (state, seq of the last row, rows folded).
+        else (their body may be ``None``), and the rest are decoded in batches of
+        ``FOLD_CHUNK`` so memory stays flat however long the incident is — by the
+        trusted decode of rows this store wrote (``stored_events``), with the cyclic
+        collector paused; a damaged row is a ``StoreError`` naming it. Returns (state,
+        seq of the last row, rows folded).
         """
         from warroom.core.stored_events import StoredRowError, paused_collector
 
         try:
             with paused_collector():
-                return self._fold_rows_unpaused(incident_id, after_seq, state)
+                return self._fold_onto_unpaused(incident_id, rows, state, after_seq)
         except StoredRowError as exc:
             raise StoreError(damaged(self.path, exc)) from None
 
-    def _fold_rows_unpaused(
-        self, incident_id: str, after_seq: int, state: IncidentState | None
+    def _fold_onto_unpaused(
+        self,
+        incident_id: str,
+        rows: Iterable[FoldRow],
+        state: IncidentState | None,
+        after_seq: int,
     ) -> tuple[IncidentState | None, int, int]:
         from warroom.core.fold import INERT_KINDS
 
-        inert = sorted(INERT_KINDS)  # their bodies are never read: not fetched either
-        cursor = self.conn.execute(
-            "SELECT seq, kind, id, occurred_at, CASE WHEN kind IN"
-            f" ({','.join('?' * len(inert))}) THEN NULL ELSE body END FROM events"
-            " WHERE incident_id = ? AND seq > ? ORDER BY seq",
-            (*inert, incident_id, after_seq),
-        )
         last_seq, count, batch = after_seq, 0, []
         seen: set[str] = set()  # note_event's work, tallied without setting a model's
         latest: datetime | None = None  # attributes per row
-        for seq, kind, event_id, occurred_at, body in cursor:
+        for seq, kind, event_id, occurred_at, body in rows:
             last_seq, count = seq, count + 1
             if state is None:  # the first event makes the state
                 if body is None:

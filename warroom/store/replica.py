@@ -19,8 +19,9 @@ in ``rejected`` with the server's reason, for the screen and the CLI to show.
 """
 
 import json
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -63,12 +64,31 @@ class Settled:
     rejected: list[RejectedEntry]
 
 
+@dataclass
+class Stored:
+    """What the ingests of a bulk catch-up committed since it was last taken
+    (``Replica.take_stored``): the read caches fold and sort these rows as they arrive
+    (``warroom.store.caches``) instead of reading each one back and decoding it again."""
+
+    incidents: set[str] = field(default_factory=set)
+    """Every incident a record was for, new to this client or not."""
+    runs: list[tuple[int, list[tuple]]] = field(default_factory=list)
+    """The new rows, in the order they were inserted, as runs of (the local ``seq`` of
+    the run's first row, its rows in ``_flush``'s columns): a run's ``seq`` values are
+    consecutive (each insert took the table's largest plus one)."""
+    disturbed: set[str] = field(default_factory=set)
+    """Incidents whose earlier rows were rewritten or moved (this device's own events
+    came back): their caches are rebuilt from the table."""
+
+
 class Replica:
     """Sync operations on one ``LocalStore`` (same thread rules: one per thread)."""
 
     def __init__(self, store: LocalStore) -> None:
         self.store = store
         self.conn = store.conn
+        self._stored: Stored | None = None
+        """What ingests committed since ``take_stored``, inside ``bulk`` only."""
 
     # -- which server ------------------------------------------------------------------
 
@@ -209,12 +229,29 @@ class Replica:
         ).fetchone()
         return Head(seq=row[0], hash=row[1]) if row else Head.start(incident_id)
 
-    def bulk(self) -> AbstractContextManager[None]:
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
         """Around a catch-up of many pages: WAL checkpoints per tens of MB and once at
-        the end instead of per 4 MB (``WalCheckpoints.deferred``)."""
+        the end instead of per 4 MB (``WalCheckpoints.deferred``), and what each ingest
+        stored kept for the read caches, which take it page by page (``take_stored``:
+        it holds the rows' bodies until then)."""
         if self.store.read_only:  # nothing is written: ingest refuses with ReadOnlyHome
-            return nullcontext()
-        return self.store._checkpoints.deferred(self.conn)
+            yield
+            return
+        self._stored = Stored()
+        try:
+            with self.store._checkpoints.deferred(self.conn):
+                yield
+        finally:
+            self._stored = None
+
+    def take_stored(self) -> Stored:
+        """What the ingests inside ``bulk`` committed since the last call (nothing
+        outside ``bulk``)."""
+        if self._stored is None:
+            return Stored()
+        stored, self._stored = self._stored, Stored()
+        return stored
 
     def ingest(self, items: list[dict[str, Any]], cursor: str) -> int:
         """``ingest_records`` for records decoded by ``json.loads`` (a live frame)."""
@@ -240,6 +277,8 @@ class Replica:
         local = self._local_rows([record[5][0] for record in records])
         heads: dict[str, tuple[int, str]] = {}
         batch: list[tuple] = []
+        runs: list[tuple[int, list[tuple]]] | None = [] if self._stored is not None else None
+        disturbed: set[str] = set()
         fresh = 0
         self.conn.execute("PRAGMA synchronous=NORMAL")
         try:
@@ -258,20 +297,27 @@ class Replica:
                     if row is None:
                         batch.append((*envelope, body, seq, digest))
                     else:
-                        fresh += self._flush(batch)
+                        fresh += self._flush(batch, runs)
+                        batch = []
                         self._settle_own(row, incident_id, seq, digest, envelope[0], body)
+                        disturbed.add(incident_id)
                     if checkpoint:
                         self._checkpoint(checkpoint, key, incident_id, seq, digest)
-                fresh += self._flush(batch)
+                fresh += self._flush(batch, runs)
                 for incident_id, (seq, digest) in heads.items():
                     self.conn.execute(
                         "INSERT OR REPLACE INTO sync_heads VALUES (?, ?, ?)",
                         (incident_id, seq, digest),
                     )
-                    self._settle_order(incident_id, seq)
+                    if self._settle_order(incident_id, seq):
+                        disturbed.add(incident_id)
                 self.store._set_meta("sync_cursor", cursor)
         finally:
             self.conn.execute("PRAGMA synchronous=FULL")
+        if self._stored is not None and runs is not None:  # committed: the caches may use it
+            self._stored.incidents.update(record[0] for record in records)
+            self._stored.runs += runs
+            self._stored.disturbed |= disturbed
         return fresh
 
     def _check_known(self, incident_id: str, seq: int, digest: str, canonical: bytes) -> None:
@@ -298,9 +344,10 @@ class Replica:
             found.update((r[0], (r[1], r[2], r[3])) for r in rows)
         return found
 
-    def _flush(self, batch: list[tuple]) -> int:
+    def _flush(self, batch: list[tuple], runs: list[tuple[int, list[tuple]]] | None) -> int:
         """Insert new remote events, in order, and register incidents seen for the first
-        time; empties ``batch`` and returns how many rows it held."""
+        time; returns how many rows ``batch`` held, and adds them to ``runs`` (if kept)
+        with the ``seq`` of the first."""
         if not batch:
             return 0
         self.conn.executemany(
@@ -308,15 +355,16 @@ class Replica:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             batch,
         )
+        if runs is not None:
+            (last,) = self.conn.execute("SELECT last_insert_rowid()").fetchone()
+            runs.append((last - len(batch) + 1, batch))
         for incident_id in {row[1] for row in batch}:
             self.conn.execute(
                 "INSERT OR IGNORE INTO incidents (id, first_seq)"
                 " SELECT ?, MIN(seq) FROM events WHERE incident_id = ?",
                 (incident_id, incident_id),
             )
-        count = len(batch)
-        batch.clear()
-        return count
+        return len(batch)
 
     def _settle_own(
         self,
@@ -350,9 +398,10 @@ class Replica:
                 (seq, digest, local_body, local_seq),
             )
 
-    def _settle_order(self, incident_id: str, verified: int) -> None:
+    def _settle_order(self, incident_id: str, verified: int) -> bool:
         """Move unsettled events (pending, or acknowledged but not yet delivered in order)
-        behind the incident's last settled event, keeping their relative order.
+        behind the incident's last settled event, keeping their relative order; says
+        whether any moved.
 
         Only the unsettled rows are read (through the ``(incident_id, server_seq)``
         index), and the last settled row is found walking back from the incident's end
@@ -369,7 +418,7 @@ class Replica:
             )
         )
         if not unsettled:
-            return
+            return False
         last_settled = None
         newest_first = self.conn.execute(
             "SELECT seq, server_seq FROM events WHERE incident_id = ? ORDER BY seq DESC",
@@ -381,10 +430,11 @@ class Replica:
                 break
         newest_first.close()
         if last_settled is None:
-            return
-        for local_seq in unsettled:
-            if local_seq < last_settled:
-                self._move(local_seq, incident_id)
+            return False
+        moved = [local_seq for local_seq in unsettled if local_seq < last_settled]
+        for local_seq in moved:
+            self._move(local_seq, incident_id)
+        return bool(moved)
 
     def _move(
         self,

@@ -99,7 +99,7 @@ def event_order(
         # freed by deleting another incident's newest row is given to the next insert.
         newest = tail[-1][1]
         seqs, stamps = merge((seqs, stamps), tail)
-        _save(conn, incident_id, newest, seqs, stamps)
+        save_order(conn, incident_id, newest, (seqs, stamps))
         return seqs, stamps
     return merge((seqs, stamps), tail)
 
@@ -127,8 +127,10 @@ def merge(order: Order, keyed: list[tuple[float, int]]) -> Order:
     return order
 
 
-def _save(conn: sqlite3.Connection, incident_id: str, through: int, seqs, stamps) -> None:
-    """Keep the order for the next open; a cache, so a busy or read-only home skips it."""
+def save_order(conn: sqlite3.Connection, incident_id: str, through: int, order: Order) -> None:
+    """Keep the order of the rows up to ``through`` for the next open; a cache, so a
+    busy or read-only home skips it."""
+    seqs, stamps = order
     with contextlib.suppress(sqlite3.OperationalError), cache_write(conn):
         conn.execute(
             "INSERT OR REPLACE INTO timeline_cache"

@@ -169,7 +169,7 @@ class SyncEngine:
                     if following is not None:  # a page never to be stored: not fetched
                         following.cancel()
                     raise
-                caches.ingested({record[0] for record in page.records}, stored)
+                caches.ingested(replica.take_stored(), stored)
                 if following is None:
                     caches.finish()
                     return
