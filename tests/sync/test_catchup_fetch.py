@@ -6,7 +6,10 @@ import ssl
 
 import pytest
 
+from tests.sync.conftest import server_log
+from warroom.sync import engine
 from warroom.sync.client import ServerClient, tls_for
+from warroom.sync.failover import FailoverClient
 
 
 @pytest.fixture
@@ -44,3 +47,28 @@ def test_a_client_that_may_speak_tls_checks_against_the_certificate_store(no_pro
         assert client.http._transport._pool._ssl_context.cert_store_stats()["x509_ca"] > 0
     finally:
         client.close()
+
+
+def test_a_catch_up_starts_with_a_small_page_and_doubles_it(clients, server, monkeypatch):
+    """The first page is waited for whole, so it is small; the pages after it double
+    up to ``PAGE``, and the catch-up ends with the server's log exactly."""
+    writer = clients("alice")
+    incident = writer.room.declare("Pages", severity="SEV4", incident_type="outage").incident_id
+    for n in range(70):
+        writer.room.log(incident, f"entry {n}")
+    writer.sync_once()
+    monkeypatch.setattr(engine, "FIRST_PAGE", 5)
+    monkeypatch.setattr(engine, "PAGE", 40)
+    limits, real_feed = [], FailoverClient.feed
+
+    def noted(self, after, limit=5000):
+        limits.append(limit)
+        return real_feed(self, after, limit)
+
+    monkeypatch.setattr(FailoverClient, "feed", noted)
+    fresh = clients("fresh", "viewer")
+    assert fresh.sync_once().pulled == 71
+    assert limits == [5, 10, 20, 40]  # 5 + 10 + 20 events, then the last 36
+    records, verified = server_log(server.url, writer.token, incident)
+    assert [e.id for e in fresh.store.events(incident)] == [r["event"]["id"] for r in records]
+    assert fresh.replica.head(incident) == verified.head
