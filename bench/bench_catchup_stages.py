@@ -12,7 +12,7 @@ time it waited to get the lock back from the fetching thread: an earlier profile
 on their own. Here each stage runs alone, on the same server data and pages:
 
 * fetch: every page of the feed, one after the other, ``FailoverClient.feed`` (HTTP on
-  loopback and ``decode_page``);
+  loopback and ``decode_page``), in the sizes ``pull_all`` asks for;
 * store: the pages through ``SyncEngine._store_page`` inside ``Replica.bulk``, as
   ``pull_all`` stores them (chain checked, rows and cursor committed per chunk);
 * caches: ``CatchUpCaches`` following each stored page and brought forward at the end,
@@ -50,10 +50,10 @@ def fetch_all(server: Server) -> tuple[list, str, float]:
     client = FailoverClient(server.url, server.token("fresh", "viewer"))
     try:
         key = client.info()["public_key"]
-        pages, cursor = [], None
+        pages, cursor, sizes = [], None, engine.page_sizes()
         started = time.process_time()
         while True:
-            page = client.feed(cursor, engine.PAGE)
+            page = client.feed(cursor, next(sizes))
             pages.append(page)
             cursor = page.cursor
             if page.up_to_date:

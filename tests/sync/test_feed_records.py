@@ -211,3 +211,56 @@ def test_a_catch_up_cut_between_pages_resumes_without_loss_or_duplicates(
     records, verified = server_log(server.url, alice.token, incident)
     assert [e.id for e in bob.store.events(incident)] == [r["event"]["id"] for r in records]
     assert bob.replica.head(incident) == verified.head
+
+
+class _CountingDecoder:
+    """``feed_records._ENVELOPE`` counting the events decoded one by one."""
+
+    def __init__(self, real) -> None:
+        self.real, self.calls = real, 0
+
+    def decode(self, raw):
+        self.calls += 1
+        return self.real.decode(raw)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "one_by_one"),
+    [
+        (lambda texts: None, 0),  # plain: the page's events are checked together
+        (lambda texts: texts.__setitem__(6, texts[6].replace('"note"', '"\\u006eote"')), 0),
+        (lambda texts: texts.__setitem__(6, texts[6].replace('"actor":', '"actor" :')), 40),
+    ],
+    ids=["plain", "an-escape", "spaced"],
+)
+def test_a_pages_events_are_checked_together_unless_one_is_not_canonical(
+    monkeypatch, spoil, one_by_one
+):
+    """An event holding an escape takes the exact path and the others are still checked
+    together; one that is not canonical sends every event of the page to be judged on
+    its own. The records are the exact path's in every case."""
+    events = _events(40)
+    texts = [canonical_bytes(event).decode() for event in events]
+    spoil(texts)
+    raw = _page_bytes(events, texts)
+    counting = _CountingDecoder(feed_records._ENVELOPE)
+    monkeypatch.setattr(feed_records, "_ENVELOPE", counting)
+    records = decode_page(raw).records
+    assert counting.calls == one_by_one
+    monkeypatch.undo()
+    assert records == [record_of(item) for item in json.loads(raw)["items"]]
+
+
+def test_the_first_malformed_record_of_a_page_is_the_one_refused():
+    """Events checked together still fail in order: a malformed event taking the exact
+    path (it holds an escape) is named before a later event of another incident."""
+    events = _events(8)
+    events[1]["device_seq"] = "seven"
+    events[1]["payload"]["text"] = 'a "quote"'
+    events[4]["incident_id"] = "inc-other"
+    raw = _page_bytes(events)
+    with pytest.raises(ChainError, match="'server_seq': 2,"):
+        decode_page(raw)
+    events[1] = _events(2)[1]  # then the other incident's is
+    with pytest.raises(ChainError, match='"device_seq":5,'):
+        decode_page(_page_bytes(events))

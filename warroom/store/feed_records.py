@@ -23,6 +23,16 @@ bytes, and they hold no backslash, Python's canonical encoder gives them too:
 Anything else — a backslash, a float, a field this version does not know, a page the
 typed decoder refuses — goes through the exact path of before: ``json.loads`` and
 ``canonical_text``. So every page is judged exactly as before, only faster.
+
+The events of a page are checked together: their raw texts, joined into one JSON list,
+are decoded and encoded again in one call each, and one comparison of the two lists'
+bytes shows every event canonical (the list's text splits into its elements one way
+only, so equal lists have equal elements), where each event apart cost a call, a
+``try`` and a comparison. If the list is not shown canonical, each event is judged on
+its own, as before; events holding a backslash go to the exact path before the others
+are joined. The typed records are not tracked by the cyclic collector (``gc=False``:
+decoded JSON holds no cycle), which otherwise walked the thousands of them a page
+holds, over and over. Both together: 2.5 us per event instead of 2.8 (100k events).
 """
 
 import json
@@ -39,7 +49,7 @@ FeedRecord = tuple[str, int, str, str, bytes, tuple, dict[str, Any] | None, str 
 envelope columns, checkpoint, cursor): one record of the feed, its shape checked."""
 
 
-class _Record(msgspec.Struct):
+class _Record(msgspec.Struct, gc=False):
     incident_id: str
     server_seq: int
     hash: str
@@ -48,13 +58,13 @@ class _Record(msgspec.Struct):
     checkpoint: dict[str, Any] | None = None
 
 
-class _Page(msgspec.Struct):
+class _Page(msgspec.Struct, gc=False):
     items: list[_Record]
     cursor: str
     up_to_date: bool = True
 
 
-class _Envelope(msgspec.Struct, forbid_unknown_fields=True):
+class _Envelope(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     """Every field of ``Event``, in order of name (how the sorted encoding lists them)."""
 
     actor: str
@@ -77,6 +87,7 @@ def _no_float(text: str) -> float:
 
 _PAGE = msgspec.json.Decoder(_Page)
 _ENVELOPE = msgspec.json.Decoder(_Envelope, float_hook=_no_float)
+_ENVELOPES = msgspec.json.Decoder(list[_Envelope], float_hook=_no_float)
 _SORTED = msgspec.json.Encoder(order="sorted")
 
 
@@ -100,8 +111,10 @@ def decode_page(raw: bytes) -> DecodedPage:
         page = _PAGE.decode(raw)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return _decode_exactly(raw)
-    records = [_fast(record) for record in page.items]
-    return DecodedPage(records, page.cursor, page.up_to_date)
+    items = page.items
+    return DecodedPage(
+        _records(items, [bytes(item.event) for item in items]), page.cursor, page.up_to_date
+    )
 
 
 def _decode_exactly(raw: bytes) -> DecodedPage:
@@ -119,39 +132,98 @@ def _decode_exactly(raw: bytes) -> DecodedPage:
     )
 
 
-def _fast(record: _Record) -> FeedRecord:
-    raw = bytes(record.event)
+def _records(items: list[_Record], raws: list[bytes]) -> list[FeedRecord]:
+    """The records of ``items``, whose events' raw texts are ``raws``, in order; the
+    first malformed one raises, as when each was judged in turn."""
+    blob = b"[" + b",".join(raws) + b"]"
+    if b"\\" in blob:
+        return _with_escapes(items, raws)
+    try:
+        events = _ENVELOPES.decode(blob)
+        canonical = _SORTED.encode(events) == blob
+    except (_Inexact, msgspec.ValidationError, msgspec.DecodeError):
+        canonical = False
+    if canonical:
+        try:
+            return _canonical_records(items, raws, events)
+        except UnicodeDecodeError:  # msgspec refuses bad UTF-8 itself; if not, as before
+            pass
+    return [_fast(item, raw) for item, raw in zip(items, raws, strict=True)]
+
+
+def _with_escapes(items: list[_Record], raws: list[bytes]) -> list[FeedRecord]:
+    """A page some of whose events hold a backslash: those take the exact path, the
+    others are checked together. If one of those is malformed, every event is judged
+    in turn, so the error raised is the first one's, as before."""
+    escaped = [b"\\" in raw for raw in raws]
+    try:
+        plain = iter(
+            _records(
+                [item for item, out in zip(items, escaped, strict=True) if not out],
+                [raw for raw, out in zip(raws, escaped, strict=True) if not out],
+            )
+        )
+    except ChainError:
+        return [_fast(item, raw) for item, raw in zip(items, raws, strict=True)]
+    return [
+        _record_exactly(item, raw) if out else next(plain)
+        for item, raw, out in zip(items, raws, escaped, strict=True)
+    ]
+
+
+def _fast(record: _Record, raw: bytes) -> FeedRecord:
+    """One record, its event judged on its own: shown canonical, or the exact path."""
     try:
         if b"\\" in raw:
             raise _Inexact("an escape")
         event = _ENVELOPE.decode(raw)
         if _SORTED.encode(event) != raw:
             raise _Inexact("not canonical")
-        text = raw.decode()
+        raw.decode()
     except (_Inexact, msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
         return _record_exactly(record, raw)
-    if event.incident_id != record.incident_id:
-        raise ChainError(f"the server sent a malformed record: {text[:120]}")
-    envelope = (
-        event.id,
-        event.incident_id,
-        event.payload.get("kind", ""),
-        event.actor,
-        _iso(event.occurred_at),
-        _iso(event.recorded_at),
-        event.device_id,
-        event.device_seq,
-    )
-    return (
-        record.incident_id,
-        record.server_seq,
-        record.hash,
-        text,
-        raw,
-        envelope,
-        record.checkpoint,
-        record.cursor,
-    )
+    return _canonical_records([record], [raw], [event])[0]
+
+
+def _canonical_records(
+    items: list[_Record], raws: list[bytes], events: list[_Envelope]
+) -> list[FeedRecord]:
+    """Records whose events' raw bytes are shown to be their canonical encoding (the
+    loop of every caught-up event: ``_iso``'s common case is written out in it)."""
+    records: list[FeedRecord] = []
+    append = records.append
+    for item, raw, event in zip(items, raws, events, strict=True):
+        incident_id, text = item.incident_id, raw.decode()
+        if event.incident_id != incident_id:
+            raise ChainError(f"the server sent a malformed record: {text[:120]}")
+        occurred, recorded = event.occurred_at, event.recorded_at
+        envelope = (
+            event.id,
+            incident_id,
+            event.payload.get("kind", ""),
+            event.actor,
+            occurred[:-1] + "+00:00"
+            if len(occurred) in _UTC and occurred[-1] == "Z"
+            else _iso(occurred),
+            recorded[:-1] + "+00:00"
+            if len(recorded) in _UTC and recorded[-1] == "Z"
+            else _iso(recorded),
+            event.device_id,
+            event.device_seq,
+        )
+        append(
+            (
+                incident_id,
+                item.server_seq,
+                item.hash,
+                text,
+                raw,
+                envelope,
+                item.checkpoint,
+                item.cursor,
+            )
+        )
+    return records
 
 
 def _record_exactly(record: _Record, raw: bytes) -> FeedRecord:
@@ -220,9 +292,13 @@ def record_of(item: Any) -> FeedRecord:
     return incident_id, seq, digest, text, canonical, envelope, checkpoint, cursor
 
 
+_UTC = (20, 27)
+"""The lengths of the model's UTC form (``...T10:00:00Z``, ``...T10:00:00.000000Z``)."""
+
+
 def _iso(text: str) -> str:
     """A time in the store's own ISO form (``datetime.isoformat`` of an aware time)."""
-    if text.endswith("Z") and len(text) in (20, 27):  # the model's UTC form, the common case
+    if text.endswith("Z") and len(text) in _UTC:  # the model's UTC form, the common case
         return text[:-1] + "+00:00"
     try:
         return datetime.fromisoformat(text).isoformat()
