@@ -404,22 +404,32 @@ class LocalStore:
     ) -> tuple[IncidentState | None, int, int]:
         from warroom.core.fold import INERT_KINDS
 
+        rows = iter(rows)
         last_seq, count, batch = after_seq, 0, []
+        if state is None:  # the first event makes the state
+            first = next(rows, None)
+            if first is None:
+                return None, last_seq, count
+            seq, kind, _, _, body = first
+            if body is None:
+                (body,) = self.conn.execute(
+                    "SELECT body FROM events WHERE seq = ?", (seq,)
+                ).fetchone()
+            state, last_seq, count = _fold_batch([(seq, kind, body)], None), seq, 1
+        # The loop below runs once per row of a long incident, so what it reads of the
+        # state is held in locals: ``known`` is the state's set of folded ids, and every
+        # id folded here is in ``seen`` before its batch is, so no attribute is read per row.
+        known = state.seen_ids
         seen: set[str] = set()  # note_event's work, tallied without setting a model's
         latest: datetime | None = None  # attributes per row
+        parse = datetime.fromisoformat
+        seq = last_seq  # the loop leaves it at its last row's
         for seq, kind, event_id, occurred_at, body in rows:
-            last_seq, count = seq, count + 1
-            if state is None:  # the first event makes the state
-                if body is None:
-                    (body,) = self.conn.execute(
-                        "SELECT body FROM events WHERE seq = ?", (seq,)
-                    ).fetchone()
-                state = _fold_batch([(seq, kind, body)], None)
-                continue
-            if event_id in seen or event_id in state.seen_ids:
+            count += 1
+            if event_id in seen or event_id in known:
                 continue
             seen.add(event_id)
-            at = datetime.fromisoformat(occurred_at)
+            at = parse(occurred_at)
             if latest is None or at > latest:
                 latest = at
             if kind in INERT_KINDS:
@@ -427,6 +437,7 @@ class LocalStore:
             batch.append((seq, kind, body))
             if len(batch) >= FOLD_CHUNK:
                 state, batch = _fold_batch(batch, state), []
+        last_seq = seq
         if batch:
             state = _fold_batch(batch, state)
         if seen and state.id == incident_id:  # note_event ignores strangers
