@@ -15,11 +15,12 @@ from tests.core.test_fold import _logs
 from tests.factories import make_event
 from tests.learning.postmortem_records import demo_incident, every_kind_incident
 from warroom.actions import WarRoom
+from warroom.core.collector import paused_collector
 from warroom.core.errors import StoreError
 from warroom.core.events import EVENT_LIST, Event
 from warroom.core.fold import apply, fold
 from warroom.core.policy import default_policy
-from warroom.core.stored_events import StoredRowError, decode_stored, paused_collector
+from warroom.core.stored_events import StoredRowError, decode_stored
 from warroom.store.local import LocalStore
 
 _UNKNOWN = make_event("kind_from_a_newer_warroom", minute=3, detail={"x": [1, 2]})

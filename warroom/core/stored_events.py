@@ -14,19 +14,13 @@ which row and what is wrong in the user's words — never pydantic's. Payloads d
 their kind's fold view (``fold_view``): the same fields with the same types and
 constraints, in a slotted dataclass instead of a model, a third of the decode's cost. Input from
 outside (push bodies, pulled pages before they are stored, files) keeps going through
-``Event``/``EVENT_LIST`` directly.
-
-Decoding and folding allocate many small acyclic objects; ``paused_collector`` keeps
-CPython's cyclic collector from re-walking the growing state meanwhile (a third of the
-fold's time at 30k events), and their garbage is freed by reference counting anyway.
+``Event``/``EVENT_LIST`` directly. Callers fold with the cyclic collector held
+(``warroom.core.collector``).
 """
 
 import dataclasses
-import gc
 import json
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Annotated, Any, Union
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -128,28 +122,3 @@ def _parses(body: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-_pause_lock = threading.Lock()
-_pausers = 0
-
-
-@contextmanager
-def paused_collector() -> Iterator[None]:
-    """Hold CPython's cyclic garbage collector while folding; nested and concurrent
-    pauses (TUI workers fold on threads) resume it once the last one ends, and a
-    collector someone else disabled stays disabled."""
-    global _pausers
-    with _pause_lock:
-        pausing = _pausers > 0 or gc.isenabled()
-        if pausing:
-            _pausers += 1
-            gc.disable()
-    try:
-        yield
-    finally:
-        if pausing:
-            with _pause_lock:
-                _pausers -= 1
-                if _pausers == 0:
-                    gc.enable()

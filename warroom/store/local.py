@@ -387,7 +387,8 @@ class LocalStore:
         collector paused; a damaged row is a ``StoreError`` naming it. Returns (state,
         seq of the last row, rows folded).
         """
-        from warroom.core.stored_events import StoredRowError, paused_collector
+        from warroom.core.collector import paused_collector
+        from warroom.core.stored_events import StoredRowError
 
         try:
             with paused_collector():

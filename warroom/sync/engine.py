@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any
 
 from warroom.config import server_urls
 from warroom.core.chain import ChainError
+from warroom.core.collector import paused_collector
 from warroom.core.errors import StoreError, WarroomError
 from warroom.core.timeparse import utcnow
 from warroom.store.caches import CatchUpCaches
@@ -161,13 +162,19 @@ class SyncEngine:
         """Catch up page by page; the next page downloads while this one is stored. The
         read caches follow along (``CatchUpCaches``), so ``status`` and the screen right
         after a long catch-up fold and sort nothing it brought; WAL checkpoints wait
-        for tens of MB of it (``Replica.bulk``)."""
+        for tens of MB of it (``Replica.bulk``).
+
+        A catch-up of many pages holds the cyclic collector: each page leaves thousands
+        of records (tracked tuples) alive until stored, and the collector re-walked them
+        every 700 allocations (6% of a 100k-event catch-up's CPU). They hold no cycle;
+        the only cycles are httpx's few small objects per request (the page bodies are
+        kept out of them, ``ServerClient._page``), collected once the catch-up ends."""
         caches = CatchUpCaches(replica.store)
         sizes = page_sizes()
         with replica.bulk(), ThreadPoolExecutor(max_workers=1) as fetcher, ExitStack() as pause:
             page = client.feed(replica.cursor(), next(sizes))
-            if not page.up_to_date:  # pages of it to come: a catch-up, see ``_collector_paused``
-                pause.enter_context(_collector_paused())
+            if not page.up_to_date:  # pages of it to come: a catch-up (see above)
+                pause.enter_context(paused_collector())
             while True:
                 following = (
                     None
@@ -358,22 +365,6 @@ class SyncEngine:
             page = client.poll(replica.cursor(), self.poll_timeout_s)
             self._store_page(replica, page, report)
             self._update(online=True, last_error=None, **self._counts(replica))
-
-
-def _collector_paused() -> AbstractContextManager[None]:
-    """CPython's cyclic collector held for a catch-up of many pages.
-
-    Each page leaves thousands of records (tuples, tracked by the collector) alive until
-    stored, so the collector ran every 700 allocations over them, and now and then over
-    everything the process holds: 6% of a 100k-event catch-up's CPU in the collector,
-    10% less CPU without it. What a catch-up makes is freed by reference counting as it
-    goes: its records hold no cycle, and the only cycles are httpx's few small objects
-    per request (the page bodies are kept out of them, ``ServerClient._page``), collected
-    once it ended; its peak memory is unchanged. Imported here, where a catch-up is about
-    to need it (its caches fold with it), not by every command."""
-    from warroom.core.stored_events import paused_collector
-
-    return paused_collector()
 
 
 def page_sizes() -> Iterator[int]:
