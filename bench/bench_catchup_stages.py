@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_sync import Server, fill_apart, settle
+from bench_sync import Server, fill_apart, fold_imports_s, settle
 
 from warroom.store.caches import CatchUpCaches
 from warroom.store.local import LocalStore
@@ -86,15 +86,6 @@ def store_all(home: Path, url: str, key: str, pages: list, profile: cProfile.Pro
         if profile is not None:
             profile.disable()
     return report.pulled, stored_at - started - following, finished - stored_at + following
-
-
-def fold_imports_s() -> float:
-    """CPU seconds of importing what the caches' fold needs (once per process)."""
-    started = time.process_time()
-    import warroom.core.fold
-    import warroom.core.stored_events  # noqa: F401
-
-    return time.process_time() - started
 
 
 def bench_size(root: Path, events: int, runs: int, profile: bool) -> dict:

@@ -425,6 +425,15 @@ def fill_apart(data: Path, events: int, database: str | None) -> None:
         raise SystemExit(f"filling {data} failed")
 
 
+def fold_imports_s() -> float:
+    """CPU seconds of importing what a catch-up's caches fold with (once per process)."""
+    started = time.process_time()
+    import warroom.core.fold
+    import warroom.core.stored_events  # noqa: F401
+
+    return time.process_time() - started
+
+
 def process_cpu_s(pid: int) -> float:
     """CPU seconds (user + system, every thread) a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -460,7 +469,6 @@ def bench_catchup(root: Path, sizes: list[int]) -> dict:
     folds), so only the stored rows' decoder (``stored_events``, 37 pydantic views) is
     left, and it would otherwise land on the first size alone."""
     sys.path.insert(0, str(Path(__file__).parent))
-    from bench_catchup_stages import fold_imports_s
     from bench_scale import reader_open, run_cli
 
     imports = fold_imports_s()
