@@ -101,21 +101,3 @@ async def test_the_boot_screen_starts_in_the_warroom_theme_without_a_reparse(mon
         assert reparses == []
         gate.set()
         await until(pilot, lambda: app.boot_error is not None)
-
-
-def test_the_first_frame_holds_the_entry_bar(home):
-    """The real command on a pseudo-terminal: rows are written top to bottom within a
-    frame, so the entry bar's placeholder (row 23) comes before the hint under it (row
-    24) only if the bar is in the first frame. Pushed over Textual's blank first screen,
-    the boot screen's ``Input`` came a frame (16 ms) after the rest."""
-    from tests.tui.test_terminal import Terminal, wait_for
-    from warroom.tui.entry_words import HINT
-
-    terminal = Terminal(home, controlling=False)
-    try:
-        wait_for(lambda: HINT[:20].encode() in terminal.output, 15, "the first frame")
-        first = bytes(terminal.output)
-    finally:
-        terminal.close()
-    opening = first.index(b"opening the war room")
-    assert b"type an entry" in first[opening : first.index(HINT[:20].encode())]

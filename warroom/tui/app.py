@@ -33,7 +33,6 @@ from warroom.tui.themes import THEMES
 
 if TYPE_CHECKING:
     from textual.events import Event
-    from textual.screen import Screen
 
     from warroom.runbooks.library import Catalog
     from warroom.tui.delivery_worker import DeliveryLink
@@ -135,23 +134,15 @@ class WarroomApp(App[int]):
     def now(self) -> datetime:
         return self.config.clock() if self._loader is None else utcnow()
 
-    def get_default_screen(self) -> "Screen":
-        """With a loader, the boot screen is the app's own first screen, not one pushed
-        over Textual's blank one once the app is mounted: a pushed screen's entry bar (an
-        ``Input``) reached the terminal a frame after the rest of the first frame, 16 ms
-        later (``bench/bench_tui.py --startup``). The war-room screen is pushed over it
-        (``on_configured``), as it was over the blank one."""
-        if self._loader is None:
-            return super().get_default_screen()
-        from warroom.tui.screens.boot import BootScreen
-
-        return BootScreen(id="boot")
-
     def on_mount(self) -> None:
         if not self.is_headless:
             self._watch_terminal()
         if self._loader is None:
             self._open(self.push_screen)
+            return
+        from warroom.tui.screens.boot import BootScreen
+
+        self.push_screen(BootScreen(id="boot"))
 
     def post_display_hook(self) -> None:
         """Start the loader once the boot screen's first frame is out: started any earlier,
@@ -174,17 +165,15 @@ class WarroomApp(App[int]):
         self.post_message(Configured(config, layouts))
 
     def on_configured(self, message: Configured) -> None:
-        """Put the war-room screen over the boot screen — in place of the help or palette
-        opened over it meanwhile — carrying over what was typed into its entry bar. The
-        boot screen stays beneath, as Textual's first screen does (it cannot be switched
-        away), suspended: it takes no keys and is never drawn again."""
+        """Replace the boot screen — and the help or palette opened over it meanwhile —
+        with the war-room screen, carrying over what was typed into its entry bar."""
         from warroom.tui.screens.boot import BootScreen
 
         self.config, self.layouts = message.config, message.layouts
         self._loader = None
         while not isinstance(self.screen, BootScreen):
             self.pop_screen()
-        self._open(self.push_screen, self.screen.draft)
+        self._open(self.switch_screen, self.screen.draft)
 
     def _open(self, show: Callable[["WarRoomScreen"], object], draft: str = "") -> None:
         """Show the war-room screen with ``show`` (push, or switch from the boot screen)."""
