@@ -2,11 +2,12 @@
 typing at once, and hands what was typed to the war-room screen; a configuration that
 cannot load ends the app with the reason, never a hang or a traceback."""
 
+import os
 import threading
 
 from textual.widgets import Input
 
-from tests.tui.conftest import NOW, until
+from tests.tui.conftest import NOW, room_for, until
 from tests.tui.test_terminal import Terminal, declare, wait_for
 from warroom.config import Paths
 from warroom.core.errors import InvalidInput
@@ -85,3 +86,28 @@ def test_a_broken_policy_is_reported_after_the_screen_closes(home):
     assert terminal.process.returncode != 0
     tail = bytes(terminal.output).split(b"warroom: error:", 1)[1].decode(errors="replace")
     assert "policy.toml:3" in tail and "Traceback" not in tail
+
+
+def test_keys_typed_before_the_first_frame_reach_the_entry_bar(home):
+    """The real command on a pseudo-terminal, typed into at once: a scribe who starts
+    typing as the command starts loses nothing, pasted text included (a boot screen made
+    the app's first screen dropped every key read before its first frame)."""
+    incident = declare(home, "Queue backlog on billing")
+    terminal = Terminal(home, controlling=False)
+    try:
+        os.write(terminal.master, b"o: typed before the first frame")
+        wait_for(lambda: b"Queue backlog" in terminal.output, 15, "the incident on screen")
+        os.write(terminal.master, b"\r")
+        wait_for(lambda: _texts(home, incident), 15, "the entry in the store")
+    finally:
+        terminal.close()
+    assert _texts(home, incident) == ["typed before the first frame"]
+
+
+def _texts(home, incident: str) -> list[str]:
+    """The observations recorded in the incident so far."""
+    room = room_for(home)
+    try:
+        return [e.payload.text for e in room.store.events(incident) if e.kind == "observation"]
+    finally:
+        room.store.close()
