@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from warroom.core.wording import field_path, plain_message
 from warroom.server.storage import EventTooLarge, InvalidCursor, StorageError
 
 
@@ -45,10 +46,12 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def validation_message(exc: RequestValidationError) -> str:
-    """The first error as ``field.path: message`` (``body`` left out: it is implied)."""
+    """The first error as ``field.path: what is wrong``, in the words of the one
+    translator (``core/wording.py``), never pydantic's: the client shows it verbatim
+    (``body`` left out of the path: it is implied)."""
     first = exc.errors()[0]
-    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-    return f"{where or 'body'}: {first.get('msg', 'invalid')}"
+    where = field_path([part for part in first.get("loc", ()) if part != "body"])
+    return f"{where or 'body'}: {plain_message(first)}"
 
 
 PROBLEM_STATUS: dict[type[Exception], int] = {

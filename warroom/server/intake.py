@@ -29,16 +29,13 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, HTTPException, Response
 from pydantic import BaseModel
 
 from warroom.core.alert_eval import summary_of
 from warroom.core.alerts import Alert, GenericAlert, WebhookPayload, from_generic, from_webhook
 from warroom.core.errors import InvalidInput
 from warroom.core.policy import Policy
-from warroom.core.wording import field_path, plain_message
 from warroom.intake.apply import Applied, Runbooks, apply_alerts, intake_actor
 from warroom.server import errors
 from warroom.server.authored import Batch, BatchRefused, ServerAuthor
@@ -67,25 +64,6 @@ class AppliedAlert(BaseModel):
 
 class IntakeResult(BaseModel):
     alerts: list[AppliedAlert]
-
-
-class IntakeRoute(StrictJSONRoute):
-    """A route whose malformed body is answered in plain words (``core.wording``)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def plain_errors(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                error = exc.errors()[0]
-                where = field_path([p for p in error.get("loc", ()) if p != "body"]) or "body"
-                return JSONResponse(
-                    status_code=422, content={"detail": f"{where}: {plain_message(error)}"}
-                )
-
-        return plain_errors
 
 
 Waiting = list[tuple[list[Alert], asyncio.Future]]
@@ -272,7 +250,7 @@ def intake_router(
     desk: IntakeDesk, principal: Callable[..., Coroutine[Any, Any, Principal]]
 ) -> APIRouter:
     """The two intake routes; ``principal`` authenticates any role (intake included)."""
-    router = APIRouter(route_class=IntakeRoute)
+    router = APIRouter(route_class=StrictJSONRoute)  # malformed bodies: errors.install
     responses = {200: {"model": IntakeResult}, **errors.errors(*AUTHENTICATED, 403, 413)}
 
     async def intake_only(who: Annotated[Principal, Depends(principal)]) -> Principal:
