@@ -13,6 +13,7 @@ from warroom.config import Paths
 from warroom.core.errors import InvalidInput
 from warroom.core.policy import default_policy
 from warroom.tui.app import TuiConfig, WarroomApp
+from warroom.tui.entry_words import PLACEHOLDER
 from warroom.tui.screens.boot import BootScreen
 from warroom.tui.screens.help import HelpScreen
 from warroom.tui.screens.main import WarRoomScreen
@@ -102,6 +103,22 @@ def test_keys_typed_before_the_first_frame_reach_the_entry_bar(home):
     finally:
         terminal.close()
     assert _texts(home, incident) == ["typed before the first frame"]
+
+
+def test_the_first_frame_holds_the_entry_bar(home):
+    """The boot screen's first frame is whole: the entry bar is in it, not painted a
+    frame later (Textual drops the screen's first refresh under its start-up batch, and
+    with it the entry bar's dirty region), so the status line is written once before the
+    bar's placeholder is."""
+    declare(home, "Queue backlog on billing")
+    terminal = Terminal(home, controlling=False)
+    try:
+        bar = PLACEHOLDER[1:].encode()  # its first letter is styled apart, as the cursor
+        wait_for(lambda: bar in terminal.output, 15, "the entry bar")
+        before_bar = bytes(terminal.output).split(bar)[0]
+    finally:
+        terminal.close()
+    assert before_bar.count(b"opening the war room") == 1
 
 
 def _texts(home, incident: str) -> list[str]:

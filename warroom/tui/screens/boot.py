@@ -32,6 +32,15 @@ class BootScreen(Screen):
         yield Input(placeholder=PLACEHOLDER, id="entry-input", select_on_focus=False)
         yield Static(HINT, id="entry-hint", markup=False)
 
+    def on_screen_resume(self) -> None:
+        """Repaint the entry bar after the screen's first refresh. The app pushes this
+        screen while Textual's start-up batch is still open (so keys read before the
+        first frame reach the entry bar), and Textual renders that first refresh and
+        drops it under the batch, which loses the dirty regions with it. The other
+        widgets are marked dirty again as their layout settles; the entry bar is not,
+        and without this it would reach the terminal a frame (16 ms) after the rest."""
+        self.call_after_refresh(self.query_one(Input).refresh)
+
     @property
     def draft(self) -> str:
         """What has been typed so far."""
