@@ -97,3 +97,37 @@ def test_the_first_catch_up_decodes_only_what_can_matter(tmp_path: Path, monkeyp
     # JSON: read off the record's head only when plain)
     expected = 3 + 1 + 1 + 21 + 8 + (0 if plain_id else 301)
     assert counting.decoded == expected
+
+
+def test_an_open_incident_is_folded_a_page_at_a_time(tmp_path: Path, monkeypatch):
+    """A restarted server folds an open incident's log page by page: the state is the
+    fold of the whole log, and no more than a page of events is ever held at once (a
+    1M-event incident held as models at once took 2 GB)."""
+    monkeypatch.setattr(open_view, "PAGE", 7)
+    events = _log("inc-long", 1, 30, closed=False)
+    folded_at_once: list[int] = []
+    whole_fold = open_view.fold
+
+    def fold_counting(batch, state=None):
+        batch = list(batch)
+        folded_at_once.append(len(batch))
+        return whole_fold(batch, state)
+
+    monkeypatch.setattr(open_view, "fold", fold_counting)
+
+    async def run() -> OpenIncidentsView:
+        storage = SQLiteStorage(tmp_path / "data")
+        await storage.start()
+        try:
+            await storage.append(events, lambda state, event, log_of: None, "filler")
+            view = OpenIncidentsView(storage)
+            await view.catch_up()
+            return view
+        finally:
+            await storage.close()
+
+    view = asyncio.run(run())
+    assert max(folded_at_once) <= 7
+    expected = whole_fold(events)
+    assert view.states["inc-long"].model_dump() == expected.model_dump()
+    assert view.states["inc-long"].event_count == 31

@@ -172,22 +172,28 @@ class OpenIncidentsView:
             del self.states[incident_id]
 
     async def reload(self, incident_id: str) -> None:
-        """Fold one incident again from its log (kept only if it is open)."""
+        """Fold one incident again from its log (kept only if it is open), a page at a
+        time: the log's events are never all held at once, so a server restarted on an
+        incident of 1M events holds its state and one page, not 1M models (2 GB)."""
         self.states.pop(incident_id, None)
         for event_id in [e for e, i in self._ahead.items() if i == incident_id]:
             del self._ahead[event_id]
-        events: list[Event] = []
+        state: IncidentState | None = None
         after = 0
         while True:
             page = await self.storage.incident_log(incident_id, after, PAGE)
             if page is None:
                 return
-            events.extend(Event.model_validate(json.loads(r)["event"]) for r in page.records)
+            events = [Event.model_validate(json.loads(r)["event"]) for r in page.records]
+            if state is None and events:
+                state = fold(events)
+            elif state is not None:
+                for event in events:
+                    apply(state, event)
             after = page.next_after
             if page.up_to_date:
                 break
-        state = fold(events)
-        if not state.closed:
+        if state is not None and not state.closed:
             self.states[incident_id] = state
 
     async def forget(self, incident_ids: Iterable[str]) -> None:
