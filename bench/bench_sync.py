@@ -26,7 +26,8 @@ cluster (from /proc): the figure that holds when the machine is busy.
   request, closed loop, for 10 s (each commit durable: WAL, synchronous=FULL).
 * catch-up: at each of ``--events`` sizes, a server's data is filled with that many
   events of one incident (through its writer, before it starts), then a fresh home runs
-  ``SyncEngine.sync_once`` (gzip pages, chain verified, stored) once the server is idle;
+  ``SyncEngine.sync_once`` (gzip pages, chain verified, stored) once the server is idle,
+  in a fresh Python process as ``warroom sync`` does (its lazy imports counted);
   the CPU of each side per event is printed beside the time, and each size's time
   beside the previous one's; then ``status`` and the screen's reader opening the
   incident on the fresh home, right after.
@@ -64,6 +65,7 @@ from warroom.store.local import LocalStore
 from warroom.sync.engine import SyncEngine
 
 WARROOM = str(Path(sys.executable).parent / "warroom")
+CATCHUP_CHILD = str(Path(__file__).with_name("catchup_child.py"))
 
 
 def pct(values: list[float], q: float) -> float:
@@ -425,15 +427,6 @@ def fill_apart(data: Path, events: int, database: str | None) -> None:
         raise SystemExit(f"filling {data} failed")
 
 
-def fold_imports_s() -> float:
-    """CPU seconds of importing what a catch-up's caches fold with (once per process)."""
-    started = time.process_time()
-    import warroom.core.fold
-    import warroom.core.stored_events  # noqa: F401
-
-    return time.process_time() - started
-
-
 def process_cpu_s(pid: int) -> float:
     """CPU seconds (user + system, every thread) a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -462,16 +455,13 @@ def bench_catchup(root: Path, sizes: list[int]) -> dict:
     an idle machine it takes about the larger of the two sides' CPU: the CPU-bound rate
     printed).
 
-    What a catch-up folds with is imported before the first size is timed, and its CPU
-    reported apart (``fold_imports_s``): it is paid once per process, by whichever
-    command first folds (``status``, ``list``, the screen's first incident), as the
-    interpreter's own start is. This process has the fold imported already (``fill``
-    folds), so only the stored rows' decoder (``stored_events``, 37 pydantic views) is
-    left, and it would otherwise land on the first size alone."""
+    Each size's catch-up runs in a fresh Python process (``catchup_child.py``), as a
+    ``warroom sync`` process meets it: what the catch-up imports on the way (the stored
+    rows' decoder, the fold) is counted at every size, where this process, warmed by the
+    fill and by earlier sizes, would count it nowhere or on the first size alone."""
     sys.path.insert(0, str(Path(__file__).parent))
     from bench_scale import reader_open, run_cli
 
-    imports = fold_imports_s()
     rows = []
     for events in sizes:
         data = root / f"data-catchup-{events}"
@@ -483,26 +473,30 @@ def bench_catchup(root: Path, sizes: list[int]) -> dict:
         try:
             home = root / f"fresh-home-{events}"
             LocalStore(home / "warroom.db").close()
-            engine = SyncEngine(home / "warroom.db", server.url, server.token("fresh", "viewer"))
+            token = server.token("fresh", "viewer")
             for proc in server.procs:  # every replica's start-up read is not serving
                 settle(proc.pid)
-            server_cpu, client_cpu = server.cpu_s(), time.process_time()
-            start = time.monotonic()
-            report = engine.sync_once()
-            took = time.monotonic() - start
+            server_cpu = server.cpu_s()  # the server is idle but for the catch-up
+            child = subprocess.run(
+                [sys.executable, CATCHUP_CHILD, str(home / "warroom.db"), server.url, token],
+                stdout=subprocess.PIPE,
+                text=True,
+                check=True,
+            )
             server_cpu = server.cpu_s() - server_cpu
-            client_cpu = time.process_time() - client_cpu
         finally:
             server.stop()
+        caught_up = json.loads(child.stdout)
         status_wall, status_cpu, _ = run_cli(home, "status", "inc-catchup", "--json")
-        client_us = 1e6 * client_cpu / report.pulled
-        server_us = 1e6 * server_cpu / report.pulled
+        pulled, took = caught_up["pulled"], caught_up["catch_up_s"]
+        client_us = 1e6 * caught_up["cpu_s"] / pulled
+        server_us = 1e6 * server_cpu / pulled
         rows.append(
             {
                 "events": events,
-                "pulled": report.pulled,
+                "pulled": pulled,
                 "catch_up_s": took,
-                "events_per_s": report.pulled / took,
+                "events_per_s": pulled / took,
                 "client_cpu_us_per_event": client_us,
                 "server_cpu_us_per_event": server_us,
                 "cpu_bound_events_per_s": 1e6 / max(client_us, server_us),
@@ -515,7 +509,7 @@ def bench_catchup(root: Path, sizes: list[int]) -> dict:
     for smaller, larger in itertools.pairwise(rows):
         larger["time_ratio_to_previous"] = larger["catch_up_s"] / smaller["catch_up_s"]
         larger["size_ratio_to_previous"] = larger["events"] / smaller["events"]
-    return {"sizes": rows, "fold_imports_s": imports}
+    return {"sizes": rows}
 
 
 def bench_memory(server: Server, subscribers: int = 200) -> dict:
@@ -704,11 +698,6 @@ def print_summary(results: dict) -> None:
 def print_catchup(c: dict) -> None:
     """The catch-up figures against issue 11's targets, a line per size."""
     print(f"(load average {os.getloadavg()[0]:.1f})")
-    print(
-        f"imports for folding, once per process, before the first size: CPU"
-        f" {c['fold_imports_s']:.3f} s (with it, the first size would take"
-        f" {c['sizes'][0]['catch_up_s'] + c['fold_imports_s']:.2f} s)"
-    )
     for row in c["sizes"]:
         scaling = (
             f"; {row['size_ratio_to_previous']:.0f}x the events took"

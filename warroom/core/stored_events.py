@@ -9,10 +9,13 @@ A batch holding any kind this version does not know decodes through ``EVENT_LIST
 the result is always the event the validated path gives (property-tested).
 
 Every field the fold reads is still validated (the fields it does not read are left
-out, see ``FoldedEvent``): a row damaged on disk is refused, and ``StoredRowError`` says
+out, see ``folded_event``): a row damaged on disk is refused, and ``StoredRowError`` says
 which row and what is wrong in the user's words — never pydantic's. Payloads decode as
 their kind's fold view (``fold_view``): the same fields with the same types and
-constraints, in a slotted dataclass instead of a model, a third of the decode's cost. Input from
+constraints, in a slotted dataclass instead of a model, a third of the decode's cost.
+A view is built the first time a batch holds its kind (the ``kind`` column says which
+before anything is decoded), and the batch is decoded through a union of the kinds met
+so far, rebuilt when one is new. Input from
 outside (push bodies, pulled pages before they are stored, files) keeps going through
 ``Event``/``EVENT_LIST`` directly. Callers fold with the cyclic collector held
 (``warroom.core.collector``).
@@ -27,7 +30,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, V
 from pydantic.dataclasses import dataclass
 
 from warroom.core.errors import StoreError
-from warroom.core.events import EVENT_LIST, KINDS, Event, Name
+from warroom.core.events import EVENT_LIST, KINDS, Name
 from warroom.core.wording import field_path, plain_message
 
 
@@ -56,31 +59,78 @@ def fold_view(model: type[BaseModel]) -> type:
     return dataclass(plain, frozen=True, slots=True, kw_only=True, config=ignoring_extras)
 
 
-_VIEWS = tuple(fold_view(model) for model in KINDS.values())
+_VIEWS: dict[str, type] = {}
+"""Each known kind's fold view, built the first time a stored batch holds that kind: an
+incident uses a few of the 40 kinds, and building all of them cost a fresh process 34 ms
+(a 10k-event catch-up's sixth)."""
 
 
-@dataclass(frozen=True, slots=True, config=ConfigDict(extra="ignore"))
-class FoldedEvent:
-    """What the fold reads of a stored event whose ``kind`` is known: the envelope
-    fields its handlers use and the payload, keyed on ``kind`` itself. The other fields
-    (``recorded_at``, ``device_id``, ``device_seq``) go unread, and a slotted dataclass
-    is cheaper to build than an ``Event`` (no instance dict, no set of fields). Same
-    attributes as an ``Event`` for the handlers (the property tests fold every kind both
-    ways)."""
+def folded_event(views: tuple[type, ...]) -> type:
+    """``FoldedEvent`` over payloads of ``views`` (the kinds met so far)."""
 
-    id: str
-    incident_id: str
-    actor: Name
-    occurred_at: AwareDatetime
-    payload: Annotated[Union[(*_VIEWS,)], Field(discriminator="kind")]
+    @dataclass(frozen=True, slots=True, config=ConfigDict(extra="ignore"))
+    class FoldedEvent:
+        """What the fold reads of a stored event whose ``kind`` is known: the envelope
+        fields its handlers use and the payload, keyed on ``kind`` itself. The other
+        fields (``recorded_at``, ``device_id``, ``device_seq``) go unread, and a slotted
+        dataclass is cheaper to build than an ``Event`` (no instance dict, no set of
+        fields). Same attributes as an ``Event`` for the handlers (the property tests
+        fold every kind both ways)."""
 
-    @property
-    def kind(self) -> str:
-        return self.payload.kind
+        id: str
+        incident_id: str
+        actor: Name
+        occurred_at: AwareDatetime
+        payload: Annotated[Union[(*views,)], Field(discriminator="kind")]
+
+        @property
+        def kind(self) -> str:
+            return self.payload.kind
+
+    return FoldedEvent
 
 
-_STORED_LIST = TypeAdapter(list[FoldedEvent])
+NARROW_UNIONS = 4
+"""Unions built over the kinds met so far before a new kind brings every kind in: each
+rebuild costs more as the union grows (kinds met one by one, 40 rebuilds, cost 85 ms
+where building every view at once costs 36 ms), so past a few the decoder stops
+guessing that the next batch brings nothing new."""
+
+
+class _Decoder:
+    """The one-pass decoder of stored batches: a list of ``folded_event`` over the kinds
+    met so far, rebuilt (views cached in ``_VIEWS``) when a batch brings a new one."""
+
+    def __init__(self) -> None:
+        self.unions = 0
+        self.kinds: frozenset[str] = frozenset()
+        self.adapter: TypeAdapter | None = None
+        self.everything: TypeAdapter | None = None
+        """Over every known kind: a batch that fails the narrower one is decoded again
+        through it, so a body whose payload is of another kind than its row's column
+        decodes, or is refused, exactly as it would be with every kind known."""
+
+    def covering(self, kinds: set[str]) -> TypeAdapter:
+        if not kinds <= self.kinds:
+            self.unions += 1
+            self.kinds = self.kinds | kinds if self.unions <= NARROW_UNIONS else _KNOWN
+            self.adapter = _list_over(self.kinds)
+        return self.adapter
+
+    def widest(self) -> TypeAdapter:
+        if self.everything is None:
+            self.everything = _list_over(_KNOWN)
+        return self.everything
+
+
+def _list_over(kinds: frozenset[str]) -> TypeAdapter:
+    for kind in kinds - _VIEWS.keys():
+        _VIEWS[kind] = fold_view(KINDS[kind])
+    return TypeAdapter(list[folded_event(tuple(_VIEWS[kind] for kind in sorted(kinds)))])
+
+
 _KNOWN = frozenset(KINDS)
+_DECODER = _Decoder()
 
 
 class StoredRowError(StoreError):
@@ -91,16 +141,26 @@ StoredRow = tuple[int, str, str]
 """A stored event as the fold reads it: its local position, its kind column, its body."""
 
 
-def decode_stored(rows: Sequence[StoredRow]) -> list[FoldedEvent] | list[Event]:
-    """The events of stored ``rows``, in order; ``StoredRowError`` names the first
+def decode_stored(rows: Sequence[StoredRow]) -> list[Any]:
+    """The events of stored ``rows``, in order (``folded_event``s, or ``Event``s for a
+    batch with a kind this version does not know); ``StoredRowError`` names the first
     damaged one (by position and kind) and what is wrong with it."""
     if not rows:
         return []
     # comprehensions, not generators: no generator frame resumed per row
-    known = {kind for _, kind, _ in rows} <= _KNOWN
-    adapter = _STORED_LIST if known else EVENT_LIST
+    kinds = {kind for _, kind, _ in rows}
+    joined = "[" + ",".join([body for _, _, body in rows]) + "]"
+    if not kinds <= _KNOWN:
+        return _decoded(EVENT_LIST, joined, rows)
     try:
-        return adapter.validate_json("[" + ",".join([body for _, _, body in rows]) + "]")
+        return _DECODER.covering(kinds).validate_json(joined)
+    except ValidationError:
+        return _decoded(_DECODER.widest(), joined, rows)
+
+
+def _decoded(adapter: TypeAdapter, joined: str, rows: Sequence[StoredRow]) -> list[Any]:
+    try:
+        return adapter.validate_json(joined)
     except ValidationError as exc:
         raise StoredRowError(_damaged_row(exc, rows)) from None
 
