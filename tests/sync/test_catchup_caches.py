@@ -86,6 +86,31 @@ def test_a_fresh_client_has_its_caches_current_after_catching_up(clients, small_
     ]
 
 
+def test_the_kept_fold_holds_no_ids_from_page_to_page(clients, small_caches, monkeypatch):
+    """A kept fold is given only rows new to ``events`` (ids unique there), so it keeps
+    no ids of the pages it folded: memory stays one page's however long the catch-up,
+    where they piled up until the next refresh (a quarter of a million at 1M events)."""
+    writer = clients("alice")
+    incident_id = writer.room.declare("Queue", severity="SEV2", incident_type="outage").incident_id
+    for n in range(EVENTS):
+        writer.room.log(incident_id, f"note {n}")
+    writer.sync_once()
+    held: list[int] = []
+    real = caches.CatchUpCaches.ingested
+
+    def watched(self, stored, count):
+        real(self, stored, count)
+        held.extend(len(kept.state.seen_ids) for kept in self.kept.values())
+
+    monkeypatch.setattr(caches.CatchUpCaches, "ingested", watched)
+    fresh = clients("fresh", "viewer")
+    assert fresh.sync_once().pulled == EVENTS + 1
+    assert held and max(held) == 0, held
+    assert fresh.store.state(incident_id).model_dump() == (
+        fold(fresh.store.events(incident_id)).model_dump()
+    )
+
+
 def _pages_of_5000(monkeypatch, tmp_path, pages: int) -> tuple[caches.CatchUpCaches, list]:
     """A catch-up's cache keeper over ``pages`` pages of 5,000 events of one incident,
     not yet finished, and the sizes of the refreshes it ran (counted, not run)."""
