@@ -13,7 +13,7 @@ from warroom.cli.files import write_private
 from warroom.cli.output import emit_json, say
 from warroom.cli.params import At, Incident, Json, Reason, report, runtime_of, when
 from warroom.cli.runtime import Runtime
-from warroom.cli.sync_cmd import sync_section
+from warroom.cli.verify_cmd import sync_section
 from warroom.core import events as ev
 from warroom.core.clocks import update_clocks
 from warroom.core.errors import BackdateNeedsConfirmation, InvalidInput
