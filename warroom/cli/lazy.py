@@ -21,10 +21,12 @@ from typer.core import TyperGroup
 
 _INCIDENTS = (
     "declare log correct retract assign release handoff accept severity phase check"
-    " services milestone reopen escalate alert status export locate"
+    " services milestone reopen escalate alert"
 )
 _TABLE = (
     (_INCIDENTS, "incidents"),
+    ("status", "status_cmd"),
+    ("export locate", "export_cmd"),
     ("list", "list_cmd"),
     ("serve migrate", "serve_cmd"),
     ("login sync", "sync_cmd"),
