@@ -205,7 +205,8 @@ def reader_open(home: Path, incident_id: str | None, runs: int) -> tuple[float, 
     screen (its tail, ``Tail``, or the whole of it, ``Loaded``: whichever goes first)
     and to have its folded state there (``Loaded``)."""
     from warroom.tui import messages as msg
-    from warroom.tui.store_worker import StoreLink, _Reader
+    from warroom.tui.store_reader import _Reader
+    from warroom.tui.store_worker import StoreLink
 
     shown, loaded = [], []
     for _ in range(runs):

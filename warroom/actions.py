@@ -22,11 +22,13 @@ from warroom.core.validity import backdate_problem
 from warroom.core.wording import entry_message
 from warroom.followup_actions import FollowUpActions
 from warroom.notice_actions import NoticeActions
+from warroom.role_actions import RoleActions
 from warroom.runbook_actions import RunbookActions
+from warroom.status_actions import StatusActions
 from warroom.store.local import LocalStore
 
 
-class WarRoom(FollowUpActions, RunbookActions, NoticeActions):
+class WarRoom(FollowUpActions, RunbookActions, NoticeActions, StatusActions, RoleActions):
     """One actor working against one local store under one policy.
 
     Every change takes ``at``, when it happened, for a scribe recording after the fact
@@ -257,157 +259,6 @@ class WarRoom(FollowUpActions, RunbookActions, NoticeActions):
         """Record an alert validated already: intake checks every alert of a payload
         before its first write, and validating each again cost a storm as much again."""
         return self._append(self._current(incident_ref), payload, None)
-
-    # -- single-valued fields ------------------------------------------------------------
-
-    def set_severity(
-        self,
-        incident_ref: str,
-        severity: str,
-        reason: str = "",
-        *,
-        at: datetime | None = None,
-        rule: str = "",
-        event_id: str | None = None,
-    ) -> ev.Event:
-        """Change the severity; ``rule`` names the policy rule of an automatic raise."""
-        state = self._current(incident_ref)
-        name = self.policy.severity(severity).name
-        if name == state.severity:
-            raise InvalidInput(f"{state.id} is already {name}")
-        payload = self._payload(ev.SeverityChanged, severity=name, reason=reason, rule=rule)
-        return self._append(state, payload, at, event_id=event_id)
-
-    def set_status(
-        self, incident_ref: str, status: str, reason: str = "", *, at: datetime | None = None
-    ) -> ev.Event:
-        state = self._current(incident_ref)
-        name = self.policy.status(status)
-        if name == state.status:
-            raise InvalidInput(f"{state.id} is already {name}")
-        return self._append(state, self._payload(ev.StatusChanged, status=name, reason=reason), at)
-
-    def reopen(
-        self,
-        incident_ref: str,
-        reason: str,
-        *,
-        status: str = "investigating",
-        at: datetime | None = None,
-    ) -> ev.Event:
-        """Open a closed incident again, saying why; a closed one takes nothing else."""
-        state = self._current(incident_ref)
-        payload = self._payload(ev.Reopened, status=self.policy.status(status), reason=reason)
-        return self._append(state, payload, at)
-
-    def set_phase(self, incident_ref: str, phase: str, *, at: datetime | None = None) -> ev.Event:
-        state = self._current(incident_ref)
-        name = self.policy.phase(phase).id
-        if name == state.phase:
-            raise InvalidInput(f"{state.id} is already in {name}")
-        return self._append(state, self._payload(ev.PhaseChanged, phase=name), at)
-
-    def set_services(
-        self, incident_ref: str, services: Sequence[str], *, at: datetime | None = None
-    ) -> ev.Event:
-        state = self._current(incident_ref)
-        return self._append(state, self._payload(ev.ServicesChanged, services=tuple(services)), at)
-
-    def set_milestone(self, incident_ref: str, milestone: str, at: datetime) -> ev.Event:
-        if milestone not in ev.MILESTONES:
-            raise InvalidInput(
-                f"unknown milestone {milestone!r}; choose one of {', '.join(ev.MILESTONES)}"
-            )
-        state = self._current(incident_ref)
-        return self._append(state, self._payload(ev.MilestoneSet, milestone=milestone, at=at), None)
-
-    # -- roles ---------------------------------------------------------------------------
-
-    def assign(
-        self,
-        incident_ref: str,
-        role: str,
-        person: str,
-        *,
-        shadow: bool = False,
-        at: datetime | None = None,
-    ) -> ev.Event:
-        state = self._current(incident_ref)
-        spec = self.policy.role(role)
-        holders = state.holders(spec.id)
-        if any(t.person == person.strip() for t in holders):
-            raise InvalidInput(f"{person} already holds {spec.id} on {state.id}")
-        primaries = [t for t in holders if not t.shadow]
-        if primaries and not spec.multiple and not shadow:
-            raise InvalidInput(
-                f"{spec.id} is held by {primaries[0].person}; use `warroom handoff` to pass it on"
-            )
-        payload = self._payload(ev.RoleAssigned, role=spec.id, person=person, shadow=shadow)
-        return self._append(state, payload, at)
-
-    def release(
-        self, incident_ref: str, role: str, person: str, *, at: datetime | None = None
-    ) -> ev.Event:
-        state = self._current(incident_ref)
-        spec = self.policy.role(role)
-        if not any(t.person == person.strip() for t in state.holders(spec.id)):
-            raise InvalidInput(f"{person} does not hold {spec.id} on {state.id}")
-        return self._append(state, self._payload(ev.RoleReleased, role=spec.id, person=person), at)
-
-    def handoff(
-        self, incident_ref: str, role: str, to_person: str, *, at: datetime | None = None
-    ) -> ev.Event:
-        """Offer a role to someone; it passes to them only when they accept it."""
-        state = self._current(incident_ref)
-        spec = self.policy.role(role)
-        primaries = [t.person for t in state.holders(spec.id) if not t.shadow]
-        if to_person.strip() in primaries:
-            raise InvalidInput(f"{to_person} already holds {spec.id} on {state.id}")
-        offered = state.pending_handoff(spec.id)
-        if offered is not None and offered.to_person == to_person.strip():
-            raise InvalidInput(
-                f"{spec.id} of {state.id} is already offered to {offered.to_person},"
-                " awaiting their acceptance"
-            )
-        payload = self._payload(
-            ev.Handoff,
-            role=spec.id,
-            to_person=to_person,
-            from_person=primaries[0] if primaries else None,
-        )
-        return self._append(state, payload, at)
-
-    def accept_handoff(
-        self, incident_ref: str, role: str = "commander", *, at: datetime | None = None
-    ) -> ev.Event:
-        state = self._current(incident_ref)
-        spec = self.policy.role(role)
-        offered = state.pending_handoff(spec.id)
-        if offered is None or offered.to_person != self.actor:
-            raise InvalidInput(f"no handoff of {spec.id} to {self.actor} is waiting on {state.id}")
-        payload = self._payload(ev.HandoffAccepted, role=spec.id, person=self.actor)
-        return self._append(state, payload, at)
-
-    # -- checklist -----------------------------------------------------------------------
-
-    def check(
-        self,
-        incident_ref: str,
-        item: str,
-        *,
-        checked: bool = True,
-        note: str = "",
-        at: datetime | None = None,
-    ) -> ev.Event:
-        state = self._current(incident_ref)
-        phase, spec = self.policy.checklist_item(item, state.phase)
-        if state.is_checked(phase.id, spec.id) == checked:
-            word = "already checked" if checked else "not checked"
-            raise InvalidInput(f"{phase.id}/{spec.id} is {word}")
-        payload = self._payload(
-            ev.ChecklistMarked, phase=phase.id, item=spec.id, checked=checked, note=note
-        )
-        return self._append(state, payload, at)
 
     # -- plumbing ------------------------------------------------------------------------
 

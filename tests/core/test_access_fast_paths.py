@@ -18,6 +18,7 @@ from tests.factories import T0, declaration, make_event
 from warroom.core import access, learning_rules, validity
 from warroom.core import events as ev
 from warroom.core.access import check_append
+from warroom.core.events.fields import _TextEntry
 from warroom.core.fold import fold
 from warroom.core.kinds import KindTable, kind_test
 from warroom.core.policy import default_policy, parse_policy
@@ -101,7 +102,7 @@ def test_a_kind_table_answers_as_isinstance_and_match_would():
         pass
 
     test = kind_test(ev.Note, ev.SeverityChanged)
-    table = KindTable({ev.Note: "note", ev._TextEntry: "text"}, "other")
+    table = KindTable({ev.Note: "note", _TextEntry: "text"}, "other")
     for payload, expected in (
         (ev.Note(text="x"), "note"),
         (Special(text="x"), "note"),

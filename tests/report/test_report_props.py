@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from tests.factories import make_event
 from warroom.core.fold import fold
-from warroom.core.policy import Cadence, default_policy
+from warroom.core.policy import default_policy
+from warroom.core.policy_sections import Cadence
 from warroom.core.report import build_report
 from warroom.core.report_facts import FACT_KINDS, TIMELINE_KINDS, incident_facts
 

@@ -25,7 +25,8 @@ from warroom.store.replica import Replica
 from warroom.store.report_facts import report_facts
 from warroom.store.summaries import incident_summaries, summarize
 from warroom.tui import messages as msg
-from warroom.tui.store_worker import StoreLink, _Reader
+from warroom.tui.store_reader import _Reader
+from warroom.tui.store_worker import StoreLink
 
 POLICY = default_policy()
 ZONES = [timezone(timedelta(minutes=m)) for m in (0, 330, -300, 840)]

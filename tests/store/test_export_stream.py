@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.store.test_scaling import fill
-from warroom.cli.incidents import _json_export
+from warroom.cli.export_cmd import _json_export
 from warroom.core.export import json_bundle
 from warroom.core.jsontext import dumps_indented
 from warroom.store.local import LocalStore

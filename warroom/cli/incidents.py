@@ -1,37 +1,19 @@
-"""Incident commands: declare, log, roles, severity, status, phase, checklist, export."""
+"""Incident commands: declare, log, roles, severity, phase, checklist, services,
+milestones, escalations, alerts: each writes one entry through the write path."""
 
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from warroom.actions import WarRoom
-from warroom.cli.files import write_private
 from warroom.cli.output import emit_json, say
 from warroom.cli.params import At, Incident, Json, Reason, report, runtime_of, when
-from warroom.cli.runtime import Runtime
-from warroom.cli.sync_cmd import sync_section
 from warroom.core import events as ev
-from warroom.core.clocks import update_clocks
 from warroom.core.errors import BackdateNeedsConfirmation, InvalidInput
-from warroom.core.export import json_bundle, markdown
-from warroom.core.ladder import escalation_ladder, step_line
-from warroom.core.metrics import incident_metrics
-from warroom.core.runbook import walk_steps
-from warroom.core.state import IncidentState
-from warroom.core.timeparse import format_duration, utcnow
-from warroom.store.exports import (
-    command_runs,
-    markdown_state,
-    read_snapshot,
-    stream_bodies,
-    timeline_entries,
-)
-from warroom.store.local import LocalStore
-from warroom.store.replica import Replica
+from warroom.core.timeparse import utcnow
 
 Entry = Annotated[str, typer.Argument(help="Id (or unique prefix) of the earlier entry.")]
 Role = Annotated[str, typer.Argument(help="Role id, e.g. commander, scribe, sector-lead.")]
@@ -299,169 +281,6 @@ def alert(
     report(runtime_of(ctx).room.alert(incident, source, summary, parsed), as_json)
 
 
-def status(
-    ctx: typer.Context,
-    incident: Incident,
-    new_status: Annotated[
-        str | None,
-        typer.Argument(help="Set the status (investigating ... closed) instead of showing it."),
-    ] = None,
-    reason: Annotated[str, typer.Option("--reason", "-r", help="Why (when setting).")] = "",
-    as_json: Json = False,
-) -> None:
-    """Show the folded state of an incident, or set its status."""
-    runtime = runtime_of(ctx)
-    if new_status is not None:
-        report(runtime.room.set_status(incident, new_status, reason), as_json)
-        return
-    state = runtime.room.state(incident)
-    accepted = state.id not in Replica(runtime.store).unaccepted_incidents()
-    now = utcnow()
-    clocks = update_clocks(runtime.policy, state, now)
-    ladder = escalation_ladder(runtime.policy, state, now)
-    metrics = incident_metrics(state)
-    if as_json:
-        emit_json(
-            {
-                "state": state.model_dump(mode="json"),
-                "accepted": accepted,
-                "commander": state.commander,
-                "metrics": {k: (v.total_seconds() if v else None) for k, v in metrics},
-                "update_clocks": [c.model_dump(mode="json") for c in clocks],
-                "escalations": [s.model_dump(mode="json") for s in ladder],
-            }
-        )
-        return
-    if not accepted:
-        say(_NOT_ACCEPTED.format(id=state.id))
-    _print_state(runtime, state, now, clocks, ladder, metrics)
-
-
-_NOT_ACCEPTED = (
-    "NOT ACCEPTED by the server: {id} lives only here; `warroom rejected {id}` says why,"
-    " `warroom rejected {id} --resubmit` sends it again"
-)
-
-
-def _print_state(runtime: Runtime, state: IncidentState, now, clocks, ladder, metrics) -> None:
-    declared = state.milestones.get("declared")
-    age = format_duration(now - declared) if declared else "unknown"
-    drill = "  [DRILL]" if state.drill else ""
-    say(f"{state.id}  {state.severity}  {state.status}  phase {state.phase}{drill}")
-    say(f"  {state.title}")
-    affected = ", ".join(state.services) or "none"
-    say(f"  type {state.incident_type}; services {affected}; declared {age} ago")
-    say("Roles:")
-    major = runtime.policy.is_major(state.severity)
-    for role in runtime.policy.roles:
-        holders = state.holders(role.id)
-        if holders:
-            names = ", ".join(
-                f"{t.person}{' (shadow)' * t.shadow} {format_duration(t.time_in_role(now))}"
-                for t in holders
-            )
-            say(f"  {role.id:<15} {names}")
-        elif role.required_when_major and major:
-            say(f"  {role.id:<15} VACANT (required on a major incident)")
-    for pending in state.pending_handoffs():
-        giver = pending.from_person or "nobody"
-        say(f"  {pending.role} {giver} -> {pending.to_person} (awaiting acceptance)")
-    say("Checklist:")
-    for phase_spec in runtime.policy.phases:
-        done = sum(state.is_checked(phase_spec.id, i.id) for i in phase_spec.items)
-        marker = ">" if phase_spec.id == state.phase else " "
-        say(f" {marker}{phase_spec.id} {done}/{len(phase_spec.items)}")
-        if phase_spec.id == state.phase:
-            for item in phase_spec.items:
-                box = "x" if state.is_checked(phase_spec.id, item.id) else " "
-                say(f"    [{box}] {item.id}: {item.text}")
-    if state.runbooks:
-        say("Runbooks:")
-    for pinned in state.runbooks.values():
-        statuses = [pinned.progress_of(s.id).status for s in walk_steps(pinned.steps)]
-        busy = ("started", "claimed", "failed", "skipped")
-        more = ", ".join(f"{statuses.count(s)} {s}" for s in busy if s in statuses)
-        counts = f"{statuses.count('done')}/{len(statuses)} done" + (f", {more}" if more else "")
-        say(f"  {pinned.runbook_id} @{pinned.content_hash[:8]}  {counts}")
-    if clocks:
-        say("Next updates:")
-        for clock in clocks:
-            left = clock.remaining(now)
-            when = (
-                f"OVERDUE by {format_duration(-left)}"
-                if clock.overdue
-                else f"in {format_duration(left)}"
-            )
-            say(f"  {clock.audience:<10} {when}")
-    if ladder:
-        say("Escalations:")
-        for step in ladder:
-            say(f"  {step_line(step, now)}")
-    say("Metrics: " + "  ".join(f"{k.upper()} {format_duration(v)}" for k, v in metrics))
-
-
-def export(
-    ctx: typer.Context,
-    incident: Incident,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="md (readable record) or json (every event).")
-    ] = "md",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")
-    ] = None,
-) -> None:
-    """Export the record as Markdown (the postmortem draft) or a JSON bundle."""
-    runtime = runtime_of(ctx)
-    store = runtime.store
-    incident_id = store.resolve_incident(incident)
-    if fmt == "md":
-        timeline = timeline_entries(store, incident_id)
-        runs = command_runs(store, incident_id)
-        chunks = markdown(markdown_state(store, incident_id), timeline, runtime.policy, runs)
-    elif fmt == "json":
-        chunks = _json_export(store, incident_id)
-    else:
-        raise InvalidInput(f"unknown format {fmt!r}; choose md or json")
-    if output is None:
-        sys.stdout.writelines(chunks)
-        return
-    try:
-        write_private(output, chunks)  # the whole record: for its owner's eyes only
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
-
-
-def _json_export(store: LocalStore, incident_id: str) -> Iterator[str]:
-    """The JSON bundle, streamed from one read snapshot (events and chain agree)."""
-    with read_snapshot(store):
-        sync = sync_section(store, incident_id)
-        yield from json_bundle(incident_id, stream_bodies(store, incident_id), utcnow(), sync)
-
-
-def locate(ctx: typer.Context, as_json: Json = False) -> None:
-    """Print where warroom keeps its database, config, policy and runbooks."""
-    paths = runtime_of(ctx).paths
-    info = {
-        "home": paths.home,
-        "database": paths.database,
-        "config_files": paths.config_files,
-        "policy": paths.policy_file,
-        "runbooks": paths.runbooks,
-        "layouts": paths.layouts,
-        "templates": paths.templates,
-    }
-    if as_json:
-        emit_json(info)
-        return
-    for key, value in info.items():
-        shown = (
-            ", ".join(map(str, value))
-            if isinstance(value, list)
-            else str(value or "(platform default)")
-        )
-        say(f"{key:<13} {shown}")
-
-
 def register(app: typer.Typer) -> None:
     for command in (
         declare,
@@ -480,8 +299,5 @@ def register(app: typer.Typer) -> None:
         reopen,
         escalate,
         alert,
-        status,
-        export,
-        locate,
     ):
         app.command()(command)

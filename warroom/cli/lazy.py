@@ -21,12 +21,17 @@ from typer.core import TyperGroup
 
 _INCIDENTS = (
     "declare log correct retract assign release handoff accept severity phase check"
-    " services milestone reopen escalate alert status export locate"
+    " services milestone reopen escalate alert"
 )
 _TABLE = (
     (_INCIDENTS, "incidents"),
+    ("status", "status_cmd"),
+    ("export locate", "export_cmd"),
     ("list", "list_cmd"),
-    ("serve migrate login sync verify rejected", "sync_cmd"),
+    ("serve migrate", "serve_cmd"),
+    ("login sync", "sync_cmd"),
+    ("verify", "verify_cmd"),
+    ("rejected", "sync_cmd"),
     ("deliver deliveries subscribe channels", "delivery_cmd"),
     ("attach step", "runbooks_cmd"),
     ("demo", "tui_cmd"),
@@ -38,7 +43,7 @@ _TABLE = (
     ("rules", "rules_cmd"),
     ("intake", "intake_cmd"),
     ("update", "delivery_cmd"),
-    ("token", "sync_cmd"),
+    ("token", "serve_cmd"),
     ("runbooks", "runbooks_cmd"),
     ("actions", "actions_cmd"),
     ("risks", "risks_cmd"),

@@ -26,7 +26,8 @@ from pydantic import BaseModel
 
 from warroom.core import events as ev
 from warroom.core.clocks import update_clocks
-from warroom.core.policy import EscalationRule, Policy
+from warroom.core.policy import Policy
+from warroom.core.policy_sections import EscalationRule
 from warroom.core.state import FiredStep, IncidentState
 
 StepStatus = Literal["fired", "due", "armed", "settled", "waiting"]

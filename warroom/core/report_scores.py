@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from warroom.core.metrics import DEFINITIONS
-from warroom.core.policy import Cadence, Policy
+from warroom.core.policy import Policy
+from warroom.core.policy_sections import Cadence
 from warroom.core.report_facts import IncidentFacts
 from warroom.core.review_policy import review_deadline
 

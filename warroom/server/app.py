@@ -1,4 +1,6 @@
-"""The HTTP API: push, pull, live stream, long-poll, tokens. ``create_app(storage)``.
+"""The HTTP API, assembled: ``create_app(storage)`` with its middleware, the push and the
+health routes; the feed (``feed_routes``), tokens (``token_routes``), intake and status
+page are routers of their own, included here in that order.
 
 Every response to a mistake is a 4xx with a one-line ``detail`` a person can act on:
 401 without a valid token, 403 for what the token's role may not do, 404 for unknown
@@ -6,70 +8,45 @@ incidents and tokens, 409 for revoking the last admin token, 413 for bodies over
 422 for malformed ones and for an entry over 64 KiB encoded. Incident-role
 rules are not HTTP errors: a pushed event that breaks one comes back ``rejected`` with
 its reason, so a batch from a client that was offline is judged event by event.
-
-Live updates follow one rule, so nothing is lost across reconnects: subscribe first,
-replay the feed from the client's cursor (``Last-Event-ID`` or ``?after=``) until up to
-date, then send live batches, dropping positions already sent.
 """
 
-import asyncio
 import gc
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query
-from fastapi.responses import JSONResponse, Response, StreamingResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from pydantic_core import to_json
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warroom import __version__
 from warroom.core.access import check_append
 from warroom.core.delivery import RECEIPT_KINDS
-from warroom.core.events import INT64_MAX, Event
+from warroom.core.events import Event
 from warroom.core.policy import Policy, default_policy
 from warroom.server import errors
-from warroom.server.auth import TokenFirst, identify
+from warroom.server.auth import TokenFirst
 from warroom.server.authored import ServerAuthor
+from warroom.server.body_limit import BodyLimit
 from warroom.server.errors import AUTHENTICATED
 from warroom.server.fastpush import LanedFastAPI, PushLane
+from warroom.server.feed_routes import feed_router
 from warroom.server.intake import IntakeDesk, Runbooks, intake_lanes, intake_router
 from warroom.server.jsonbody import StrictJSONRoute
 from warroom.server.ladder_task import ServerLadder
 from warroom.server.leader import BackgroundJobs
 from warroom.server.open_view import OpenIncidentsView
-from warroom.server.sse import LiveFrames, frames
+from warroom.server.principals import principal_dependencies, require
 from warroom.server.status_page import status_router
-from warroom.server.storage import (
-    NAME_MAX,
-    EventStorage,
-    FeedPage,
-    LastAdminToken,
-    Principal,
-    TokenInfo,
-    TokenRevoked,
-    TokenRole,
-    token_fields,
-)
+from warroom.server.storage import EventStorage, Principal
+from warroom.server.token_routes import token_router
 
 MAX_BODY = 4 * 1024 * 1024
 """Largest request body read (413 beyond): a full push of ordinary entries fits."""
 MAX_PUSH_EVENTS = 1000
-PAGE_LIMIT = 5000
-REPLAY_PAGE = 1000
 HEARTBEAT_S = 15.0
-LONG_POLL_MAX_S = 60.0
-
-CURSOR_PATTERN = r"^[0-9]{0,18}$"
-"""What a feed cursor looks like: a storage's position (``parse_cursor``), in decimal."""
-Cursor = Annotated[
-    str | None,
-    Query(pattern=CURSOR_PATTERN, max_length=18, description="A cursor this server returned."),
-]
 
 
 class PushRequest(BaseModel):
@@ -88,31 +65,6 @@ class PushResult(BaseModel):
 
 class PushResponse(BaseModel):
     results: list[PushResult]
-
-
-class Record(BaseModel):
-    """One sequenced event; ``checkpoint`` is set when the server signed at this event."""
-
-    cursor: str
-    incident_id: str
-    server_seq: int
-    hash: str
-    event: dict[str, Any]
-    checkpoint: dict[str, Any] | None
-
-
-class FeedPageModel(BaseModel):
-    items: list[Record]
-    cursor: str
-    up_to_date: bool
-
-
-class IncidentPageModel(BaseModel):
-    incident_id: str
-    records: list[Record]
-    next_after: int
-    up_to_date: bool
-    head: dict[str, Any]
 
 
 class ThreadReport(BaseModel):
@@ -136,98 +88,6 @@ class HealthReport(BaseModel):
     status: Literal["ok", "degraded"]
     threads: dict[str, ThreadReport]
     leader: LeaderReport
-
-
-class TokenCreate(BaseModel):
-    """Name and device are checked by ``token_fields``, as ``warroom token create`` does."""
-
-    name: str = Field(max_length=NAME_MAX)
-    role: TokenRole
-    device: str = Field(default="", max_length=NAME_MAX)
-
-
-class TokenOut(BaseModel):
-    id: str
-    name: str
-    role: TokenRole
-    device: str
-    created_at: str
-    revoked_at: str | None
-    token: str | None = None
-    """Only in the answer to creation: the secret is never shown again."""
-
-
-def _token_out(info: TokenInfo, secret: str | None = None) -> TokenOut:
-    return TokenOut(
-        id=info.id,
-        name=info.name,
-        role=info.role,
-        device=info.device,
-        created_at=info.created_at.isoformat(),
-        revoked_at=info.revoked_at.isoformat() if info.revoked_at else None,
-        token=secret,
-    )
-
-
-class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413 before the app reads them."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(send)
-            return
-        seen = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(send)
-
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": f"request body too large (limit {self.limit} bytes)"})
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": body.encode()})
-
-
-class _TooLarge(Exception):
-    pass
-
-
-def _page_response(page: FeedPage) -> Response:
-    """A feed page as JSON, assembled from the stored record texts without re-encoding."""
-    records = ",".join(item.record for item in page.items)
-    flag = json.dumps(page.up_to_date)
-    text = f'{{"items":[{records}],"cursor":"{page.cursor}","up_to_date":{flag}}}'
-    return Response(text, media_type="application/json")
 
 
 GZIP_MINIMUM = 1024
@@ -301,23 +161,9 @@ def create_app(
     app.add_middleware(BodyLimit, limit=max_body)
     app.add_middleware(TokenFirst, storage=storage)  # outermost: before any body is read
     errors.install(app)
-    bearer = HTTPBearer(auto_error=False)
 
-    async def anyone(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> Principal:
-        return await identify(storage, credentials.credentials if credentials else None)
-
-    async def principal(who: Annotated[Principal, Depends(anyone)]) -> Principal:
-        if who.role == "intake":
-            raise HTTPException(403, "an intake token may only post alerts")
-        return who
-
+    anyone, principal = principal_dependencies(storage)
     Who = Annotated[Principal, Depends(principal)]
-
-    def require(who: Principal, *roles: str, doing: str) -> None:
-        if who.role not in roles:
-            raise HTTPException(403, f"a {who.role} token may not {doing}")
 
     @app.get("/v1/info", responses=errors.errors(*AUTHENTICATED))
     async def info(who: Who) -> dict[str, Any]:
@@ -362,155 +208,8 @@ def create_app(
         gzip_level=GZIP_LEVEL,
     )
 
-    @app.get(
-        "/v1/events",
-        response_model=None,
-        responses={200: {"model": FeedPageModel}, **errors.errors(*AUTHENTICATED, 400)},
-    )
-    async def events(
-        who: Who,
-        after: Cursor = None,
-        limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 1000,
-    ) -> Response:
-        """Every incident's events after a cursor, in commit order (catch-up)."""
-        page = await storage.feed(storage.parse_cursor(after), limit)
-        return _page_response(page)
-
-    @app.get(
-        "/v1/incidents/{incident_id}/events",
-        response_model=None,
-        responses={200: {"model": IncidentPageModel}, **errors.errors(*AUTHENTICATED, 404)},
-    )
-    async def incident_events(
-        incident_id: str,
-        who: Who,
-        after: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
-        limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 1000,
-    ) -> Response:
-        """One incident's log by its own sequence numbers, with the current head."""
-        page = await storage.incident_log(incident_id, after, limit)
-        if page is None:
-            raise HTTPException(404, f"no incident {incident_id!r} on this server")
-        head = json.dumps({"seq": page.head_seq, "hash": page.head_hash})
-        text = (
-            f'{{"incident_id":{json.dumps(incident_id)},"records":[{",".join(page.records)}],'
-            f'"next_after":{page.next_after},"up_to_date":{json.dumps(page.up_to_date)},'
-            f'"head":{head}}}'
-        )
-        return Response(text, media_type="application/json")
-
-    @app.get(
-        "/v1/stream",
-        response_class=StreamingResponse,
-        responses={
-            200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events."},
-            **errors.errors(*AUTHENTICATED, 400),
-        },
-    )
-    async def stream(
-        who: Who,
-        after: Cursor = None,
-        last_event_id: Annotated[str | None, Header(pattern=CURSOR_PATTERN, max_length=18)] = None,
-    ) -> StreamingResponse:
-        """Server-Sent Events: replay from ``Last-Event-ID`` (or ``after``), then live.
-
-        ``event: up_to_date`` marks the end of the replay; ``: ping`` comments keep
-        proxies from closing an idle stream.
-        """
-        position = storage.parse_cursor(last_event_id or after)
-        subscription = storage.subscribe(who.token_id)
-        try:
-            first = await storage.feed(position, REPLAY_PAGE)  # a bad cursor is a 400 here
-        except BaseException:
-            subscription.close()
-            raise
-
-        async def body() -> AsyncIterator[bytes]:
-            live, page = LiveFrames(subscription, position, heartbeat_s), first
-            try:
-                while not subscription.revoked:  # revoked: the stream ends (see storage)
-                    if page.items:
-                        live.last = page.items[-1].position
-                        for chunk in frames(page.items):
-                            yield chunk
-                    if not page.up_to_date:
-                        page = await storage.feed(live.last, REPLAY_PAGE)
-                        continue
-                    yield f'event: up_to_date\ndata: {{"cursor":"{live.last}"}}\n\n'.encode()
-                    # live, until the subscription asks for a re-read (None)
-                    while (chunks := await live.next()) is not None:
-                        for chunk in chunks:
-                            yield chunk
-                    page = await storage.feed(live.last, REPLAY_PAGE)
-            except TokenRevoked:
-                pass
-            finally:
-                live.close()
-                subscription.close()
-
-        return StreamingResponse(
-            body(),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
-
-    @app.get(
-        "/v1/poll",
-        response_model=None,
-        responses={200: {"model": FeedPageModel}, **errors.errors(*AUTHENTICATED, 400)},
-    )
-    async def poll(
-        who: Who,
-        after: Cursor = None,
-        timeout: Annotated[float, Query(ge=0, le=LONG_POLL_MAX_S, allow_inf_nan=False)] = 25.0,
-        limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 1000,
-    ) -> Response:
-        """Long-poll fallback for proxies that buffer streams: same cursor, same pages."""
-        position = storage.parse_cursor(after)
-        subscription = storage.subscribe(who.token_id)
-        try:
-            page = await storage.feed(position, limit)
-            if not page.items and timeout > 0:
-                try:
-                    await asyncio.wait_for(subscription.get(), timeout)
-                except TimeoutError:
-                    pass
-                except TokenRevoked:
-                    raise HTTPException(
-                        401, "the token was revoked", headers={"WWW-Authenticate": "Bearer"}
-                    ) from None
-                else:
-                    page = await storage.feed(position, limit)
-        finally:
-            subscription.close()
-        return _page_response(page)
-
-    @app.get("/v1/tokens", responses=errors.errors(*AUTHENTICATED, 403))
-    async def tokens(who: Who) -> list[TokenOut]:
-        require(who, "admin", doing="list tokens")
-        return [_token_out(info) for info in await storage.list_tokens()]
-
-    @app.post("/v1/tokens", status_code=201, responses=errors.errors(*AUTHENTICATED, 403, 413))
-    async def create_token(body: TokenCreate, who: Who) -> TokenOut:
-        """Create a token; the secret is in this answer only (it is stored hashed)."""
-        require(who, "admin", doing="create tokens")
-        try:
-            name, device = token_fields(body.name, body.device)
-        except ValueError as exc:
-            raise HTTPException(422, str(exc)) from None
-        info, secret = await storage.create_token(name, body.role, device)
-        return _token_out(info, secret)
-
-    @app.delete("/v1/tokens/{token_id}", responses=errors.errors(*AUTHENTICATED, 403, 404, 409))
-    async def revoke_token(token_id: str, who: Who) -> dict[str, str]:
-        require(who, "admin", doing="revoke tokens")
-        try:
-            revoked = await storage.revoke_token(token_id, keep_an_admin=True)
-        except LastAdminToken as exc:
-            raise HTTPException(409, str(exc)) from None
-        if not revoked:
-            raise HTTPException(404, f"no active token {token_id!r}")
-        return {"revoked": token_id}
+    app.include_router(feed_router(storage, principal, heartbeat_s))
+    app.include_router(token_router(storage, principal))
 
     @app.get(
         "/v1/health",

@@ -16,7 +16,7 @@ from datetime import datetime
 from warroom.core.followups import risk_flags, standing_items
 from warroom.core.ids import RISK_PREFIX
 from warroom.core.learning_state import ActionItem, RiskState
-from warroom.core.policy import RiskScales
+from warroom.core.policy_sections import RiskScales
 from warroom.core.state import IncidentState
 from warroom.store.local import FOLD_VERSION, LocalStore
 from warroom.store.summaries import save_cache

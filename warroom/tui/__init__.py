@@ -5,8 +5,9 @@ Layering, from the inside out:
 * ``rows``, ``entry``, ``commands``, ``keymap``, ``layouts`` — plain Python (no Textual):
   how events become timeline rows, how a scribe's line becomes an entry, the command
   grammar, the key registry and layout files. Testable without a terminal.
-* ``store_worker`` — the threads that own SQLite connections: one reads (pages, polling
-  for changes made by other processes, filters), one writes through ``WarRoom``. They
+* ``store_reader``, ``store_worker`` — the threads that own SQLite connections: one reads
+  (pages, polling for changes made by other processes, filters), one writes through
+  ``WarRoom``. They
   only post messages; widgets are touched by message handlers on the UI thread.
 * ``widgets``, ``screens``, ``app`` — Textual.
 

@@ -44,7 +44,7 @@ class Report(Protocol):
 
 class Frozen(BaseModel):
     """Pinned copies of these travel inside events, so fields from a newer warroom are
-    kept (see ``warroom.core.events._Payload``)."""
+    kept (see ``warroom.core.events.fields._Payload``)."""
 
     model_config = ConfigDict(frozen=True, extra="allow")
 

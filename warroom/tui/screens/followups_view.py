@@ -27,7 +27,7 @@ from warroom.tui import keymap
 from warroom.tui.render import safe
 
 if TYPE_CHECKING:
-    from warroom.core.policy import RiskScales
+    from warroom.core.policy_sections import RiskScales
 
 ACTIONS, RISKS = "actions", "risks"
 CHANGES = {

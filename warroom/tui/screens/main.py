@@ -7,8 +7,8 @@ state they send, hands it to the panes, and turns keys, commands and entries int
 This module builds the screen and answers the store threads and the widgets; its other
 parts are mixed in from their own modules: ``dispatch`` (the ``:`` commands), ``keys``
 (screen keys, focus), ``pane_keys`` (a pane's record keys, typing into a pane),
-``quit_guard``, ``step_runs`` (running a step's command) and ``sync_display`` (what the
-sync worker reports).
+``layout_panes`` (the layout and its panes), ``quit_guard``, ``step_runs`` (running a
+step's command) and ``sync_display`` (what the sync worker reports).
 """
 
 from collections.abc import Callable
@@ -18,19 +18,19 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Container, Horizontal, Vertical
+from textual.containers import Container
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer
+from textual.widgets import Footer
 
 from warroom.tui import keymap
 from warroom.tui import messages as msg
-from warroom.tui.layouts import Layout, Section, choose
+from warroom.tui.layouts import Layout
 from warroom.tui.render import safe
 from warroom.tui.screens.dispatch import CommandDispatch
 from warroom.tui.screens.followups import FollowUpCommands
 from warroom.tui.screens.keys import KeyHandling
+from warroom.tui.screens.layout_panes import LayoutPanes
 from warroom.tui.screens.notice_flow import NoticeFlow, NoticeRequest
 from warroom.tui.screens.pane_keys import PaneKeys
 from warroom.tui.screens.quit_guard import QuitGuard
@@ -42,7 +42,6 @@ from warroom.tui.store_worker import StoreLink
 from warroom.tui.widgets.checklist import ChecklistPane
 from warroom.tui.widgets.command_line import CommandLine
 from warroom.tui.widgets.confirm_line import ConfirmLine
-from warroom.tui.widgets.cursor_view import CursorView
 from warroom.tui.widgets.entry_bar import EntryBar
 from warroom.tui.widgets.roles import RolesPane
 from warroom.tui.widgets.runbook import RunbookPane
@@ -56,13 +55,6 @@ if TYPE_CHECKING:
     from warroom.runbooks.library import Catalog
     from warroom.tui.host import WarroomHost
 
-PANE_TYPES: dict[str, type[CursorView]] = {
-    "timeline": Timeline,
-    "roles": RolesPane,
-    "checklist": ChecklistPane,
-    "runbook": RunbookPane,
-}
-
 
 class EntryRequest:
     """A scribe's entry on its way to the store; given back to the bar if refused."""
@@ -75,6 +67,7 @@ class WarRoomScreen(
     CommandDispatch,
     FollowUpCommands,
     KeyHandling,
+    LayoutPanes,
     NoticeFlow,
     PaneKeys,
     QuitGuard,
@@ -139,77 +132,6 @@ class WarRoomScreen(
         self.layout_forced = config.layout_forced
         await self.apply_layout(config.layout)
         self.set_interval(1.0, self._tick)
-
-    async def apply_layout(self, name: str | None, *, forced: bool | None = None) -> None:
-        """Show a layout by name (falling back to the default) and rebuild the panes.
-
-        The new panes are mounted before this returns, and the entry bar has the focus
-        unless a line (``:``, a question) has it, so no key is lost to the change."""
-        if forced is not None:
-            self.layout_forced = forced
-        if name is not None:
-            self.chosen_layout = name
-        size = self.app.size
-        layout = choose(
-            self.app.layouts,
-            self.chosen_layout,
-            forced=self.layout_forced,
-            width=size.width,
-            height=size.height,
-        )
-        if layout == self.current_layout:
-            return
-        self.current_layout = layout
-        self.app.apply_theme(layout)
-        body = self.query_one("#body", Container)
-        await body.remove_children()
-        body.styles.layout = "horizontal" if layout.split == "columns" else "vertical"
-        await body.mount_all(self._section(section, layout) for section in layout.sections)
-        self.query_one(StatusStrip).compact = layout.status == "compact"
-        self.query_one(Footer).display = layout.footer
-        self._show_state()
-        focused = self.focused
-        if focused is None or not focused.is_attached or isinstance(focused, CursorView):
-            self.focus_home()  # a pane of the old layout had it; lines keep theirs
-
-    async def reload_layout(self) -> None:
-        """The layout files changed: show the chosen layout's new definition."""
-        await self.apply_layout(None)
-
-    def _section(self, section: Section, layout: Layout) -> Widget:
-        columns = layout.split == "columns"
-        panes = [self._pane(ref.pane, ref.size, columns) for ref in section.panes]
-        if section.stack:
-            for pane in panes:  # say how to reach the panes stacked behind this one
-                others = [p for p in panes if p is not pane]
-                hint = " · ".join(f"{p.digit} {p.title.lower()}" for p in others)
-                pane.border_subtitle = Text(hint, style="dim")
-            container: Widget = ContentSwitcher(*panes, initial=panes[0].id, classes="section")
-        elif columns:
-            container = Vertical(*panes, classes="section")
-        else:
-            container = Horizontal(*panes, classes="section")
-        if columns:
-            container.styles.width = section.size
-        else:
-            container.styles.height = section.size
-        container.set_class("timeline" in (ref.pane for ref in section.panes), "-timeline")
-        return container
-
-    def _pane(self, name: str, size: str, columns: bool) -> Widget:
-        if name == "timeline":
-            pane: Widget = Timeline(self.timeline_data, id="pane-timeline", classes="pane")
-        else:
-            pane = PANE_TYPES[name](id=f"pane-{name}", classes="pane")
-        if columns:
-            pane.styles.height = size
-        else:
-            pane.styles.width = size
-        return pane
-
-    async def on_resize(self) -> None:
-        if not self.layout_forced:
-            await self.apply_layout(None)
 
     # -- what the panes show -------------------------------------------------------------
 

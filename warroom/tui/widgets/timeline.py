@@ -20,7 +20,7 @@ Entries the server *refused* are shown too, never silently dropped: inline, at t
 they happened like any other entry (the view orders by ``occurred_at``, not by position
 in the log, so a refused entry needs no special place), tagged ``✗ REJECTED`` with the
 server's reason, its own text dimmed because it is not in the record. They come from the
-store's ``rejected`` table under negative positions (see ``store_worker``), are paged and
+store's ``rejected`` table under negative positions (see ``store_reader``), are paged and
 cached like the rest, and match ``/`` on their text, their author, the word REJECTED and
 the reason (``/rejected`` lists them all).
 """
