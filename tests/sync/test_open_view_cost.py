@@ -58,6 +58,20 @@ class _CountingJSON:
         return json.loads(text)
 
 
+async def _caught_up(tmp_path: Path, events: list[Event]) -> OpenIncidentsView:
+    """A view caught up from position 0, as after a restart, on a real SQLite storage
+    holding ``events``."""
+    storage = SQLiteStorage(tmp_path / "data")
+    await storage.start()
+    try:
+        await storage.append(events, lambda state, event, log_of: None, "filler")
+        view = OpenIncidentsView(storage)
+        await view.catch_up()
+        return view
+    finally:
+        await storage.close()
+
+
 @pytest.mark.parametrize("closed_id", ["inc-closed1", 'inc-"quoted"é'])
 def test_the_first_catch_up_decodes_only_what_can_matter(tmp_path: Path, monkeypatch, closed_id):
     counting = _CountingJSON()
@@ -76,18 +90,7 @@ def test_the_first_catch_up_decodes_only_what_can_matter(tmp_path: Path, monkeyp
     look_alike["labels"] = {"status": "closed"}
     events.insert(306, _event("inc-closed2", 9001, look_alike))
 
-    async def run() -> OpenIncidentsView:
-        storage = SQLiteStorage(tmp_path / "data")
-        await storage.start()
-        try:
-            await storage.append(events, lambda state, event, log_of: None, "filler")
-            view = OpenIncidentsView(storage)
-            await view.catch_up()
-            return view
-        finally:
-            await storage.close()
-
-    view = asyncio.run(run())
+    view = asyncio.run(_caught_up(tmp_path, events))
     assert sorted(view.states) == ["inc-again", "inc-open1"]
     assert view.states["inc-open1"].event_count == 21
     assert view.states["inc-again"].event_count == 8
@@ -115,18 +118,7 @@ def test_an_open_incident_is_folded_a_page_at_a_time(tmp_path: Path, monkeypatch
 
     monkeypatch.setattr(open_view, "fold", fold_counting)
 
-    async def run() -> OpenIncidentsView:
-        storage = SQLiteStorage(tmp_path / "data")
-        await storage.start()
-        try:
-            await storage.append(events, lambda state, event, log_of: None, "filler")
-            view = OpenIncidentsView(storage)
-            await view.catch_up()
-            return view
-        finally:
-            await storage.close()
-
-    view = asyncio.run(run())
+    view = asyncio.run(_caught_up(tmp_path, events))
     assert max(folded_at_once) <= 7
     expected = whole_fold(events)
     assert view.states["inc-long"].model_dump() == expected.model_dump()
