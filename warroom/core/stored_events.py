@@ -118,6 +118,8 @@ class _Decoder:
         return self.adapter
 
     def widest(self) -> TypeAdapter:
+        if self.kinds == _KNOWN:  # the narrow union already is the widest
+            return self.adapter
         if self.everything is None:
             self.everything = _list_over(_KNOWN)
         return self.everything
