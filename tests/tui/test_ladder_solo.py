@@ -156,26 +156,28 @@ def test_a_solo_session_in_a_real_terminal_pages_once(home):
     """``warroom`` in tmux with no server: the overdue step is recorded by the ladder and
     shown as due; a second session on the same home does not page again."""
     incident = vacant_sev1(home, minutes_ago=6, now=utcnow())
-    socket, session = f"warroom-ladder-{os.urandom(6).hex()}", "warroom"
-    tmux = [TMUX, "-L", socket]
+    session = "warroom"
     command = f"exec env WARROOM_HOME={home} WARROOM_USER=tess TERM=xterm-256color {WARROOM}"
+    # Each session gets its own tmux server: a server whose last session was just killed is
+    # still shutting down, and a new session sent to its socket fails ("server exited
+    # unexpectedly").
+    for _ in range(2):
+        tmux = [TMUX, "-L", f"warroom-ladder-{os.urandom(6).hex()}"]
 
-    def screen() -> str:
-        return subprocess.run(
-            [*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True
-        ).stdout
+        def screen(tmux=tmux) -> str:
+            return subprocess.run(
+                [*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True
+            ).stdout
 
-    try:
-        for _ in range(2):
+        try:
             subprocess.run(
                 [*tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
                 check=True,
             )
             wait_for(lambda: "Checkout down" in screen(), 20, "the incident on screen")
             wait_for(lambda: "PAGE" in screen() and "next-tier" in screen(), 20, "the page due")
-            subprocess.run([*tmux, "kill-session", "-t", session], capture_output=True)
-    finally:
-        subprocess.run([*tmux, "kill-server"], capture_output=True)
+        finally:
+            subprocess.run([*tmux, "kill-server"], capture_output=True)
     (page,) = escalations(home, incident)
     assert page.actor == LADDER_ACTOR and page.payload.step == "sev1-unacknowledged"
 
