@@ -35,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_scale import KINDS, build_home, median_cli, run_cli
+from compiled import byte_compile_warroom
 
 from warroom.actions import WarRoom
 from warroom.core.policy import default_policy
@@ -153,6 +154,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--data", type=Path, help="keep generated homes here for reuse")
     args = parser.parse_args()
+    byte_compile_warroom()
     counts = [int(s) for s in args.incidents.split(",") if s]
     rows: list[tuple[str, str]] = []
     slowest: list[tuple[str, float]] = []

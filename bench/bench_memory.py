@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_scale import run_cli
 from bench_sync import Server, fill_apart, settle
+from compiled import byte_compile_warroom
 
 from warroom.store.local import LocalStore
 
@@ -93,6 +94,7 @@ def main() -> None:
     parser.add_argument("--events", default="10000,100000")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    byte_compile_warroom()
     sizes = [int(size) for size in args.events.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         rows = [bench_size(Path(tmp), events) for events in sizes]

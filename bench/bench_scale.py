@@ -37,6 +37,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from compiled import byte_compile_warroom
+
 from warroom.actions import WarRoom
 from warroom.core import events as ev
 from warroom.core.ids import new_event_id
@@ -267,6 +269,7 @@ def main() -> None:
         "--synced", action="store_true", help="mark the long incidents synced (export chain)"
     )
     args = parser.parse_args()
+    byte_compile_warroom()
     sizes = [int(s) for s in args.events.split(",") if s]
     counts = [int(s) for s in args.incidents.split(",") if s]
     with tempfile.TemporaryDirectory(prefix="warroom-scale-") as tmp:

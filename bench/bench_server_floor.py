@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_sync import Server, free_port, loaders_main
+from compiled import byte_compile_warroom
 
 
 def floor_app(data: Path):
@@ -151,6 +152,7 @@ def main() -> None:
     if args.serve_floor:
         serve_floor(int(args.serve_floor[0]), Path(args.serve_floor[1]))
         return
+    byte_compile_warroom()
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="warroom-floor-") as tmp:

@@ -54,6 +54,7 @@ import time
 from pathlib import Path
 
 import httpx
+from compiled import byte_compile_warroom
 
 from warroom.actions import WarRoom
 from warroom.core.events import Event
@@ -580,6 +581,7 @@ def main() -> None:
         help="warroom serve processes on one PostgreSQL database, e.g. 1,2 (SQLite runs one)",
     )
     args = parser.parse_args()
+    byte_compile_warroom()
     backends = args.backend.split(",")
     if backends == ["sqlite"]:
         run_backend(args)

@@ -34,6 +34,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from compiled import byte_compile_warroom
+
 from warroom.actions import WarRoom
 from warroom.core import events as ev
 from warroom.core.ids import new_event_id
@@ -195,18 +197,6 @@ def startup_cpu(
         median(floor_cpu),
         median(cpu_all),
     )
-
-
-def byte_compile_warroom() -> None:
-    """Write warroom's bytecode, as installing it does. Textual's comes compiled from its
-    install; an editable checkout under ``PYTHONDONTWRITEBYTECODE=1`` would otherwise
-    compile warroom's modules from source at every start (~25 ms of CPU) and measure
-    that instead of the screen."""
-    import compileall
-
-    import warroom
-
-    compileall.compile_dir(Path(warroom.__file__).parent, quiet=1)
 
 
 def threads_of(pid: int) -> set[str]:

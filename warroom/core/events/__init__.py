@@ -20,6 +20,7 @@ from warroom.core.events.envelope import (
     Event,
     Payload,
     UnknownPayload,
+    build_validators,
 )
 from warroom.core.events.fields import (
     INT64_MAX,
@@ -179,5 +180,6 @@ __all__ = [
     "ThresholdCrossed",
     "Todo",
     "UnknownPayload",
+    "build_validators",
     "payload_text",
 ]
