@@ -168,6 +168,30 @@ def test_out_of_range_numbers_in_bodies_are_422_naming_the_field(live: Server, d
     assert answer.json()["detail"].startswith(f"{field}"), answer.json()["detail"]
 
 
+def _actor_of(actor: str, seq: int) -> str:
+    event = json.loads(_event("inc-host01", "dora", seq))
+    event["actor"] = "@@"
+    return json.dumps({"events": [event]}).replace('"@@"', actor)
+
+
+SHAPES = {
+    "a list for the body": ("[]", "body: must be a JSON object"),
+    "a number for an event": ('{"events": [7]}', "events.0: must be a JSON object"),
+    "an object for the events": ('{"events": {}}', "events: must be a JSON array"),
+    "a number for the actor": (_actor_of("5", 50), "events.0.actor: must be a JSON string"),
+}
+
+
+@pytest.mark.parametrize("case", SHAPES, ids=list(SHAPES))
+def test_a_body_of_the_wrong_shape_is_told_in_jsons_words(live: Server, dora: str, case):
+    """A client writes JSON: it is told of objects, arrays and strings, not of the TOML
+    tables and quoted text the configuration files' messages speak of."""
+    body, detail = SHAPES[case]
+    answer = _push(live, dora, body)
+    assert answer.status_code == 422, (answer.status_code, answer.text[:300])
+    assert answer.json()["detail"] == detail
+
+
 QUERIES = {
     "incident after=2^63": ("/v1/incidents/inc-host01/events", {"after": TWO_63}, "query.after"),
     "incident after=-1": ("/v1/incidents/inc-host01/events", {"after": -1}, "query.after"),

@@ -300,7 +300,7 @@ def parse_alerts(data: object, fmt: Format = "auto") -> list[Alert]:
     except ValidationError as exc:
         error = exc.errors()[0]
         where = field_path(error["loc"]) or "payload"
-        raise MalformedPayload(f"{where}: {plain_message(error)}") from None
+        raise MalformedPayload(f"{where}: {plain_message(error, json=True)}") from None
 
 
 def parse_alerts_text(text: str, fmt: Format = "auto") -> list[Alert]:

@@ -39,12 +39,16 @@ def field_path(loc: tuple | list) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def plain_message(error: Mapping[str, Any]) -> str:
-    """What is wrong, worded to follow ``field: `` (the field is named by the caller)."""
+def plain_message(error: Mapping[str, Any], *, json: bool = False) -> str:
+    """What is wrong, worded to follow ``field: `` (the field is named by the caller).
+
+    ``json`` for a value that came as JSON (an HTTP body, a monitoring system's payload,
+    a stored row): its writer knows objects, strings and arrays, not the TOML tables and
+    quoted text the files' messages speak of."""
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
     value = error.get("input")
-    simple = _SIMPLE.get(kind)
+    simple = (json and _JSON_WORDS.get(kind)) or _SIMPLE.get(kind)
     if simple:
         return simple
     if kind == "string_too_long":
@@ -117,6 +121,17 @@ _SIMPLE = {
     "union_tag_invalid": "is not a kind of entry this warroom knows",
     "frozen_instance": "cannot be changed",
 }
+_JSON_WORDS = {
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+    "dict_type": "must be a JSON object",
+    "string_type": "must be a JSON string",
+    "list_type": "must be a JSON array",
+    "tuple_type": "must be a JSON array",
+    "set_type": "must be a JSON array",
+    "frozen_set_type": "must be a JSON array",
+}
+"""Where JSON's names differ from the files' (``_SIMPLE``, ``_KINDS``)."""
 _BOUNDS = {
     "greater_than": ("more than", "gt"),
     "greater_than_equal": ("at least", "ge"),

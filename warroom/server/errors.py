@@ -51,7 +51,7 @@ def validation_message(exc: RequestValidationError) -> str:
     (``body`` left out of the path: it is implied)."""
     first = exc.errors()[0]
     where = field_path([part for part in first.get("loc", ()) if part != "body"])
-    return f"{where or 'body'}: {plain_message(first)}"
+    return f"{where or 'body'}: {plain_message(first, json=True)}"
 
 
 PROBLEM_STATUS: dict[type[Exception], int] = {
