@@ -175,8 +175,7 @@ def _damaged_row(exc: ValidationError, rows: Sequence[StoredRow]) -> str:
         return f"event {seq} ({kind}) cannot be read: it is not JSON"
     seq, kind, _ = rows[loc[0]]
     field = field_path([part for part in loc[1:] if part != "payload" and part not in KINDS])
-    what = plain_message(error, json=True)
-    return f"event {seq} ({kind}) cannot be read: {field or 'event'}: {what}"
+    return f"event {seq} ({kind}) cannot be read: {field or 'event'}: {plain_message(error)}"
 
 
 def _parses(body: str) -> bool:

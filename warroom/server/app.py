@@ -24,7 +24,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from warroom import __version__
 from warroom.core.access import check_append
 from warroom.core.delivery import RECEIPT_KINDS
-from warroom.core.events import Event, build_validators
+from warroom.core.events import Event
 from warroom.core.policy import Policy, default_policy
 from warroom.server import errors
 from warroom.server.auth import TokenFirst
@@ -143,7 +143,6 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await storage.start()
         await background.start()
-        build_validators()  # before settle_heap, which freezes what they are made of
         settle_heap()
         try:
             yield

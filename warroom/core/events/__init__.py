@@ -20,7 +20,6 @@ from warroom.core.events.envelope import (
     Event,
     Payload,
     UnknownPayload,
-    build_validators,
 )
 from warroom.core.events.fields import (
     INT64_MAX,
@@ -180,6 +179,5 @@ __all__ = [
     "ThresholdCrossed",
     "Todo",
     "UnknownPayload",
-    "build_validators",
     "payload_text",
 ]

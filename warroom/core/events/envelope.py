@@ -72,9 +72,7 @@ def _any_other_kind(schema: dict[str, Any]) -> None:
 class UnknownPayload(BaseModel):
     """A kind from a newer warroom; kept whole so nothing is lost on re-sync or export."""
 
-    model_config = ConfigDict(
-        frozen=True, extra="allow", json_schema_extra=_any_other_kind, defer_build=True
-    )
+    model_config = ConfigDict(frozen=True, extra="allow", json_schema_extra=_any_other_kind)
     kind: str
 
 
@@ -186,9 +184,7 @@ class Event(BaseModel):
     refuses the event rather than hashing something other than what was sent.
     """
 
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", ser_json_inf_nan="constants", defer_build=True
-    )
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="constants")
 
     id: str = Field(min_length=1, max_length=64)
     incident_id: str = Field(min_length=1, max_length=64)
@@ -204,16 +200,4 @@ class Event(BaseModel):
         return self.payload.kind
 
 
-EVENT_LIST = TypeAdapter(list[Event], config=ConfigDict(defer_build=True))
-"""Every model here, and this list, builds its validator on first use (``defer_build``):
-a process that only folds stored events (a catch-up, ``status``, the screen's reader)
-decodes them through ``warroom.core.stored_events`` and never validates a model, and
-building all ~50 at import cost a fresh 10k-event catch-up a tenth of its time."""
-
-
-def build_validators() -> None:
-    """Build every event model's validator now, for a long-lived process that validates
-    from its first request on (the server): it pays ~20 ms at start, not on a push."""
-    for model in (*KNOWN_PAYLOADS, UnknownPayload, Event):
-        model.model_rebuild()
-    EVENT_LIST.rebuild()
+EVENT_LIST = TypeAdapter(list[Event])

@@ -41,7 +41,7 @@ class _Payload(BaseModel):
     stored body, the export and the hash chain all see it verbatim).
     """
 
-    model_config = ConfigDict(frozen=True, extra="allow", defer_build=True)
+    model_config = ConfigDict(frozen=True, extra="allow")
     kind: str
     """Each payload narrows this to its own literal; declared here so it is always first."""
 
