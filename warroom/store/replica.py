@@ -38,7 +38,8 @@ from warroom.core.chain import (
 from warroom.core.errors import WarroomError
 from warroom.core.timeparse import utcnow
 from warroom.store.feed_records import FeedRecord, record_of
-from warroom.store.local import LocalStore, _translated_errors
+from warroom.store.local import LocalStore
+from warroom.store.sqlite_files import translated_errors
 
 _EVENT_COLUMNS = "id, incident_id, kind, actor, occurred_at, recorded_at, device_id, device_seq"
 
@@ -188,7 +189,7 @@ class Replica:
         if incident_id is not None:
             query += " WHERE incident_id = ?"
             args = (incident_id,)
-        with _translated_errors(self.store.path):
+        with translated_errors(self.store.path):
             rows = self.conn.execute(query + " ORDER BY occurred_at", args).fetchall()
         return [
             RejectedEntry(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], r[6])
@@ -198,7 +199,7 @@ class Replica:
     def unaccepted_incidents(self) -> set[str]:
         """Incidents whose every entry the server refused, their declaration first: they
         live on in ``rejected`` only, and are shown as not accepted."""
-        with _translated_errors(self.store.path):
+        with translated_errors(self.store.path):
             rows = self.conn.execute(
                 "SELECT DISTINCT incident_id FROM rejected AS r WHERE NOT EXISTS"
                 " (SELECT 1 FROM events WHERE events.incident_id = r.incident_id)"
@@ -282,7 +283,7 @@ class Replica:
         fresh = 0
         self.conn.execute("PRAGMA synchronous=NORMAL")
         try:
-            with _translated_errors(self.store.path), self.store._transaction():
+            with translated_errors(self.store.path), self.store._transaction():
                 for incident_id, seq, digest, body, canonical, envelope, checkpoint, _ in records:
                     head = heads.get(incident_id)
                     if head is None:
