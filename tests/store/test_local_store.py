@@ -12,7 +12,7 @@ from warroom.actions import WarRoom
 from warroom.core.errors import NotFound, StoreError
 from warroom.core.fold import fold
 from warroom.core.policy import default_policy
-from warroom.store import local
+from warroom.store import local_fold
 from warroom.store.local import LocalStore
 from warroom.store.schema import SCHEMA_VERSION
 
@@ -59,7 +59,7 @@ def test_reopening_keeps_device_and_counter(tmp_path: Path):
 
 
 def test_cached_snapshot_equals_full_fold(store: LocalStore, monkeypatch):
-    monkeypatch.setattr(local, "SNAPSHOT_EVERY", 5)
+    monkeypatch.setattr(local_fold, "SNAPSHOT_EVERY", 5)
     room = WarRoom(store, default_policy(), "alice")
     incident = room.declare("x", severity="SEV3", incident_type="outage").incident_id
     for n in range(12):
@@ -77,7 +77,7 @@ def test_cached_snapshot_equals_full_fold(store: LocalStore, monkeypatch):
 
 
 def test_stale_fold_version_snapshot_is_ignored(store: LocalStore, monkeypatch):
-    monkeypatch.setattr(local, "SNAPSHOT_EVERY", 1)
+    monkeypatch.setattr(local_fold, "SNAPSHOT_EVERY", 1)
     room = WarRoom(store, default_policy(), "alice")
     incident = room.declare("x", severity="SEV3", incident_type="outage").incident_id
     store.state(incident)
@@ -120,8 +120,8 @@ def test_streaming_fold_equals_the_pure_fold(
     tmp_path: Path, monkeypatch, log, chunk, snapshot_every
 ):
     """Skipping payloads of inert kinds, chunking and snapshots never change the result."""
-    monkeypatch.setattr(local, "FOLD_CHUNK", chunk)
-    monkeypatch.setattr(local, "SNAPSHOT_EVERY", snapshot_every)
+    monkeypatch.setattr(local_fold, "FOLD_CHUNK", chunk)
+    monkeypatch.setattr(local_fold, "SNAPSHOT_EVERY", snapshot_every)
     extra = [make_event("todo", text="t"), make_event("escalation", target="tier2")]
     events = log + extra
     with tempfile.TemporaryDirectory(dir=tmp_path) as tmp, LocalStore(Path(tmp) / "w.db") as store:

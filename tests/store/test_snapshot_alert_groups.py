@@ -6,7 +6,7 @@ from pathlib import Path
 
 from warroom.actions import WarRoom
 from warroom.core.policy import default_policy
-from warroom.store import local
+from warroom.store import local_fold
 from warroom.store.local import LocalStore
 
 LIST_GROUPS_FOLD_VERSION = 11
@@ -14,7 +14,7 @@ LIST_GROUPS_FOLD_VERSION = 11
 
 
 def test_a_snapshot_with_the_groups_as_a_list_is_folded_again(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(local, "SNAPSHOT_EVERY", 1)
+    monkeypatch.setattr(local_fold, "SNAPSHOT_EVERY", 1)
     with LocalStore(tmp_path / "w.db") as store:
         room = WarRoom(store, default_policy(), "intake:alertmanager", automation=True)
         incident = room.declare("checkout slow", severity="SEV2", incident_type="outage")

@@ -45,7 +45,7 @@ def test_an_append_folds_what_was_added_not_the_incident(tmp_path: Path) -> None
     fill(store, incident, 3000, first=1)
     store.state(incident)  # a snapshot of the 3,000 now exists: loading it is the cost
     folded, loaded = [], []
-    fold_rows, snapshot = store._fold_rows, store._snapshot
+    fold_rows, snapshot = store.fold_rows, store.snapshot
 
     def counting(*args, **kwargs):
         result = fold_rows(*args, **kwargs)
@@ -56,7 +56,7 @@ def test_an_append_folds_what_was_added_not_the_incident(tmp_path: Path) -> None
         loaded.append(args)
         return snapshot(*args)
 
-    store._fold_rows, store._snapshot = counting, loading
+    store.fold_rows, store.snapshot = counting, loading
     for n in range(5):
         room.log(incident, f"entry {n}")
     assert len(loaded) == 1  # the incident is read whole once (a snapshot parse is O(n))
@@ -85,21 +85,21 @@ def test_a_script_logging_entry_after_entry_keeps_the_snapshot_current(
 ) -> None:
     """Each ``warroom log`` is a process of its own whose write path starts from the
     snapshot: appends alone must move it on, or every entry folds all the ones before."""
-    from warroom.store import local
+    from warroom.store import local_fold
 
-    monkeypatch.setattr(local, "SNAPSHOT_EVERY", 10)
+    monkeypatch.setattr(local_fold, "SNAPSHOT_EVERY", 10)
     with LocalStore(tmp_path / "w.db") as store:
         room = WarRoom(store, POLICY, "ana")
         incident = room.declare("Disk full", severity="SEV3", incident_type="outage").incident_id
     folded: list[int] = []
-    original = LocalStore._fold_rows
+    original = LocalStore.fold_rows
 
     def counted(self, incident_id, after_seq, state):
         result = original(self, incident_id, after_seq, state)
         folded.append(result[2])
         return result
 
-    monkeypatch.setattr(LocalStore, "_fold_rows", counted)
+    monkeypatch.setattr(LocalStore, "fold_rows", counted)
     for n in range(45):
         with LocalStore(tmp_path / "w.db") as store:  # one `warroom log` each
             WarRoom(store, POLICY, "ana").log(incident, f"entry {n}", kind="decision")

@@ -14,7 +14,7 @@ import pytest
 
 from tests.sync.conftest import lenient_room
 from warroom.core.fold import fold
-from warroom.store import caches, local, timeline
+from warroom.store import caches, local, local_fold, timeline
 from warroom.store.replica import Replica, Stored
 from warroom.store.summaries import SUMMARY_VERSION, incident_summaries, summarize
 from warroom.sync import engine
@@ -26,7 +26,7 @@ EVENTS = 330
 @pytest.fixture
 def small_caches(monkeypatch):
     """Thresholds a few hundred events cross, so a small record exercises the schedule."""
-    monkeypatch.setattr(local, "SNAPSHOT_EVERY", 40)
+    monkeypatch.setattr(local_fold, "SNAPSHOT_EVERY", 40)
     monkeypatch.setattr(timeline, "CACHE_EVERY", 40)
     monkeypatch.setattr(caches, "REFRESH_AT_LEAST", 60)
     monkeypatch.setattr(engine, "PAGE", 50)

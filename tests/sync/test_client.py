@@ -126,7 +126,7 @@ def test_remote_events_land_before_pending_ones_and_stale_snapshots_go(clients):
     for i in range(1100):  # offline, enough for the store to cache a folded snapshot
         bob.room.log(incident, f"bob {i}")
     assert bob.store.state(incident).event_count == 1102
-    assert bob.store._snapshot(incident)[0] is not None
+    assert bob.store.snapshot(incident)[0] is not None
     alice.room.set_severity(incident, "SEV2", "spreading")
     alice.sync_once()
     engine = bob.new_engine()
@@ -136,7 +136,7 @@ def test_remote_events_land_before_pending_ones_and_stale_snapshots_go(clients):
     # The snapshot had folded events that moved: it was dropped, and the catch-up's end
     # saved a fresh one, through the newest row (the stale one ended before bob's moved
     # events, which now sit behind alice's).
-    snapshot, through = bob.store._snapshot(incident)
+    snapshot, through = bob.store.snapshot(incident)
     newest = bob.store.conn.execute("SELECT MAX(seq) FROM events").fetchone()[0]
     assert through == newest and snapshot.severity == "SEV2"
     events = bob.store.events(incident)

@@ -1,6 +1,6 @@
 """Cache writes that do not wait for the disk.
 
-The local store keeps caches beside the log — folded snapshots (``local``), summaries
+The local store keeps caches beside the log — folded snapshots (``local_fold``), summaries
 (``summaries``), timeline orders (``timeline``) — and writes them on read paths. Under
 ``synchronous=FULL`` each of those commits waits for an fsync, which on a busy disk costs
 more than folding thousands of events.

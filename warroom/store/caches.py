@@ -149,10 +149,10 @@ class CatchUpCaches:
         """The incident's fold and order from the table, up to the row before ``first``
         (the first this catch-up stored since the caches were last brought forward);
         None if a snapshot already covers that row."""
-        cached, through = self.store._snapshot(incident_id)
+        cached, through = self.store.snapshot(incident_id)
         if through >= first:
             return None
-        state, _, _ = self.store._fold_rows(incident_id, through, cached, first - 1)
+        state, _, _ = self.store.fold_rows(incident_id, through, cached, first - 1)
         return _Kept(state, first - 1, event_order(self.store.conn, incident_id, first - 1))
 
     def _save_kept(self, incident_ids: set[str]) -> None:
@@ -160,7 +160,7 @@ class CatchUpCaches:
         summaries = []
         for incident_id in sorted(incident_ids):
             kept = self.kept[incident_id]
-            self.store._save_snapshot(incident_id, kept.state, kept.through)
+            self.store.save_snapshot(incident_id, kept.state, kept.through)
             save_order(self.store.conn, incident_id, kept.through, kept.order)
             if not incident_id.startswith(RISK_PREFIX):
                 summaries.append(summary_row(incident_id, kept.through, summarize(kept.state)))

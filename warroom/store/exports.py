@@ -22,7 +22,8 @@ import msgspec
 from warroom.core import events as ev
 from warroom.core.export import Entry, event_entry, iso_ts
 from warroom.core.state import IncidentState
-from warroom.store.local import FOLD_VERSION, LocalStore, _translated_errors
+from warroom.store.local import FOLD_VERSION, LocalStore
+from warroom.store.sqlite_files import translated_errors
 from warroom.store.timeline import stamp_sql
 
 CHUNK = 2000
@@ -35,7 +36,7 @@ _PLAIN_KINDS = frozenset({"note", "observation", "decision", "hypothesis", "acti
 
 def stream_bodies(store: LocalStore, incident_id: str) -> Iterator[str]:
     """The stored JSON of every event, verbatim, in log order, a row at a time."""
-    with _translated_errors(store.path):
+    with translated_errors(store.path):
         cursor = store.conn.execute(
             "SELECT body FROM events WHERE incident_id = ? ORDER BY seq", (incident_id,)
         )
@@ -47,7 +48,7 @@ def chain_links(store: LocalStore, incident_id: str, head_seq: int) -> Iterator[
     """The ``chain`` of a JSON export, a link at a time: each event this client verified,
     up to ``head_seq``, in server order (what ``Replica.chain`` lists, without holding
     every event of the incident at once)."""
-    with _translated_errors(store.path):
+    with translated_errors(store.path):
         cursor = store.conn.execute(
             "SELECT id, server_seq, hash FROM events"
             " WHERE incident_id = ? AND server_seq <= ? ORDER BY server_seq",
@@ -59,7 +60,7 @@ def chain_links(store: LocalStore, incident_id: str, head_seq: int) -> Iterator[
 
 def command_runs(store: LocalStore, incident_id: str) -> list[ev.Event]:
     """The incident's ``command_run`` events, in order of occurrence: few, so models."""
-    with _translated_errors(store.path):
+    with translated_errors(store.path):
         rows = store.conn.execute(
             "SELECT body FROM events WHERE incident_id = ? AND kind = 'command_run' ORDER BY seq",
             (incident_id,),
@@ -107,7 +108,7 @@ def markdown_state(store: LocalStore, incident_id: str) -> IncidentState:
         state = None
     if state is None:
         return store.state(incident_id)
-    folded, _, _ = store._fold_rows(incident_id, row[1], state)
+    folded, _, _ = store.fold_rows(incident_id, row[1], state)
     return folded if folded is not None else store.state(incident_id)
 
 
@@ -142,7 +143,7 @@ def read_snapshot(store: LocalStore) -> Iterator[None]:
     """Every read inside sees one state of the home, however long the export takes to
     write: a sync committing meanwhile cannot put a link in the chain whose event the
     bundle's events, read earlier, lack."""
-    with _translated_errors(store.path):
+    with translated_errors(store.path):
         store.conn.execute("BEGIN")
         try:
             yield

@@ -15,7 +15,8 @@ from warroom.core.policy import Policy
 from warroom.core.postmortem import TIMELINE_KINDS, RawEvent, postmortem_data
 from warroom.store.exports import CHUNK
 from warroom.store.followups import risk_register
-from warroom.store.local import LocalStore, _translated_errors
+from warroom.store.local import LocalStore
+from warroom.store.sqlite_files import translated_errors
 from warroom.store.timeline import event_order
 
 _READ_KINDS = tuple(sorted(TIMELINE_KINDS | {"observation", "alert_received"}))
@@ -26,7 +27,7 @@ def occurrence_events(store: LocalStore, incident_id: str) -> Iterator[RawEvent]
     occurrence, then of the log (the timeline's order, as the screen shows it)."""
     conn = store.conn
     marks = ",".join("?" * len(_READ_KINDS))
-    with _translated_errors(store.path):
+    with translated_errors(store.path):
         conn.execute("BEGIN")  # one snapshot: the order and the rows read in chunks agree
         try:
             (newest,) = conn.execute(

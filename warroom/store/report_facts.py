@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from warroom.core.events import EVENT_LIST
 from warroom.core.ids import RISK_PREFIX
 from warroom.core.report_facts import FACT_KINDS, TIMELINE_KINDS, IncidentFacts, incident_facts
-from warroom.store.local import FOLD_VERSION, LocalStore, _translated_errors
+from warroom.store.local import FOLD_VERSION, LocalStore
+from warroom.store.sqlite_files import translated_errors
 from warroom.store.summaries import save_cache
 
 CACHE_VERSION = FOLD_VERSION * 1000 + 1
@@ -25,7 +26,7 @@ def report_facts(store: LocalStore) -> Iterator[IncidentFacts]:
     """The facts of every incident of the home (risks aside); stale ones are refolded
     and saved first, then each is read as it is asked for, so a report holds the
     stored text and one projection at a time, not 10,000 projections."""
-    with _translated_errors(store.path):
+    with translated_errors(store.path):
         rows = store.conn.execute(
             "SELECT i.id, (SELECT MAX(seq) FROM events WHERE incident_id = i.id) AS newest,"
             " c.through_seq, c.facts FROM incidents i"

@@ -1,7 +1,7 @@
 """The first screenful of a long incident, read before its fold (issue 11).
 
 Opening an incident needs its folded state and its timeline order. Both come from caches
-(the snapshot in ``warroom.store.local``, the order in ``warroom.store.timeline``) plus
+(the snapshot in ``warroom.store.local_fold``, the order in ``warroom.store.timeline``) plus
 the rows behind them; without the caches — a home written before them, a bulk insert, a
 ``FOLD_VERSION`` bump — a million events take seconds to fold and to sort, and even
 with them the snapshot of a long incident takes seconds to read. The reader then shows
