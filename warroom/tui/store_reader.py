@@ -105,6 +105,15 @@ def _rows(bodies: list[tuple[int, str]]) -> list[Row]:
     ]
 
 
+def unreadable(exc: Exception) -> str:
+    """What the screen says when reading the store failed in a way nothing foresaw: the
+    screen stays up (what is recorded is safe in the store) and says to reopen it."""
+    return (
+        f"could not read the incident (internal error: {type(exc).__name__}: {exc});"
+        " what is recorded is safe — quit and reopen warroom"
+    )
+
+
 class _Reader:
     def __init__(self, link: ReaderLink) -> None:
         self.link = link
@@ -118,6 +127,8 @@ class _Reader:
         self.rejected_rowid = 0
         """The newest ``rejected`` row already seen (rows are only ever added there, so a
         new one is how a refusal by the server shows)."""
+        self.failed: str | None = None
+        """The last unforeseen failure the screen was told of."""
 
     @property
     def conn(self):
@@ -142,6 +153,11 @@ class _Reader:
                 self._handle(request)
             except WarroomError as exc:  # e.g. `:switch` to an incident that does not exist
                 self.link._post(msg.Rejected(str(exc), request))
+            except Exception as exc:  # a bug must not leave "opening the store…" up for good
+                said = unreadable(exc)
+                if said != self.failed:  # a poll that keeps failing says it once
+                    self.failed = said
+                    self.link._post(msg.StoreFailed(said))
 
     def _handle(self, request: object) -> None:
         match request:
