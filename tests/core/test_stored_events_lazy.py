@@ -5,6 +5,7 @@ order the kinds come in, each batch decodes to what the decoder over every kind 
 import json
 import subprocess
 import sys
+import threading
 from dataclasses import asdict
 
 import pytest
@@ -74,3 +75,33 @@ def test_a_damaged_row_is_still_named_after_the_narrow_union_fails(fresh_decoder
     event["payload"]["text"] = 7
     with pytest.raises(StoredRowError, match=r"event 1 \(note\) cannot be read: text"):
         decode_stored([(1, "note", json.dumps(event))])
+
+
+def test_a_thread_that_meets_a_kind_while_another_builds_its_union_waits_for_it(
+    fresh_decoder, monkeypatch
+) -> None:
+    """The screen's reader, writer and ladder fold on threads of one process: one that
+    asks for the kinds another is building the union of gets that union, never a
+    half-published decoder (the reader died on ``None.validate_json`` at start-up)."""
+    rows = _rows([make_event("note", minute=1, text="x")])
+    building, release = threading.Event(), threading.Event()
+    build = stored_events._list_over
+
+    def slow_build(kinds):
+        building.set()
+        release.wait(10)
+        return build(kinds)
+
+    monkeypatch.setattr(stored_events, "_list_over", slow_build)
+    first = threading.Thread(target=decode_stored, args=(rows,))
+    first.start()
+    assert building.wait(10)
+    second: list = []
+    meanwhile = threading.Thread(target=lambda: second.append(decode_stored(rows)))
+    meanwhile.start()
+    meanwhile.join(0.3)
+    assert meanwhile.is_alive()  # waiting for the union, not decoding without it
+    release.set()
+    first.join(10)
+    meanwhile.join(10)
+    assert [asdict(e.payload) for e in second[0]] == [{"kind": "note", "text": "x"}]

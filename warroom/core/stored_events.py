@@ -23,6 +23,7 @@ outside (push bodies, pulled pages before they are stored, files) keeps going th
 
 import dataclasses
 import json
+import threading
 from collections.abc import Sequence
 from typing import Annotated, Any, Union
 
@@ -99,30 +100,48 @@ guessing that the next batch brings nothing new."""
 
 class _Decoder:
     """The one-pass decoder of stored batches: a list of ``folded_event`` over the kinds
-    met so far, rebuilt (views cached in ``_VIEWS``) when a batch brings a new one."""
+    met so far, rebuilt (views cached in ``_VIEWS``) when a batch brings a new one.
+
+    Shared by every thread of the process (the screen's reader, writer and ladder fold at
+    once): the kinds and their union are published together as one pair, only once the
+    union is built, and built under a lock. Published apart, a thread that saw the new
+    kinds before their union got none (the screen's reader died on it at start-up)."""
 
     def __init__(self) -> None:
         self.unions = 0
-        self.kinds: frozenset[str] = frozenset()
-        self.adapter: TypeAdapter | None = None
+        self.current: tuple[frozenset[str], TypeAdapter | None] = (frozenset(), None)
+        """The kinds the union covers, and the union (``None`` before any batch)."""
         self.everything: TypeAdapter | None = None
         """Over every known kind: a batch that fails the narrower one is decoded again
         through it, so a body whose payload is of another kind than its row's column
         decodes, or is refused, exactly as it would be with every kind known."""
+        self._building = threading.Lock()
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return self.current[0]
 
     def covering(self, kinds: set[str]) -> TypeAdapter:
-        if not kinds <= self.kinds:
-            self.unions += 1
-            self.kinds = self.kinds | kinds if self.unions <= NARROW_UNIONS else _KNOWN
-            self.adapter = _list_over(self.kinds)
-        return self.adapter
+        covered, adapter = self.current  # one read: the pair is published whole
+        if kinds <= covered:
+            return adapter
+        with self._building:
+            covered, adapter = self.current  # another thread may have built it meanwhile
+            if not kinds <= covered:
+                self.unions += 1
+                covered = covered | kinds if self.unions <= NARROW_UNIONS else _KNOWN
+                adapter = _list_over(covered)
+                self.current = (covered, adapter)
+            return adapter
 
     def widest(self) -> TypeAdapter:
-        if self.kinds == _KNOWN:  # the narrow union already is the widest
-            return self.adapter
-        if self.everything is None:
-            self.everything = _list_over(_KNOWN)
-        return self.everything
+        covered, adapter = self.current
+        if covered == _KNOWN:  # the narrow union already is the widest
+            return adapter
+        with self._building:
+            if self.everything is None:
+                self.everything = _list_over(_KNOWN)
+            return self.everything
 
 
 def _list_over(kinds: frozenset[str]) -> TypeAdapter:
