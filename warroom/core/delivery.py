@@ -12,17 +12,21 @@ claim (in the server's storage) and the receiver's dedupe both key on it. The re
 (delivered, not drafted).
 """
 
+from __future__ import annotations
+
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from warroom.core import events as ev
 from warroom.core.delivery_state import MAX_ATTEMPTS, DeliveryRecord
 from warroom.core.notices import ready_notices
-from warroom.core.policy import Policy
 from warroom.core.state import IncidentState, StatusUpdateMark
+
+if TYPE_CHECKING:  # the fold imports this module; the policy's ~20 models are not needed to fold
+    from warroom.core.policy import Policy
 
 SubjectKind = Literal["notice", "page"]
 

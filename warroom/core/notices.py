@@ -8,14 +8,19 @@ revision changes the digest, so the earlier approval approves nothing. Delivery 
 Pure: the state is the fold, the policy says which audiences need whose approval.
 """
 
+from __future__ import annotations
+
 import hashlib
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from warroom.core import events as ev
 from warroom.core.kinds import kind_test
-from warroom.core.policy import Policy
 from warroom.core.state import IncidentState, NoticeState
+
+if TYPE_CHECKING:  # the fold imports this module; the policy's ~20 models are not needed to fold
+    from warroom.core.policy import Policy
 
 
 def text_digest(text: str) -> str:
