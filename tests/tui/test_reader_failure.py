@@ -3,15 +3,8 @@ before, the reader's thread ended without a word and the strip said "opening the
 for good."""
 
 from tests.tui.conftest import main_screen, make_app, room_for, until
+from tests.tui.test_flows import events_of
 from warroom.tui import store_reader
-
-
-def _events(home, incident_id):
-    room = room_for(home)
-    try:
-        return room.store.events(incident_id)
-    finally:
-        room.store.close()
 
 
 async def test_a_reader_that_fails_says_so_and_the_screen_still_quits(home, monkeypatch):
@@ -32,4 +25,4 @@ async def test_a_reader_that_fails_says_so_and_the_screen_still_quits(home, monk
         assert "RuntimeError: the fold's module was half imported" in said, said
         await pilot.press("ctrl+q")
         await until(pilot, lambda: not app.is_running)
-    assert len(_events(home, incident.incident_id)) == 1  # nothing was lost or added
+    assert len(events_of(home, incident.incident_id)) == 1  # nothing was lost or added
