@@ -117,10 +117,6 @@ class _Decoder:
         decodes, or is refused, exactly as it would be with every kind known."""
         self._building = threading.Lock()
 
-    @property
-    def kinds(self) -> frozenset[str]:
-        return self.current[0]
-
     def covering(self, kinds: set[str]) -> TypeAdapter:
         covered, adapter = self.current  # one read: the pair is published whole
         if kinds <= covered:

@@ -43,8 +43,8 @@ def plain_message(error: Mapping[str, Any], *, json: bool = False) -> str:
     """What is wrong, worded to follow ``field: `` (the field is named by the caller).
 
     ``json`` for a value that came as JSON (an HTTP body, a monitoring system's payload):
-    its writer knows objects, strings and arrays, not the TOML tables and
-    quoted text the files' messages speak of."""
+    its writer knows objects, strings and arrays, not the TOML tables and quoted text the
+    files' messages speak of."""
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
     value = error.get("input")

@@ -9,8 +9,7 @@ haste.
 This module is the log: writing rows, reading them back, the transaction and the
 schema. Folding them into states and caching those is ``local_fold`` (mixed into
 ``LocalStore``); the database file's creation, opening and error messages are
-``sqlite_files``. ``FOLD_VERSION``, ``FoldRow`` and ``damaged`` are importable from here
-as before.
+``sqlite_files``. ``FOLD_VERSION`` and ``FoldRow`` are importable from here as before.
 """
 
 from __future__ import annotations
@@ -33,7 +32,6 @@ from warroom.store.schema import MIGRATIONS, SCHEMA_VERSION
 from warroom.store.sqlite_files import (
     BUSY_TIMEOUT_S,
     create_private,
-    damaged,
     open_read_only,
     translated_errors,
 )
@@ -45,7 +43,7 @@ if TYPE_CHECKING:  # the event model and the fold (~0.3 s of imports) load where
     from warroom.core.events import Event
     from warroom.core.state import IncidentState
 
-__all__ = ["FOLD_VERSION", "FoldRow", "LocalStore", "ReadOnlyHome", "damaged"]
+__all__ = ["FOLD_VERSION", "FoldRow", "LocalStore", "ReadOnlyHome"]
 
 
 class ReadOnlyHome(WarroomError):
