@@ -18,6 +18,7 @@ from warroom.core.ids import new_event_id, new_incident_id
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
+from warroom.core.token_roles import login_refusal
 from warroom.core.validity import backdate_problem
 from warroom.core.wording import entry_message
 from warroom.followup_actions import FollowUpActions
@@ -287,7 +288,14 @@ class WarRoom(FollowUpActions, RunbookActions, NoticeActions, StatusActions, Rol
         """Check ``payload`` as the server would, then append it: nothing refused is kept.
 
         ``state`` is the incident so far (``None`` for a declaration, with its new id).
+        A person's entry in a home logged in with a token that may not write is refused
+        here, as the server would refuse it at the next sync.
         """
+        if not self.automation:
+            server, role = self.store.login()
+            refusal = login_refusal(role, server)
+            if refusal:
+                raise InvalidInput(refusal)
         event_id, occurred_at = event_id or new_event_id(), at or utcnow()
         incident_id = state.id if state else incident_id
         try:

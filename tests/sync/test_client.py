@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import WARROOM
 from tests.sync.conftest import LENIENT_POLICY, Server, lenient_room, sqlite_only, wait_until
 from warroom.core.chain import ChainError, Head, canonical_bytes, link
+from warroom.core.errors import InvalidInput
 from warroom.core.fold import fold
 from warroom.server.token_cache import AUTH_CACHE_S
 from warroom.sync.client import ServerClient
@@ -41,13 +42,17 @@ def test_rejected_events_are_kept_marked_and_shown(clients):
 
 
 def test_a_viewer_token_gets_its_entries_rejected_not_dropped(clients):
+    """Written before the home knew its token's role, the entry is refused by the server
+    and kept; once it knows (any sync checks the token), the home refuses the next."""
     alice, vic = clients("alice"), clients("vic", "viewer")
     incident = alice.room.declare("Lag", severity="SEV4", incident_type="outage").incident_id
     alice.sync_once()
-    vic.sync_once()
-    vic.room.log(incident, "can I write?")
+    vic.room.declare("Mine", severity="SEV4", incident_type="outage")
     report = vic.sync_once()
     assert len(report.rejected) == 1 and "read-only" in report.rejected[0].reason
+    with pytest.raises(InvalidInput, match="with a viewer token, which may not write"):
+        vic.room.log(incident, "can I write?")
+    assert vic.replica.pending() == []
 
 
 def _rewrite_server_history(server: Server, incident_id: str, seq: int, text: str) -> None:

@@ -96,7 +96,7 @@ def login(
             keep_local=keep_local,
             login_line=f"warroom login {url} --token …",
         )
-    replica.bind(url, info["public_key"])
+    replica.bind(url, info["public_key"], you["role"])
     path = runtime.paths.config_files[0]
     _write_config(path, {"server": url, "token": token, "user": you["name"]})
     say(f"logged in to {url} as {you['name']} ({you['role']}); settings saved in {path}")

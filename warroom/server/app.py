@@ -26,6 +26,7 @@ from warroom.core.access import check_append
 from warroom.core.delivery import RECEIPT_KINDS
 from warroom.core.events import Event
 from warroom.core.policy import Policy, default_policy
+from warroom.core.token_roles import WRITING_ROLES
 from warroom.server import errors
 from warroom.server.auth import TokenFirst
 from warroom.server.authored import ServerAuthor
@@ -93,8 +94,6 @@ class HealthReport(BaseModel):
 GZIP_MINIMUM = 1024
 GZIP_LEVEL = 5
 """9 costs 3x the CPU for ~5% smaller pages."""
-WRITERS = ("responder", "admin")
-"""The token roles that may push entries."""
 
 GC_THRESHOLDS = (50_000, 20, 100)
 """Young-generation collections every 50,000 allocations rather than Python's 700."""
@@ -182,7 +181,7 @@ def create_app(
     )
     async def push(body: PushRequest, who: Who) -> Response:
         """Append a batch in order; retries return the original outcome (``duplicate``)."""
-        require(who, *WRITERS, doing="write entries (viewer tokens are read-only)")
+        require(who, *WRITING_ROLES, doing="write entries (viewer tokens are read-only)")
         return Response(await append_push(body.events, who), media_type="application/json")
 
     async def append_push(events: list[Event], who: Principal) -> bytes:
@@ -202,7 +201,7 @@ def create_app(
         storage,
         lambda body: PushRequest.model_validate(body).events,
         append_push,
-        writers=WRITERS,
+        writers=WRITING_ROLES,
         max_body=max_body,
         gzip_minimum=GZIP_MINIMUM,
         gzip_level=GZIP_LEVEL,

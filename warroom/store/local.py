@@ -32,6 +32,7 @@ from warroom.store.schema import MIGRATIONS, SCHEMA_VERSION
 from warroom.store.sqlite_files import (
     BUSY_TIMEOUT_S,
     create_private,
+    login_of,
     open_read_only,
     translated_errors,
 )
@@ -311,6 +312,10 @@ class LocalStore(LocalFolds):
                 raise
             self.conn.execute("COMMIT")
         self._checkpoints.after_commit(self.conn)
+
+    def login(self) -> tuple[str | None, str | None]:
+        """The server this home follows and the role of its token (``login_of``)."""
+        return login_of(self.conn)
 
     def _meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

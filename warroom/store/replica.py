@@ -62,8 +62,10 @@ class Replica(FeedIngest):
         """The server this home follows and its pinned checkpoint key."""
         return self.store._meta("sync_server"), self.store._meta("server_key")
 
-    def bind(self, server: str, public_key: str) -> None:
+    def bind(self, server: str, public_key: str, role: str | None = None) -> None:
         """Follow ``server`` and pin its key; refuse to mix two servers' histories.
+        ``role`` is the token's, kept so that a viewer's home refuses entries as they
+        are typed (``LocalStore.login``).
 
         ``server`` may list several replicas of one record (``config.server_urls``): a
         list that shares a URL with the one followed so far replaces it (replicas come
@@ -80,10 +82,13 @@ class Replica(FeedIngest):
                 " refusing its history (if the server key was rotated on purpose, use a new"
                 " WARROOM_HOME)"
             )
-        if bound != server or key is None:  # a replica added to or dropped from the list
-            with self.store._transaction():
+        known_role = self.store._meta("sync_role")
+        if bound != server or key is None or (role is not None and role != known_role):
+            with self.store._transaction():  # a replica added or dropped, a new token
                 self.store._set_meta("sync_server", server)
                 self.store._set_meta("server_key", public_key)
+                if role is not None:
+                    self.store._set_meta("sync_role", role)
 
     def cursor(self) -> str | None:
         return self.store._meta("sync_cursor")

@@ -34,6 +34,31 @@ def open_read_only(path: Path) -> sqlite3.Connection:
         return sqlite3.connect(f"{uri}?immutable=1", uri=True)
 
 
+def login_of(conn: sqlite3.Connection) -> tuple[str | None, str | None]:
+    """The server a home follows and the role of its token, as ``warroom login`` and
+    each sync's check of the token recorded them (``None`` before either)."""
+    found = dict(
+        conn.execute("SELECT key, value FROM meta WHERE key IN ('sync_server', 'sync_role')")
+    )
+    return found.get("sync_server"), found.get("sync_role")
+
+
+def home_login(path: Path) -> tuple[str | None, str | None]:
+    """``login_of`` the home's database at ``path``, read without opening a store (the
+    screen decides before its first frame whether it may write); nothing known for a
+    home not made yet, or one that cannot be read (the screen's reader says why)."""
+    if not path.exists():
+        return None, None
+    try:
+        conn = open_read_only(path)
+        try:
+            return login_of(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None, None
+
+
 def create_private(path: Path) -> None:
     """Create the database file (and its folder) readable by its owner only, and take
     group and other access away from an existing one and its WAL and shared-memory files

@@ -127,7 +127,7 @@ class SyncEngine:
     def connect(self, client: FailoverClient, replica: Replica) -> None:
         """Check the token and pin the server (and its key) to this home."""
         info = client.info()
-        replica.bind(self.server, info["public_key"])
+        replica.bind(self.server, info["public_key"], info["you"]["role"])
 
     def push_all(self, client: FailoverClient, replica: Replica, report: SyncReport) -> None:
         while batch := replica.pending(PUSH_BATCH):

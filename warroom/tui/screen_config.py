@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from warroom.core.timeparse import utcnow
+from warroom.core.token_roles import login_refusal
 
 if TYPE_CHECKING:
     from warroom.config import Paths, Settings
@@ -31,6 +32,9 @@ class TuiConfig:
     layout_forced: bool = False
     """``--layout`` was given: show it even when the terminal is small."""
     read_only: bool = False
+    read_only_reason: str | None = None
+    """Why the screen is read-only when the user did not ask for it: the home is logged
+    in with a token that may not write (``core.access.login_refusal``)."""
     incident: str | None = None
     clock: Callable[[], datetime] = utcnow
     server: str | None = None
@@ -52,7 +56,13 @@ def configure(
     incident: str | None = None,
 ) -> TuiConfig:
     """The screen's configuration. ``layout`` is a choice made on the command line (shown
-    whatever the terminal size); the configured one gives way to compact."""
+    whatever the terminal size); the configured one gives way to compact. A home logged
+    in with a viewer's token opens read-only, saying so, as ``--read-only`` does."""
+    from warroom.store.sqlite_files import home_login  # sqlite3: not before the first frame
+
+    server, role = home_login(paths.database)
+    reason = login_refusal(role, server)
+    read_only = read_only or reason is not None
     return TuiConfig(
         paths=paths,
         runbook_dirs=settings.runbook_dirs,
@@ -62,6 +72,7 @@ def configure(
         layout=layout or settings.layout,
         layout_forced=layout is not None,
         read_only=read_only,
+        read_only_reason=reason,
         incident=incident,
         server=settings.server,
         token=settings.token,

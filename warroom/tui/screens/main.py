@@ -112,6 +112,19 @@ class WarRoomScreen(
         yield EntryBar(self.app.now, self.app.config.policy, self.choices, id="entry")
         yield Footer()
 
+    def _say_why_read_only(self, reason: str | None) -> None:
+        """A screen that opened read-only without being asked says why, and what was
+        typed on the boot screen meanwhile is shown, not silently dropped."""
+        if self._draft.strip():
+            self.app.notify(
+                f"not recorded, this screen is read-only: {self._draft}",
+                severity="warning",
+                markup=False,
+                timeout=15,
+            )
+        if reason:
+            self.app.notify(f"read-only: {reason}", severity="warning", markup=False, timeout=15)
+
     async def on_mount(self) -> None:
         """The entry bar has the keyboard, and the boot screen's draft, before anything
         else is done: keys typed while the incident opens land in it, in order."""
@@ -122,6 +135,8 @@ class WarRoomScreen(
         if not config.read_only:
             self.set_focus(bar.input)
             bar.insert(self._draft)
+        else:
+            self._say_why_read_only(config.read_only_reason)
         self.link = StoreLink(config.paths.database, config.policy, config.actor, self.post_message)
         self.run_worker(self.link.read_loop, thread=True, group="store-read", exit_on_error=False)
         if not config.read_only:
@@ -352,7 +367,8 @@ class WarRoomScreen(
         ``change`` gets the time it is made — the app's clock, so tests can fix it.
         """
         if self.app.read_only:
-            self.app.notify("read-only: this screen cannot change the record", severity="warning")
+            reason = self.app.config.read_only_reason or "this screen cannot change the record"
+            self.app.notify(f"read-only: {reason}", severity="warning", markup=False)
             return
         at = self.app.now()
         self.link.write(request, lambda room: change(room, at))
