@@ -33,3 +33,18 @@ async def test_a_writable_screen_offers_everything(home, demo):
         await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
         shown = pilot.app.screen.query_one("Static").render().plain
         assert "runbook.run" in shown and "severity SEV" in shown and "Entry bar" in shown
+
+
+async def test_an_entrys_details_offer_no_change_on_a_read_only_screen(home, demo):
+    from warroom.tui.screens.detail import EntryDetail
+
+    for read_only, offered in ((True, False), (False, True)):
+        async with make_app(home, read_only=read_only).run_test(size=(120, 40)) as pilot:
+            await opened(pilot)
+            if not read_only:
+                await pilot.press("escape")  # from the entry bar to the panes
+            await pilot.press("1", "enter")
+            await until(pilot, lambda: isinstance(pilot.app.screen, EntryDetail))
+            shown = str(pilot.app.screen.query_one("Static").render())
+            assert "Enter or q closes" in shown
+            assert ("c corrects · x retracts" in shown) is offered, shown

@@ -46,16 +46,17 @@ class EntryDetail(ModalScreen[str | None]):
         text.append(f"\nid {row.id}\n", style="dim")
         text.append_text(when_text(row)).append("\n\n")
         text.append(visible(row.text, single_line=False))
+        keys = "Enter or q closes"
         if row.rejected is not None:
             text.append("\n\nREJECTED by the server, not in the record: ", style="bold")
             text.append(visible(row.rejected, single_line=False))
-            keys = "Enter or q closes"
         else:
             if self.fix is not None:
                 label = "Retracted" if self.fix.retracted else "Corrected"
                 text.append(f"\n\n{label}: ", style="bold")
                 text.append(visible(self.fix.text, single_line=False))
-            keys = "c corrects · x retracts · Enter or q closes"
+            if not getattr(self.app, "read_only", False):  # a read-only screen has no c or x
+                keys = "c corrects · x retracts · " + keys
         text.append("\n\n" + keys, style="italic")
         with VerticalScroll(classes="dialog"):
             yield Static(text)
