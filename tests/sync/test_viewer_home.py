@@ -62,3 +62,6 @@ def test_a_home_that_never_logged_in_learns_its_role_at_its_first_sync(cli, serv
 
     refused = cli("log", incident, "typed after", home=home, user="carol", check=False)
     assert refused.code == 1 and "viewer token, which may not write" in refused.err
+    resubmitted = cli("rejected", incident, "--resubmit", home=home, user="carol", check=False)
+    assert resubmitted.code == 1 and "viewer token, which may not write" in resubmitted.err
+    assert "rejected 0" in cli("sync", "--once", home=home, user="carol").out  # nothing re-sent
