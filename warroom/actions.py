@@ -18,7 +18,6 @@ from warroom.core.ids import new_event_id, new_incident_id
 from warroom.core.policy import Policy
 from warroom.core.state import IncidentState
 from warroom.core.timeparse import utcnow
-from warroom.core.token_roles import login_refusal
 from warroom.core.validity import backdate_problem
 from warroom.core.wording import entry_message
 from warroom.followup_actions import FollowUpActions
@@ -292,10 +291,7 @@ class WarRoom(FollowUpActions, RunbookActions, NoticeActions, StatusActions, Rol
         here, as the server would refuse it at the next sync.
         """
         if not self.automation:
-            server, role = self.store.login()
-            refusal = login_refusal(role, server)
-            if refusal:
-                raise InvalidInput(refusal)
+            self.store.require_writing_login()
         event_id, occurred_at = event_id or new_event_id(), at or utcnow()
         incident_id = state.id if state else incident_id
         try:

@@ -15,7 +15,6 @@ from collections import Counter
 import typer
 
 from warroom.core.errors import InvalidInput
-from warroom.core.token_roles import login_refusal
 from warroom.store.local import LocalStore
 from warroom.store.reissue import Original, pending_originals, refused_originals, reissue
 from warroom.store.replica import Replica
@@ -77,10 +76,7 @@ def resubmit(store: LocalStore, incident_id: str, actor: str) -> str:
     """Re-issue an incident's refused (or kept) entries as ``actor``, for the next sync;
     refused, as any entry typed there, in a home logged in with a token that may not
     write (they would only be refused again)."""
-    server, role = store.login()
-    refusal = login_refusal(role, server)
-    if refusal:
-        raise InvalidInput(refusal)
+    store.require_writing_login()
     entries = refused_originals(store, incident_id=incident_id)
     if not entries:
         raise InvalidInput(f"{incident_id} has no refused or unsent entry to resubmit")

@@ -17,7 +17,7 @@ def login_refusal(role: str | None, server: str | None) -> str | None:
     homes kept the role: it learns it at its next sync)."""
     if role is None or role in WRITING_ROLES:
         return None
-    article = "an" if role[:1] in tuple("aeiou") else "a"
+    article = "an" if role.startswith(("a", "e", "i", "o", "u")) else "a"
     return (
         f"this home is logged in to {server} with {article} {role} token, which may not write"
         f" entries: log in with a responder's token to write (warroom login {server}"

@@ -23,9 +23,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warroom.core.errors import AlreadyRecorded, NotFound, StoreError, WarroomError
+from warroom.core.errors import (
+    AlreadyRecorded,
+    InvalidInput,
+    NotFound,
+    StoreError,
+    WarroomError,
+)
 from warroom.core.ids import new_device_id
 from warroom.core.timeparse import utcnow
+from warroom.core.token_roles import login_refusal
 from warroom.store.checkpoints import WalCheckpoints, prepare_writer
 from warroom.store.local_fold import FOLD_VERSION, FoldRow, LocalFolds
 from warroom.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -313,9 +320,13 @@ class LocalStore(LocalFolds):
             self.conn.execute("COMMIT")
         self._checkpoints.after_commit(self.conn)
 
-    def login(self) -> tuple[str | None, str | None]:
-        """The server this home follows and the role of its token (``login_of``)."""
-        return login_of(self.conn)
+    def require_writing_login(self) -> None:
+        """Refuse (``InvalidInput``) a person's entry in a home logged in with a token
+        that may not write: the server would refuse it at the next sync."""
+        server, role = login_of(self.conn)
+        refusal = login_refusal(role, server)
+        if refusal:
+            raise InvalidInput(refusal)
 
     def _meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

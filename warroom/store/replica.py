@@ -65,7 +65,7 @@ class Replica(FeedIngest):
     def bind(self, server: str, public_key: str, role: str | None = None) -> None:
         """Follow ``server`` and pin its key; refuse to mix two servers' histories.
         ``role`` is the token's, kept so that a viewer's home refuses entries as they
-        are typed (``LocalStore.login``).
+        are typed (``LocalStore.require_writing_login``).
 
         ``server`` may list several replicas of one record (``config.server_urls``): a
         list that shares a URL with the one followed so far replaces it (replicas come

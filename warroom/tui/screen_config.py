@@ -34,7 +34,7 @@ class TuiConfig:
     read_only: bool = False
     read_only_reason: str | None = None
     """Why the screen is read-only when the user did not ask for it: the home is logged
-    in with a token that may not write (``core.access.login_refusal``)."""
+    in with a token that may not write (``core.token_roles.login_refusal``)."""
     incident: str | None = None
     clock: Callable[[], datetime] = utcnow
     server: str | None = None
