@@ -52,6 +52,8 @@ STREAM_FAILURES_BEFORE_POLL = 3
 POLL_TIMEOUT_S = 25.0
 OUTBOX_POLL_S = 0.2
 """How often the pusher looks for entries written by other processes on this home."""
+STOP_GRACE_S = 1.0
+"""How long ``run`` waits, once stopped, for its loops to end on their own."""
 
 
 @dataclass(frozen=True)
@@ -242,15 +244,26 @@ class SyncEngine:
             client.close()
 
     def run(self) -> None:
-        """Sync until ``stop()``; returns early only if sync had to stop for good."""
+        """Sync until ``stop()``; returns early only if sync had to stop for good.
+
+        Once stopped it waits at most ``STOP_GRACE_S`` for the two loops: long enough for
+        an answer in flight to be recorded, not for a live stream to notice at its next
+        heartbeat (up to 15 s; closing the client does not wake a read blocked on the
+        socket). The screen's process ended only when this returned, so quitting a
+        synced screen left the terminal without a prompt for 13 s. A loop cut off here is
+        a daemon: whatever it had not committed is fetched or pushed again next time
+        (the cursor commits with the rows, the server dedupes a push by event id)."""
         threads = [
             threading.Thread(target=self._guarded, args=(self._push_loop,), daemon=True),
             threading.Thread(target=self._guarded, args=(self._pull_loop,), daemon=True),
         ]
         for thread in threads:
             thread.start()
+        while not self._stop.wait(0.5) and any(thread.is_alive() for thread in threads):
+            pass
+        deadline = time.monotonic() + STOP_GRACE_S
         for thread in threads:
-            thread.join()
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _guarded(self, loop: Callable[[FailoverClient, Replica], None]) -> None:
         with LocalStore(self.database) as store:
