@@ -72,7 +72,9 @@ def _any_other_kind(schema: dict[str, Any]) -> None:
 class UnknownPayload(BaseModel):
     """A kind from a newer warroom; kept whole so nothing is lost on re-sync or export."""
 
-    model_config = ConfigDict(frozen=True, extra="allow", json_schema_extra=_any_other_kind)
+    model_config = ConfigDict(
+        frozen=True, extra="allow", json_schema_extra=_any_other_kind, defer_build=True
+    )
     kind: str
 
 
@@ -182,9 +184,13 @@ class Event(BaseModel):
     A NaN or an infinity (which a payload's extra fields can hold) stays one when the
     event is dumped, where pydantic would write ``null``: the canonical encoding then
     refuses the event rather than hashing something other than what was sent.
+
+    Built on first use, as the payloads are (see ``_Payload``), and so is ``EVENT_LIST``.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="constants")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", ser_json_inf_nan="constants", defer_build=True
+    )
 
     id: str = Field(min_length=1, max_length=64)
     incident_id: str = Field(min_length=1, max_length=64)
@@ -200,4 +206,4 @@ class Event(BaseModel):
         return self.payload.kind
 
 
-EVENT_LIST = TypeAdapter(list[Event])
+EVENT_LIST = TypeAdapter(list[Event], config=ConfigDict(defer_build=True))
