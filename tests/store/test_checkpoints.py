@@ -3,6 +3,8 @@
 processes, and a kill -9 at any moment loses nothing (``test_crash``)."""
 
 import hashlib
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -87,3 +89,32 @@ def test_short_processes_checkpoint_as_they_close(tmp_path: Path, monkeypatch: p
             largest = max(largest, _frames(path))
         assert largest * 4096 < 256 * 1024, f"the WAL grew to {largest} frames"
         assert screen.state(incident).event_count == 101
+
+
+def test_a_store_closes_without_waiting_out_the_threads_pause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """After a pass the thread pauses (``PAUSE_S``) before the next; a store closed then
+    (a process ending, the screen quitting) stops it at once instead of waiting the
+    pause out, which made a synced catch-up's close wait up to 50 ms."""
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_BYTES", 32 * 1024)
+    monkeypatch.setattr(checkpoints, "WAL_KEEP_BYTES", 8 * 1024)
+    monkeypatch.setattr(checkpoints, "PAUSE_S", 60.0)
+    passes = threading.Event()
+    real = checkpoints._checkpoint
+
+    def noted(conn, path):
+        outcome = real(conn, path)
+        if threading.current_thread().name.startswith("wal-checkpoint"):
+            passes.set()
+        return outcome
+
+    monkeypatch.setattr(checkpoints, "_checkpoint", noted)
+    store = LocalStore(tmp_path / "w.db")
+    room, incident = _declared(store)
+    for entry in range(3):  # ~8 WAL frames each: past the 32 kB mark
+        room.log(incident, f"entry {entry} " + "x" * 300)
+    assert passes.wait(20), "the thread never checkpointed"
+    started = time.monotonic()
+    store.close()
+    assert time.monotonic() - started < 20, "the close waited out the thread's pause"
