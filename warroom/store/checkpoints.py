@@ -119,8 +119,7 @@ class WalCheckpoints:
         finally:
             _DEFERRED.discard(self._home)
             if self.wal_bytes() >= CHECKPOINT_BYTES:
-                with self._pass:
-                    _checkpoint(conn, self.path)
+                self._bulk_pass(conn)
 
     def wal_bytes(self) -> int:
         try:
@@ -135,8 +134,7 @@ class WalCheckpoints:
         size = self.wal_bytes()
         if self._home in _DEFERRED:  # a bulk catch-up: see ``deferred``
             if size >= BULK_CHECKPOINT_BYTES:
-                with self._pass:
-                    _checkpoint(conn, self.path)
+                self._bulk_pass(conn)
             elif size >= CHECKPOINT_BYTES:
                 self._wake()  # one pass behind it, no chase (the catch-up commits again)
             return
@@ -147,6 +145,11 @@ class WalCheckpoints:
             _checkpoint(conn, self.path)
             return
         self._wake()
+
+    def _bulk_pass(self, conn: sqlite3.Connection) -> None:
+        """One checkpoint of a bulk catch-up's WAL on ``conn``, never beside another."""
+        with self._pass:
+            _checkpoint(conn, self.path)
 
     def _wake(self) -> None:
         """Ask the thread (started the first time) for a pass."""
@@ -177,8 +180,7 @@ class WalCheckpoints:
                 if self._closing.is_set():
                     return
                 if self._home in _DEFERRED:
-                    with self._pass:
-                        _checkpoint(conn, self.path)
+                    self._bulk_pass(conn)
                     continue
                 self._chase(conn)
                 self._closing.wait(PAUSE_S)
