@@ -48,3 +48,16 @@ async def test_an_entrys_details_offer_no_change_on_a_read_only_screen(home, dem
             shown = str(pilot.app.screen.query_one("Static").render())
             assert "Enter or q closes" in shown
             assert ("c corrects · x retracts" in shown) is offered, shown
+
+
+async def test_stray_typing_on_a_read_only_screen_shows_one_notice(home, demo):
+    """A sentence typed into a pane stacked a notice per key, over the whole screen."""
+    app = make_app(home, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot)
+        await pilot.press(*"hello world")
+        await until(pilot, lambda: app._notifications)
+        await pilot.press(*"zzz")
+        await pilot.pause(0.3)
+        shown = [n.message for n in app._notifications]
+        assert shown == ["read-only: there is no entry bar to type into"], shown

@@ -8,6 +8,7 @@ is deferred, so keys typed right after ``i`` or ``:`` (a fast typist, a paste, t
 would still go to the widget that had focus.
 """
 
+from time import monotonic
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
     from warroom.tui.layouts import Layout
 
 
+READ_ONLY_NOTICE_S = 5.0
+"""How long a read-only screen's refusal shows; the same refusal is not shown again
+meanwhile."""
+
+
 class KeyHandling:
     """Keys and focus; mixed into ``WarRoomScreen`` (a Textual ``Screen``)."""
 
@@ -35,6 +41,18 @@ class KeyHandling:
     state: "IncidentState | None"
     incidents: "list[msg.IncidentSummary]"
     current_layout: "Layout | None"
+    refusals_shown: dict[str, float]
+    """Each read-only refusal on screen, and when it goes (``refuse_read_only``)."""
+
+    def refuse_read_only(self, text: str) -> None:
+        """Say why a read-only screen did nothing, once for as long as the notice shows:
+        a sentence typed into a pane (or a hand on the keyboard) would otherwise stack
+        one notice per key until they covered the screen."""
+        now = monotonic()
+        if self.refusals_shown.get(text, 0.0) > now:
+            return
+        self.refusals_shown[text] = now + READ_ONLY_NOTICE_S
+        self.app.notify(text, severity="warning", markup=False, timeout=READ_ONLY_NOTICE_S)
 
     def _focus_main_pane(self) -> None:
         """The layout's starting pane, or its first one when it does not show that pane."""

@@ -86,6 +86,7 @@ class WarRoomScreen(
         """``draft``: text typed into the boot screen's entry bar, to carry on with."""
         super().__init__()
         self._draft = draft
+        self.refusals_shown = {}
         self.state: IncidentState | None = None
         self.incidents: list[msg.IncidentSummary] = []
         self.timeline_data = TimelineData()
@@ -368,7 +369,7 @@ class WarRoomScreen(
         """
         if self.app.read_only:
             reason = self.app.config.read_only_reason or "this screen cannot change the record"
-            self.app.notify(f"read-only: {reason}", severity="warning", markup=False)
+            self.refuse_read_only(f"read-only: {reason}")
             return
         at = self.app.now()
         self.link.write(request, lambda room: change(room, at))

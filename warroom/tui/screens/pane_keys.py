@@ -15,6 +15,7 @@ characters that answer "no" to a question — so a scribe who thought the bar ha
 focus loses nothing and writes nothing they did not mean.
 """
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -48,11 +49,13 @@ class PaneKeys:
 
     app: "WarroomHost"
     state: "IncidentState | None"
+    if TYPE_CHECKING:
+        refuse_read_only: Callable[[str], None]  # ``KeyHandling``'s
 
     def type_into_entry(self, text: str) -> None:
         """Put ``text`` at the entry bar's cursor and give the bar the focus."""
         if self.app.read_only:
-            self.app.notify("read-only: there is no entry bar to type into", timeout=3)
+            self.refuse_read_only("read-only: there is no entry bar to type into")
             return
         bar = self.query_one(EntryBar)
         self.set_focus(bar.input)
