@@ -297,6 +297,32 @@ async def test_declare_form_when_the_home_is_empty(home):
         assert state.milestones["declared"] == NOW
 
 
+async def test_a_title_typed_before_the_declare_form_shows_lands_in_it(home):
+    """Typed at once on an empty home (on the boot screen, or while the store opened),
+    before the reader's answer said the home is empty: the text stayed in the entry bar
+    behind the form, and the form's title started empty. Here the answer is made to
+    arrive after the typing, as it does when a fast typist starts at once."""
+    from warroom.tui import messages as msg
+    from warroom.tui.screens.declare import DeclareForm
+
+    app = make_app(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DeclareForm) and app.focused)
+        await pilot.press("escape")  # back to the empty screen and its entry bar
+        screen = main_screen(pilot)
+        await write(pilot, "Search down")
+        await pilot.press("enter")  # an Enter too early declares nothing
+        assert screen.incident_id is None
+        screen.post_message(msg.Incidents([], choose=True))
+        await until(pilot, lambda: isinstance(app.screen, DeclareForm) and app.focused)
+        assert app.screen.query_one("#declare-title").value == "Search down"
+        assert screen.query_one("#entry-input").value == ""
+        await write(pilot, " in eu")  # goes on after it, not over it
+        await pilot.press("enter")
+        await opened(pilot)
+        assert screen.state.title == "Search down in eu"
+
+
 async def test_declare_and_switch_by_command(home, demo):
     app = make_app(home)
     async with app.run_test(size=(120, 40)) as pilot:

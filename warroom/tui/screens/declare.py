@@ -23,9 +23,13 @@ Declared = tuple[str, str, str, list[str]]
 class DeclareForm(ModalScreen[Declared | None]):
     BINDINGS = keymap.bindings(keymap.DECLARE)
 
-    def __init__(self, policy: Policy, severity: str | None, incident_type: str | None) -> None:
+    def __init__(
+        self, policy: Policy, severity: str | None, incident_type: str | None, title: str = ""
+    ) -> None:
+        """``title``: what was typed before the form showed (the title field starts with it)."""
         super().__init__()
         self.policy = policy
+        self.title = title
         self.severity = severity or policy.severities[0].name
         self.incident_type = incident_type or policy.incident_types[0]
 
@@ -34,7 +38,12 @@ class DeclareForm(ModalScreen[Declared | None]):
         kinds = list(self.policy.incident_types)
         with Vertical(classes="dialog"):
             yield Label(Text("Declare an incident", style="bold"))
-            yield Input(placeholder="What is broken, in a few words", id="declare-title")
+            yield Input(  # typing goes on after a title typed ahead, never replaces it
+                self.title,
+                placeholder="What is broken, in a few words",
+                select_on_focus=False,
+                id="declare-title",
+            )
             yield Input(
                 self.severity,
                 placeholder=" / ".join(severities),

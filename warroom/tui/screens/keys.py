@@ -128,7 +128,7 @@ class KeyHandling:
             self.link.open(choice)
 
     def open_declare_form(
-        self, severity: str | None = None, incident_type: str | None = None
+        self, severity: str | None = None, incident_type: str | None = None, title: str = ""
     ) -> None:
         if self.app.read_only:
             self.query_one(StatusStrip).show_message(
@@ -137,8 +137,20 @@ class KeyHandling:
             return
         from warroom.tui.screens.declare import DeclareForm
 
-        form = DeclareForm(self.app.config.policy, severity, incident_type)
+        form = DeclareForm(self.app.config.policy, severity, incident_type, title)
         self.app.push_screen(form, self._declared)
+
+    def take_typed_ahead(self) -> str:
+        """What was typed into the entry bar before the screen knew the home holds no
+        incident (on the boot screen, or while the store opened): taken out of the bar
+        for the declare form's title, where the typist meant it to go. A ``:`` command
+        stays where it is."""
+        bar = self.query_one(EntryBar)
+        typed = bar.input.value.strip()
+        if not typed or typed.startswith(":"):
+            return ""
+        bar.input.value = ""
+        return typed
 
     def _declared(self, result: tuple[str, str, str, list[str]] | None) -> None:
         if result is not None:

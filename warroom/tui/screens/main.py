@@ -240,7 +240,7 @@ class WarRoomScreen(
             if message.incidents:
                 self.action_switch_incident()
             else:
-                self.open_declare_form()
+                self.open_declare_form(title=self.take_typed_ahead())
 
     @on(msg.Recorded)
     def _recorded(self, message: msg.Recorded) -> None:
