@@ -289,6 +289,8 @@ async def test_declare_form_when_the_home_is_empty(home):
         from warroom.tui.screens.declare import DeclareForm
 
         await until(pilot, lambda: isinstance(app.screen, DeclareForm) and app.focused)
+        strip = main_screen(pilot).query_one("#strip-main").render()
+        assert "no incident here yet" in str(strip)  # not "opening the store…" for good
         await write(pilot, "Search returns nothing")
         await pilot.press("enter")
         await opened(pilot)

@@ -239,7 +239,11 @@ class WarRoomScreen(
             self.app.start_watching()
             if message.incidents:
                 self.action_switch_incident()
-            else:
+            else:  # the strip said "opening the store…" behind the form, and after it
+                no_incident = Text(
+                    "warroom — no incident here yet · :declare declares one", style="bold"
+                )
+                self.query_one(StatusStrip).show_message(no_incident)
                 self.open_declare_form(title=self.take_typed_ahead())
 
     @on(msg.Recorded)
