@@ -3,7 +3,9 @@
 A response is recognised by its status line. With probability ``drop`` an ordinary
 response is swallowed and its connection killed (the server did the work; the client
 never hears of it). Event streams are let through but every connection is cut after at
-most ``max_life`` seconds, so a live stream dies about once a second.
+most ``max_life`` seconds, so a live stream dies about once a second. The feed pages
+numbered in ``garble`` (counting from 1) arrive whole but are not JSON, as from a
+middlebox that mangled them.
 """
 
 import asyncio
@@ -13,10 +15,20 @@ import threading
 
 
 class FaultProxy:
-    def __init__(self, upstream_port: int, *, drop: float = 0.2, max_life: float = 1.0) -> None:
+    def __init__(
+        self,
+        upstream_port: int,
+        *,
+        drop: float = 0.2,
+        max_life: float = 1.0,
+        garble: frozenset[int] = frozenset(),
+    ) -> None:
         self.upstream_port = upstream_port
         self.drop = drop
         self.max_life = max_life
+        self.garble = garble
+        self.pages = 0
+        self.garbled = 0
         self.responses = 0
         self.dropped = 0
         self.streams_cut = 0
@@ -52,19 +64,36 @@ class FaultProxy:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
 
+    def _garbled(self, body: bytes) -> bytes:
+        """The start of a response's body as sent, or with a feed page's first byte made
+        '<' (the same length: the answer still arrives whole)."""
+        if not body.startswith(b'{"items"'):
+            return body
+        self.pages += 1
+        if self.pages not in self.garble:
+            return body
+        self.garbled += 1
+        return b"<" + body[1:]
+
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         up_w = None
         streaming = False
 
         async def upstream_to_client(up_r: asyncio.StreamReader) -> None:
             nonlocal streaming
+            body_next = False  # a head arrived alone: its body starts the next read
             while data := await up_r.read(65536):
+                if body_next:
+                    data, body_next = self._garbled(data), False
                 if data.startswith(b"HTTP/1.1 "):
                     self.responses += 1
-                    streaming = b"text/event-stream" in data.split(b"\r\n\r\n", 1)[0]
+                    head, separator, body = data.partition(b"\r\n\r\n")
+                    streaming = b"text/event-stream" in head
                     if not streaming and self._rng.random() < self.drop:
                         self.dropped += 1
                         return
+                    body_next = not body
+                    data = head + separator + self._garbled(body)
                 client_w.write(data)
                 await client_w.drain()
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.sync.conftest import server_log
+from tests.sync.faultproxy import FaultProxy
 from warroom.sync import engine
 from warroom.sync.client import ServerClient, tls_for
 from warroom.sync.failover import FailoverClient
@@ -67,13 +68,18 @@ def test_a_catch_up_starts_with_a_small_page_and_doubles_it(clients, server, mon
     writer, incident = _log(clients, 70)
     monkeypatch.setattr(engine, "FIRST_PAGE", 5)
     monkeypatch.setattr(engine, "PAGE", 40)
-    limits, real_feed = [], FailoverClient.feed
+    limits, real_feed, real_bytes = [], FailoverClient.feed, FailoverClient.feed_bytes
 
     def noted(self, after, limit=5000):
         limits.append(limit)
         return real_feed(self, after, limit)
 
+    def noted_bytes(self, after, limit=5000):  # the pages after the first
+        limits.append(limit)
+        return real_bytes(self, after, limit)
+
     monkeypatch.setattr(FailoverClient, "feed", noted)
+    monkeypatch.setattr(FailoverClient, "feed_bytes", noted_bytes)
     fresh = clients("fresh", "viewer")
     assert fresh.sync_once().pulled == 71
     assert limits == [5, 10, 20, 40]  # 5 + 10 + 20 events, then the last 36
@@ -125,3 +131,21 @@ def test_a_page_is_freed_without_the_cyclic_collector(clients):
         gc.garbage.clear()
         gc.enable()
         client.close()
+
+
+def test_a_garbled_page_mid_catch_up_is_fetched_again(clients, server, monkeypatch):
+    """A page the downloading thread read is decoded by the storing one; one that is not
+    JSON (a middlebox mangled it) is asked for again, and nothing of it is stored."""
+    writer, incident = _log(clients, 70)
+    monkeypatch.setattr(engine, "FIRST_PAGE", 5)
+    monkeypatch.setattr(engine, "PAGE", 40)
+    proxy = FaultProxy(server.port, drop=0.0, max_life=30.0, garble=frozenset({3})).start()
+    try:
+        fresh = clients("fresh", "viewer", url=proxy.url)
+        assert fresh.sync_once().pulled == 71
+    finally:
+        proxy.stop()
+    assert proxy.garbled == 1 and proxy.pages == 5  # pages of 5, 10, 20 (again), 40
+    records, verified = server_log(server.url, writer.token, incident)
+    assert [e.id for e in fresh.store.events(incident)] == [r["event"]["id"] for r in records]
+    assert fresh.replica.head(incident) == verified.head

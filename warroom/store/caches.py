@@ -186,9 +186,7 @@ class CatchUpCaches:
 def _rows_by_incident(stored: Stored) -> dict[str, list[FoldRow]]:
     """The stored rows of each incident, as the fold reads them, in ``seq`` order."""
     rows: dict[str, list[FoldRow]] = {}
-    for first, run in stored.runs:
-        for seq, (event_id, incident_id, kind, _, occurred_at, *_, body, _, _) in enumerate(
-            run, first
-        ):
-            rows.setdefault(incident_id, []).append((seq, kind, event_id, occurred_at, body))
+    for first, run in stored.runs:  # (id, incident, kind, actor, occurred_at, ..., body, ...)
+        for seq, row in enumerate(run, first):  # indexed: unpacking eleven took twice as long
+            rows.setdefault(row[1], []).append((seq, row[2], row[0], row[4], row[8]))
     return rows

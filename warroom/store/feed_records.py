@@ -45,8 +45,10 @@ import msgspec
 from warroom.core.chain import ChainError, canonical_text
 
 FeedRecord = tuple[str, int, str, str, bytes, tuple, dict[str, Any] | None, str | None]
-"""(incident id, server seq, hash, canonical text, canonical bytes, the ``events`` row's
-envelope columns, checkpoint, cursor): one record of the feed, its shape checked."""
+"""(incident id, server seq, hash, canonical text, canonical bytes, its ``events`` row,
+checkpoint, cursor): one record of the feed, its shape checked. The row is every column
+``Replica.ingest_records`` inserts, in order (the envelope's, then the text, the server
+seq and the hash): the catch-up's loop appends it as it is."""
 
 
 class _Record(msgspec.Struct, gc=False):
@@ -193,11 +195,11 @@ def _canonical_records(
     records: list[FeedRecord] = []
     append = records.append
     for item, raw, event in zip(items, raws, events, strict=True):
-        incident_id, text = item.incident_id, raw.decode()
+        incident_id, seq, digest, text = item.incident_id, item.server_seq, item.hash, raw.decode()
         if event.incident_id != incident_id:
             raise ChainError(f"the server sent a malformed record: {text[:120]}")
         occurred, recorded = event.occurred_at, event.recorded_at
-        envelope = (
+        row = (
             event.id,
             incident_id,
             event.payload.get("kind", ""),
@@ -210,19 +212,11 @@ def _canonical_records(
             else _iso(recorded),
             event.device_id,
             event.device_seq,
+            text,
+            seq,
+            digest,
         )
-        append(
-            (
-                incident_id,
-                item.server_seq,
-                item.hash,
-                text,
-                raw,
-                envelope,
-                item.checkpoint,
-                item.cursor,
-            )
-        )
+        append((incident_id, seq, digest, text, raw, row, item.checkpoint, item.cursor))
     return records
 
 
@@ -279,7 +273,7 @@ def record_of(item: Any) -> FeedRecord:
         canonical = text.encode()
     except (ValueError, TypeError):  # a NaN, a lone surrogate: no canonical form
         raise ChainError(f"the server sent a malformed record: {str(item)[:120]}") from None
-    envelope = (
+    row = (
         event_id,
         incident_id,
         payload.get("kind", ""),
@@ -288,8 +282,11 @@ def record_of(item: Any) -> FeedRecord:
         _iso(recorded_at),
         device_id,
         device_seq,
+        text,
+        seq,
+        digest,
     )
-    return incident_id, seq, digest, text, canonical, envelope, checkpoint, cursor
+    return incident_id, seq, digest, text, canonical, row, checkpoint, cursor
 
 
 _UTC = (20, 27)

@@ -130,7 +130,7 @@ class FeedIngest:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         try:
             with translated_errors(self.store.path), self.store._transaction():
-                for incident_id, seq, digest, body, canonical, envelope, checkpoint, _ in records:
+                for incident_id, seq, digest, body, canonical, row, checkpoint, _ in records:
                     head = heads.get(incident_id)
                     if head is None:
                         start = self.head(incident_id)
@@ -140,13 +140,13 @@ class FeedIngest:
                         continue
                     check_link(incident_id, head[0], head[1], seq, digest, canonical)
                     heads[incident_id] = (seq, digest)
-                    row = local.get(envelope[0])
-                    if row is None:
-                        batch.append((*envelope, body, seq, digest))
+                    own = local.get(row[0]) if local else None  # none, on a fresh client
+                    if own is None:
+                        batch.append(row)
                     else:
                         fresh += self._flush(batch, runs)
                         batch = []
-                        self._settle_own(row, incident_id, seq, digest, envelope[0], body)
+                        self._settle_own(own, incident_id, seq, digest, row[0], body)
                         disturbed.add(incident_id)
                     if checkpoint:
                         self._checkpoint(checkpoint, key, incident_id, seq, digest)
@@ -192,9 +192,9 @@ class FeedIngest:
         return found
 
     def _flush(self, batch: list[tuple], runs: list[tuple[int, list[tuple]]] | None) -> int:
-        """Insert new remote events, in order, and register incidents seen for the first
-        time; returns how many rows ``batch`` held, and adds them to ``runs`` (if kept)
-        with the ``seq`` of the first."""
+        """Insert new remote events (records' rows), in order, and register incidents seen
+        for the first time; returns how many rows ``batch`` held, and adds them to
+        ``runs`` (if kept) with the ``seq`` of the first."""
         if not batch:
             return 0
         self.conn.executemany(

@@ -105,6 +105,13 @@ def tls_for(base_url: str) -> ssl.SSLContext | bool:
     return True
 
 
+def _feed_params(after: str | None, limit: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"limit": limit}
+    if after:
+        params["after"] = after
+    return params
+
+
 class ServerClient:
     """One connection pool to one server; not shared between threads."""
 
@@ -148,7 +155,14 @@ class ServerClient:
             raise Offline(f"{self.base_url} sent a garbled answer") from None
 
     def _page(self, path: str, **kwargs: Any) -> DecodedPage:
-        """A feed page, decoded from the answer's bytes for ``Replica.ingest_records``.
+        """A feed page, decoded from the answer's bytes for ``Replica.ingest_records``."""
+        try:
+            return decode_page(self._page_bytes(path, **kwargs))
+        except GarbledPage:
+            raise Offline(f"{self.base_url} sent a garbled answer") from None
+
+    def _page_bytes(self, path: str, **kwargs: Any) -> bytes:
+        """A feed page's body as it arrived.
 
         The bytes are read off the stream, not kept by the response: an httpx response
         and its stream refer to each other, so a body the response held lived until the
@@ -162,10 +176,7 @@ class ServerClient:
                 self._check(response)
                 return b"".join(response.iter_bytes())
 
-        try:
-            return decode_page(self._once_more(read))
-        except GarbledPage:
-            raise Offline(f"{self.base_url} sent a garbled answer") from None
+        return self._once_more(read)
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """The answer to one request, checked (``_check``)."""
@@ -204,10 +215,12 @@ class ServerClient:
         return results
 
     def feed(self, after: str | None, limit: int = 5000) -> DecodedPage:
-        params: dict[str, Any] = {"limit": limit}
-        if after:
-            params["after"] = after
-        return self._page("/v1/events", params=params)
+        return self._page("/v1/events", params=_feed_params(after, limit))
+
+    def feed_bytes(self, after: str | None, limit: int = 5000) -> bytes:
+        """``feed``'s page undecoded, for a caller that decodes it on another thread
+        (``decode_page``; ``feed`` again if it is garbled)."""
+        return self._page_bytes("/v1/events", params=_feed_params(after, limit))
 
     def poll(self, after: str | None, timeout: float) -> DecodedPage:
         params: dict[str, Any] = {"timeout": timeout}

@@ -104,6 +104,9 @@ class FailoverClient:
     def feed(self, after: str | None, limit: int = 5000) -> DecodedPage:
         return self._each(lambda replica: replica.feed(after, limit))
 
+    def feed_bytes(self, after: str | None, limit: int = 5000) -> bytes:
+        return self._each(lambda replica: replica.feed_bytes(after, limit))
+
     def poll(self, after: str | None, timeout: float) -> DecodedPage:
         return self._each(lambda replica: replica.poll(after, timeout))
 
