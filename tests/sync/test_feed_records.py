@@ -194,19 +194,24 @@ def test_a_catch_up_cut_between_pages_resumes_without_loss_or_duplicates(
     alice.sync_once()
     monkeypatch.setattr(engine, "PAGE", 7)
     monkeypatch.setattr(engine, "INGEST_CHUNK", 3)
-    calls, real_feed = [], FailoverClient.feed
+    calls = []
 
-    def cut_on_the_fourth(self, after, limit=5000):
-        calls.append(after)
-        if len(calls) == 4:
-            raise Offline("the link went down")
-        return real_feed(self, after, limit)
+    def cut_on_the_fourth(real):  # the first page is ``feed``, the next ``feed_bytes``
+        def fetch(self, after, limit=5000):
+            calls.append(after)
+            if len(calls) == 4:
+                raise Offline("the link went down")
+            return real(self, after, limit)
 
-    monkeypatch.setattr(FailoverClient, "feed", cut_on_the_fourth)
-    with pytest.raises(Offline):
-        bob.sync_once()
+        return fetch
+
+    with monkeypatch.context() as cut:
+        for name in ("feed", "feed_bytes"):
+            cut.setattr(FailoverClient, name, cut_on_the_fourth(getattr(FailoverClient, name)))
+        with pytest.raises(Offline):
+            bob.sync_once()
+    assert len(calls) == 4
     assert bob.replica.head(incident).seq == 21  # three pages of seven stored
-    monkeypatch.setattr(FailoverClient, "feed", real_feed)
     assert bob.sync_once().pulled == 61 - 21
     records, verified = server_log(server.url, alice.token, incident)
     assert [e.id for e in bob.store.events(incident)] == [r["event"]["id"] for r in records]
