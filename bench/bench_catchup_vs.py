@@ -14,7 +14,8 @@ Each round runs, at each size, one after the other:
 * the measured code (``--against``, a commit whose ``bench/bench_sync.py`` has
   ``bench_catchup(server, root, events)``, as 18186aa's does), in a git worktree of it
   with a virtual environment of its own (made on first use under ``bench/.against/``,
-  or ``--against-python`` for one already made), by its own bench's catch-up: a server
+  or ``--against-python`` for one already made) and its bytecode written, as this
+  tree's is, by its own bench's catch-up: a server
   filled over HTTP, then ``sync_once`` of a fresh home in that same, warm process;
 * this tree's code the same way: in one process that has already imported what the
   catch-up imports (the fold, the HTTP client, the signature check), as the measured
@@ -70,13 +71,16 @@ def against_python(commit: str, given: str | None) -> tuple[Path, str]:
             ["git", "-C", str(HERE.parent), "worktree", "add", "-q", "--detach", str(root), commit],
             check=True,
         )
-    if given:
-        return root, given
-    python = root / ".venv" / "bin" / "python"
+    if given and not Path(given).exists():
+        raise SystemExit(f"--against-python {given}: no such interpreter")
+    python = Path(given) if given else root / ".venv" / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(root / ".venv")], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", str(root)], check=True)
-    subprocess.run([str(python), "-m", "compileall", "-q", str(root / "warroom")], check=True)
+    # its bytecode written, as this tree's is (``compiled.py``): under
+    # PYTHONDONTWRITEBYTECODE=1 its every import would otherwise compile from source
+    for folder in ("warroom", "bench"):
+        subprocess.run([str(python), "-m", "compileall", "-q", str(root / folder)], check=True)
     return root, str(python)
 
 
